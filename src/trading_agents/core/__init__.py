@@ -1,0 +1,1 @@
+"""Clock port, ids, typed errors and decimal helpers: the base every package stands on."""

@@ -1,0 +1,69 @@
+"""The clock port: the only place the product reads time."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+MS_PER_SECOND = 1_000
+MS_PER_MINUTE = 60_000
+MS_PER_HOUR = 3_600_000
+MS_PER_DAY = 86_400_000
+
+
+class Clock(Protocol):
+    """Tell the current time in milliseconds since the epoch, UTC."""
+
+    def now_ms(self) -> int: ...
+
+
+def to_datetime(ms: int) -> datetime:
+    """Turn epoch milliseconds into an aware UTC datetime."""
+    return datetime.fromtimestamp(ms / MS_PER_SECOND, tz=UTC)
+
+
+def to_ms(moment: datetime | str) -> int:
+    """Turn an aware datetime or an ISO 8601 string into epoch milliseconds."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} has no time zone; give UTC")
+    return int(moment.timestamp() * MS_PER_SECOND)
+
+
+def utc_day_start(ms: int) -> int:
+    """Return the start of the UTC day that contains `ms`."""
+    return ms - ms % MS_PER_DAY
+
+
+class LiveClock:
+    """Read the machine's wall clock."""
+
+    def now_ms(self) -> int:
+        """Return the wall-clock time in epoch milliseconds."""
+        return time.time_ns() // 1_000_000
+
+
+class SimulatedClock:
+    """A clock that moves only when told, forward only."""
+
+    __slots__ = ("_now_ms",)
+
+    def __init__(self, start: int | datetime | str = 0) -> None:
+        self._now_ms = start if isinstance(start, int) else to_ms(start)
+
+    def now_ms(self) -> int:
+        """Return the simulated time."""
+        return self._now_ms
+
+    def advance_to(self, moment: int | datetime | str) -> None:
+        """Move the clock forward to `moment`; moving back is an error."""
+        target = moment if isinstance(moment, int) else to_ms(moment)
+        if target < self._now_ms:
+            raise ValueError(f"clock cannot go back from {self._now_ms} to {target}")
+        self._now_ms = target
+
+    def advance_by(self, milliseconds: int) -> None:
+        """Move the clock forward by `milliseconds`."""
+        self.advance_to(self._now_ms + milliseconds)

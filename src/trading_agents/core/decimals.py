@@ -1,0 +1,46 @@
+"""Exact decimal helpers for money, prices and quantities."""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_UP, Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+def to_decimal(value: str | int | Decimal) -> Decimal:
+    """Parse an exact decimal from a string or int; floats are refused because they are inexact."""
+    if isinstance(value, float):
+        raise TypeError(f"float {value!r} is inexact; pass a string or Decimal")
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not a decimal number") from exc
+    if not parsed.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return parsed
+
+
+def round_down_to_step(quantity: Decimal, step: Decimal) -> Decimal:
+    """Round a quantity toward zero to a multiple of the step."""
+    return (quantity / step).to_integral_value(rounding=ROUND_DOWN) * step
+
+
+def round_up_to_step(quantity: Decimal, step: Decimal) -> Decimal:
+    """Round a quantity away from zero to a multiple of the step."""
+    return (quantity / step).to_integral_value(rounding=ROUND_UP) * step
+
+
+def floor_to_tick(price: Decimal, tick: Decimal) -> Decimal:
+    """Round a price down to a multiple of the tick."""
+    return (price / tick).to_integral_value(rounding=ROUND_FLOOR) * tick
+
+
+def ceil_to_tick(price: Decimal, tick: Decimal) -> Decimal:
+    """Round a price up to a multiple of the tick."""
+    return (price / tick).to_integral_value(rounding=ROUND_CEILING) * tick
+
+
+def is_multiple(value: Decimal, unit: Decimal) -> bool:
+    """Tell whether `value` is an exact multiple of `unit`."""
+    return value % unit == ZERO

@@ -1,0 +1,1 @@
+"""Candles, indicators, the clock-bound market view and feeds."""

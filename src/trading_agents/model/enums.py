@@ -1,0 +1,79 @@
+"""Enumerations shared by orders, positions and reports."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Side(StrEnum):
+    """The side of an order or a fill."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        """Return +1 for a buy and -1 for a sell."""
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        """Return the other side."""
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class PositionSide(StrEnum):
+    """Which way a one-way position points."""
+
+    FLAT = "flat"
+    LONG = "long"
+    SHORT = "short"
+
+
+class OrderType(StrEnum):
+    """The order types the venues accept."""
+
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP_MARKET = "stop_market"
+    TAKE_PROFIT_MARKET = "take_profit_market"
+
+    @property
+    def is_conditional(self) -> bool:
+        """Tell whether the order waits for a trigger price."""
+        return self in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET)
+
+
+class OrderStatus(StrEnum):
+    """Where an order is in its life."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    TRIGGERED = "triggered"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the order can still fill."""
+        return self in _OPEN_STATUSES
+
+
+_OPEN_STATUSES = frozenset(
+    {
+        OrderStatus.SUBMITTED,
+        OrderStatus.ACCEPTED,
+        OrderStatus.TRIGGERED,
+        OrderStatus.PARTIALLY_FILLED,
+    }
+)
+
+
+class Liquidity(StrEnum):
+    """Whether a fill added liquidity to the book or took it."""
+
+    MAKER = "maker"
+    TAKER = "taker"

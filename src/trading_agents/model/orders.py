@@ -1,0 +1,192 @@
+"""Orders: intents to trade, and orders as state machines changed only by events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from trading_agents.core.decimals import ZERO
+from trading_agents.core.errors import InvalidTransition
+from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """A sized order, ready for a venue, with the deterministic id it will be known by."""
+
+    client_order_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Decimal
+    price: Decimal | None = None  # limit price
+    trigger_price: Decimal | None = None  # stop-market and take-profit-market
+    reduce_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.quantity <= ZERO:
+            raise ValueError(f"{self.client_order_id}: quantity must be above zero")
+        if self.order_type is OrderType.LIMIT and self.price is None:
+            raise ValueError(f"{self.client_order_id}: a limit order needs a price")
+        if self.order_type.is_conditional and self.trigger_price is None:
+            raise ValueError(f"{self.client_order_id}: a {self.order_type} needs a trigger price")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAccepted:
+    """The venue took the order."""
+
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRejected:
+    """The venue refused the order, with its code."""
+
+    ts_ms: int
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTriggered:
+    """A conditional order's trigger price was reached; it now executes at market."""
+
+    ts_ms: int
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPartiallyFilled:
+    """Part of the order traded."""
+
+    ts_ms: int
+    trade_id: str
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal
+    liquidity: Liquidity
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilled:
+    """The rest of the order traded."""
+
+    ts_ms: int
+    trade_id: str
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal
+    liquidity: Liquidity
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCanceled:
+    """The order was cancelled before it finished."""
+
+    ts_ms: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderExpired:
+    """The venue retired the order on its own (a reduce-only exit with nothing left to reduce)."""
+
+    ts_ms: int
+    reason: str = ""
+
+
+OrderEvent = (
+    OrderAccepted
+    | OrderRejected
+    | OrderTriggered
+    | OrderPartiallyFilled
+    | OrderFilled
+    | OrderCanceled
+    | OrderExpired
+)
+FillEvent = OrderPartiallyFilled | OrderFilled
+
+S = OrderStatus
+_TRANSITIONS: dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus] = {
+    (S.SUBMITTED, OrderAccepted): S.ACCEPTED,
+    (S.SUBMITTED, OrderRejected): S.REJECTED,
+    (S.ACCEPTED, OrderTriggered): S.TRIGGERED,
+    (S.ACCEPTED, OrderPartiallyFilled): S.PARTIALLY_FILLED,
+    (S.ACCEPTED, OrderFilled): S.FILLED,
+    (S.ACCEPTED, OrderCanceled): S.CANCELED,
+    (S.ACCEPTED, OrderExpired): S.EXPIRED,
+    (S.TRIGGERED, OrderPartiallyFilled): S.PARTIALLY_FILLED,
+    (S.TRIGGERED, OrderFilled): S.FILLED,
+    (S.TRIGGERED, OrderCanceled): S.CANCELED,
+    (S.TRIGGERED, OrderExpired): S.EXPIRED,
+    (S.PARTIALLY_FILLED, OrderPartiallyFilled): S.PARTIALLY_FILLED,
+    (S.PARTIALLY_FILLED, OrderFilled): S.FILLED,
+    (S.PARTIALLY_FILLED, OrderCanceled): S.CANCELED,
+    (S.PARTIALLY_FILLED, OrderExpired): S.EXPIRED,
+}
+# A conditional order trades only after its trigger; any other order has no trigger.
+_CONDITIONAL_FORBIDDEN = frozenset({(S.ACCEPTED, OrderPartiallyFilled), (S.ACCEPTED, OrderFilled)})
+_PLAIN_FORBIDDEN = frozenset({(S.ACCEPTED, OrderTriggered)})
+
+
+def allowed_transitions(order_type: OrderType) -> dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus]:
+    """Return every legal (status, event) -> status move for an order of this type."""
+    forbidden = _CONDITIONAL_FORBIDDEN if order_type.is_conditional else _PLAIN_FORBIDDEN
+    return {key: target for key, target in _TRANSITIONS.items() if key not in forbidden}
+
+
+_TABLES = {order_type: allowed_transitions(order_type) for order_type in OrderType}
+
+
+@dataclass(slots=True)
+class Order:
+    """An order at a venue; its status moves only through `apply`."""
+
+    intent: OrderIntent
+    created_ms: int
+    status: OrderStatus = OrderStatus.SUBMITTED
+    filled_quantity: Decimal = ZERO
+    average_price: Decimal = ZERO
+    fees: Decimal = ZERO
+    events: list[OrderEvent] = field(default_factory=list)
+
+    @property
+    def client_order_id(self) -> str:
+        """Return the id the order is known by."""
+        return self.intent.client_order_id
+
+    @property
+    def remaining(self) -> Decimal:
+        """Return the quantity still to trade."""
+        return self.intent.quantity - self.filled_quantity
+
+    def apply(self, event: OrderEvent) -> None:
+        """Move to the next status, or raise InvalidTransition if the event is not allowed now."""
+        key = (self.status, type(event))
+        target = _TABLES[self.intent.order_type].get(key)
+        if target is None:
+            raise InvalidTransition(self.client_order_id, self.status, type(event).__name__)
+        if isinstance(event, OrderPartiallyFilled | OrderFilled):
+            self._record_fill(event)
+        self.status = target
+        self.events.append(event)
+
+    def _record_fill(self, fill: FillEvent) -> None:
+        remaining = self.remaining - fill.quantity
+        if fill.quantity <= ZERO:
+            raise InvalidTransition(self.client_order_id, self.status, "fill of no quantity")
+        if isinstance(fill, OrderFilled) and remaining != ZERO:
+            raise InvalidTransition(
+                self.client_order_id, self.status, f"OrderFilled leaving {remaining} unfilled"
+            )
+        if isinstance(fill, OrderPartiallyFilled) and remaining <= ZERO:
+            raise InvalidTransition(
+                self.client_order_id, self.status, "OrderPartiallyFilled completing the order"
+            )
+        total = self.filled_quantity + fill.quantity
+        self.average_price = (
+            self.average_price * self.filled_quantity + fill.price * fill.quantity
+        ) / total
+        self.filled_quantity = total
+        self.fees += fill.fee

@@ -1,0 +1,52 @@
+"""Execution reports: what a venue tells about orders, fills and funding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from trading_agents.model.enums import Liquidity, OrderStatus, Side
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """An order changed status without trading (accepted, triggered, cancelled, expired)."""
+
+    client_order_id: str
+    symbol: str
+    status: OrderStatus
+    ts_ms: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FillReport:
+    """A trade on an order, or a liquidation of a position."""
+
+    client_order_id: str
+    trade_id: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal  # paid, in USDT; for a liquidation the clearance fee (the rest of the margin)
+    liquidity: Liquidity
+    ts_ms: int
+    order_status: OrderStatus  # the order's status after this fill
+    realized_pnl: Decimal  # realized by this fill at the venue, before fees
+    is_liquidation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FundingReport:
+    """A funding payment on a held position: above zero received, below zero paid."""
+
+    symbol: str
+    ts_ms: int
+    rate: Decimal
+    mark_price: Decimal
+    position_quantity: Decimal
+    amount: Decimal
+
+
+ExecutionReport = OrderUpdate | FillReport | FundingReport

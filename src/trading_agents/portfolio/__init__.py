@@ -1,0 +1,1 @@
+"""Ledger, positions, round-trip trades and performance metrics."""

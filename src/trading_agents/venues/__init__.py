@@ -1,0 +1,1 @@
+"""The venue port and its adapters: the simulated venue and Binance USDⓈ-M."""

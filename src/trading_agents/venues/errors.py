@@ -1,0 +1,51 @@
+"""Venue errors, with Binance's codes where Binance has one."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from trading_agents.core.errors import FatalError, RetryableError
+
+
+class BinanceCode(IntEnum):
+    """Binance USDⓈ-M error codes the venues raise or understand."""
+
+    TOO_MANY_REQUESTS = -1003
+    TIMESTAMP_OUTSIDE_RECV_WINDOW = -1021
+    INVALID_SIGNATURE = -1022
+    BAD_PRECISION = -1111
+    UNKNOWN_ORDER = -2011
+    MARGIN_INSUFFICIENT = -2019
+    REDUCE_ONLY_REJECTED = -2022
+    PRICE_OUT_OF_BAND = -4131  # PERCENT_PRICE: the price is too far from the mark
+    MIN_NOTIONAL = -4164
+    QUANTITY_OUT_OF_RANGE = -4005  # above LOT_SIZE's maximum
+    LEVERAGE_NOT_VALID = -4028
+    DUPLICATE_CLIENT_ORDER_ID = -4015
+    WOULD_IMMEDIATELY_TRIGGER = -2021
+
+
+class VenueError(Exception):
+    """Something a venue refused or could not do."""
+
+
+class VenueUnavailable(VenueError, RetryableError):
+    """The venue did not answer in time or answered 5xx."""
+
+
+class OrderRejected(VenueError, FatalError):
+    """The venue refused an order, with the venue's code and message."""
+
+    def __init__(self, code: int, message: str, client_order_id: str = "") -> None:
+        super().__init__(f"{code}: {message}" + (f" ({client_order_id})" if client_order_id else ""))
+        self.code = code
+        self.message = message
+        self.client_order_id = client_order_id
+
+
+class OrderNotFound(VenueError, FatalError):
+    """The venue knows no order with that client order id."""
+
+    def __init__(self, client_order_id: str) -> None:
+        super().__init__(f"{BinanceCode.UNKNOWN_ORDER}: unknown order {client_order_id!r}")
+        self.client_order_id = client_order_id
