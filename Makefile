@@ -1,0 +1,63 @@
+# Trading Agents: the commands the README names. Needs only Python 3.11 and pip; uv is
+# installed with pip on first use when it is not on PATH.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+# `uv` from PATH if there is one; otherwise the pip-installed copy, run as a module, which
+# works wherever pip put its console script (~/.local/bin may not be on PATH).
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# --frozen: install exactly what uv.lock says; never re-resolve or rewrite the lock.
+UV_RUN := $(UV) run --frozen
+
+PATHS := src tests benchmarks
+
+.PHONY: help install run test lint format bench uv
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+uv: ## Install the pinned uv with pip unless a uv is already available.
+	@if ! $(UV) --version >/dev/null 2>&1; then \
+		echo "uv not found: installing uv==$(UV_VERSION) with pip"; \
+		PIP_BREAK_SYSTEM_PACKAGES=1 $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+			"uv==$(UV_VERSION)"; \
+	fi
+
+install: uv ## Create .venv with the locked dependencies (uv sync --frozen).
+	$(UV) sync --frozen
+
+run: uv ## Start the service on embedded defaults (not built yet: prints so and exits 2).
+	$(UV_RUN) trading-agents serve
+
+# Every check runs even when an earlier one fails, so one run shows every problem; the
+# target fails if any check failed.
+lint: uv ## ruff check, ruff format --check, mypy --strict, import contracts.
+	@failed=""; \
+	echo "==> ruff check $(PATHS)"; \
+	$(UV_RUN) ruff check $(PATHS) || failed="$$failed ruff-check"; \
+	echo "==> ruff format --check $(PATHS)"; \
+	$(UV_RUN) ruff format --check $(PATHS) || failed="$$failed ruff-format"; \
+	echo "==> mypy --strict src"; \
+	$(UV_RUN) mypy --strict src || failed="$$failed mypy"; \
+	echo "==> lint-imports"; \
+	$(UV_RUN) lint-imports || failed="$$failed import-contracts"; \
+	if [ -n "$$failed" ]; then echo "lint FAILED:$$failed" >&2; exit 1; fi; \
+	echo "lint passed"
+
+test: uv ## The README's test command: lint, then pytest; fails if any step failed.
+	@failed=""; \
+	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
+	echo "==> pytest"; \
+	$(UV_RUN) pytest || failed="$$failed pytest"; \
+	if [ -n "$$failed" ]; then echo "make test FAILED:$$failed" >&2; exit 1; fi; \
+	echo "make test passed"
+
+format: uv ## Fix what ruff can fix and reformat (changes files).
+	$(UV_RUN) ruff check --fix $(PATHS)
+	$(UV_RUN) ruff format $(PATHS)
+
+bench: uv ## Run every benchmarks/bench_*.py and rewrite the table in docs/BENCHMARKS.md.
+	$(UV_RUN) python benchmarks/run.py

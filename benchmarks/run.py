@@ -1,0 +1,169 @@
+"""Run every benchmarks/bench_*.py and rewrite the latest-figures table in docs/BENCHMARKS.md.
+
+Each script is run on its own with this interpreter, from the repository root, and must print
+exactly one JSON object on a line of its standard output:
+
+    {"benchmark": "backtest, reference strategy, 1 year of 1m", "figure": 7600.5,
+     "unit": "candles/s"}
+
+"benchmark" defaults to the script's name. Other lines of output are ignored. The table is
+rewritten only when every script succeeded, so that all its figures come from one run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+BENCH_DIR = REPO_DIR / "benchmarks"
+DOC = REPO_DIR / "docs" / "BENCHMARKS.md"
+START_MARK = "<!-- bench:start -->"
+END_MARK = "<!-- bench:end -->"
+COLUMNS = ("benchmark", "figure", "unit", "command", "machine", "date")
+
+
+class BenchError(Exception):
+    """A benchmark script failed or printed no figure."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One measured figure and how it was produced."""
+
+    benchmark: str
+    figure: float | int
+    unit: str
+    command: str
+
+
+def machine() -> str:
+    """Describe this machine: CPUs available, CPU model and Python version."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 0
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = " ".join(line.partition(":")[2].split())
+                break
+    except OSError:
+        pass
+    return f"{cpus} CPUs, {model}, Python {platform.python_version()}"
+
+
+def parse_figure(script: Path, stdout: str) -> Figure:
+    """Take the one JSON object line out of a script's output."""
+    objects = []
+    for line in stdout.splitlines():
+        text = line.strip()
+        if text.startswith("{") and text.endswith("}"):
+            try:
+                objects.append(json.loads(text))
+            except json.JSONDecodeError:
+                continue
+    if len(objects) != 1:
+        raise BenchError(f"{script.name}: expected one JSON line, found {len(objects)}")
+    data = objects[0]
+    figure, unit = data.get("figure"), data.get("unit")
+    if isinstance(figure, bool) or not isinstance(figure, int | float):
+        raise BenchError(
+            f"{script.name}: 'figure' must be a number, not {figure!r}; the line needs "
+            f'{{"benchmark": ..., "figure": <number>, "unit": ...}} and had keys {sorted(data)}'
+        )
+    if not isinstance(unit, str) or not unit:
+        raise BenchError(f"{script.name}: 'unit' must be a non-empty string, not {unit!r}")
+    return Figure(
+        benchmark=str(data.get("benchmark") or script.stem),
+        figure=figure,
+        unit=unit,
+        command=f"uv run --frozen python benchmarks/{script.name}",
+    )
+
+
+def run_script(script: Path) -> Figure:
+    """Run one benchmark script and return its figure."""
+    print(f"==> {script.relative_to(REPO_DIR)}", flush=True)
+    completed = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=REPO_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    sys.stdout.write(completed.stdout)
+    if completed.returncode != 0:
+        raise BenchError(f"{script.name} exited with status {completed.returncode}")
+    return parse_figure(script, completed.stdout)
+
+
+def _number(value: float | int) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.1f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def table(figures: list[Figure], machine_text: str, date: str) -> str:
+    """Render the figures as a Markdown table (a note when there are none)."""
+    if not figures:
+        return f"_No `benchmarks/bench_*.py` scripts yet (checked {date})._"
+    lines = [
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
+    for f in figures:
+        cells = (f.benchmark, _number(f.figure), f.unit, f"`{f.command}`", machine_text, date)
+        lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def rewrite(doc: Path, block: str) -> None:
+    """Replace what lies between the bench markers in `doc` with `block`."""
+    text = doc.read_text()
+    start, end = text.find(START_MARK), text.find(END_MARK)
+    if start < 0 or end < start:
+        raise BenchError(f"{doc}: markers {START_MARK} ... {END_MARK} not found in that order")
+    head = text[: start + len(START_MARK)]
+    doc.write_text(f"{head}\n{block}\n{text[end:]}")
+
+
+def main() -> int:
+    """Run the benchmarks and update the document; return the exit status."""
+    # Benchmarks are an entry point: reading the wall clock for the date is allowed here.
+    date = datetime.now(UTC).date().isoformat()
+    scripts = sorted(BENCH_DIR.glob("bench_*.py"))
+    figures: list[Figure] = []
+    failures: list[str] = []
+    for script in scripts:
+        try:
+            figures.append(run_script(script))
+        except BenchError as exc:
+            failures.append(str(exc))
+    if failures:
+        for failure in failures:
+            print(f"bench FAILED: {failure}", file=sys.stderr)
+        print(f"{DOC.relative_to(REPO_DIR)} left unchanged", file=sys.stderr)
+        return 1
+    try:
+        rewrite(DOC, table(figures, machine(), date))
+    except (BenchError, OSError) as exc:
+        print(f"bench FAILED: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(figures)} figures written to {DOC.relative_to(REPO_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

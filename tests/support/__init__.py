@@ -1,0 +1,1 @@
+"""Builders and data loaders for tests: import them as `tests.support.<module>`."""
