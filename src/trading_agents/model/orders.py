@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
@@ -56,8 +57,7 @@ class OrderTriggered:
     price: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPartiallyFilled:
+class OrderPartiallyFilled(NamedTuple):
     """Part of the order traded."""
 
     ts_ms: int
@@ -68,8 +68,7 @@ class OrderPartiallyFilled:
     liquidity: Liquidity
 
 
-@dataclass(frozen=True, slots=True)
-class OrderFilled:
+class OrderFilled(NamedTuple):
     """The rest of the order traded."""
 
     ts_ms: int
@@ -96,6 +95,7 @@ class OrderExpired:
     reason: str = ""
 
 
+# Fills are NamedTuples: immutable like the rest, and cheap to build on the hot path.
 OrderEvent = (
     OrderAccepted
     | OrderRejected
@@ -130,7 +130,9 @@ _CONDITIONAL_FORBIDDEN = frozenset({(S.ACCEPTED, OrderPartiallyFilled), (S.ACCEP
 _PLAIN_FORBIDDEN = frozenset({(S.ACCEPTED, OrderTriggered)})
 
 
-def allowed_transitions(order_type: OrderType) -> dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus]:
+def allowed_transitions(
+    order_type: OrderType,
+) -> dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus]:
     """Return every legal (status, event) -> status move for an order of this type."""
     forbidden = _CONDITIONAL_FORBIDDEN if order_type.is_conditional else _PLAIN_FORBIDDEN
     return {key: target for key, target in _TRANSITIONS.items() if key not in forbidden}
@@ -139,7 +141,7 @@ def allowed_transitions(order_type: OrderType) -> dict[tuple[OrderStatus, type[O
 _TABLES = {order_type: allowed_transitions(order_type) for order_type in OrderType}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Order:
     """An order at a venue; its status moves only through `apply`."""
 

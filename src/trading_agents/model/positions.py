@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick
 from trading_agents.core.errors import InvalidTransition
 from trading_agents.model.enums import PositionSide, Side
 from trading_agents.model.instruments import Instrument
 
+# Binance books USDT amounts to 8 decimals; rounding there keeps every sum of them exact.
+USDT_QUANTUM = Decimal("0.00000001")
 
-@dataclass(frozen=True, slots=True)
-class PositionFill:
+
+class PositionFill(NamedTuple):
     """A trade that moves a position."""
 
     side: Side
@@ -121,7 +124,9 @@ class Position:
             self._grow(signed, fill.price, fill.ts_ms)
             return ZERO
         closing = min(abs(signed), abs(self.quantity))
-        realized = closing * (fill.price - self.entry_price) * (1 if self.quantity > ZERO else -1)
+        realized = (
+            closing * (fill.price - self.entry_price) * (1 if self.quantity > ZERO else -1)
+        ).quantize(USDT_QUANTUM)
         remaining = abs(self.quantity) - closing
         if remaining == ZERO:
             self.quantity = ZERO
@@ -129,7 +134,7 @@ class Position:
             self.margin = ZERO
             self.opened_ms = None
         else:
-            self.margin = self.margin * remaining / abs(self.quantity)
+            self.margin = (self.margin * remaining / abs(self.quantity)).quantize(USDT_QUANTUM)
             self.quantity = remaining if self.quantity > ZERO else -remaining
         flip = abs(signed) - closing
         if flip > ZERO:
@@ -138,8 +143,10 @@ class Position:
 
     def _grow(self, signed: Decimal, price: Decimal, ts_ms: int) -> None:
         total = self.quantity + signed
-        self.entry_price = (abs(self.quantity) * self.entry_price + abs(signed) * price) / abs(total)
-        self.margin += abs(signed) * price / self.leverage
+        self.entry_price = (abs(self.quantity) * self.entry_price + abs(signed) * price) / abs(
+            total
+        )
+        self.margin += (abs(signed) * price / self.leverage).quantize(USDT_QUANTUM)
         if self.quantity == ZERO:
             self.opened_ms = ts_ms
         self.quantity = total

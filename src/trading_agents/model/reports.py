@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
 
@@ -19,8 +20,7 @@ class OrderUpdate:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class FillReport:
+class FillReport(NamedTuple):
     """A trade on an order, or a liquidation of a position."""
 
     client_order_id: str

@@ -94,7 +94,9 @@ class Ledger:
         self.wallet_balance += amount
         return amount
 
-    def liquidate(self, symbol: str, price: Decimal, ts_ms: int) -> tuple[Side, Decimal, Decimal, Decimal]:
+    def liquidate(
+        self, symbol: str, price: Decimal, ts_ms: int
+    ) -> tuple[Side, Decimal, Decimal, Decimal]:
         """Close the position at its liquidation price; the rest of its margin is the fee.
 
         Return the side, quantity, realized PnL and clearance fee. An isolated position loses
@@ -105,6 +107,8 @@ class Ledger:
         quantity = abs(position.quantity)
         margin = position.margin
         realized = position.apply(PositionFill(side, quantity, price, ts_ms))
+        # Past the bankruptcy price the insurance fund takes the rest: the loss stops at the margin.
+        realized = max(realized, -margin)
         clearance_fee = margin + realized
         self.realized_pnl += realized
         self.fees += clearance_fee

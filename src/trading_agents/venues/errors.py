@@ -17,12 +17,15 @@ class BinanceCode(IntEnum):
     UNKNOWN_ORDER = -2011
     MARGIN_INSUFFICIENT = -2019
     REDUCE_ONLY_REJECTED = -2022
-    PRICE_OUT_OF_BAND = -4131  # PERCENT_PRICE: the price is too far from the mark
-    MIN_NOTIONAL = -4164
-    QUANTITY_OUT_OF_RANGE = -4005  # above LOT_SIZE's maximum
-    LEVERAGE_NOT_VALID = -4028
-    DUPLICATE_CLIENT_ORDER_ID = -4015
+    FILTER_FAILURE = -1013  # quantity outside LOT_SIZE's range
+    INVALID_SYMBOL = -1121
     WOULD_IMMEDIATELY_TRIGGER = -2021
+    MAX_POSITION_AT_LEVERAGE = -2027
+    DUPLICATE_CLIENT_ORDER_ID = -4015
+    PRICE_ABOVE_PERCENT_LIMIT = -4016
+    PRICE_BELOW_PERCENT_LIMIT = -4024
+    LEVERAGE_NOT_VALID = -4028
+    MIN_NOTIONAL = -4164
 
 
 class VenueError(Exception):
@@ -37,7 +40,9 @@ class OrderRejected(VenueError, FatalError):
     """The venue refused an order, with the venue's code and message."""
 
     def __init__(self, code: int, message: str, client_order_id: str = "") -> None:
-        super().__init__(f"{code}: {message}" + (f" ({client_order_id})" if client_order_id else ""))
+        super().__init__(
+            f"{code}: {message}" + (f" ({client_order_id})" if client_order_id else "")
+        )
         self.code = code
         self.message = message
         self.client_order_id = client_order_id

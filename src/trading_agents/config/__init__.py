@@ -1,0 +1,1 @@
+"""Settings from the environment, agent profiles and shipped reference data."""

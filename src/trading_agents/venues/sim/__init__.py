@@ -1,0 +1,1 @@
+"""The simulated futures venue used by backtests and paper trading."""

@@ -1,0 +1,141 @@
+"""Pre-trade checks of the simulated venue: it refuses what Binance refuses, with its codes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from trading_agents.core.decimals import ZERO, is_multiple
+from trading_agents.model.enums import OrderType, Side
+from trading_agents.model.instruments import Instrument
+from trading_agents.model.orders import OrderIntent
+from trading_agents.venues.errors import BinanceCode, OrderRejected
+
+
+def _reject(code: BinanceCode, message: str, intent: OrderIntent) -> OrderRejected:
+    return OrderRejected(int(code), message, intent.client_order_id)
+
+
+def check_filters(intent: OrderIntent, instrument: Instrument, last_price: Decimal) -> None:
+    """Raise OrderRejected when the order breaks a price, lot, notional or percent filter."""
+    market = intent.order_type is not OrderType.LIMIT
+    step = instrument.market_step_size if market else instrument.step_size
+    low = instrument.market_min_qty if market else instrument.min_qty
+    high = instrument.market_max_qty if market else instrument.max_qty
+    if not is_multiple(intent.quantity, step):
+        raise _reject(
+            BinanceCode.BAD_PRECISION,
+            f"Precision is over the maximum defined for this asset: quantity {intent.quantity} "
+            f"is not a multiple of the step {step}",
+            intent,
+        )
+    if not low <= intent.quantity <= high:
+        raise _reject(
+            BinanceCode.FILTER_FAILURE,
+            f"Filter failure: LOT_SIZE: quantity {intent.quantity} outside {low}..{high}",
+            intent,
+        )
+    for label, price in (("price", intent.price), ("trigger price", intent.trigger_price)):
+        if price is not None and not instrument.price_fits(price):
+            raise _reject(
+                BinanceCode.BAD_PRECISION,
+                f"Precision is over the maximum defined for this asset: {label} {price} is not "
+                f"on the tick {instrument.tick_size} within {instrument.min_price}.."
+                f"{instrument.max_price}",
+                intent,
+            )
+    if intent.price is not None:
+        ceiling = last_price * instrument.percent_up
+        floor = last_price * instrument.percent_down
+        if intent.side is Side.BUY and intent.price > ceiling:
+            raise _reject(
+                BinanceCode.PRICE_ABOVE_PERCENT_LIMIT,
+                f"Limit price can't be higher than {ceiling}",
+                intent,
+            )
+        if intent.side is Side.SELL and intent.price < floor:
+            raise _reject(
+                BinanceCode.PRICE_BELOW_PERCENT_LIMIT,
+                f"Limit price can't be lower than {floor}",
+                intent,
+            )
+    reference = intent.price or intent.trigger_price or last_price
+    notional = intent.quantity * reference
+    # Binance waives the minimum notional for reduce-only orders.
+    if not intent.reduce_only and notional < instrument.min_notional:
+        raise _reject(
+            BinanceCode.MIN_NOTIONAL,
+            f"Order's notional must be no smaller than {instrument.min_notional} "
+            f"(unless you choose reduce only); it is {notional}",
+            intent,
+        )
+
+
+def check_trigger(intent: OrderIntent, last_price: Decimal) -> None:
+    """Raise OrderRejected when a stop or take-profit would trigger at once."""
+    trigger = intent.trigger_price
+    if trigger is None:
+        return
+    # A buy stop waits for the price to rise; a buy take-profit waits for it to fall.
+    rises = (intent.side is Side.BUY) == (intent.order_type is OrderType.STOP_MARKET)
+    if (rises and trigger <= last_price) or (not rises and trigger >= last_price):
+        raise _reject(
+            BinanceCode.WOULD_IMMEDIATELY_TRIGGER,
+            f"Order would immediately trigger: trigger {trigger}, last price {last_price}",
+            intent,
+        )
+
+
+def check_reduce_only(intent: OrderIntent, position_quantity: Decimal) -> None:
+    """Raise OrderRejected when a reduce-only order could not reduce the position."""
+    if not intent.reduce_only:
+        return
+    reduces = (position_quantity > ZERO and intent.side is Side.SELL) or (
+        position_quantity < ZERO and intent.side is Side.BUY
+    )
+    if not reduces:
+        raise _reject(
+            BinanceCode.REDUCE_ONLY_REJECTED,
+            f"ReduceOnly Order is rejected: position is {position_quantity}",
+            intent,
+        )
+
+
+def opening_quantity(side: Side, quantity: Decimal, position_quantity: Decimal) -> Decimal:
+    """Return the part of an order that opens or grows a position rather than reducing one."""
+    if position_quantity == ZERO or (position_quantity > ZERO) == (side is Side.BUY):
+        return quantity
+    return max(ZERO, quantity - abs(position_quantity))
+
+
+def check_margin(
+    intent: OrderIntent,
+    opening: Decimal,
+    price: Decimal,
+    leverage: int,
+    fee_rate: Decimal,
+    available: Decimal,
+) -> None:
+    """Raise OrderRejected when the account cannot post the margin and fee the order needs."""
+    if opening == ZERO:
+        return
+    needed = opening * price / leverage + opening * price * fee_rate
+    if needed > available:
+        raise _reject(
+            BinanceCode.MARGIN_INSUFFICIENT,
+            f"Margin is insufficient: needs {needed:.8f} USDT, {available:.8f} available",
+            intent,
+        )
+
+
+def check_leverage_bracket(
+    intent: OrderIntent, instrument: Instrument, notional_after: Decimal, leverage: int
+) -> None:
+    """Raise OrderRejected when the resulting position is too large for the set leverage."""
+    allowed = instrument.max_leverage_for(notional_after)
+    if leverage > allowed:
+        raise _reject(
+            BinanceCode.MAX_POSITION_AT_LEVERAGE,
+            f"Exceeded the maximum allowable position at current leverage: {leverage}x allows "
+            f"less than {notional_after} USDT notional (at most {allowed}x there)",
+            intent,
+        )

@@ -1,0 +1,489 @@
+"""The simulated exchange: matching, fees, slippage, funding and liquidation on candles or ticks.
+
+Market orders fill at the next price the exchange sees. Within a candle the price is assumed
+to travel open -> low -> high -> close or open -> high -> low -> close, whichever is adverse
+to the position held, so a stop and a take-profit touched in one candle resolve to the stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick, round_down_to_step
+from trading_agents.market.candles import Candle
+from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side
+from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.orders import (
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderIntent,
+    OrderPartiallyFilled,
+    OrderTriggered,
+)
+from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport, OrderUpdate
+from trading_agents.portfolio.ledger import Ledger
+from trading_agents.venues.errors import (
+    BinanceCode,
+    OrderNotFound,
+    OrderRejected,
+    VenueUnavailable,
+)
+from trading_agents.venues.sim import checks
+from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
+
+_UP = 1
+_DOWN = -1
+LIQUIDATION_ORDER_PREFIX = "autoclose-"  # Binance names its liquidation orders this way
+
+
+def _direction_needed(order: Order) -> int:
+    """Return which way the price must move to reach the order's level."""
+    intent = order.intent
+    if intent.order_type is OrderType.LIMIT:
+        return _DOWN if intent.side is Side.BUY else _UP
+    if intent.order_type is OrderType.STOP_MARKET:
+        return _UP if intent.side is Side.BUY else _DOWN
+    return _DOWN if intent.side is Side.BUY else _UP
+
+
+def _level(order: Order) -> Decimal:
+    intent = order.intent
+    level = intent.price if intent.order_type is OrderType.LIMIT else intent.trigger_price
+    assert level is not None  # guaranteed by OrderIntent's own validation
+    return level
+
+
+class SimExchange:
+    """A futures exchange in memory: one account, one-way isolated positions."""
+
+    def __init__(self, instruments: InstrumentRegistry, config: SimVenueConfig) -> None:
+        self.instruments = instruments
+        self.config = config
+        self.ledger = Ledger(instruments, config.default_leverage)
+        self._orders: dict[str, Order] = {}
+        self._venue_ids: dict[str, str] = {}
+        self._open: dict[str, list[Order]] = {}
+        self._awaiting_next_price: dict[str, list[Order]] = {}
+        self._last: dict[str, Decimal] = {}
+        self._liquidation_price: dict[str, Decimal | None] = {}
+        self._volume_left: dict[str, Decimal | None] = {}
+        self._next_funding_ms: int | None = None
+        self._reports: list[ExecutionReport] = []
+        self._trade_seq = 0
+        self._order_seq = 0
+
+    # -- account ---------------------------------------------------------------------------
+
+    def last_price(self, symbol: str) -> Decimal | None:
+        """Return the last price seen for `symbol`."""
+        return self._last.get(symbol)
+
+    def marks(self) -> dict[str, Decimal]:
+        """Return the last price of every symbol seen."""
+        return dict(self._last)
+
+    def set_leverage(self, symbol: str, leverage: int) -> None:
+        """Set the leverage of the symbol's next position."""
+        instrument = self.instruments.get(symbol)
+        if not 1 <= leverage <= instrument.max_leverage:
+            raise OrderRejected(
+                int(BinanceCode.LEVERAGE_NOT_VALID),
+                f"Leverage {leverage} is not valid for {symbol} (1..{instrument.max_leverage})",
+            )
+        position = self.ledger.position(symbol)
+        if position.is_open:
+            raise OrderRejected(
+                int(BinanceCode.LEVERAGE_NOT_VALID),
+                f"{symbol}: leverage cannot change while a position is open",
+            )
+        position.change_leverage(leverage)
+
+    def drain_reports(self) -> list[ExecutionReport]:
+        """Return and forget the reports produced since the last call."""
+        reports, self._reports = self._reports, []
+        return reports
+
+    def order(self, client_order_id: str) -> Order:
+        """Return an order by client order id, open or finished."""
+        try:
+            return self._orders[client_order_id]
+        except KeyError:
+            raise OrderNotFound(client_order_id) from None
+
+    def venue_order_id(self, client_order_id: str) -> str:
+        """Return the exchange's own id for an order."""
+        return self._venue_ids[client_order_id]
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Return the orders that can still fill."""
+        if symbol is not None:
+            return list(self._open.get(symbol, ()))
+        return [order for orders in self._open.values() for order in orders]
+
+    # -- orders ----------------------------------------------------------------------------
+
+    def submit(self, intent: OrderIntent, ts_ms: int) -> Order:
+        """Accept an order or raise OrderRejected with Binance's code."""
+        if (
+            intent.client_order_id in self._orders
+            and self._orders[intent.client_order_id].status.is_open
+        ):
+            raise OrderRejected(
+                int(BinanceCode.DUPLICATE_CLIENT_ORDER_ID),
+                f"Duplicate clientOrderId {intent.client_order_id}",
+                intent.client_order_id,
+            )
+        if intent.symbol not in self.instruments:
+            raise OrderRejected(
+                int(BinanceCode.INVALID_SYMBOL),
+                f"Invalid symbol {intent.symbol}",
+                intent.client_order_id,
+            )
+        instrument = self.instruments.get(intent.symbol)
+        last = self._last.get(intent.symbol)
+        if last is None:
+            raise VenueUnavailable(f"no market price for {intent.symbol} yet; cannot take orders")
+        checks.check_filters(intent, instrument, last)
+        checks.check_trigger(intent, last)
+        position = self.ledger.position(intent.symbol)
+        checks.check_reduce_only(intent, position.quantity)
+        if not intent.reduce_only:
+            reference = intent.price or intent.trigger_price or last
+            opening = checks.opening_quantity(intent.side, intent.quantity, position.quantity)
+            fee_rate = (
+                self.config.maker_fee
+                if intent.order_type is OrderType.LIMIT
+                else self.config.taker_fee
+            )
+            checks.check_margin(
+                intent,
+                opening,
+                reference,
+                position.leverage,
+                fee_rate,
+                self.ledger.available_balance() - self._reserved_margin(),
+            )
+            notional_after = (abs(position.quantity) + opening) * reference
+            checks.check_leverage_bracket(intent, instrument, notional_after, position.leverage)
+        order = Order(intent, created_ms=ts_ms)
+        order.apply(OrderAccepted(ts_ms))
+        self._order_seq += 1
+        self._orders[intent.client_order_id] = order
+        self._venue_ids[intent.client_order_id] = str(self._order_seq)
+        self._open.setdefault(intent.symbol, []).append(order)
+        if intent.order_type is OrderType.MARKET or self._is_marketable(intent, last):
+            self._awaiting_next_price.setdefault(intent.symbol, []).append(order)
+        self._reports.append(
+            OrderUpdate(intent.client_order_id, intent.symbol, OrderStatus.ACCEPTED, ts_ms)
+        )
+        return order
+
+    def cancel(self, symbol: str, client_order_id: str, ts_ms: int) -> Order:
+        """Cancel an open order; an unknown or finished one raises OrderNotFound."""
+        order = self._orders.get(client_order_id)
+        if order is None or order.intent.symbol != symbol or not order.status.is_open:
+            raise OrderNotFound(client_order_id)
+        self._retire(order, OrderCanceled(ts_ms, "canceled by the client"), OrderStatus.CANCELED)
+        return order
+
+    @staticmethod
+    def _is_marketable(intent: OrderIntent, last: Decimal) -> bool:
+        if intent.order_type is not OrderType.LIMIT or intent.price is None:
+            return False
+        return intent.price >= last if intent.side is Side.BUY else intent.price <= last
+
+    def _reserved_margin(self) -> Decimal:
+        reserved = ZERO
+        for order in self.open_orders():
+            intent = order.intent
+            if intent.reduce_only:
+                continue
+            price = intent.price or intent.trigger_price or self._last[intent.symbol]
+            leverage = self.ledger.position(intent.symbol).leverage
+            reserved += order.remaining * price / leverage
+        return reserved
+
+    # -- market data -----------------------------------------------------------------------
+
+    def on_candle(self, candle: Candle) -> None:
+        """Run a closed candle through the book: fills, triggers, liquidation and funding."""
+        symbol = candle.symbol
+        self._settle_funding(candle.open_ms, symbol, candle.open)
+        last = self._last.get(symbol, candle.open)
+        if not self._open.get(symbol) and not self.ledger.position(symbol).is_open:
+            self._last[symbol] = candle.close
+            return
+        participation = self.config.max_volume_participation
+        self._volume_left[symbol] = None if participation is None else candle.volume * participation
+        self._fill_awaiting(symbol, candle.open, candle.open_ms)
+        self._run_segment(symbol, last, candle.open, candle.open_ms, gap=True)
+        for start, end in self._path(candle):
+            self._run_segment(symbol, start, end, candle.close_ms, gap=False)
+        self._last[symbol] = candle.close
+
+    def on_price(self, symbol: str, ts_ms: int, price: Decimal) -> None:
+        """Run a traded price through the book; the move from the last price is a jump."""
+        self._settle_funding(ts_ms, symbol, price)
+        last = self._last.get(symbol, price)
+        self._volume_left[symbol] = None
+        self._fill_awaiting(symbol, price, ts_ms)
+        self._run_segment(symbol, last, price, ts_ms, gap=True)
+        self._last[symbol] = price
+
+    def _path(self, candle: Candle) -> tuple[tuple[Decimal, Decimal], ...]:
+        quantity = self.ledger.position(candle.symbol).quantity
+        low_first = quantity > ZERO or (quantity == ZERO and candle.close >= candle.open)
+        first, second = (candle.low, candle.high) if low_first else (candle.high, candle.low)
+        return ((candle.open, first), (first, second), (second, candle.close))
+
+    def _settle_funding(self, ts_ms: int, symbol: str, price: Decimal) -> None:
+        boundary = self._next_funding_ms
+        if boundary is None:
+            self._next_funding_ms = ts_ms - ts_ms % FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS
+            return
+        while boundary <= ts_ms:
+            for position in self.ledger.open_positions():
+                mark = self._last.get(position.symbol, price)
+                rate = self.config.funding.rate_at(position.symbol, boundary)
+                if rate is None:
+                    continue
+                amount = self.ledger.apply_funding(position.symbol, rate, mark)
+                self._reports.append(
+                    FundingReport(position.symbol, boundary, rate, mark, position.quantity, amount)
+                )
+            boundary += FUNDING_INTERVAL_MS
+        self._next_funding_ms = boundary
+
+    # -- matching --------------------------------------------------------------------------
+
+    def _fill_awaiting(self, symbol: str, price: Decimal, ts_ms: int) -> None:
+        waiting = self._awaiting_next_price.pop(symbol, None)
+        if not waiting:
+            return
+        for order in waiting:
+            if not order.status.is_open:
+                continue
+            intent = order.intent
+            if intent.order_type is OrderType.LIMIT:
+                assert intent.price is not None
+                crossed = (
+                    price <= intent.price if intent.side is Side.BUY else price >= intent.price
+                )
+                if not crossed:
+                    continue  # the price moved away: it rests on the book as a maker order
+            self._execute(order, self._slipped(intent.side, price, symbol), Liquidity.TAKER, ts_ms)
+            if order.status.is_open and intent.order_type is OrderType.MARKET:
+                # A volume cap left part of it: the rest trades at the next price.
+                self._awaiting_next_price.setdefault(symbol, []).append(order)
+
+    def _run_segment(
+        self, symbol: str, start: Decimal, end: Decimal, ts_ms: int, *, gap: bool
+    ) -> None:
+        if start == end:
+            return
+        direction = _UP if end > start else _DOWN
+        position_price = start
+        while True:
+            hit = self._first_hit(symbol, position_price, end, direction)
+            if hit is None:
+                return
+            level, order = hit
+            if order is None:
+                self._liquidate(symbol, level, ts_ms)
+            else:
+                price = end if gap else level
+                self._trigger_and_fill(order, price, ts_ms)
+                if order.status.is_open:
+                    return  # held back by the volume cap: nothing else trades in this segment
+            position_price = level
+
+    def _first_hit(
+        self, symbol: str, start: Decimal, end: Decimal, direction: int
+    ) -> tuple[Decimal, Order | None] | None:
+        low, high = (start, end) if direction == _UP else (end, start)
+        best: tuple[Decimal, Order | None] | None = None
+        volume_left = self._volume_left.get(symbol)
+        if volume_left is None or volume_left > ZERO:
+            for order in self._open.get(symbol, ()):
+                # Market orders have no level: they trade at the next price, not on a touch.
+                if (
+                    order.intent.order_type is OrderType.MARKET
+                    or _direction_needed(order) != direction
+                ):
+                    continue
+                level = _level(order)
+                if low <= level <= high and (
+                    best is None or self._nearer(level, best[0], direction)
+                ):
+                    best = (level, order)
+        liquidation = self._liquidation_price.get(symbol)
+        if liquidation is not None and low <= liquidation <= high:
+            quantity = self.ledger.position(symbol).quantity
+            toward = _DOWN if quantity > ZERO else _UP
+            if toward == direction and (
+                best is None or self._nearer(liquidation, best[0], direction)
+            ):
+                best = (liquidation, None)
+        return best
+
+    @staticmethod
+    def _nearer(level: Decimal, other: Decimal, direction: int) -> bool:
+        # Strictly nearer: on a tie the order that was already found (an order) goes first.
+        return level < other if direction == _UP else level > other
+
+    def _trigger_and_fill(self, order: Order, price: Decimal, ts_ms: int) -> None:
+        intent = order.intent
+        if intent.order_type.is_conditional:
+            if order.status is OrderStatus.ACCEPTED:
+                order.apply(OrderTriggered(ts_ms, price))
+                self._reports.append(
+                    OrderUpdate(intent.client_order_id, intent.symbol, OrderStatus.TRIGGERED, ts_ms)
+                )
+            self._execute(
+                order, self._slipped(intent.side, price, intent.symbol), Liquidity.TAKER, ts_ms
+            )
+        else:
+            self._execute(order, price, Liquidity.MAKER, ts_ms)
+
+    def _slipped(self, side: Side, price: Decimal, symbol: str) -> Decimal:
+        if self.config.slippage == ZERO:
+            return price
+        tick = self.instruments.get(symbol).tick_size
+        if side is Side.BUY:
+            return ceil_to_tick(price * (1 + self.config.slippage), tick)
+        return floor_to_tick(price * (1 - self.config.slippage), tick)
+
+    def _execute(self, order: Order, price: Decimal, liquidity: Liquidity, ts_ms: int) -> None:
+        intent = order.intent
+        position = self.ledger.position(intent.symbol)
+        quantity = order.remaining
+        capped_by_position = False
+        if intent.reduce_only:
+            reducible = checks.opening_quantity(intent.side, quantity, position.quantity)
+            reducible = quantity - reducible  # what the order can take off the position
+            if reducible == ZERO:
+                self._retire(
+                    order,
+                    OrderExpired(ts_ms, "reduce-only: no position left to reduce"),
+                    OrderStatus.EXPIRED,
+                )
+                return
+            capped_by_position = reducible < quantity
+            quantity = reducible
+        instrument = self.instruments.get(intent.symbol)
+        volume_left = self._volume_left.get(intent.symbol)
+        if volume_left is not None:
+            step = (
+                instrument.step_size
+                if intent.order_type is OrderType.LIMIT
+                else instrument.market_step_size
+            )
+            quantity = min(quantity, round_down_to_step(volume_left, step))
+            if quantity == ZERO:
+                return
+            self._volume_left[intent.symbol] = volume_left - quantity
+        fee_rate = self.config.maker_fee if liquidity is Liquidity.MAKER else self.config.taker_fee
+        fee = quantity * price * fee_rate
+        opening = checks.opening_quantity(intent.side, quantity, position.quantity)
+        if (
+            opening > ZERO
+            and opening * price / position.leverage + fee > self.ledger.available_balance()
+        ):
+            self._retire(
+                order,
+                OrderExpired(
+                    ts_ms, f"{BinanceCode.MARGIN_INSUFFICIENT}: margin is insufficient at {price}"
+                ),
+                OrderStatus.EXPIRED,
+            )
+            return
+        realized = self.ledger.apply_fill(intent.symbol, intent.side, quantity, price, fee, ts_ms)
+        self._trade_seq += 1
+        trade_id = f"sim-{self._trade_seq}"
+        complete = quantity == order.remaining
+        event_type = OrderFilled if complete else OrderPartiallyFilled
+        order.apply(event_type(ts_ms, trade_id, quantity, price, fee, liquidity))
+        self._reports.append(
+            FillReport(
+                intent.client_order_id,
+                trade_id,
+                intent.symbol,
+                intent.side,
+                quantity,
+                price,
+                fee,
+                liquidity,
+                ts_ms,
+                order.status,
+                realized,
+            )
+        )
+        if capped_by_position:
+            self._retire(
+                order,
+                OrderExpired(ts_ms, "reduce-only: position smaller than the order"),
+                OrderStatus.EXPIRED,
+            )
+        elif not order.status.is_open:
+            self._forget_open(order)
+        self._after_position_change(intent.symbol, ts_ms)
+
+    def _liquidate(self, symbol: str, price: Decimal, ts_ms: int) -> None:
+        side, quantity, realized, fee = self.ledger.liquidate(symbol, price, ts_ms)
+        self._trade_seq += 1
+        self._reports.append(
+            FillReport(
+                f"{LIQUIDATION_ORDER_PREFIX}{symbol}-{ts_ms}",
+                f"sim-{self._trade_seq}",
+                symbol,
+                side,
+                quantity,
+                price,
+                fee,
+                Liquidity.TAKER,
+                ts_ms,
+                OrderStatus.FILLED,
+                realized,
+                is_liquidation=True,
+            )
+        )
+        self._after_position_change(symbol, ts_ms)
+
+    def _after_position_change(self, symbol: str, ts_ms: int) -> None:
+        position = self.ledger.position(symbol)
+        self._liquidation_price[symbol] = position.liquidation_price()
+        if position.is_open:
+            return
+        # With the position gone its stops and take-profits have nothing left to protect.
+        for order in list(self._open.get(symbol, ())):
+            if order.intent.reduce_only and order.status.is_open:
+                self._retire(
+                    order, OrderExpired(ts_ms, "reduce-only: position closed"), OrderStatus.EXPIRED
+                )
+
+    def _retire(
+        self, order: Order, event: OrderCanceled | OrderExpired, status: OrderStatus
+    ) -> None:
+        order.apply(event)
+        self._forget_open(order)
+        self._reports.append(
+            OrderUpdate(
+                order.client_order_id, order.intent.symbol, status, event.ts_ms, event.reason
+            )
+        )
+
+    def _forget_open(self, order: Order) -> None:
+        symbol = order.intent.symbol
+        # Orders compare by identity, so list.remove finds exactly this one.
+        self._open[symbol].remove(order)
+        waiting = self._awaiting_next_price.get(symbol)
+        if waiting and order in waiting:
+            waiting.remove(order)
+
+    def iter_orders(self) -> Iterator[Order]:
+        """Yield every order the exchange has seen."""
+        return iter(self._orders.values())

@@ -1,0 +1,114 @@
+"""The simulated venue behind the venue port: the same calls the Binance venue answers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
+
+from trading_agents.core.clock import Clock
+from trading_agents.market.candles import Candle
+from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.orders import Order, OrderIntent
+from trading_agents.model.positions import PositionSnapshot
+from trading_agents.model.reports import ExecutionReport
+from trading_agents.venues.errors import OrderNotFound
+from trading_agents.venues.port import BalanceSnapshot, OrderAck, OrderSnapshot
+from trading_agents.venues.sim.config import SimVenueConfig
+from trading_agents.venues.sim.exchange import SimExchange
+
+
+class SimVenue:
+    """Serve the venue port from a simulated exchange fed with candles or prices."""
+
+    def __init__(
+        self, instruments: InstrumentRegistry, clock: Clock, config: SimVenueConfig | None = None
+    ) -> None:
+        self.exchange = SimExchange(instruments, config or SimVenueConfig())
+        self._clock = clock
+        self._queue: asyncio.Queue[ExecutionReport] = asyncio.Queue()
+
+    def on_candle(self, candle: Candle) -> None:
+        """Feed a closed candle to the exchange and publish what it caused."""
+        self.exchange.on_candle(candle)
+        self._publish()
+
+    def on_price(self, symbol: str, ts_ms: int, price: Decimal) -> None:
+        """Feed a traded price to the exchange and publish what it caused."""
+        self.exchange.on_price(symbol, ts_ms, price)
+        self._publish()
+
+    def _publish(self) -> None:
+        for report in self.exchange.drain_reports():
+            self._queue.put_nowait(report)
+
+    def deposit(self, amount: Decimal) -> None:
+        """Credit the simulated account, as a transfer into the futures wallet would."""
+        self.exchange.ledger.deposit(amount)
+
+    async def set_leverage(self, symbol: str, leverage: int) -> None:
+        """Set the leverage for the symbol's next position."""
+        self.exchange.set_leverage(symbol, leverage)
+
+    async def submit(self, intent: OrderIntent) -> OrderAck:
+        """Place an order; it fills on a later price."""
+        order = self.exchange.submit(intent, self._clock.now_ms())
+        self._publish()
+        return OrderAck(
+            intent.client_order_id,
+            self.exchange.venue_order_id(intent.client_order_id),
+            order.status,
+            order.created_ms,
+        )
+
+    async def cancel(self, symbol: str, client_order_id: str) -> None:
+        """Cancel an open order."""
+        self.exchange.cancel(symbol, client_order_id, self._clock.now_ms())
+        self._publish()
+
+    async def order(self, symbol: str, client_order_id: str) -> OrderSnapshot:
+        """Return one order by client order id."""
+        order = self.exchange.order(client_order_id)
+        if order.intent.symbol != symbol:
+            raise OrderNotFound(client_order_id)
+        return self._snapshot(order)
+
+    async def open_orders(self, symbol: str | None = None) -> Sequence[OrderSnapshot]:
+        """Return the orders that can still fill."""
+        return [self._snapshot(order) for order in self.exchange.open_orders(symbol)]
+
+    async def positions(self) -> Sequence[PositionSnapshot]:
+        """Return the open positions."""
+        return [position.snapshot() for position in self.exchange.ledger.open_positions()]
+
+    async def balance(self) -> BalanceSnapshot:
+        """Return the account's money."""
+        ledger = self.exchange.ledger
+        return BalanceSnapshot(
+            wallet_balance=ledger.wallet_balance,
+            available_balance=ledger.available_balance(),
+            used_margin=ledger.used_margin(),
+            unrealized_pnl=ledger.unrealized_pnl(self.exchange.marks()),
+        )
+
+    async def reports(self) -> AsyncIterator[ExecutionReport]:
+        """Yield execution reports as they happen."""
+        while True:
+            yield await self._queue.get()
+
+    def _snapshot(self, order: Order) -> OrderSnapshot:
+        intent = order.intent
+        return OrderSnapshot(
+            client_order_id=intent.client_order_id,
+            venue_order_id=self.exchange.venue_order_id(intent.client_order_id),
+            symbol=intent.symbol,
+            side=intent.side,
+            order_type=intent.order_type,
+            quantity=intent.quantity,
+            price=intent.price,
+            trigger_price=intent.trigger_price,
+            reduce_only=intent.reduce_only,
+            status=order.status,
+            filled_quantity=order.filled_quantity,
+            average_price=order.average_price,
+        )
