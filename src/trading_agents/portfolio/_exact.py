@@ -1,0 +1,40 @@
+"""Exact addition for money that is summed across many trades."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
+
+# The default context keeps 28 digits, so adding a fee share like 0.0133…33 to a PnL of
+# thousands would round and break total_profit - total_loss == Σ net_pnl. Addition and
+# multiplication are exact in an unbounded context; never divide in it (1/3 never ends).
+_EXACT = Context(
+    prec=MAX_PREC,
+    Emax=MAX_EMAX,
+    Emin=MIN_EMIN,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+
+_ZERO = Decimal(0)
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """Add decimals without rounding."""
+    total = _ZERO
+    for value in values:
+        total = _EXACT.add(total, value)
+    return total
+
+
+def exact_product(left: Decimal, right: Decimal) -> Decimal:
+    """Multiply two decimals without rounding."""
+    return _EXACT.multiply(left, right)

@@ -1,0 +1,146 @@
+"""One account's books: the ledger, its round trips, its equity curve and its metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from trading_agents.core.decimals import ZERO
+from trading_agents.core.errors import FatalError
+from trading_agents.model.enums import Side
+from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport
+from trading_agents.portfolio._exact import exact_sum
+from trading_agents.portfolio.equity import DrawdownTracker, EquityCurve, EquityPoint
+from trading_agents.portfolio.ledger import Ledger
+from trading_agents.portfolio.metrics import PortfolioMetrics, compute_metrics
+from trading_agents.portfolio.trades import RoundTrip, RoundTripTracker
+
+
+class LedgerMismatch(FatalError):
+    """The venue reports a position or an amount that the ledger does not agree with."""
+
+
+class Portfolio:
+    """Book a venue's reports and cash flows, and measure how the account performs."""
+
+    def __init__(self, instruments: InstrumentRegistry, default_leverage: int = 1) -> None:
+        self.ledger = Ledger(instruments, default_leverage)
+        self._tracker = RoundTripTracker()
+        self._trades: list[RoundTrip] = []
+        self._curve = EquityCurve()
+        self._drawdown = DrawdownTracker()
+
+    @property
+    def trades(self) -> Sequence[RoundTrip]:
+        """Return the closed round trips, oldest first."""
+        return self._trades
+
+    @property
+    def equity_curve(self) -> EquityCurve:
+        """Return the equity recorded at every mark."""
+        return self._curve
+
+    @property
+    def current_drawdown(self) -> Decimal:
+        """Return the fraction 0..1 by which equity at the last mark is below its peak."""
+        return self._drawdown.current
+
+    @property
+    def max_drawdown(self) -> Decimal:
+        """Return the deepest drawdown seen at any mark."""
+        return self._drawdown.maximum
+
+    def apply(self, report: ExecutionReport) -> RoundTrip | None:
+        """Book a fill or a funding payment; return the round trip a fill closed, if any.
+
+        When the venue's figure disagrees with the ledger's, the ledger's own figure is booked
+        (so the books stay consistent with themselves) and LedgerMismatch is raised.
+        """
+        match report:
+            case FillReport(is_liquidation=True):
+                return self._book_liquidation(report)
+            case FillReport():
+                return self._book_fill(report)
+            case FundingReport():
+                self._book_funding(report)
+        # An order update moves no money.
+        return None
+
+    def deposit(self, amount: Decimal) -> None:
+        """Book money coming into the account."""
+        self.ledger.deposit(amount)
+
+    def withdraw(self, amount: Decimal) -> None:
+        """Book money leaving the account; only what no position holds as margin may leave."""
+        self.ledger.withdraw(amount)
+
+    def mark(self, ts_ms: int, marks: Mapping[str, Decimal]) -> EquityPoint:
+        """Record equity at the given mark prices and update the drawdown."""
+        missing = [p.symbol for p in self.ledger.open_positions() if p.symbol not in marks]
+        if missing:
+            raise ValueError(f"no mark price for the open position(s) {', '.join(missing)}")
+        net_deposits = exact_sum((self.ledger.deposits, self.ledger.withdrawals.copy_negate()))
+        point = self._curve.append(ts_ms, self.ledger.equity(marks), net_deposits)
+        self._drawdown.update(point.equity, point.net_deposits)
+        return point
+
+    def metrics(self) -> PortfolioMetrics:
+        """Compute the performance metrics from the trips and the equity curve."""
+        return compute_metrics(self._trades, self._curve, self._tracker.open_since())
+
+    def _book_fill(self, fill: FillReport) -> RoundTrip | None:
+        realized = self.ledger.apply_fill(
+            fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, fill.ts_ms
+        )
+        return self._record(
+            self._tracker.on_fill(
+                fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, realized, fill.ts_ms
+            )
+        )
+
+    def _book_liquidation(self, fill: FillReport) -> RoundTrip | None:
+        held = self.ledger.position(fill.symbol).quantity
+        closing_side = Side.SELL if held > ZERO else Side.BUY
+        if held == ZERO or fill.side is not closing_side or fill.quantity != abs(held):
+            raise LedgerMismatch(
+                f"{fill.symbol}: venue liquidated {fill.side} {fill.quantity} "
+                f"but the ledger holds {held}"
+            )
+        side, quantity, realized, fee = self.ledger.liquidate(fill.symbol, fill.price, fill.ts_ms)
+        trip = self._record(
+            self._tracker.on_fill(
+                fill.symbol,
+                side,
+                quantity,
+                fill.price,
+                fee,
+                realized,
+                fill.ts_ms,
+                is_liquidation=True,
+            )
+        )
+        if fee != fill.fee:
+            raise LedgerMismatch(
+                f"{fill.symbol}: venue charged a clearance fee of {fill.fee}, the ledger {fee}"
+            )
+        return trip
+
+    def _book_funding(self, funding: FundingReport) -> None:
+        held = self.ledger.position(funding.symbol).quantity
+        if held != funding.position_quantity:
+            raise LedgerMismatch(
+                f"{funding.symbol}: venue charged funding on {funding.position_quantity}, "
+                f"the ledger holds {held}"
+            )
+        amount = self.ledger.apply_funding(funding.symbol, funding.rate, funding.mark_price)
+        self._tracker.on_funding(funding.symbol, amount)
+        if amount != funding.amount:
+            raise LedgerMismatch(
+                f"{funding.symbol}: venue booked funding of {funding.amount}, the ledger {amount}"
+            )
+
+    def _record(self, trip: RoundTrip | None) -> RoundTrip | None:
+        if trip is not None:
+            self._trades.append(trip)
+        return trip
