@@ -60,8 +60,8 @@ def machine() -> str:
     return f"{cpus} CPUs, {model}, Python {platform.python_version()}"
 
 
-def parse_figure(script: Path, stdout: str) -> Figure:
-    """Take the one JSON object line out of a script's output."""
+def parse_figures(script: Path, stdout: str) -> list[Figure]:
+    """Take every JSON object line out of a script's output: one figure each."""
     objects = []
     for line in stdout.splitlines():
         text = line.strip()
@@ -70,9 +70,12 @@ def parse_figure(script: Path, stdout: str) -> Figure:
                 objects.append(json.loads(text))
             except json.JSONDecodeError:
                 continue
-    if len(objects) != 1:
-        raise BenchError(f"{script.name}: expected one JSON line, found {len(objects)}")
-    data = objects[0]
+    if not objects:
+        raise BenchError(f"{script.name}: printed no JSON line with a figure")
+    return [_figure(script, data) for data in objects]
+
+
+def _figure(script: Path, data: dict[str, object]) -> Figure:
     figure, unit = data.get("figure"), data.get("unit")
     if isinstance(figure, bool) or not isinstance(figure, int | float):
         raise BenchError(
@@ -89,8 +92,8 @@ def parse_figure(script: Path, stdout: str) -> Figure:
     )
 
 
-def run_script(script: Path) -> Figure:
-    """Run one benchmark script and return its figure."""
+def run_script(script: Path) -> list[Figure]:
+    """Run one benchmark script and return its figures."""
     print(f"==> {script.relative_to(REPO_DIR)}", flush=True)
     completed = subprocess.run(
         [sys.executable, str(script)],
@@ -102,7 +105,7 @@ def run_script(script: Path) -> Figure:
     sys.stdout.write(completed.stdout)
     if completed.returncode != 0:
         raise BenchError(f"{script.name} exited with status {completed.returncode}")
-    return parse_figure(script, completed.stdout)
+    return parse_figures(script, completed.stdout)
 
 
 def _number(value: float | int) -> str:
@@ -148,7 +151,7 @@ def main() -> int:
     failures: list[str] = []
     for script in scripts:
         try:
-            figures.append(run_script(script))
+            figures.extend(run_script(script))
         except BenchError as exc:
             failures.append(str(exc))
     if failures:
