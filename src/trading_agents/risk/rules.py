@@ -1,0 +1,97 @@
+"""An instrument's filters and leverage caps, precomputed once so a check only looks them up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Context, Decimal
+
+from trading_agents.core.decimals import ZERO
+from trading_agents.model.enums import OrderType, Side
+from trading_agents.model.instruments import Instrument
+
+# Quotients are rounded toward minus infinity so that a cap is never overstated.
+FLOOR = Context(rounding=ROUND_FLOOR)
+
+# Enum members bound once: on the hot path a lookup on the class costs more than the test.
+BUY, SELL = Side.BUY, Side.SELL
+LIMIT, MARKET = OrderType.LIMIT, OrderType.MARKET
+STOP_MARKET, TAKE_PROFIT_MARKET = OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET
+EXIT_SIDE = {BUY: SELL, SELL: BUY}
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """The quantity filter an order type must pass: its step, least and greatest size."""
+
+    step: Decimal
+    min_qty: Decimal
+    max_qty: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentRules:
+    """What the risk engine needs of one instrument, ready for the hot path."""
+
+    symbol: str
+    unit: str
+    tick: Decimal
+    min_price: Decimal
+    max_price: Decimal
+    min_notional: Decimal
+    max_leverage: int
+    limit_lot: Lot
+    market_lot: Lot
+    # Index L: the position notional that leverage L must stay strictly below.
+    notional_caps: tuple[Decimal, ...]
+
+    @classmethod
+    def of(cls, instrument: Instrument) -> InstrumentRules:
+        """Precompute the rules of an instrument."""
+        caps = tuple(
+            max(
+                (b.notional_cap for b in instrument.brackets if b.initial_leverage >= leverage),
+                default=Decimal(0),
+            )
+            for leverage in range(instrument.max_leverage + 1)
+        )
+        return cls(
+            symbol=instrument.symbol,
+            unit=instrument.base_asset,
+            tick=instrument.tick_size,
+            min_price=instrument.min_price,
+            max_price=instrument.max_price,
+            min_notional=instrument.min_notional,
+            max_leverage=instrument.max_leverage,
+            limit_lot=Lot(instrument.step_size, instrument.min_qty, instrument.max_qty),
+            market_lot=Lot(
+                instrument.market_step_size, instrument.market_min_qty, instrument.market_max_qty
+            ),
+            notional_caps=caps,
+        )
+
+    def lot(self, order_type: OrderType) -> Lot:
+        """Return the quantity filter for an order type: MARKET_LOT_SIZE unless it is a limit."""
+        return self.limit_lot if order_type is LIMIT else self.market_lot
+
+    def notional_cap(self, leverage: int) -> Decimal:
+        """Return the position notional that `leverage` must stay strictly below."""
+        return self.notional_caps[leverage]
+
+
+def on_step(quantity: Decimal, step: Decimal) -> Decimal:
+    """Round a quantity down to the step, written with the step's decimals: 0.500, not 0.5."""
+    if quantity <= ZERO:
+        return ZERO * step
+    # The integer part of the quotient is exact, and an integer times the step keeps its decimals.
+    return FLOOR.divide_int(quantity, step) * step
+
+
+def tick_down(price: Decimal, tick: Decimal) -> Decimal:
+    """Round a price above zero down to the tick."""
+    return FLOOR.divide_int(price, tick) * tick
+
+
+def tick_up(price: Decimal, tick: Decimal) -> Decimal:
+    """Round a price above zero up to the tick."""
+    below = FLOOR.divide_int(price, tick) * tick
+    return below if below == price else below + tick
