@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -24,11 +24,6 @@ def to_decimal(value: str | int | Decimal) -> Decimal:
 def round_down_to_step(quantity: Decimal, step: Decimal) -> Decimal:
     """Round a quantity toward zero to a multiple of the step."""
     return (quantity / step).to_integral_value(rounding=ROUND_DOWN) * step
-
-
-def round_up_to_step(quantity: Decimal, step: Decimal) -> Decimal:
-    """Round a quantity away from zero to a multiple of the step."""
-    return (quantity / step).to_integral_value(rounding=ROUND_UP) * step
 
 
 def floor_to_tick(price: Decimal, tick: Decimal) -> Decimal:

@@ -13,19 +13,3 @@ def client_order_id(prefix: str, *parts: object) -> str:
     digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
     ident = f"{prefix}-{digest}"[:CLIENT_ORDER_ID_MAX_LENGTH]
     return ident
-
-
-class SequenceIds:
-    """Hand out ids `<prefix>-1`, `<prefix>-2`, ... in order."""
-
-    __slots__ = ("_next", "_prefix")
-
-    def __init__(self, prefix: str, start: int = 1) -> None:
-        self._prefix = prefix
-        self._next = start
-
-    def next(self) -> str:
-        """Return the next id."""
-        ident = f"{self._prefix}-{self._next}"
-        self._next += 1
-        return ident

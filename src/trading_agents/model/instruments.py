@@ -9,6 +9,7 @@ from typing import Any
 
 from trading_agents.core.decimals import ZERO, is_multiple
 from trading_agents.core.errors import ConfigurationError, UnknownInstrument
+from trading_agents.model.enums import OrderType
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,21 @@ class LeverageBracket:
     notional_cap: Decimal
     maint_margin_ratio: Decimal
     cum: Decimal  # maintenance amount: makes the tiered margin continuous across tiers
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """The quantity filter an order must pass: its step, least and greatest size."""
+
+    step: Decimal
+    min_qty: Decimal
+    max_qty: Decimal
+
+    def fits(self, quantity: Decimal) -> bool:
+        """Tell whether a quantity is on the step and within the range."""
+        return self.min_qty <= quantity <= self.max_qty and is_multiple(
+            quantity - self.min_qty, self.step
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +89,23 @@ class Instrument:
             and is_multiple(price - self.min_price, self.tick_size)
         )
 
+    @property
+    def limit_lot(self) -> Lot:
+        """Return LOT_SIZE: the filter for limit orders."""
+        return Lot(self.step_size, self.min_qty, self.max_qty)
+
+    @property
+    def market_lot(self) -> Lot:
+        """Return MARKET_LOT_SIZE: the filter for market, stop-market and take-profit orders."""
+        return Lot(self.market_step_size, self.market_min_qty, self.market_max_qty)
+
+    def lot(self, order_type: OrderType) -> Lot:
+        """Return the quantity filter an order of this type must pass."""
+        return self.limit_lot if order_type is OrderType.LIMIT else self.market_lot
+
     def quantity_fits(self, quantity: Decimal, *, market: bool) -> bool:
         """Tell whether a quantity passes LOT_SIZE (or MARKET_LOT_SIZE for market orders)."""
-        if market:
-            step, low, high = self.market_step_size, self.market_min_qty, self.market_max_qty
-        else:
-            step, low, high = self.step_size, self.min_qty, self.max_qty
-        return low <= quantity <= high and is_multiple(quantity - low, step)
+        return (self.market_lot if market else self.limit_lot).fits(quantity)
 
 
 class InstrumentRegistry:

@@ -7,7 +7,7 @@ from decimal import ROUND_FLOOR, Context, Decimal
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.model.enums import OrderType, Side
-from trading_agents.model.instruments import Instrument
+from trading_agents.model.instruments import Instrument, Lot
 
 # Quotients are rounded toward minus infinity so that a cap is never overstated.
 FLOOR = Context(rounding=ROUND_FLOOR)
@@ -17,15 +17,6 @@ BUY, SELL = Side.BUY, Side.SELL
 LIMIT, MARKET = OrderType.LIMIT, OrderType.MARKET
 STOP_MARKET, TAKE_PROFIT_MARKET = OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET
 EXIT_SIDE = {BUY: SELL, SELL: BUY}
-
-
-@dataclass(frozen=True, slots=True)
-class Lot:
-    """The quantity filter an order type must pass: its step, least and greatest size."""
-
-    step: Decimal
-    min_qty: Decimal
-    max_qty: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +53,8 @@ class InstrumentRules:
             max_price=instrument.max_price,
             min_notional=instrument.min_notional,
             max_leverage=instrument.max_leverage,
-            limit_lot=Lot(instrument.step_size, instrument.min_qty, instrument.max_qty),
-            market_lot=Lot(
-                instrument.market_step_size, instrument.market_min_qty, instrument.market_max_qty
-            ),
+            limit_lot=instrument.limit_lot,
+            market_lot=instrument.market_lot,
             notional_caps=caps,
         )
 

@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from trading_agents.core.decimals import ONE, ZERO
+from trading_agents.model.instruments import Lot
 from trading_agents.risk.limits import RiskLimits
-from trading_agents.risk.rules import FLOOR, InstrumentRules, Lot, on_step
+from trading_agents.risk.rules import FLOOR, InstrumentRules, on_step
 from trading_agents.risk.verdicts import DenialCode, Denied
 
 RISK_PER_TRADE = "risk per trade"

@@ -17,10 +17,8 @@ def _reject(code: BinanceCode, message: str, intent: OrderIntent) -> OrderReject
 
 def check_filters(intent: OrderIntent, instrument: Instrument, last_price: Decimal) -> None:
     """Raise OrderRejected when the order breaks a price, lot, notional or percent filter."""
-    market = intent.order_type is not OrderType.LIMIT
-    step = instrument.market_step_size if market else instrument.step_size
-    low = instrument.market_min_qty if market else instrument.min_qty
-    high = instrument.market_max_qty if market else instrument.max_qty
+    lot = instrument.lot(intent.order_type)
+    step, low, high = lot.step, lot.min_qty, lot.max_qty
     if not is_multiple(intent.quantity, step):
         raise _reject(
             BinanceCode.BAD_PRECISION,
@@ -89,10 +87,7 @@ def check_reduce_only(intent: OrderIntent, position_quantity: Decimal) -> None:
     """Raise OrderRejected when a reduce-only order could not reduce the position."""
     if not intent.reduce_only:
         return
-    reduces = (position_quantity > ZERO and intent.side is Side.SELL) or (
-        position_quantity < ZERO and intent.side is Side.BUY
-    )
-    if not reduces:
+    if reducing_quantity(intent.side, intent.quantity, position_quantity) == ZERO:
         raise _reject(
             BinanceCode.REDUCE_ONLY_REJECTED,
             f"ReduceOnly Order is rejected: position is {position_quantity}",
@@ -105,6 +100,11 @@ def opening_quantity(side: Side, quantity: Decimal, position_quantity: Decimal) 
     if position_quantity == ZERO or (position_quantity > ZERO) == (side is Side.BUY):
         return quantity
     return max(ZERO, quantity - abs(position_quantity))
+
+
+def reducing_quantity(side: Side, quantity: Decimal, position_quantity: Decimal) -> Decimal:
+    """Return the part of an order that takes quantity off the position."""
+    return quantity - opening_quantity(side, quantity, position_quantity)
 
 
 def check_margin(

@@ -7,7 +7,6 @@ to the position held, so a stop and a take-profit touched in one candle resolve 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick, round_down_to_step
@@ -363,8 +362,7 @@ class SimExchange:
         quantity = order.remaining
         capped_by_position = False
         if intent.reduce_only:
-            reducible = checks.opening_quantity(intent.side, quantity, position.quantity)
-            reducible = quantity - reducible  # what the order can take off the position
+            reducible = checks.reducing_quantity(intent.side, quantity, position.quantity)
             if reducible == ZERO:
                 self._retire(
                     order,
@@ -483,7 +481,3 @@ class SimExchange:
         waiting = self._awaiting_next_price.get(symbol)
         if waiting and order in waiting:
             waiting.remove(order)
-
-    def iter_orders(self) -> Iterator[Order]:
-        """Yield every order the exchange has seen."""
-        return iter(self._orders.values())
