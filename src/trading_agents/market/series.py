@@ -1,0 +1,81 @@
+"""Candle series: one symbol's candles as columns, for loading, indicators and fast replay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from trading_agents.market.candles import Candle
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def price_decimal(value: float) -> Decimal:
+    """Return the decimal a price was written as.
+
+    Prices enter as decimal strings of at most 15 significant digits; a float parsed from such
+    a string prints back (shortest repr) as the same digits, so no precision is invented.
+    """
+    return Decimal(repr(value))
+
+
+@dataclass(frozen=True, slots=True)
+class CandleSeries:
+    """One symbol's consecutive candles of one interval, oldest first, as columns."""
+
+    symbol: str
+    interval_ms: int
+    open_ms: IntArray
+    open: FloatArray
+    high: FloatArray
+    low: FloatArray
+    close: FloatArray
+    volume: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.open_ms.shape[0])
+
+    @property
+    def close_ms(self) -> IntArray:
+        """Return every candle's close time (the next candle's open)."""
+        return self.open_ms + self.interval_ms
+
+    def candle(self, index: int) -> Candle:
+        """Return the candle at `index` with exact decimal prices."""
+        return Candle(
+            self.symbol,
+            int(self.open_ms[index]),
+            self.interval_ms,
+            price_decimal(float(self.open[index])),
+            price_decimal(float(self.high[index])),
+            price_decimal(float(self.low[index])),
+            price_decimal(float(self.close[index])),
+            price_decimal(float(self.volume[index])),
+        )
+
+    def between(self, start_ms: int | None, end_ms: int | None) -> CandleSeries:
+        """Return the candles that open at or after `start_ms` and close at or before `end_ms`."""
+        first = 0 if start_ms is None else int(np.searchsorted(self.open_ms, start_ms, "left"))
+        last = (
+            len(self)
+            if end_ms is None
+            else int(np.searchsorted(self.open_ms, end_ms - self.interval_ms, "right"))
+        )
+        return self.rows(first, last)
+
+    def rows(self, first: int, last: int) -> CandleSeries:
+        """Return the candles at positions first..last-1."""
+        return CandleSeries(
+            self.symbol,
+            self.interval_ms,
+            self.open_ms[first:last],
+            self.open[first:last],
+            self.high[first:last],
+            self.low[first:last],
+            self.close[first:last],
+            self.volume[first:last],
+        )
