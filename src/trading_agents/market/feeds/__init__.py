@@ -1,0 +1,1 @@
+"""Candle feeds: replay from files, synthetic series and Binance public market data."""

@@ -1,0 +1,125 @@
+"""Replay: stored candle series as a feed, in time order, as fast as possible or paced."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from trading_agents.core.clock import to_datetime
+from trading_agents.market.candles import Candle
+from trading_agents.market.feeds.files import interval_name
+from trading_agents.market.series import CandleSeries, price_decimal
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# Unpaced, the replay lets other tasks run after this many candles.
+YIELD_EVERY = 256
+_CHUNK = 4096
+
+
+class ReplayFeed:
+    """Yield the candles of several series by close time, at equal times in symbol order.
+
+    With equal intervals that is open-time order. `speed` is candles per second (None: as
+    fast as possible); `sleep` is awaited between candles, so tests can pass a fake.
+    """
+
+    def __init__(
+        self,
+        series: Mapping[str, CandleSeries],
+        symbols: Sequence[str] | None = None,
+        *,
+        speed: float | None = None,
+        sleep: Sleep = asyncio.sleep,
+        label: str = "replay",
+    ) -> None:
+        order = list(series) if symbols is None else list(symbols)
+        if not order:
+            raise ValueError("a replay needs at least one symbol")
+        if sorted(order) != sorted(series) or len(set(order)) != len(order):
+            raise ValueError(
+                f"symbol order {order} must name each replayed symbol once: {sorted(series)}"
+            )
+        for symbol, one in series.items():
+            if one.symbol != symbol:
+                raise ValueError(f"series of {one.symbol} given as the series of {symbol}")
+        if speed is not None and not speed > 0:
+            raise ValueError(f"speed must be above zero candles per second, not {speed}")
+        self._series = [series[symbol] for symbol in order]
+        self._speed = speed
+        self._sleep = sleep
+        self._label = label
+
+    @property
+    def symbols(self) -> list[str]:
+        """Return the replayed symbols in their order at equal times."""
+        return [one.symbol for one in self._series]
+
+    def __len__(self) -> int:
+        return sum(len(one) for one in self._series)
+
+    @property
+    def description(self) -> str:
+        """Say which symbols, interval and span the replay covers."""
+        intervals = {one.interval_ms for one in self._series}
+        if len(intervals) == 1:
+            what = f"{', '.join(self.symbols)} {interval_name(intervals.pop())}"
+        else:
+            what = ", ".join(
+                f"{one.symbol} {interval_name(one.interval_ms)}" for one in self._series
+            )
+        filled = [one for one in self._series if len(one)]
+        if not filled:
+            return f"{self._label} of {what} (0 candles)"
+        start = min(int(one.open_ms[0]) for one in filled)
+        end = max(int(one.open_ms[-1]) + one.interval_ms for one in filled)
+        return (
+            f"{self._label} of {what} from {_minute(start)} to {_minute(end)} ({len(self)} candles)"
+        )
+
+    async def candles(self) -> AsyncIterator[Candle]:
+        """Yield every candle once, oldest close first, pacing them when a speed is set."""
+        delay = None if self._speed is None else 1 / self._speed
+        for count, candle in enumerate(self._ordered()):
+            if delay is not None:
+                if count:
+                    await self._sleep(delay)
+            elif count and count % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+            yield candle
+
+    def _ordered(self) -> Iterator[Candle]:
+        """Build the candles in replay order, turning columns into Python numbers in chunks."""
+        parts = self._series
+        rank = np.concatenate(
+            [np.full(len(one), at, dtype=np.int64) for at, one in enumerate(parts)]
+        )
+        order = np.lexsort((rank, np.concatenate([one.close_ms for one in parts])))
+        columns = [
+            np.concatenate([getattr(one, name) for one in parts])
+            for name in ("open_ms", "open", "high", "low", "close", "volume")
+        ]
+        symbols = self.symbols
+        intervals = [one.interval_ms for one in parts]
+        for first in range(0, len(order), _CHUNK):
+            pick = order[first : first + _CHUNK]
+            rows = zip(
+                rank[pick].tolist(), *(column[pick].tolist() for column in columns), strict=True
+            )
+            for at, open_ms, open_, high, low, close, volume in rows:
+                yield Candle(
+                    symbols[at],
+                    open_ms,
+                    intervals[at],
+                    price_decimal(open_),
+                    price_decimal(high),
+                    price_decimal(low),
+                    price_decimal(close),
+                    price_decimal(volume),
+                )
+
+
+def _minute(ms: int) -> str:
+    return f"{to_datetime(ms):%Y-%m-%dT%H:%MZ}"
