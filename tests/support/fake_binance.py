@@ -1,0 +1,249 @@
+"""A fake Binance USDⓈ-M public REST API on loopback, for the real ccxt client in tests.
+
+It serves `/fapi/v1/ping`, `/fapi/v1/time`, `/fapi/v1/exchangeInfo` (the package's snapshot)
+and `/fapi/v1/klines` from scripted candles, with Binance's parameters and 12-column rows,
+as of a clock the test moves. Faults (error answers, slow answers) are queued per path and
+every request is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from trading_agents.core.clock import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, SimulatedClock
+from trading_agents.market.candles import Candle
+
+KLINES = "/fapi/v1/klines"
+EXCHANGE_INFO = "/fapi/v1/exchangeInfo"
+
+INTERVALS_MS = {
+    "1m": MS_PER_MINUTE,
+    "3m": 3 * MS_PER_MINUTE,
+    "5m": 5 * MS_PER_MINUTE,
+    "15m": 15 * MS_PER_MINUTE,
+    "30m": 30 * MS_PER_MINUTE,
+    "1h": MS_PER_HOUR,
+    "2h": 2 * MS_PER_HOUR,
+    "4h": 4 * MS_PER_HOUR,
+    "6h": 6 * MS_PER_HOUR,
+    "8h": 8 * MS_PER_HOUR,
+    "12h": 12 * MS_PER_HOUR,
+    "1d": MS_PER_DAY,
+}
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 1500
+
+INTERNAL_ERROR = (-1001, "Internal error; unable to process your request. Please try again.")
+TOO_MANY_REQUESTS = (
+    -1003,
+    "Too many requests; current limit of IP(127.0.0.1) is 2400 requests per minute. "
+    "Please use the websocket for live updates to avoid polling the API.",
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """A request the fake received, with the time it received it (fake time)."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Fault:
+    path: str
+    status: int | None  # None: answer normally, after the delay
+    code: int = 0
+    msg: str = ""
+    delay: float = 0.0
+
+
+class FakeBinance:
+    """Serve Binance USDⓈ-M public market data from scripted candles on 127.0.0.1."""
+
+    def __init__(self, candles: Iterable[Candle] = (), *, clock: SimulatedClock | None = None):
+        self.clock = clock or SimulatedClock()
+        self.requests: list[RecordedRequest] = []
+        self.open_candles_served = 0
+        self._candles: dict[str, list[Candle]] = {}
+        for candle in candles:
+            self._candles.setdefault(candle.symbol, []).append(candle)
+        for series in self._candles.values():
+            series.sort(key=lambda c: c.open_ms)
+        self._faults: deque[_Fault] = deque()
+        self._exchange_info = json.loads(
+            resources.files("trading_agents.config.data").joinpath("exchange_info.json").read_text()
+        )
+        self._symbols = {s["symbol"] for s in self._exchange_info["symbols"]}
+        self._runner: web.AppRunner | None = None
+        self._url = ""
+
+    @property
+    def url(self) -> str:
+        """Return the base URL (scheme, host and port) the fake listens on."""
+        if not self._url:
+            raise RuntimeError("the fake Binance server is not running; use `async with`")
+        return self._url
+
+    async def __aenter__(self) -> Self:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get("/fapi/v1/ping", self._ping)
+        app.router.add_get("/fapi/v1/time", self._time)
+        app.router.add_get(EXCHANGE_INFO, self._info)
+        app.router.add_get(KLINES, self._klines)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self._url = f"http://{host}:{port}"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._url = ""
+
+    def add(self, *candles: Candle) -> None:
+        """Add candles to the series the fake serves."""
+        for candle in candles:
+            series = self._candles.setdefault(candle.symbol, [])
+            series.append(candle)
+            series.sort(key=lambda c: c.open_ms)
+
+    def fail(
+        self,
+        times: int = 1,
+        *,
+        status: int = 503,
+        error: tuple[int, str] = INTERNAL_ERROR,
+        path: str = KLINES,
+    ) -> None:
+        """Answer the next `times` requests to `path` with `status` and Binance's error body."""
+        code, msg = error
+        self._faults.extend(_Fault(path, status, code, msg) for _ in range(times))
+
+    def rate_limit(self, times: int = 1, *, path: str = KLINES) -> None:
+        """Answer the next `times` requests to `path` with 429 and Binance's -1003 body."""
+        self.fail(times, status=429, error=TOO_MANY_REQUESTS, path=path)
+
+    def slow(self, times: int = 1, *, seconds: float, path: str = KLINES) -> None:
+        """Answer the next `times` requests to `path` normally, but `seconds` late."""
+        self._faults.extend(_Fault(path, None, delay=seconds) for _ in range(times))
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        """Return the requests received for `path`, oldest first."""
+        return [request for request in self.requests if request.path == path]
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.requests.append(
+            RecordedRequest(request.method, request.path, dict(request.query), self.clock.now_ms())
+        )
+        fault = next((f for f in self._faults if f.path == request.path), None)
+        if fault is None:
+            return await handler(request)
+        self._faults.remove(fault)
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status is None:
+            return await handler(request)
+        return _error(fault.status, fault.code, fault.msg)
+
+    async def _ping(self, request: web.Request) -> web.Response:
+        return web.json_response({})
+
+    async def _time(self, request: web.Request) -> web.Response:
+        return web.json_response({"serverTime": self.clock.now_ms()})
+
+    async def _info(self, request: web.Request) -> web.Response:
+        return web.json_response({**self._exchange_info, "serverTime": self.clock.now_ms()})
+
+    async def _klines(self, request: web.Request) -> web.Response:
+        query = request.query
+        symbol, interval = query.get("symbol", ""), query.get("interval", "")
+        if not symbol or not interval:
+            missing = "symbol" if not symbol else "interval"
+            return _error(
+                400,
+                -1102,
+                f"Mandatory parameter '{missing}' was not sent, was empty/null, or malformed.",
+            )
+        if symbol not in self._symbols:
+            return _error(400, -1121, "Invalid symbol.")
+        if interval not in INTERVALS_MS:
+            return _error(400, -1120, "Invalid interval.")
+        try:
+            limit = int(query.get("limit", DEFAULT_LIMIT))
+            start = int(query["startTime"]) if "startTime" in query else None
+            end = int(query["endTime"]) if "endTime" in query else None
+        except ValueError:
+            return _error(400, -1100, "Illegal characters found in a parameter.")
+        if not 1 <= limit <= MAX_LIMIT:
+            return _error(400, -1130, "Data sent for parameter 'limit' is not valid.")
+        series = self._candles.get(symbol, [])
+        interval_ms = INTERVALS_MS[interval]
+        if series and series[0].interval_ms != interval_ms:
+            return _error(400, -1120, f"Invalid interval: this fake holds {symbol} in other bars.")
+        now = self.clock.now_ms()
+        chosen = [
+            c
+            for c in series
+            if c.open_ms <= now
+            and (start is None or c.open_ms >= start)
+            and (end is None or c.open_ms <= end)
+        ]
+        # Binance counts `limit` from startTime when it is given, else back from the end.
+        chosen = chosen[:limit] if start is not None else chosen[-limit:]
+        rows = [self._row(c, now) for c in chosen]
+        return web.json_response(rows)
+
+    def _row(self, candle: Candle, now: int) -> list[Any]:
+        close_time = candle.close_ms - 1
+        if candle.close_ms > now:
+            # The fake cannot know the trades so far: the open candle shows its opening trade.
+            self.open_candles_served += 1
+            prices = [_text(candle.open)] * 4
+            return [candle.open_ms, *prices, "0", close_time, "0", 0, "0", "0", "0"]
+        return [
+            candle.open_ms,
+            _text(candle.open),
+            _text(candle.high),
+            _text(candle.low),
+            _text(candle.close),
+            _text(candle.volume),
+            close_time,
+            _text(candle.volume * candle.close),
+            0,
+            _text(candle.volume / 2),
+            _text(candle.volume * candle.close / 2),
+            "0",
+        ]
+
+
+def _text(value: Decimal) -> str:
+    """Write a decimal the way Binance does: plain digits, never an exponent."""
+    return format(value, "f")
+
+
+def _error(status: int, code: int, msg: str) -> web.Response:
+    return web.json_response({"code": code, "msg": msg}, status=status)
