@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.support.candles import flat
+from tests.support.candles import candle, flat
 from tests.support.market_data import candles_from, funding_rates
 from tests.unit.venues.test_sim_orders import intent
 from trading_agents.config.instruments import default_instruments
@@ -25,18 +25,17 @@ def test_funding_is_settled_at_each_8_hour_boundary_from_the_real_history() -> N
     candles = candles_from(BTC_1M, start="2025-06-01T22:00:00Z", hours=20)
     exchange.on_candle(candles[0])
     exchange.submit(intent("long", Side.BUY, quantity="0.050"), candles[0].close_ms)
-    previous_close = {}
-    for candle in candles[1:]:
-        previous_close[candle.open_ms] = exchange.last_price("BTCUSDT")
-        exchange.on_candle(candle)
+    for minute in candles[1:]:
+        exchange.on_candle(minute)
 
     payments = [r for r in exchange.drain_reports() if isinstance(r, FundingReport)]
 
     boundaries = [to_ms(t) for t in ("2025-06-02T00:00Z", "2025-06-02T08:00Z", "2025-06-02T16:00Z")]
     assert [p.ts_ms for p in payments] == boundaries
     rates = dict(history["BTCUSDT"])
+    opens = {minute.open_ms: minute.open for minute in candles}
     for payment in payments:
-        mark = previous_close[payment.ts_ms]
+        mark = opens[payment.ts_ms]  # the price at the boundary: the open of its candle
         assert payment.rate == rates[payment.ts_ms]
         assert payment.mark_price == mark
         assert payment.amount == -Decimal("0.050") * mark * rates[payment.ts_ms]
@@ -59,6 +58,45 @@ def test_constant_funding_charges_a_short_nothing_when_the_rate_is_negative_for_
     assert [p.amount for p in payments] == [Decimal("0.1000000"), Decimal("0.1000000")]
 
 
+def test_each_symbol_is_settled_by_its_own_candle_at_its_own_boundary_price() -> None:
+    config = SimVenueConfig(funding=FundingSchedule(constant=Decimal("0.0001")))
+    exchange = SimExchange(default_instruments(), config)
+    exchange.ledger.deposit(Decimal("10000"))
+    start = to_ms("2025-06-01T07:58:00Z")
+    exchange.on_candle(flat(start, "100000.0"))
+    exchange.on_candle(flat(start, "2500.00", symbol="ETHUSDT"))
+    exchange.submit(intent("btc", Side.BUY, quantity="0.010"), start + 60_000)
+    exchange.submit(intent("eth", Side.SELL, quantity="0.100", symbol="ETHUSDT"), start + 60_000)
+    exchange.on_candle(flat(start + 60_000, "100000.0"))
+    exchange.on_candle(flat(start + 60_000, "2500.00", symbol="ETHUSDT"))
+    exchange.drain_reports()
+    eight = to_ms("2025-06-01T08:00:00Z")
+
+    exchange.on_candle(candle(eight, "101000.0", "101500.0", "100500.0", "101200.0"))
+
+    assert exchange.drain_reports() == [
+        FundingReport(
+            "BTCUSDT",
+            eight,
+            Decimal("0.0001"),
+            Decimal("101000.0"),
+            Decimal("0.010"),
+            -Decimal("0.010") * Decimal("101000.0") * Decimal("0.0001"),
+        )
+    ]
+    exchange.on_price("ETHUSDT", eight + 1_000, Decimal("2490.00"))
+    assert exchange.drain_reports() == [
+        FundingReport(
+            "ETHUSDT",
+            eight,
+            Decimal("0.0001"),
+            Decimal("2490.00"),
+            Decimal("-0.100"),
+            Decimal("0.100") * Decimal("2490.00") * Decimal("0.0001"),
+        )
+    ]
+
+
 def test_25x_long_from_june_5_noon_is_liquidated_at_the_maintenance_margin_price() -> None:
     instruments = default_instruments()
     exchange = SimExchange(instruments, SimVenueConfig())
@@ -68,8 +106,8 @@ def test_25x_long_from_june_5_noon_is_liquidated_at_the_maintenance_margin_price
     exchange.on_candle(candles[0])
     exchange.submit(intent("long", Side.BUY, quantity="0.010"), candles[0].close_ms)
 
-    for candle in candles[1:]:
-        exchange.on_candle(candle)
+    for minute in candles[1:]:
+        exchange.on_candle(minute)
 
     fills = [r for r in exchange.drain_reports() if isinstance(r, FillReport)]
     entry, liquidation = fills

@@ -65,3 +65,31 @@ async def test_open_orders_and_cancel_through_the_port(venue: SimVenue) -> None:
     assert await venue.open_orders() == []
     with pytest.raises(OrderNotFound):
         await venue.order("ETHUSDT", "lim-1")
+
+
+async def test_exits_attached_through_the_port_stream_once_the_entry_fills(
+    venue: SimVenue,
+) -> None:
+    port: Venue = venue
+    entry = OrderIntent("buy-1", "BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("0.010"))
+    stop = OrderIntent(
+        "stop-1",
+        "BTCUSDT",
+        Side.SELL,
+        OrderType.STOP_MARKET,
+        Decimal("0.010"),
+        trigger_price=Decimal("99000.0"),
+        reduce_only=True,
+    )
+
+    await port.submit(entry, attached=[stop])
+    venue.on_candle(candle("2025-06-01T00:01:00Z", "100050.0", "100100.0", "100000.0", "100080.0"))
+
+    stream = port.reports()
+    reports = [await asyncio.wait_for(anext(stream), 1) for _ in range(3)]
+    assert [(r.client_order_id, type(r)) for r in reports] == [
+        ("buy-1", OrderUpdate),
+        ("buy-1", FillReport),
+        ("stop-1", OrderUpdate),
+    ]
+    assert [o.client_order_id for o in await port.open_orders("BTCUSDT")] == ["stop-1"]

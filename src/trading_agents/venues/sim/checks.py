@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from trading_agents.core.decimals import ZERO, is_multiple
@@ -93,6 +94,35 @@ def check_reduce_only(intent: OrderIntent, position_quantity: Decimal) -> None:
             f"ReduceOnly Order is rejected: position is {position_quantity}",
             intent,
         )
+
+
+def check_attached(
+    entry: OrderIntent, exits: Sequence[OrderIntent], instrument: Instrument, last_price: Decimal
+) -> None:
+    """Raise OrderRejected when an exit attached to an entry could never protect it."""
+    seen = {entry.client_order_id}
+    for exit_ in exits:
+        if exit_.symbol != entry.symbol:
+            raise _reject(
+                BinanceCode.INVALID_SYMBOL,
+                f"Attached order is on {exit_.symbol}, its entry on {entry.symbol}",
+                exit_,
+            )
+        if entry.reduce_only or not exit_.reduce_only or exit_.side is entry.side:
+            raise _reject(
+                BinanceCode.REDUCE_ONLY_REJECTED,
+                "ReduceOnly Order is rejected: an attached order must be a reduce-only "
+                f"{entry.side.opposite} protecting an entry that is not reduce-only",
+                exit_,
+            )
+        if exit_.client_order_id in seen:
+            raise _reject(
+                BinanceCode.DUPLICATE_CLIENT_ORDER_ID,
+                f"Duplicate clientOrderId {exit_.client_order_id}",
+                exit_,
+            )
+        seen.add(exit_.client_order_id)
+        check_filters(exit_, instrument, last_price)
 
 
 def opening_quantity(side: Side, quantity: Decimal, position_quantity: Decimal) -> Decimal:

@@ -3,10 +3,14 @@
 Market orders fill at the next price the exchange sees. Within a candle the price is assumed
 to travel open -> low -> high -> close or open -> high -> low -> close, whichever is adverse
 to the position held, so a stop and a take-profit touched in one candle resolve to the stop.
+Exits attached to an entry are placed the moment the entry is done filling, at the price of
+that moment, so the rest of the same candle's path can already reach them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick, round_down_to_step
@@ -31,29 +35,11 @@ from trading_agents.venues.errors import (
     OrderRejected,
     VenueUnavailable,
 )
-from trading_agents.venues.sim import checks
+from trading_agents.venues.sim import book, checks
+from trading_agents.venues.sim.book import DOWN, UP
 from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
 
-_UP = 1
-_DOWN = -1
 LIQUIDATION_ORDER_PREFIX = "autoclose-"  # Binance names its liquidation orders this way
-
-
-def _direction_needed(order: Order) -> int:
-    """Return which way the price must move to reach the order's level."""
-    intent = order.intent
-    if intent.order_type is OrderType.LIMIT:
-        return _DOWN if intent.side is Side.BUY else _UP
-    if intent.order_type is OrderType.STOP_MARKET:
-        return _UP if intent.side is Side.BUY else _DOWN
-    return _DOWN if intent.side is Side.BUY else _UP
-
-
-def _level(order: Order) -> Decimal:
-    intent = order.intent
-    level = intent.price if intent.order_type is OrderType.LIMIT else intent.trigger_price
-    assert level is not None  # guaranteed by OrderIntent's own validation
-    return level
 
 
 class SimExchange:
@@ -70,7 +56,8 @@ class SimExchange:
         self._last: dict[str, Decimal] = {}
         self._liquidation_price: dict[str, Decimal | None] = {}
         self._volume_left: dict[str, Decimal | None] = {}
-        self._next_funding_ms: int | None = None
+        self._attached: dict[str, tuple[OrderIntent, ...]] = {}
+        self._next_funding_ms: dict[str, int] = {}
         self._reports: list[ExecutionReport] = []
         self._trade_seq = 0
         self._order_seq = 0
@@ -123,51 +110,95 @@ class SimExchange:
             return list(self._open.get(symbol, ()))
         return [order for orders in self._open.values() for order in orders]
 
+    def quiet_band(self, symbol: str) -> tuple[float, float] | None:
+        """Return the prices strictly between which the symbol's next candles change nothing.
+
+        A candle whose float low is above the first and float high below the second may be
+        skipped; None means the next candle must be fed whatever its range. Not covered: the
+        caller feeds the first candle at or after each funding boundary, and the candle it acts
+        on before it submits or cancels, since orders are checked against the last price fed.
+        """
+        last = self._last.get(symbol)
+        if last is None or self._awaiting_next_price.get(symbol):
+            return None
+        resting = self._open.get(symbol, [])
+        if any(order.intent.order_type is OrderType.MARKET for order in resting):
+            return None
+        position = self.ledger.positions.get(symbol)
+        quantity = ZERO if position is None else position.quantity
+        return book.quiet_band(resting, self._liquidation_price.get(symbol), quantity, last)
+
     # -- orders ----------------------------------------------------------------------------
 
-    def submit(self, intent: OrderIntent, ts_ms: int) -> Order:
-        """Accept an order or raise OrderRejected with Binance's code."""
-        if (
-            intent.client_order_id in self._orders
-            and self._orders[intent.client_order_id].status.is_open
-        ):
-            raise OrderRejected(
-                int(BinanceCode.DUPLICATE_CLIENT_ORDER_ID),
-                f"Duplicate clientOrderId {intent.client_order_id}",
-                intent.client_order_id,
-            )
+    def submit(
+        self, intent: OrderIntent, ts_ms: int, attached: Sequence[OrderIntent] = ()
+    ) -> Order:
+        """Accept an order or raise OrderRejected with Binance's code.
+
+        `attached` reduce-only exits are checked for form now and placed, sized to the
+        position, once the order is done filling; if it never trades they are dropped.
+        """
         if intent.symbol not in self.instruments:
             raise OrderRejected(
                 int(BinanceCode.INVALID_SYMBOL),
                 f"Invalid symbol {intent.symbol}",
                 intent.client_order_id,
             )
-        instrument = self.instruments.get(intent.symbol)
         last = self._last.get(intent.symbol)
         if last is None:
             raise VenueUnavailable(f"no market price for {intent.symbol} yet; cannot take orders")
+        self._check(intent, last)
+        checks.check_attached(intent, attached, self.instruments.get(intent.symbol), last)
+        for exit_ in attached:
+            self._check_unused_id(exit_)
+        order = self._open_order(intent, ts_ms, last)
+        if attached:
+            self._attached[intent.client_order_id] = tuple(attached)
+        return order
+
+    def cancel(self, symbol: str, client_order_id: str, ts_ms: int) -> Order:
+        """Cancel an open order; an unknown or finished one raises OrderNotFound."""
+        order = self._orders.get(client_order_id)
+        if order is None or order.intent.symbol != symbol or not order.status.is_open:
+            raise OrderNotFound(client_order_id)
+        self._retire(order, OrderCanceled(ts_ms, "canceled by the client"), OrderStatus.CANCELED)
+        self._place_attached(order, ts_ms, self._last[symbol])
+        return order
+
+    def _check_unused_id(self, intent: OrderIntent) -> None:
+        cid = intent.client_order_id
+        pending = (exit_.client_order_id for exits in self._attached.values() for exit_ in exits)
+        if (cid in self._orders and self._orders[cid].status.is_open) or cid in pending:
+            raise OrderRejected(
+                int(BinanceCode.DUPLICATE_CLIENT_ORDER_ID), f"Duplicate clientOrderId {cid}", cid
+            )
+
+    def _check(self, intent: OrderIntent, last: Decimal) -> None:
+        self._check_unused_id(intent)
+        instrument = self.instruments.get(intent.symbol)
         checks.check_filters(intent, instrument, last)
         checks.check_trigger(intent, last)
         position = self.ledger.position(intent.symbol)
         checks.check_reduce_only(intent, position.quantity)
-        if not intent.reduce_only:
-            reference = intent.price or intent.trigger_price or last
-            opening = checks.opening_quantity(intent.side, intent.quantity, position.quantity)
-            fee_rate = (
-                self.config.maker_fee
-                if intent.order_type is OrderType.LIMIT
-                else self.config.taker_fee
-            )
-            checks.check_margin(
-                intent,
-                opening,
-                reference,
-                position.leverage,
-                fee_rate,
-                self.ledger.available_balance() - self._reserved_margin(),
-            )
-            notional_after = (abs(position.quantity) + opening) * reference
-            checks.check_leverage_bracket(intent, instrument, notional_after, position.leverage)
+        if intent.reduce_only:
+            return
+        reference = intent.price or intent.trigger_price or last
+        opening = checks.opening_quantity(intent.side, intent.quantity, position.quantity)
+        fee_rate = (
+            self.config.maker_fee if intent.order_type is OrderType.LIMIT else self.config.taker_fee
+        )
+        checks.check_margin(
+            intent,
+            opening,
+            reference,
+            position.leverage,
+            fee_rate,
+            self.ledger.available_balance() - self._reserved_margin(),
+        )
+        notional_after = (abs(position.quantity) + opening) * reference
+        checks.check_leverage_bracket(intent, instrument, notional_after, position.leverage)
+
+    def _open_order(self, intent: OrderIntent, ts_ms: int, last: Decimal) -> Order:
         order = Order(intent, created_ms=ts_ms)
         order.apply(OrderAccepted(ts_ms))
         self._order_seq += 1
@@ -181,13 +212,30 @@ class SimExchange:
         )
         return order
 
-    def cancel(self, symbol: str, client_order_id: str, ts_ms: int) -> Order:
-        """Cancel an open order; an unknown or finished one raises OrderNotFound."""
-        order = self._orders.get(client_order_id)
-        if order is None or order.intent.symbol != symbol or not order.status.is_open:
-            raise OrderNotFound(client_order_id)
-        self._retire(order, OrderCanceled(ts_ms, "canceled by the client"), OrderStatus.CANCELED)
-        return order
+    def _place_attached(self, entry: Order, ts_ms: int, price: Decimal) -> None:
+        """Place the exits attached to an entry that is done filling, against `price`."""
+        exits = self._attached.pop(entry.client_order_id, ())
+        if not exits or entry.filled_quantity == ZERO:
+            return  # an entry that never traded has nothing to protect
+        symbol = entry.intent.symbol
+        size = abs(self.ledger.position(symbol).quantity)
+        for exit_ in exits:
+            # With no position left the original size stays, and the reduce-only check refuses it.
+            sized = replace(exit_, quantity=size) if size > ZERO else exit_
+            try:
+                self._check(sized, price)
+            except OrderRejected as rejected:
+                self._reports.append(
+                    OrderUpdate(
+                        exit_.client_order_id,
+                        symbol,
+                        OrderStatus.REJECTED,
+                        ts_ms,
+                        f"{rejected.code}: {rejected.message}",
+                    )
+                )
+                continue
+            self._open_order(sized, ts_ms, price)
 
     @staticmethod
     def _is_marketable(intent: OrderIntent, last: Decimal) -> bool:
@@ -211,7 +259,7 @@ class SimExchange:
     def on_candle(self, candle: Candle) -> None:
         """Run a closed candle through the book: fills, triggers, liquidation and funding."""
         symbol = candle.symbol
-        self._settle_funding(candle.open_ms, symbol, candle.open)
+        self._settle_funding(symbol, candle.open_ms, candle.open)
         last = self._last.get(symbol, candle.open)
         if not self._open.get(symbol) and not self.ledger.position(symbol).is_open:
             self._last[symbol] = candle.close
@@ -226,7 +274,7 @@ class SimExchange:
 
     def on_price(self, symbol: str, ts_ms: int, price: Decimal) -> None:
         """Run a traded price through the book; the move from the last price is a jump."""
-        self._settle_funding(ts_ms, symbol, price)
+        self._settle_funding(symbol, ts_ms, price)
         last = self._last.get(symbol, price)
         self._volume_left[symbol] = None
         self._fill_awaiting(symbol, price, ts_ms)
@@ -239,23 +287,26 @@ class SimExchange:
         first, second = (candle.low, candle.high) if low_first else (candle.high, candle.low)
         return ((candle.open, first), (first, second), (second, candle.close))
 
-    def _settle_funding(self, ts_ms: int, symbol: str, price: Decimal) -> None:
-        boundary = self._next_funding_ms
+    def _settle_funding(self, symbol: str, ts_ms: int, mark: Decimal) -> None:
+        """Settle the symbol's position for each boundary up to `ts_ms`, at the price there."""
+        boundary = self._next_funding_ms.get(symbol)
         if boundary is None:
-            self._next_funding_ms = ts_ms - ts_ms % FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS
+            self._next_funding_ms[symbol] = (
+                ts_ms - ts_ms % FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS
+            )
             return
+        if boundary > ts_ms:
+            return
+        position = self.ledger.positions.get(symbol)
         while boundary <= ts_ms:
-            for position in self.ledger.open_positions():
-                mark = self._last.get(position.symbol, price)
-                rate = self.config.funding.rate_at(position.symbol, boundary)
-                if rate is None:
-                    continue
-                amount = self.ledger.apply_funding(position.symbol, rate, mark)
+            rate = self.config.funding.rate_at(symbol, boundary)
+            if position is not None and position.is_open and rate is not None:
+                amount = self.ledger.apply_funding(symbol, rate, mark)
                 self._reports.append(
-                    FundingReport(position.symbol, boundary, rate, mark, position.quantity, amount)
+                    FundingReport(symbol, boundary, rate, mark, position.quantity, amount)
                 )
             boundary += FUNDING_INTERVAL_MS
-        self._next_funding_ms = boundary
+        self._next_funding_ms[symbol] = boundary
 
     # -- matching --------------------------------------------------------------------------
 
@@ -274,7 +325,8 @@ class SimExchange:
                 )
                 if not crossed:
                     continue  # the price moved away: it rests on the book as a maker order
-            self._execute(order, self._slipped(intent.side, price, symbol), Liquidity.TAKER, ts_ms)
+            slipped = self._slipped(intent.side, price, symbol)
+            self._execute(order, slipped, Liquidity.TAKER, ts_ms, market=price)
             if order.status.is_open and intent.order_type is OrderType.MARKET:
                 # A volume cap left part of it: the rest trades at the next price.
                 self._awaiting_next_price.setdefault(symbol, []).append(order)
@@ -284,7 +336,7 @@ class SimExchange:
     ) -> None:
         if start == end:
             return
-        direction = _UP if end > start else _DOWN
+        direction = UP if end > start else DOWN
         position_price = start
         while True:
             hit = self._first_hit(symbol, position_price, end, direction)
@@ -303,7 +355,7 @@ class SimExchange:
     def _first_hit(
         self, symbol: str, start: Decimal, end: Decimal, direction: int
     ) -> tuple[Decimal, Order | None] | None:
-        low, high = (start, end) if direction == _UP else (end, start)
+        low, high = (start, end) if direction == UP else (end, start)
         best: tuple[Decimal, Order | None] | None = None
         volume_left = self._volume_left.get(symbol)
         if volume_left is None or volume_left > ZERO:
@@ -311,10 +363,10 @@ class SimExchange:
                 # Market orders have no level: they trade at the next price, not on a touch.
                 if (
                     order.intent.order_type is OrderType.MARKET
-                    or _direction_needed(order) != direction
+                    or book.direction_needed(order) != direction
                 ):
                     continue
-                level = _level(order)
+                level = book.level(order)
                 if low <= level <= high and (
                     best is None or self._nearer(level, best[0], direction)
                 ):
@@ -322,7 +374,7 @@ class SimExchange:
         liquidation = self._liquidation_price.get(symbol)
         if liquidation is not None and low <= liquidation <= high:
             quantity = self.ledger.position(symbol).quantity
-            toward = _DOWN if quantity > ZERO else _UP
+            toward = DOWN if quantity > ZERO else UP
             if toward == direction and (
                 best is None or self._nearer(liquidation, best[0], direction)
             ):
@@ -332,7 +384,7 @@ class SimExchange:
     @staticmethod
     def _nearer(level: Decimal, other: Decimal, direction: int) -> bool:
         # Strictly nearer: on a tie the order that was already found (an order) goes first.
-        return level < other if direction == _UP else level > other
+        return level < other if direction == UP else level > other
 
     def _trigger_and_fill(self, order: Order, price: Decimal, ts_ms: int) -> None:
         intent = order.intent
@@ -342,11 +394,10 @@ class SimExchange:
                 self._reports.append(
                     OrderUpdate(intent.client_order_id, intent.symbol, OrderStatus.TRIGGERED, ts_ms)
                 )
-            self._execute(
-                order, self._slipped(intent.side, price, intent.symbol), Liquidity.TAKER, ts_ms
-            )
+            slipped = self._slipped(intent.side, price, intent.symbol)
+            self._execute(order, slipped, Liquidity.TAKER, ts_ms, market=price)
         else:
-            self._execute(order, price, Liquidity.MAKER, ts_ms)
+            self._execute(order, price, Liquidity.MAKER, ts_ms, market=price)
 
     def _slipped(self, side: Side, price: Decimal, symbol: str) -> Decimal:
         if self.config.slippage == ZERO:
@@ -356,7 +407,15 @@ class SimExchange:
             return ceil_to_tick(price * (1 + self.config.slippage), tick)
         return floor_to_tick(price * (1 - self.config.slippage), tick)
 
-    def _execute(self, order: Order, price: Decimal, liquidity: Liquidity, ts_ms: int) -> None:
+    def _execute(
+        self, order: Order, price: Decimal, liquidity: Liquidity, ts_ms: int, *, market: Decimal
+    ) -> None:
+        """Trade what the order can at `price`; once it is done, place its attached exits."""
+        self._trade(order, price, liquidity, ts_ms)
+        if not order.status.is_open:
+            self._place_attached(order, ts_ms, market)
+
+    def _trade(self, order: Order, price: Decimal, liquidity: Liquidity, ts_ms: int) -> None:
         intent = order.intent
         position = self.ledger.position(intent.symbol)
         quantity = order.remaining

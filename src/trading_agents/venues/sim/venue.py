@@ -42,6 +42,13 @@ class SimVenue:
         for report in self.exchange.drain_reports():
             self._queue.put_nowait(report)
 
+    def take_reports(self) -> list[ExecutionReport]:
+        """Return and forget the reports published since the last call, oldest first."""
+        reports: list[ExecutionReport] = []
+        while not self._queue.empty():
+            reports.append(self._queue.get_nowait())
+        return reports
+
     def deposit(self, amount: Decimal) -> None:
         """Credit the simulated account, as a transfer into the futures wallet would."""
         self.exchange.ledger.deposit(amount)
@@ -50,9 +57,9 @@ class SimVenue:
         """Set the leverage for the symbol's next position."""
         self.exchange.set_leverage(symbol, leverage)
 
-    async def submit(self, intent: OrderIntent) -> OrderAck:
-        """Place an order; it fills on a later price."""
-        order = self.exchange.submit(intent, self._clock.now_ms())
+    async def submit(self, intent: OrderIntent, attached: Sequence[OrderIntent] = ()) -> OrderAck:
+        """Place an order; it fills on a later price, and its attached exits at that moment."""
+        order = self.exchange.submit(intent, self._clock.now_ms(), attached)
         self._publish()
         return OrderAck(
             intent.client_order_id,

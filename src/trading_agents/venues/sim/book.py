@@ -1,0 +1,64 @@
+"""Price levels of the simulated book: where a resting order trades and from which side."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+
+from trading_agents.core.decimals import ZERO
+from trading_agents.model.enums import OrderType, Side
+from trading_agents.model.orders import Order
+
+UP = 1
+DOWN = -1
+
+
+def direction_needed(order: Order) -> int:
+    """Return which way the price must move to reach the order's level."""
+    intent = order.intent
+    if intent.order_type is OrderType.LIMIT:
+        return DOWN if intent.side is Side.BUY else UP
+    if intent.order_type is OrderType.STOP_MARKET:
+        return UP if intent.side is Side.BUY else DOWN
+    return DOWN if intent.side is Side.BUY else UP
+
+
+def level(order: Order) -> Decimal:
+    """Return the limit or trigger price at which a resting order comes alive."""
+    intent = order.intent
+    price = intent.price if intent.order_type is OrderType.LIMIT else intent.trigger_price
+    assert price is not None  # guaranteed by OrderIntent's own validation
+    return price
+
+
+def quiet_band(
+    resting: Iterable[Order],
+    liquidation_price: Decimal | None,
+    position_quantity: Decimal,
+    last: Decimal,
+) -> tuple[float, float] | None:
+    """Return the prices strictly between which no resting order or liquidation can be reached.
+
+    A downward level is reached only by a move ending at or below it, an upward one only by a
+    move ending at or above it. None when the last price is not strictly inside: an order held
+    back by the volume cap behind the price would then be reached or not depending on which
+    close the next gap starts from.
+    """
+    below: Decimal | None = None
+    above: Decimal | None = None
+    levels = [(level(order), direction_needed(order)) for order in resting]
+    if liquidation_price is not None and position_quantity != ZERO:
+        levels.append((liquidation_price, DOWN if position_quantity > ZERO else UP))
+    for price, direction in levels:
+        if direction == DOWN:
+            below = price if below is None else max(below, price)
+        else:
+            above = price if above is None else min(above, price)
+    if (below is not None and below >= last) or (above is not None and above <= last):
+        return None
+    # float() rounds monotonically, so a float low above float(below) is an exact low above it.
+    return (
+        -math.inf if below is None else float(below),
+        math.inf if above is None else float(above),
+    )
