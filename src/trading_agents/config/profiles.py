@@ -1,0 +1,255 @@
+"""Agent profiles: one YAML file per agent holding its mandate, limits and strategy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from trading_agents.core.errors import ConfigurationError
+
+_DATA = "trading_agents.config.data"
+PROFILES_DIR_VARIABLE = "TRADING_AGENTS_PROFILES_DIR"
+_INTERVALS_MS = {
+    "1m": 60_000,
+    "3m": 180_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "30m": 1_800_000,
+    "1h": 3_600_000,
+    "2h": 7_200_000,
+    "4h": 14_400_000,
+    "1d": 86_400_000,
+}
+
+
+def interval_ms(text: str) -> int:
+    """Return the milliseconds of an interval such as "15m" or "4h"."""
+    try:
+        return _INTERVALS_MS[text]
+    except KeyError:
+        known = ", ".join(_INTERVALS_MS)
+        raise ValueError(f"unknown interval {text!r}; use one of {known}") from None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RiskSettings(_Strict):
+    """The risk limits of a profile, as plain data; fractions are of equity."""
+
+    max_leverage: int = Field(ge=1, le=125)
+    risk_per_trade: Decimal = Field(gt=0, le=1)
+    max_open_positions: int = Field(ge=1)
+    daily_loss_limit: Decimal = Field(gt=0, le=1)
+    max_drawdown: Decimal = Field(gt=0, le=1)
+    min_confidence: Decimal = Field(ge=0, le=1)
+    max_position_notional: Decimal = Field(gt=0)
+    max_total_exposure: Decimal = Field(gt=0)
+    max_orders_per_minute: int = Field(default=10, ge=1)
+    circuit_breaker_failures: int = Field(default=3, ge=1)
+    require_stop_loss: bool = True
+
+
+class StrategySettings(_Strict):
+    """The rule brain's parameters: indicators, entry filters, stops and sizing."""
+
+    ema_fast: int = Field(default=12, ge=1)
+    ema_slow: int = Field(default=26, ge=2)
+    rsi_period: int = Field(default=14, ge=2)
+    rsi_overbought: Decimal = Field(default=Decimal(70), ge=0, le=100)
+    rsi_oversold: Decimal = Field(default=Decimal(30), ge=0, le=100)
+    atr_period: int = Field(default=14, ge=1)
+    warmup_candles: int = Field(default=100, ge=0)  # no decision before this many candles
+    stop: Literal["atr", "percent"] = "atr"
+    stop_loss_atr: Decimal = Field(default=Decimal(2), gt=0)
+    take_profit_atr: Decimal = Field(default=Decimal(3), gt=0)
+    stop_loss_pct: Decimal = Field(default=Decimal("0.02"), gt=0, lt=1)
+    take_profit_pct: Decimal = Field(default=Decimal("0.01"), gt=0)
+    sizing: Literal["risk", "stake"] = "risk"  # risk: from the stop and risk per trade
+    stake: Decimal = Field(default=Decimal(1000), gt=0)  # USDT notional per trade, for "stake"
+    leverage: int = Field(default=1, ge=1, le=125)
+    # Confidence of a rule entry: the base, plus each confirmation that holds.
+    confidence_base: Decimal = Field(default=Decimal("0.55"), ge=0, le=1)
+    confidence_momentum: Decimal = Field(default=Decimal("0.1"), ge=0, le=1)
+    confidence_volatility: Decimal = Field(default=Decimal("0.1"), ge=0, le=1)
+    confidence_signal: Decimal = Field(default=Decimal("0.2"), ge=0, le=1)
+    max_atr_pct: Decimal = Field(default=Decimal("0.02"), gt=0)  # calmer than this confirms
+    signal_max_age: str = "15m"
+
+    @model_validator(mode="after")
+    def _check(self) -> StrategySettings:
+        if self.ema_fast >= self.ema_slow:
+            raise ValueError(f"ema_fast ({self.ema_fast}) must be below ema_slow ({self.ema_slow})")
+        if self.rsi_oversold >= self.rsi_overbought:
+            raise ValueError("rsi_oversold must be below rsi_overbought")
+        interval_ms(self.signal_max_age)
+        return self
+
+
+class AgentProfile(_Strict):
+    """One agent: who it is, what it may trade, how often it decides, and within which limits."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    display_name: str
+    style: str
+    mandate: str = Field(min_length=1)
+    brain: Literal["rules", "llm"] = "rules"
+    model: str | None = None
+    symbols: tuple[str, ...] = Field(min_length=1)
+    timeframe: str = "1m"
+    decision_interval: str = "1m"
+    heartbeat: str | None = None
+    initial_equity: Decimal = Field(default=Decimal(10_000), gt=0)
+    risk: RiskSettings
+    strategy: StrategySettings = StrategySettings()
+
+    @field_validator("timeframe", "decision_interval", "heartbeat")
+    @classmethod
+    def _known_interval(cls, value: str | None) -> str | None:
+        if value is not None:
+            interval_ms(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> AgentProfile:
+        if interval_ms(self.decision_interval) % interval_ms(self.timeframe):
+            raise ValueError(
+                f"decision_interval {self.decision_interval} must be a multiple of the"
+                f" timeframe {self.timeframe}"
+            )
+        if len(set(self.symbols)) != len(self.symbols):
+            raise ValueError("symbols must not repeat")
+        return self
+
+    @property
+    def timeframe_ms(self) -> int:
+        """Return the candle interval the agent reads, in milliseconds."""
+        return interval_ms(self.timeframe)
+
+    @property
+    def decision_interval_ms(self) -> int:
+        """Return how often the brain's trigger is evaluated, in milliseconds."""
+        return interval_ms(self.decision_interval)
+
+    @property
+    def heartbeat_ms(self) -> int | None:
+        """Return the interval of decisions taken whatever the trigger, if any."""
+        return None if self.heartbeat is None else interval_ms(self.heartbeat)
+
+    def with_strategy(self, preset: StrategyPreset) -> AgentProfile:
+        """Return this agent trading a named strategy preset instead of its own strategy."""
+        changes: dict[str, Any] = {"strategy": preset.strategy}
+        for field in ("timeframe", "decision_interval", "heartbeat", "initial_equity"):
+            if field in preset.model_fields_set:
+                changes[field] = getattr(preset, field)
+        return AgentProfile.model_validate({**self.model_dump(), **changes})
+
+
+class StrategyPreset(_Strict):
+    """A named strategy an agent can be told to trade, such as the benchmark's reference."""
+
+    name: str
+    description: str
+    timeframe: str = "1m"
+    decision_interval: str = "1m"
+    heartbeat: str | None = None
+    initial_equity: Decimal = Field(default=Decimal(10_000), gt=0)
+    strategy: StrategySettings
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """YAML with floats read as exact decimals: 0.005 stays 0.005."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    assert isinstance(node, yaml.ScalarNode)
+    return Decimal(loader.construct_scalar(node))
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def _read_yaml(text: str, where: str) -> Mapping[str, Any]:
+    try:
+        data = yaml.load(text, Loader=_DecimalLoader)
+    except yaml.YAMLError as error:
+        raise ConfigurationError(f"{where}: not valid YAML ({error})") from error
+    if not isinstance(data, Mapping):
+        raise ConfigurationError(f"{where}: expected a mapping of settings at the top")
+    return data
+
+
+def _explain(error: ValidationError, where: str) -> ConfigurationError:
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or '(top)'}: {item['msg']}"
+        for item in error.errors()
+    )
+    return ConfigurationError(f"{where}: {problems}")
+
+
+def parse_profile(text: str, where: str) -> AgentProfile:
+    """Parse one profile file's text, or raise ConfigurationError saying what is wrong."""
+    try:
+        return AgentProfile.model_validate(_read_yaml(text, where))
+    except ValidationError as error:
+        raise _explain(error, where) from error
+
+
+def _profile_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise ConfigurationError(f"profile folder {directory} does not exist")
+    return sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+
+
+def load_profiles(extra_dirs: Iterable[Path] = ()) -> dict[str, AgentProfile]:
+    """Load the shipped profiles, then those of `extra_dirs`, which may add or replace agents."""
+    profiles = dict(shipped_profiles())
+    for directory in extra_dirs:
+        for path in _profile_files(directory):
+            profile = parse_profile(path.read_text(encoding="utf-8"), str(path))
+            if profile.name != path.stem:
+                raise ConfigurationError(f"{path}: name {profile.name!r} must match the file name")
+            profiles[profile.name] = profile
+    return profiles
+
+
+def configured_profiles() -> dict[str, AgentProfile]:
+    """Load the shipped profiles and those of the folder TRADING_AGENTS_PROFILES_DIR names."""
+    extra = os.environ.get(PROFILES_DIR_VARIABLE)
+    return load_profiles([Path(extra).expanduser()] if extra else [])
+
+
+@cache
+def shipped_profiles() -> Mapping[str, AgentProfile]:
+    """Return the house agents that ship with the package: Atlas, Orion and Nova."""
+    folder = resources.files(_DATA).joinpath("agents")
+    profiles: dict[str, AgentProfile] = {}
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if entry.name.endswith(".yaml"):
+            profile = parse_profile(entry.read_text(encoding="utf-8"), f"agents/{entry.name}")
+            profiles[profile.name] = profile
+    return profiles
+
+
+@cache
+def strategy_preset(name: str) -> StrategyPreset:
+    """Return a shipped strategy preset by name, or raise ConfigurationError naming the known."""
+    folder = resources.files(_DATA).joinpath("strategies")
+    known = sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir())
+    if name not in known:
+        raise ConfigurationError(f"unknown strategy {name!r}; known: {', '.join(known)}")
+    where = f"strategies/{name}.yaml"
+    try:
+        text = folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+        return StrategyPreset.model_validate(_read_yaml(text, where))
+    except ValidationError as error:
+        raise _explain(error, where) from error

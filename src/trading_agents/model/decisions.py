@@ -1,0 +1,52 @@
+"""Decisions: what a brain wants done, declared as data; only the execute step acts on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from trading_agents.model.enums import Side
+
+
+class Action(StrEnum):
+    """The kinds of decision a brain can take."""
+
+    OPEN = "open"  # open a position; with the opposite side held, close that one first
+    CLOSE = "close"  # close the position at market
+    ADJUST = "adjust"  # move the position's stop loss and take profit
+    HOLD = "hold"  # do nothing
+
+
+class DecisionTrigger(StrEnum):
+    """Why the gate let the agent decide."""
+
+    CANDLE = "candle"  # a candle closed and the brain's trigger fired
+    SIGNAL = "signal"
+    POSITION = "position"  # a fill, a stop, a take-profit or a liquidation changed a position
+    HEARTBEAT = "heartbeat"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A brain's answer for one symbol, with the reasoning a person can read."""
+
+    action: Action
+    symbol: str
+    reasoning: str
+    side: Side | None = None  # for OPEN
+    quantity: Decimal | None = None  # for OPEN; None lets the risk engine size from the stop
+    leverage: int = 1
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
+    confidence: Decimal | None = None
+    signal_id: str | None = None  # the signal that led to it, if one did
+
+    def __post_init__(self) -> None:
+        if self.action is Action.OPEN and self.side is None:
+            raise ValueError(f"an open decision on {self.symbol} needs a side")
+
+    @classmethod
+    def hold(cls, symbol: str, reasoning: str, signal_id: str | None = None) -> Decision:
+        """Return a decision to do nothing, with why."""
+        return cls(Action.HOLD, symbol, reasoning, signal_id=signal_id)
