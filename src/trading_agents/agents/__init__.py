@@ -1,0 +1,1 @@
+"""Agents: brains, the decision graph with its nodes, and the runner with its gate."""

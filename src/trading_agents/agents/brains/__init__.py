@@ -1,0 +1,1 @@
+"""Brains: what turns the market, the positions and signals into a decision."""

@@ -1,0 +1,254 @@
+"""The rule brain: trend, momentum and volatility, plus the ML signal when there is one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from trading_agents.agents.state import DecisionState, PositionView
+from trading_agents.config.profiles import StrategySettings, interval_ms
+from trading_agents.core.decimals import ZERO
+from trading_agents.market.indicators import crossovers
+from trading_agents.market.series import price_decimal
+from trading_agents.market.view import IndicatorColumns, IndicatorSpec, MarketSnapshot
+from trading_agents.model.decisions import Action, Decision, DecisionTrigger
+from trading_agents.model.enums import Side
+from trading_agents.model.signals import Signal, SignalAction
+
+_HUNDRED = Decimal(100)
+
+
+def indicator_spec(strategy: StrategySettings) -> IndicatorSpec:
+    """Return the indicators a rule strategy reads."""
+    return IndicatorSpec(
+        strategy.ema_fast, strategy.ema_slow, strategy.rsi_period, strategy.atr_period
+    )
+
+
+def _cross(snapshot: MarketSnapshot) -> int:
+    """Return +1 when the fast EMA crossed above the slow one at this candle, -1 below, else 0."""
+    fast, slow = snapshot.ema_fast, snapshot.ema_slow
+    prev_fast, prev_slow = snapshot.prev_ema_fast, snapshot.prev_ema_slow
+    if fast is None or slow is None or prev_fast is None or prev_slow is None:
+        return 0
+    if fast > slow and prev_fast <= prev_slow:
+        return 1
+    if fast < slow and prev_fast >= prev_slow:
+        return -1
+    return 0
+
+
+class RuleBrain:
+    """Decide deterministically from indicators; set stops from volatility or fixed fractions."""
+
+    def __init__(self, strategy: StrategySettings, max_leverage: int) -> None:
+        self.strategy = strategy
+        self.spec = indicator_spec(strategy)
+        self._leverage = min(strategy.leverage, max_leverage)
+        self._signal_max_age_ms = interval_ms(strategy.signal_max_age)
+
+    @property
+    def name(self) -> str:
+        """Say which brain this is, for the decision record."""
+        return "rules"
+
+    def triggered(self, snapshot: MarketSnapshot) -> bool:
+        """Fire on an EMA crossover once the warm-up is over."""
+        return snapshot.candles_seen > self.strategy.warmup_candles and _cross(snapshot) != 0
+
+    def trigger_mask(self, columns: IndicatorColumns) -> npt.NDArray[np.bool_]:
+        """Return, for every candle of a series, whether `triggered` fires there."""
+        mask: npt.NDArray[np.bool_] = crossovers(columns.ema_fast, columns.ema_slow) != 0
+        mask[: self.strategy.warmup_candles] = False
+        return mask
+
+    async def decide(self, state: DecisionState) -> Decision:
+        """Return the decision for the state's symbol."""
+        symbol = state["symbol"]
+        snapshot = state["market"].get(symbol)
+        if snapshot is None:
+            return Decision.hold(symbol, f"no closed {symbol} candle yet")
+        signal = state.get("signal")
+        if signal is not None and signal.symbol != symbol:
+            signal = None
+        position = state["positions"].get(symbol)
+        if state["trigger"] is DecisionTrigger.SIGNAL and signal is not None:
+            return self._follow_signal(snapshot, position, signal, state)
+        return self._from_indicators(snapshot, position, signal, state["ts_ms"])
+
+    # -- indicator decisions ------------------------------------------------------------
+
+    def _from_indicators(
+        self,
+        snapshot: MarketSnapshot,
+        position: PositionView | None,
+        signal: Signal | None,
+        now_ms: int,
+    ) -> Decision:
+        symbol = snapshot.symbol
+        if snapshot.candles_seen <= self.strategy.warmup_candles:
+            return Decision.hold(
+                symbol,
+                f"warming up: {snapshot.candles_seen} of {self.strategy.warmup_candles}"
+                " candles seen",
+            )
+        cross = _cross(snapshot)
+        held = ZERO if position is None else position.quantity
+        trend = self._describe_trend(snapshot, cross)
+        if cross == 0:
+            if held != ZERO:
+                return Decision.hold(symbol, f"{trend}; the position stays under its stops")
+            return Decision.hold(symbol, f"{trend}; no crossover, no entry")
+        side = Side.BUY if cross > 0 else Side.SELL
+        opposite_held = held != ZERO and (held > ZERO) != (side is Side.BUY)
+        if held != ZERO and not opposite_held:
+            return Decision.hold(symbol, f"{trend}; already positioned that way")
+        fresh = signal if signal is not None and self._is_fresh(signal, now_ms) else None
+        refusal = self._entry_filter(snapshot, side)
+        if refusal is not None:
+            if opposite_held:
+                return Decision(
+                    Action.CLOSE, symbol, f"{trend}: the opposite crossover exits; {refusal}"
+                )
+            return Decision.hold(symbol, f"{trend}; {refusal}")
+        if fresh is not None and _opposes(fresh, side):
+            reason = f"{trend}; the ML signal says {fresh.action} at {fresh.confidence}, against it"
+            if opposite_held:
+                return Decision(Action.CLOSE, symbol, f"{reason}: exit without reversing")
+            return Decision.hold(symbol, reason)
+        confidence, confirmations = self._confidence(snapshot, side, fresh)
+        reasoning = f"{trend}; {confirmations}"
+        if opposite_held:
+            reasoning = f"{reasoning}; the opposite position is closed first"
+        return self._open(snapshot, side, confidence, reasoning, fresh)
+
+    def _entry_filter(self, snapshot: MarketSnapshot, side: Side) -> str | None:
+        rsi = snapshot.rsi
+        if rsi is None:
+            return "RSI not ready"
+        if side is Side.BUY and not rsi < float(self.strategy.rsi_overbought):
+            return f"RSI {rsi:.1f} overbought (limit {self.strategy.rsi_overbought}): no long"
+        if side is Side.SELL and not rsi > float(self.strategy.rsi_oversold):
+            return f"RSI {rsi:.1f} oversold (limit {self.strategy.rsi_oversold}): no short"
+        if self.strategy.stop == "atr" and (snapshot.atr is None or snapshot.atr <= 0):
+            return "ATR not ready: no stop can be set"
+        return None
+
+    def _confidence(
+        self, snapshot: MarketSnapshot, side: Side, signal: Signal | None
+    ) -> tuple[Decimal, str]:
+        strategy = self.strategy
+        confidence = strategy.confidence_base
+        notes = [f"base confidence {strategy.confidence_base}"]
+        rsi = snapshot.rsi
+        if rsi is not None and (rsi > 50) == (side is Side.BUY) and rsi != 50:
+            confidence += strategy.confidence_momentum
+            notes.append(f"momentum confirms (RSI {rsi:.1f})")
+        if snapshot.atr is not None and snapshot.close > ZERO:
+            atr_pct = price_decimal(snapshot.atr) / snapshot.close
+            if atr_pct < strategy.max_atr_pct:
+                confidence += strategy.confidence_volatility
+                notes.append(f"volatility calm (ATR {atr_pct:.3%} of price)")
+            else:
+                notes.append(f"volatility high (ATR {atr_pct:.3%} of price)")
+        if signal is not None and signal.action is not SignalAction.HOLD:
+            confidence += strategy.confidence_signal
+            notes.append(f"the ML signal agrees ({signal.action} at {signal.confidence})")
+        return min(confidence, Decimal(1)), ", ".join(notes)
+
+    @staticmethod
+    def _describe_trend(snapshot: MarketSnapshot, cross: int) -> str:
+        fast, slow = snapshot.ema_fast, snapshot.ema_slow
+        if fast is None or slow is None:
+            return "trend unknown (EMAs warming up)"
+        direction = "up" if fast > slow else "down" if fast < slow else "flat"
+        crossed = {1: "; the fast EMA just crossed above the slow", -1: "; just crossed below"}
+        return (
+            f"{snapshot.symbol} trend {direction} (EMA fast {fast:.2f} vs slow {slow:.2f})"
+            f"{crossed.get(cross, '')}"
+        )
+
+    # -- signal decisions ---------------------------------------------------------------
+
+    def _follow_signal(
+        self,
+        snapshot: MarketSnapshot,
+        position: PositionView | None,
+        signal: Signal,
+        state: DecisionState,
+    ) -> Decision:
+        symbol = snapshot.symbol
+        minimum = state["limits"].min_confidence
+        if signal.action is SignalAction.HOLD:
+            return Decision.hold(symbol, "the signal says hold", signal.signal_id)
+        if signal.confidence < minimum:
+            return Decision.hold(
+                symbol,
+                f"signal {signal.action} at {signal.confidence} below the minimum {minimum}:"
+                " recorded and ignored",
+                signal.signal_id,
+            )
+        side = Side.BUY if signal.action is SignalAction.BUY else Side.SELL
+        held = ZERO if position is None else position.quantity
+        if held != ZERO and (held > ZERO) == (side is Side.BUY):
+            return Decision.hold(
+                symbol, f"already {side} {symbol} as the signal says", signal.signal_id
+            )
+        if self.strategy.stop == "atr" and (snapshot.atr is None or snapshot.atr <= 0):
+            return Decision.hold(symbol, "ATR not ready: no stop can be set", signal.signal_id)
+        reasoning = f"signal {signal.action} {symbol} at confidence {signal.confidence}"
+        if held != ZERO:
+            reasoning = f"{reasoning}; the opposite position is closed first"
+        return self._open(snapshot, side, signal.confidence, reasoning, signal)
+
+    def _is_fresh(self, signal: Signal, now_ms: int) -> bool:
+        return now_ms - signal.ts_ms <= self._signal_max_age_ms
+
+    # -- the entry ----------------------------------------------------------------------
+
+    def _open(
+        self,
+        snapshot: MarketSnapshot,
+        side: Side,
+        confidence: Decimal,
+        reasoning: str,
+        signal: Signal | None,
+    ) -> Decision:
+        strategy, close = self.strategy, snapshot.close
+        if strategy.stop == "percent":
+            stop_distance = close * strategy.stop_loss_pct
+            target_distance = close * strategy.take_profit_pct
+            how = f"stop {strategy.stop_loss_pct:%} and target {strategy.take_profit_pct:%} away"
+        else:
+            assert snapshot.atr is not None
+            atr = price_decimal(snapshot.atr)
+            stop_distance = atr * strategy.stop_loss_atr
+            target_distance = atr * strategy.take_profit_atr
+            how = (
+                f"stop {strategy.stop_loss_atr} ATR and target {strategy.take_profit_atr} ATR"
+                f" away (ATR {atr:.2f})"
+            )
+        sign = 1 if side is Side.BUY else -1
+        stop_loss = close - sign * stop_distance
+        take_profit = close + sign * target_distance
+        quantity = strategy.stake / close if strategy.sizing == "stake" else None
+        sizing = f"{strategy.stake} USDT stake" if quantity is not None else "sized from the stop"
+        return Decision(
+            Action.OPEN,
+            snapshot.symbol,
+            f"{'long' if side is Side.BUY else 'short'} at {close}: {reasoning}; {how}; {sizing}",
+            side=side,
+            quantity=quantity,
+            leverage=self._leverage,
+            stop_loss=stop_loss,
+            take_profit=take_profit,
+            confidence=confidence,
+            signal_id=None if signal is None else signal.signal_id,
+        )
+
+
+def _opposes(signal: Signal, side: Side) -> bool:
+    wanted = SignalAction.BUY if side is Side.BUY else SignalAction.SELL
+    return signal.action is not SignalAction.HOLD and signal.action is not wanted

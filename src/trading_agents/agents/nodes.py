@@ -1,0 +1,242 @@
+"""The decision graph's nodes: plain functions of the state and the ports they are given."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from trading_agents.agents.brains.port import Brain
+from trading_agents.agents.ports import DecisionSink, OrderGateway
+from trading_agents.agents.state import (
+    DecisionRecord,
+    DecisionState,
+    OrderOutcome,
+    PositionView,
+    RiskCheck,
+)
+from trading_agents.core.errors import TradingError
+from trading_agents.core.ids import client_order_id
+from trading_agents.model.decisions import Action, Decision
+from trading_agents.model.enums import OrderStatus, OrderType, Side
+from trading_agents.model.requests import AccountState, OrderRequest
+from trading_agents.risk.engine import RiskEngine
+from trading_agents.risk.verdicts import Approved, DenialCode, Denied
+from trading_agents.venues.errors import VenueError
+
+Update = dict[str, Any]
+
+ENTRY, CLOSE, STOP_LOSS, TAKE_PROFIT = "entry", "close", "stop_loss", "take_profit"
+
+
+async def analyze_market(state: DecisionState, brain: Brain) -> Update:
+    """Ask the brain for a decision; a brain that fails gives HOLD with the reason."""
+    symbol = state["symbol"]
+    forced = state.get("forced")
+    if forced is not None:
+        return {"decision": forced}
+    try:
+        decision = await brain.decide(state)
+    except Exception as error:
+        decision = Decision.hold(symbol, f"the {brain.name} brain failed: {error!r}; holding")
+    if decision.symbol != symbol:
+        decision = Decision.hold(
+            symbol, f"the brain answered for {decision.symbol}, not {symbol}; holding"
+        )
+    return {"decision": decision}
+
+
+def _order_id(state: DecisionState, role: str) -> str:
+    """Derive the order's id from who decides, the decision's number and the order's role."""
+    return client_order_id(
+        "ta", state["agent"], state["account_id"], state["sequence"], state["symbol"], role
+    )
+
+
+def _close_request(state: DecisionState, position: PositionView) -> OrderRequest:
+    side = Side.SELL if position.quantity > 0 else Side.BUY
+    return OrderRequest(
+        _order_id(state, CLOSE),
+        position.symbol,
+        side,
+        OrderType.MARKET,
+        quantity=abs(position.quantity),
+        reduce_only=True,
+        leverage=position.leverage,
+    )
+
+
+def _without(account: AccountState, symbol: str) -> AccountState:
+    """Return the account as it will be once the symbol's position is closed."""
+    positions = {held: quantity for held, quantity in account.positions.items() if held != symbol}
+    return replace(account, positions=positions)
+
+
+def _entry_request(state: DecisionState, decision: Decision) -> OrderRequest:
+    assert decision.side is not None
+    return OrderRequest(
+        _order_id(state, ENTRY),
+        decision.symbol,
+        decision.side,
+        OrderType.MARKET,
+        quantity=decision.quantity,
+        stop_loss=decision.stop_loss,
+        take_profit=decision.take_profit,
+        leverage=decision.leverage,
+        confidence=decision.confidence,
+    )
+
+
+def _adjust_requests(
+    state: DecisionState, decision: Decision, position: PositionView
+) -> list[tuple[str, OrderRequest]]:
+    exit_side = Side.SELL if position.quantity > 0 else Side.BUY
+    levels = (
+        (STOP_LOSS, OrderType.STOP_MARKET, decision.stop_loss),
+        (TAKE_PROFIT, OrderType.TAKE_PROFIT_MARKET, decision.take_profit),
+    )
+    return [
+        (
+            role,
+            OrderRequest(
+                _order_id(state, role),
+                position.symbol,
+                exit_side,
+                order_type,
+                quantity=abs(position.quantity),
+                trigger_price=level,
+                reduce_only=True,
+                leverage=position.leverage,
+            ),
+        )
+        for role, order_type, level in levels
+        if level is not None
+    ]
+
+
+def check_risk(state: DecisionState, risk: RiskEngine) -> Update:
+    """Turn the decision into order requests and put each through the risk engine."""
+    decision, account = state["decision"], state["account"]
+    position = state["positions"].get(decision.symbol)
+    checks: list[RiskCheck] = []
+    if decision.action is Action.HOLD:
+        return {"checks": ()}
+    if decision.action is Action.ADJUST:
+        if position is None:
+            request = OrderRequest(_order_id(state, STOP_LOSS), decision.symbol, Side.SELL)
+            denial = Denied(
+                DenialCode.NOTHING_TO_REDUCE, f"no {decision.symbol} position to adjust"
+            )
+            return {"checks": (RiskCheck(STOP_LOSS, request, denial),)}
+        for role, request in _adjust_requests(state, decision, position):
+            checks.append(RiskCheck(role, request, risk.check(request, account)))
+        return {"checks": tuple(checks)}
+    opposite = position is not None and (
+        decision.action is Action.CLOSE or (position.quantity > 0) != (decision.side is Side.BUY)
+    )
+    if position is not None and opposite:
+        close = _close_request(state, position)
+        verdict = risk.check(close, account)
+        checks.append(RiskCheck(CLOSE, close, verdict))
+        if isinstance(verdict, Denied):
+            return {"checks": tuple(checks)}
+        account = _without(account, decision.symbol)
+    elif decision.action is Action.CLOSE:
+        request = OrderRequest(
+            _order_id(state, CLOSE), decision.symbol, Side.SELL, reduce_only=True
+        )
+        denial = Denied(DenialCode.NOTHING_TO_REDUCE, f"no {decision.symbol} position to close")
+        return {"checks": (RiskCheck(CLOSE, request, denial),)}
+    if decision.action is Action.OPEN:
+        entry = _entry_request(state, decision)
+        checks.append(RiskCheck(ENTRY, entry, risk.check(entry, account)))
+    return {"checks": tuple(checks)}
+
+
+def route_after_risk(state: DecisionState) -> str:
+    """Go on to execute what was approved, to reject what was denied, or straight to the log."""
+    checks = state.get("checks", ())
+    if not checks:
+        return "log_decision"
+    if any(isinstance(check.verdict, Approved) for check in checks):
+        return "execute_trade"
+    return "reject"
+
+
+async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskEngine) -> Update:
+    """Send the approved orders in turn; stop at the first the venue refuses."""
+    outcomes: list[OrderOutcome] = []
+    symbol = state["symbol"]
+    if state["decision"].action is Action.ADJUST:
+        await _cancel_exits(gateway, symbol)
+    for check in state["checks"]:
+        verdict = check.verdict
+        if not isinstance(verdict, Approved):
+            break
+        # Defence in depth: an approval is only ever for this decision's symbol.
+        if verdict.order.symbol != symbol:
+            outcomes.append(
+                OrderOutcome(
+                    verdict.order.client_order_id,
+                    verdict.order.symbol,
+                    check.role,
+                    OrderStatus.REJECTED,
+                    f"approved order is for {verdict.order.symbol}, the decision for {symbol}",
+                )
+            )
+            break
+        outcome = await _send(gateway, check.role, verdict, state)
+        outcomes.append(outcome)
+        if outcome.error is not None:
+            risk.record_execution_failure()
+            break
+        risk.record_execution_success()
+    return {"orders": tuple(outcomes)}
+
+
+async def _cancel_exits(gateway: OrderGateway, symbol: str) -> None:
+    for order in await gateway.open_orders(symbol):
+        if order.reduce_only and order.order_type.is_conditional:
+            await gateway.cancel(symbol, order.client_order_id)
+
+
+async def _send(
+    gateway: OrderGateway, role: str, verdict: Approved, state: DecisionState
+) -> OrderOutcome:
+    order = verdict.order
+    try:
+        if role == ENTRY:
+            position = state["positions"].get(order.symbol)
+            current = None if position is None else position.leverage
+            if current != verdict.leverage:
+                await gateway.set_leverage(order.symbol, verdict.leverage)
+        ack = await gateway.submit(order, verdict.protective)
+    except (VenueError, TradingError) as error:
+        return OrderOutcome(
+            order.client_order_id, order.symbol, role, OrderStatus.REJECTED, str(error)
+        )
+    return OrderOutcome(order.client_order_id, order.symbol, role, ack.status)
+
+
+def reject(state: DecisionState) -> Update:
+    """Leave the denied orders unsent; the verdicts already say why."""
+    return {"orders": ()}
+
+
+def log_decision(state: DecisionState, sink: DecisionSink, brain_name: str) -> Update:
+    """Write the decision, its verdicts and the venue's answers to the sink."""
+    decision = state["decision"]
+    record = DecisionRecord(
+        state["agent"],
+        state["account_id"],
+        state["sequence"],
+        state["ts_ms"],
+        state["trigger"],
+        state["symbol"],
+        brain_name,
+        decision,
+        state.get("checks", ()),
+        state.get("orders", ()),
+        decision.signal_id,
+    )
+    sink.record(record)
+    return {"record": record}

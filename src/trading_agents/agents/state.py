@@ -1,0 +1,84 @@
+"""What flows through the decision graph, and what it leaves behind."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypedDict
+
+from trading_agents.market.view import MarketSnapshot
+from trading_agents.model.decisions import Decision, DecisionTrigger
+from trading_agents.model.enums import OrderStatus
+from trading_agents.model.requests import AccountState, OrderRequest
+from trading_agents.model.signals import Signal
+from trading_agents.risk.limits import RiskLimits
+from trading_agents.risk.verdicts import Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    """An open position as the brain sees it."""
+
+    symbol: str
+    quantity: Decimal  # signed: above zero long, below zero short
+    entry_price: Decimal
+    leverage: int
+
+
+@dataclass(frozen=True, slots=True)
+class RiskCheck:
+    """One order a decision needs, and the risk engine's verdict on it."""
+
+    role: str  # "entry", "close", "stop_loss", "take_profit"
+    request: OrderRequest
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    """What the venue said to one order the execute step sent."""
+
+    client_order_id: str
+    symbol: str
+    role: str  # "entry", "close", "stop_loss", "take_profit"
+    status: OrderStatus
+    error: str | None = None
+
+
+class DecisionState(TypedDict, total=False):
+    """The decision graph's state: inputs first, then what each node adds."""
+
+    agent: str
+    account_id: str
+    sequence: int  # the runner's count of decisions: with the agent it makes order ids unique
+    ts_ms: int
+    trigger: DecisionTrigger
+    symbol: str
+    market: Mapping[str, MarketSnapshot]
+    positions: Mapping[str, PositionView]
+    account: AccountState
+    limits: RiskLimits
+    signal: Signal | None
+    forced: Decision  # a decision the runner imposes (protection), bypassing the brain
+    decision: Decision  # analyze_market
+    checks: tuple[RiskCheck, ...]  # check_risk, in the order the orders would go out
+    orders: tuple[OrderOutcome, ...]  # execute_trade
+    record: DecisionRecord  # log_decision
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """One decision as the journal keeps it: why, what risk said, what the venue did."""
+
+    agent: str
+    account_id: str
+    sequence: int
+    ts_ms: int
+    trigger: DecisionTrigger
+    symbol: str
+    brain: str
+    decision: Decision
+    checks: tuple[RiskCheck, ...]
+    orders: tuple[OrderOutcome, ...]
+    signal_id: str | None

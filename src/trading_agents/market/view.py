@@ -1,0 +1,223 @@
+"""The market as an agent sees it: closed candles and indicators, never past the clock."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+import numpy as np
+
+from trading_agents.core.clock import Clock
+from trading_agents.core.errors import FatalError
+from trading_agents.market.candles import Candle
+from trading_agents.market.feeds.resample import CandleAggregator
+from trading_agents.market.indicators import Atr, Ema, Rsi, atr, ema, rsi
+from trading_agents.market.series import CandleSeries, FloatArray, price_decimal
+
+
+class LookAheadError(FatalError):
+    """Something asked for a candle that has not closed yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorSpec:
+    """The indicator periods an agent reads."""
+
+    ema_fast: int
+    ema_slow: int
+    rsi: int
+    atr: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSnapshot:
+    """One symbol's latest closed candle and its indicators; None while they warm up."""
+
+    symbol: str
+    close_ms: int
+    close: Decimal
+    high: Decimal
+    low: Decimal
+    candles_seen: int
+    ema_fast: float | None
+    ema_slow: float | None
+    prev_ema_fast: float | None
+    prev_ema_slow: float | None
+    rsi: float | None
+    atr: float | None
+
+
+class MarketView(Protocol):
+    """Read-only market data bound to the clock."""
+
+    def snapshot(self, symbol: str) -> MarketSnapshot | None:
+        """Return the symbol's latest closed candle and indicators, or None before any."""
+        ...
+
+    def recent(self, symbol: str, count: int) -> Sequence[Candle]:
+        """Return up to `count` of the symbol's latest closed candles, oldest first."""
+        ...
+
+
+def _present(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+class LiveMarket:
+    """Update indicators candle by candle, for paper and live trading."""
+
+    def __init__(
+        self,
+        spec: IndicatorSpec,
+        clock: Clock,
+        symbols: Sequence[str],
+        timeframe_ms: int | None = None,
+        keep: int = 500,
+    ) -> None:
+        self.spec = spec
+        self._clock = clock
+        self._state = {symbol: _SymbolState(spec, keep) for symbol in symbols}
+        self._timeframe_ms = timeframe_ms
+        self._aggregators: dict[str, CandleAggregator] = {}
+
+    def on_candle(self, candle: Candle) -> None:
+        """Take a base candle; the agent's timeframe candles are built from them."""
+        if candle.symbol not in self._state:
+            return
+        if self._timeframe_ms is None or self._timeframe_ms == candle.interval_ms:
+            self.update(candle)
+            return
+        aggregator = self._aggregators.get(candle.symbol)
+        if aggregator is None:
+            aggregator = self._aggregators[candle.symbol] = CandleAggregator(
+                self._timeframe_ms, candle.interval_ms
+            )
+        built = aggregator.push(candle)
+        if built is not None:
+            self.update(built)
+
+    def update(self, candle: Candle) -> MarketSnapshot:
+        """Take a closed candle of one of the agent's symbols."""
+        if candle.close_ms > self._clock.now_ms():
+            raise LookAheadError(
+                f"{candle.symbol} candle closing at {candle.close_ms} given at"
+                f" {self._clock.now_ms()}, before it closed"
+            )
+        return self._state[candle.symbol].update(candle)
+
+    def snapshot(self, symbol: str) -> MarketSnapshot | None:
+        """Return the symbol's latest closed candle and indicators, or None before any."""
+        return self._state[symbol].last
+
+    def recent(self, symbol: str, count: int) -> Sequence[Candle]:
+        """Return up to `count` of the symbol's latest closed candles, oldest first."""
+        candles = self._state[symbol].candles
+        return list(candles)[-count:] if count > 0 else []
+
+
+class _SymbolState:
+    __slots__ = ("atr", "candles", "ema_fast", "ema_slow", "last", "rsi", "seen")
+
+    def __init__(self, spec: IndicatorSpec, keep: int) -> None:
+        self.ema_fast, self.ema_slow = Ema(spec.ema_fast), Ema(spec.ema_slow)
+        self.rsi, self.atr = Rsi(spec.rsi), Atr(spec.atr)
+        self.candles: deque[Candle] = deque(maxlen=keep)
+        self.last: MarketSnapshot | None = None
+        self.seen = 0
+
+    def update(self, candle: Candle) -> MarketSnapshot:
+        close = float(candle.close)
+        previous = self.last
+        self.seen += 1
+        self.candles.append(candle)
+        self.last = MarketSnapshot(
+            candle.symbol,
+            candle.close_ms,
+            candle.close,
+            candle.high,
+            candle.low,
+            self.seen,
+            self.ema_fast.update(close),
+            self.ema_slow.update(close),
+            None if previous is None else previous.ema_fast,
+            None if previous is None else previous.ema_slow,
+            self.rsi.update(close),
+            self.atr.update(float(candle.high), float(candle.low), close),
+        )
+        return self.last
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorColumns:
+    """A series' indicators, computed at once with the same arithmetic as LiveMarket."""
+
+    ema_fast: FloatArray
+    ema_slow: FloatArray
+    rsi: FloatArray
+    atr: FloatArray
+
+    @classmethod
+    def of(cls, series: CandleSeries, spec: IndicatorSpec) -> IndicatorColumns:
+        """Compute every indicator of the spec over the whole series."""
+        return cls(
+            ema(series.close, spec.ema_fast),
+            ema(series.close, spec.ema_slow),
+            rsi(series.close, spec.rsi),
+            atr(series.high, series.low, series.close, spec.atr),
+        )
+
+
+class SeriesMarket:
+    """Serve snapshots from whole series computed in advance, for backtests."""
+
+    def __init__(
+        self, spec: IndicatorSpec, clock: Clock, series: Mapping[str, CandleSeries]
+    ) -> None:
+        self.spec = spec
+        self._clock = clock
+        self.series = dict(series)
+        self.columns = {symbol: IndicatorColumns.of(s, spec) for symbol, s in series.items()}
+        self._close_ms = {symbol: s.close_ms for symbol, s in series.items()}
+        self._cache: dict[str, MarketSnapshot] = {}
+
+    def index(self, symbol: str) -> int:
+        """Return the position of the symbol's latest candle closed by now, or -1."""
+        return int(np.searchsorted(self._close_ms[symbol], self._clock.now_ms(), "right")) - 1
+
+    def snapshot(self, symbol: str) -> MarketSnapshot | None:
+        """Return the symbol's latest closed candle and indicators, or None before any."""
+        index = self.index(symbol)
+        if index < 0:
+            return None
+        cached = self._cache.get(symbol)
+        close_ms = int(self._close_ms[symbol][index])
+        if cached is not None and cached.close_ms == close_ms:
+            return cached
+        series, columns = self.series[symbol], self.columns[symbol]
+        previous = index - 1
+        snapshot = MarketSnapshot(
+            symbol,
+            close_ms,
+            price_decimal(float(series.close[index])),
+            price_decimal(float(series.high[index])),
+            price_decimal(float(series.low[index])),
+            index + 1,
+            _present(float(columns.ema_fast[index])),
+            _present(float(columns.ema_slow[index])),
+            None if previous < 0 else _present(float(columns.ema_fast[previous])),
+            None if previous < 0 else _present(float(columns.ema_slow[previous])),
+            _present(float(columns.rsi[index])),
+            _present(float(columns.atr[index])),
+        )
+        self._cache[symbol] = snapshot
+        return snapshot
+
+    def recent(self, symbol: str, count: int) -> Sequence[Candle]:
+        """Return up to `count` of the symbol's latest closed candles, oldest first."""
+        last = self.index(symbol) + 1
+        series = self.series[symbol]
+        return [series.candle(i) for i in range(max(0, last - count), last)]
