@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -21,6 +21,7 @@ from trading_agents.venues.sim.config import FundingSchedule, SimVenueConfig
 from trading_agents.venues.sim.exchange import SimExchange
 
 START = to_ms("2025-06-01T06:00:00Z")
+CENT_MILLIONTH = Decimal("0.00000001")  # USDT amounts are booked to 8 decimals
 MAKER, TAKER = Decimal("0.0002"), Decimal("0.0005")
 
 order_step = st.tuples(
@@ -131,9 +132,11 @@ def test_balance_plus_unrealized_equals_flows_plus_realized_fees_and_funding(
                 fees += report.fee
                 if not report.is_liquidation:
                     rate = MAKER if report.liquidity is Liquidity.MAKER else TAKER
-                    assert report.fee == report.quantity * report.price * rate
+                    exact_fee = report.quantity * report.price * rate
+                    assert report.fee == exact_fee.quantize(CENT_MILLIONTH, ROUND_HALF_EVEN)
             elif isinstance(report, FundingReport):
-                assert report.amount == -report.position_quantity * report.mark_price * report.rate
+                exact = -report.position_quantity * report.mark_price * report.rate
+                assert report.amount == exact.quantize(CENT_MILLIONTH, ROUND_HALF_EVEN)
                 event("funding")
                 funding += report.amount
 

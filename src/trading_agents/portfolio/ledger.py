@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import FatalError
 from trading_agents.model.enums import Side
 from trading_agents.model.instruments import InstrumentRegistry
-from trading_agents.model.positions import Position, PositionFill
+from trading_agents.model.positions import USDT_QUANTUM, Position, PositionFill
 
 
 class InsufficientFunds(FatalError):
@@ -88,8 +88,8 @@ class Ledger:
     def apply_funding(self, symbol: str, rate: Decimal, mark_price: Decimal) -> Decimal:
         """Book a funding payment on the held position and return it (received above zero)."""
         position = self.position(symbol)
-        # A positive rate means longs pay shorts.
-        amount = -position.quantity * mark_price * rate
+        # A positive rate means longs pay shorts; the amount is booked to USDT's 8 decimals.
+        amount = (-position.quantity * mark_price * rate).quantize(USDT_QUANTUM, ROUND_HALF_EVEN)
         self.funding += amount
         self.wallet_balance += amount
         return amount

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from tests.support.candles import candle, flat
 from tests.support.market_data import candles_from, funding_rates
@@ -38,7 +38,8 @@ def test_funding_is_settled_at_each_8_hour_boundary_from_the_real_history() -> N
         mark = opens[payment.ts_ms]  # the price at the boundary: the open of its candle
         assert payment.rate == rates[payment.ts_ms]
         assert payment.mark_price == mark
-        assert payment.amount == -Decimal("0.050") * mark * rates[payment.ts_ms]
+        exact = -Decimal("0.050") * mark * rates[payment.ts_ms]
+        assert payment.amount == exact.quantize(Decimal("1e-8"), ROUND_HALF_EVEN)
     assert exchange.ledger.funding == sum(p.amount for p in payments)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick, round_down_to_step
 from trading_agents.market.candles import Candle
@@ -27,6 +27,7 @@ from trading_agents.model.orders import (
     OrderPartiallyFilled,
     OrderTriggered,
 )
+from trading_agents.model.positions import USDT_QUANTUM
 from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport, OrderUpdate
 from trading_agents.portfolio.ledger import Ledger
 from trading_agents.venues.errors import (
@@ -444,7 +445,8 @@ class SimExchange:
                 return
             self._volume_left[intent.symbol] = volume_left - quantity
         fee_rate = self.config.maker_fee if liquidity is Liquidity.MAKER else self.config.taker_fee
-        fee = quantity * price * fee_rate
+        # Binance books commission in USDT to 8 decimals, like every other amount.
+        fee = (quantity * price * fee_rate).quantize(USDT_QUANTUM, ROUND_HALF_EVEN)
         opening = checks.opening_quantity(intent.side, quantity, position.quantity)
         if (
             opening > ZERO

@@ -1,0 +1,1 @@
+"""Historical runs over the kernel, and their reports."""

@@ -1,0 +1,189 @@
+"""The backtest command's work: check the request, load the data, run, write the result."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from trading_agents.backtest.report import render_report
+from trading_agents.backtest.result import (
+    equity_document,
+    iso,
+    metrics_document,
+    price_points,
+    trade_document,
+    trades_digest,
+)
+from trading_agents.backtest.run import Backtest, BacktestRun, BacktestSetup, Progress
+from trading_agents.config.instruments import default_instruments
+from trading_agents.config.profiles import AgentProfile, configured_profiles, strategy_preset
+from trading_agents.core.clock import to_ms
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.market.feeds.files import load_candle_paths
+from trading_agents.market.feeds.funding import load_funding_paths
+from trading_agents.venues.sim.config import FundingSchedule, SimVenueConfig
+
+
+class BacktestRequestError(ConfigurationError):
+    """The backtest was asked for something it cannot do; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRequest:
+    """What the user asked for on the command line."""
+
+    agent: str
+    symbols: tuple[str, ...]
+    data: Path
+    out: Path
+    funding: Path | None = None
+    start: str | None = None
+    end: str | None = None
+    strategy: str | None = None
+    initial_equity: Decimal | None = None
+
+
+def parse_moment(text: str, option: str) -> int:
+    """Read a date (midnight UTC) or an ISO 8601 time as epoch milliseconds."""
+    try:
+        if len(text) == 10:
+            return to_ms(datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BacktestRequestError(
+            f"{option} {text!r} is not a date (2025-05-10) or an ISO time"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return to_ms(moment)
+
+
+def resolve_profile(request: BacktestRequest) -> AgentProfile:
+    """Find the agent and apply the strategy preset; check the symbols it is asked to trade."""
+    profiles = configured_profiles()
+    profile = profiles.get(request.agent)
+    if profile is None:
+        raise BacktestRequestError(
+            f"unknown agent {request.agent!r}; known agents: {', '.join(sorted(profiles))}"
+        )
+    if request.strategy is not None:
+        profile = profile.with_strategy(strategy_preset(request.strategy))
+    instruments = default_instruments()
+    if not request.symbols:
+        raise BacktestRequestError("no symbols given")
+    for symbol in request.symbols:
+        if symbol not in instruments:
+            known = ", ".join(sorted(i.symbol for i in instruments))
+            raise BacktestRequestError(f"unknown symbol {symbol!r}; known symbols: {known}")
+        if symbol not in profile.symbols:
+            raise BacktestRequestError(
+                f"{profile.name} does not trade {symbol}; its symbols: {', '.join(profile.symbols)}"
+            )
+    return profile
+
+
+def prepare(request: BacktestRequest) -> Backtest:
+    """Check the request and load its data; raise with a clear message on bad input."""
+    start = None if request.start is None else parse_moment(request.start, "--from")
+    end = None if request.end is None else parse_moment(request.end, "--to")
+    if start is not None and end is not None and start >= end:
+        raise BacktestRequestError(f"--from {request.start} is not before --to {request.end}")
+    profile = resolve_profile(request)
+    if not request.data.exists():
+        raise BacktestRequestError(f"--data {request.data} does not exist")
+    series = load_candle_paths(request.data, request.symbols, start_ms=start, end_ms=end)
+    for symbol, candles in series.items():
+        if len(candles) == 0:
+            raise BacktestRequestError(f"no {symbol} candles in the period asked for")
+    funding = FundingSchedule.none()
+    if request.funding is not None:
+        if not request.funding.exists():
+            raise BacktestRequestError(f"--funding {request.funding} does not exist")
+        history = load_funding_paths(request.funding, request.symbols)
+        funding = FundingSchedule(history=history)
+    equity = request.initial_equity or profile.initial_equity
+    if equity <= 0:
+        raise BacktestRequestError(f"the starting equity must be above zero, got {equity}")
+    config = SimVenueConfig(funding=funding)
+    return Backtest(BacktestSetup(profile, series, config, equity))
+
+
+async def execute(
+    backtest: Backtest, request: BacktestRequest, progress: Progress | None, started: float
+) -> dict[str, Any]:
+    """Run a prepared backtest and write DIR/result.json and DIR/report.html."""
+    run = await backtest.run(progress)
+    elapsed = time.perf_counter() - started
+    result = result_document(backtest, run, request, elapsed)
+    request.out.mkdir(parents=True, exist_ok=True)
+    (request.out / "result.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    (request.out / "report.html").write_text(render_report(result), encoding="utf-8")
+    return result
+
+
+def result_document(
+    backtest: Backtest, run: BacktestRun, request: BacktestRequest, elapsed: float
+) -> dict[str, Any]:
+    """Return the result as result.json holds it."""
+    portfolio = run.account.portfolio
+    trades = [trade_document(trip) for trip in portfolio.trades]
+    curve = [(point.ts_ms, point.equity) for point in portfolio.equity_curve]
+    profile = backtest.setup.profile
+    final = curve[-1][1] if curve else backtest.setup.initial_equity
+    open_positions = [
+        {"symbol": p.symbol, "quantity": str(p.quantity), "entry_price": str(p.entry_price)}
+        for p in portfolio.ledger.open_positions()
+    ]
+    return {
+        "agent": profile.name,
+        "strategy": request.strategy,
+        "brain": profile.brain,
+        "symbols": list(backtest.symbols),
+        "interval": f"{backtest.base.interval_ms // 60_000}m",
+        "timeframe": profile.timeframe,
+        "from": iso(run.first_open_ms),
+        "to": iso(run.last_close_ms),
+        "initial_equity": str(backtest.setup.initial_equity),
+        "final_equity": str(final),
+        "metrics": metrics_document(portfolio.metrics()),
+        "trades_sha256": trades_digest(trades),
+        "trades": trades,
+        "open_positions": open_positions,
+        "equity_curve": equity_document(curve),
+        "prices": {s: price_points(series) for s, series in backtest.series.items()},
+        "decisions": len(run.decisions.records),
+        "candles": run.candles,
+        "steps": run.steps,
+        "elapsed_s": round(elapsed, 3),
+    }
+
+
+def summary_rows(result: dict[str, Any]) -> Sequence[tuple[str, str]]:
+    """Return the figures the command prints, as label and value."""
+    metrics = result["metrics"]
+    return (
+        ("agent", f"{result['agent']} ({result['strategy'] or 'own strategy'})"),
+        ("symbols", ", ".join(result["symbols"])),
+        ("period", f"{result['from']} to {result['to']}"),
+        ("candles", f"{result['candles']:,}"),
+        ("trades", str(metrics["total_trades"])),
+        ("win rate", f"{Decimal(metrics['win_rate']):.2%}"),
+        ("net profit", f"{metrics['net_profit']} USDT"),
+        ("total profit / loss", f"{metrics['total_profit']} / {metrics['total_loss']} USDT"),
+        ("fees / funding", f"{metrics['fees']} / {metrics['funding']} USDT"),
+        ("max drawdown", f"{Decimal(metrics['max_drawdown']):.2%}"),
+        ("sharpe / sortino", f"{_ratio(metrics['sharpe'])} / {_ratio(metrics['sortino'])}"),
+        ("profit factor", str(metrics["profit_factor"])),
+        ("final equity", f"{result['final_equity']} USDT"),
+        ("elapsed", f"{result['elapsed_s']} s"),
+    )
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"

@@ -1,0 +1,105 @@
+"""The backtest's result document: metrics, trades, the equity curve, prices for the charts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from trading_agents.core.clock import to_datetime
+from trading_agents.market.series import CandleSeries
+from trading_agents.portfolio.metrics import PortfolioMetrics
+from trading_agents.portfolio.trades import RoundTrip
+
+PRICE_POINTS = 2_000  # per symbol on the price chart; every trade marker is drawn anyway
+
+
+def iso(ms: int) -> str:
+    """Return a UTC time as ISO 8601 with a Z."""
+    return to_datetime(ms).isoformat().replace("+00:00", "Z")
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def metrics_document(metrics: PortfolioMetrics) -> dict[str, Any]:
+    """Return the metrics with exact decimals as strings."""
+    return {
+        "total_trades": metrics.total_trades,
+        "winning_trades": metrics.winning_trades,
+        "losing_trades": metrics.losing_trades,
+        "win_rate": str(metrics.win_rate),
+        "total_profit": str(metrics.total_profit),
+        "total_loss": str(metrics.total_loss),
+        "net_profit": str(metrics.net_profit),
+        "max_drawdown": str(metrics.max_drawdown),
+        "current_drawdown": str(metrics.current_drawdown),
+        "sharpe": metrics.sharpe,
+        "sortino": metrics.sortino,
+        "profit_factor": _money(metrics.profit_factor),
+        "fees": str(metrics.fees),
+        "funding": str(metrics.funding),
+        "exposure_time": str(metrics.exposure_time),
+        "realized_pnl": str(metrics.realized_pnl),
+    }
+
+
+def trade_document(trip: RoundTrip) -> dict[str, Any]:
+    """Return one round trip as the result lists it."""
+    return {
+        "trade_id": trip.trade_id,
+        "symbol": trip.symbol,
+        "side": str(trip.side).lower(),
+        "quantity": str(trip.quantity),
+        "entry_time": iso(trip.opened_ms),
+        "entry_ms": trip.opened_ms,
+        "entry_price": str(trip.entry_price),
+        "exit_time": iso(trip.closed_ms),
+        "exit_ms": trip.closed_ms,
+        "exit_price": str(trip.exit_price),
+        "realized_pnl": str(trip.realized_pnl),
+        "fees": str(trip.fees),
+        "funding": str(trip.funding),
+        "net_pnl": str(trip.net_pnl),
+        "liquidated": trip.liquidated,
+    }
+
+
+def equity_document(points: Iterable[tuple[int, Decimal]]) -> list[dict[str, Any]]:
+    """Return the equity curve with the drawdown from the running peak at each point."""
+    curve: list[dict[str, Any]] = []
+    peak: Decimal | None = None
+    for ts_ms, equity in points:
+        peak = equity if peak is None or equity > peak else peak
+        drawdown = (peak - equity) / peak if peak > 0 else Decimal(0)
+        curve.append(
+            {
+                "ts_ms": ts_ms,
+                "time": iso(ts_ms),
+                "equity": str(equity),
+                "drawdown": str(drawdown.quantize(Decimal("1e-8"))),
+            }
+        )
+    return curve
+
+
+def price_points(series: CandleSeries, points: int = PRICE_POINTS) -> list[list[float]]:
+    """Return at most `points` closes, evenly spaced, for the price chart."""
+    count = len(series)
+    if count == 0:
+        return []
+    picks = np.unique(np.linspace(0, count - 1, min(points, count)).astype(np.int64))
+    return [[int(series.close_ms[i]), float(series.close[i])] for i in picks]
+
+
+def trades_digest(trades: Sequence[Mapping[str, Any]]) -> str:
+    """Return a SHA-256 over the trades' times, prices, quantities and results."""
+    digest = hashlib.sha256()
+    for trade in trades:
+        digest.update(json.dumps(trade, sort_keys=True, separators=(",", ":")).encode())
+    return digest.hexdigest()

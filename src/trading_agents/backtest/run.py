@@ -1,0 +1,215 @@
+"""A backtest: the kernel over historical candles, skipping the candles where nothing can happen.
+
+The kernel is the one paper trading runs. What differs is only which candles it is shown:
+a candle goes through when a decision may be due there (the brain's trigger fires on the
+indicators computed in advance, a heartbeat, an equity mark, a funding settlement) or when
+its range reaches a level the simulated exchange is waiting for (a stop, a take-profit, a
+resting limit, a liquidation price, or any order waiting for the next price). Every other
+candle changes nothing, so leaving it out gives the same trades; the parity test replays
+the same candles one by one through paper mode and compares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from trading_agents.agents.brains.rules import RuleBrain, indicator_spec
+from trading_agents.agents.ports import DecisionList
+from trading_agents.config.instruments import default_instruments
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.clock import SimulatedClock
+from trading_agents.engine.account import AgentAccount
+from trading_agents.engine.assembly import make_brain, sim_account
+from trading_agents.engine.kernel import DEFAULT_MARK_INTERVAL_MS, Kernel
+from trading_agents.market.feeds.resample import resample
+from trading_agents.market.series import CandleSeries, IntArray
+from trading_agents.market.view import SeriesMarket
+from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
+from trading_agents.venues.sim.venue import SimVenue
+
+Progress = Callable[[int, int], None]
+BACKTEST_ACCOUNT = "backtest"
+
+
+class BacktestError(ValueError):
+    """The backtest cannot run on what it was given."""
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestSetup:
+    """What one backtest runs: an agent, aligned candles, costs and money."""
+
+    profile: AgentProfile
+    series: Mapping[str, CandleSeries]  # base candles of every symbol, on one time grid
+    venue_config: SimVenueConfig
+    initial_equity: Decimal
+    mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS
+    instruments: InstrumentRegistry | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    """A finished backtest: the account and the record of its decisions."""
+
+    account: AgentAccount
+    venue: SimVenue
+    decisions: DecisionList
+    candles: int
+    steps: int
+    first_open_ms: int
+    last_close_ms: int
+
+
+def common_grid(series: Mapping[str, CandleSeries]) -> dict[str, CandleSeries]:
+    """Cut every series to the time span they share and check they share one grid."""
+    if not series:
+        raise BacktestError("no candles to run on")
+    intervals = {s.interval_ms for s in series.values()}
+    if len(intervals) != 1:
+        raise BacktestError("the symbols' candles have different intervals")
+    start = max(int(s.open_ms[0]) for s in series.values() if len(s))
+    interval = intervals.pop()
+    end = min(int(s.open_ms[-1]) for s in series.values() if len(s)) + interval
+    if any(len(s) == 0 for s in series.values()) or start >= end:
+        raise BacktestError("the symbols' candles share no time span")
+    cut = {symbol: s.between(start, end) for symbol, s in series.items()}
+    first = next(iter(cut.values()))
+    for symbol, s in cut.items():
+        if not np.array_equal(s.open_ms, first.open_ms):
+            raise BacktestError(f"{symbol} candles are not on the same times as {first.symbol}")
+    return cut
+
+
+class Backtest:
+    """Run one agent over historical candles on the simulated venue."""
+
+    def __init__(self, setup: BacktestSetup) -> None:
+        self.setup = setup
+        profile = setup.profile
+        self.series = common_grid(setup.series)
+        self.symbols = tuple(self.series)
+        first = next(iter(self.series.values()))
+        self.base = first
+        if profile.timeframe_ms % first.interval_ms:
+            raise BacktestError(
+                f"{profile.name} reads {profile.timeframe} candles, which cannot be built from"
+                f" {first.interval_ms // 60_000}m candles"
+            )
+        self.clock = SimulatedClock(int(first.open_ms[0]))
+        brain = make_brain(profile)
+        spec = indicator_spec(profile.strategy)
+        frames = (
+            self.series
+            if profile.timeframe_ms == first.interval_ms
+            else {s: resample(series, profile.timeframe_ms) for s, series in self.series.items()}
+        )
+        self.market = SeriesMarket(spec, self.clock, frames)
+        self.decisions = DecisionList()
+        parts = sim_account(
+            profile=profile,
+            account_id=BACKTEST_ACCOUNT,
+            symbols=self.symbols,
+            clock=self.clock,
+            instruments=setup.instruments or default_instruments(),
+            market=self.market,
+            venue_config=setup.venue_config,
+            initial_equity=setup.initial_equity,
+            sink=self.decisions,
+            runtime="direct",
+            brain=brain,
+        )
+        self.account, self.venue, self.brain = parts.account, parts.venue, parts.brain
+        self.kernel = Kernel(self.clock, [self.account], setup.mark_interval_ms)
+
+    def mandatory_steps(self) -> IntArray:
+        """Return the base candles that must go through whatever the book holds, in order."""
+        base = self.base
+        close_ms = base.close_ms
+        profile = self.setup.profile
+        due = close_ms % self.kernel.mark_interval_ms == 0
+        if profile.heartbeat_ms is not None:
+            due |= close_ms % profile.heartbeat_ms == 0
+        # Funding settles on the candle that opens at a boundary.
+        due |= base.open_ms % FUNDING_INTERVAL_MS == 0
+        due[0] = due[-1] = True
+        for symbol in self.symbols:
+            due |= self._trigger_steps(symbol, close_ms)
+        return np.flatnonzero(due).astype(np.int64)
+
+    def _trigger_steps(self, symbol: str, close_ms: IntArray) -> npt.NDArray[np.bool_]:
+        frame = self.market.series[symbol]
+        mask = _trigger_mask(self.brain, self.market, symbol)
+        mask &= frame.close_ms % self.setup.profile.decision_interval_ms == 0
+        at = np.searchsorted(close_ms, frame.close_ms[mask])
+        due = np.zeros(len(close_ms), dtype=np.bool_)
+        due[at[at < len(close_ms)]] = True
+        return due
+
+    async def run(self, progress: Progress | None = None) -> BacktestRun:
+        """Run every candle that matters through the kernel; return the finished account."""
+        base, series, symbols = self.base, self.series, self.symbols
+        total = len(base)
+        close_ms = base.close_ms
+        lows = [series[s].low for s in symbols]
+        highs = [series[s].high for s in symbols]
+        mandatory = self.mandatory_steps()
+        exchange = self.venue.exchange
+        report_every = max(1, total // 200)
+        next_report = 0
+        steps, pointer, index = 0, 0, 0
+        while index < total:
+            await self.kernel.step(int(close_ms[index]), [series[s].candle(index) for s in symbols])
+            steps += 1
+            if progress is not None and index >= next_report:
+                progress(index + 1, total)
+                next_report = index + report_every
+            while pointer < len(mandatory) and mandatory[pointer] <= index:
+                pointer += 1
+            following = int(mandatory[pointer]) if pointer < len(mandatory) else total
+            start = index + 1
+            for position, symbol in enumerate(symbols):
+                if following <= start:
+                    break
+                band = exchange.quiet_band(symbol)
+                if band is None:
+                    following = start
+                    break
+                below, above = band
+                if below == float("-inf") and above == float("inf"):
+                    continue
+                window = slice(start, following)
+                touched = np.flatnonzero(
+                    (lows[position][window] <= below) | (highs[position][window] >= above)
+                )
+                if touched.size:
+                    following = start + int(touched[0])
+            index = following
+        last_close = int(close_ms[-1])
+        if last_close % self.kernel.mark_interval_ms:
+            self.kernel.mark(last_close)
+        if progress is not None:
+            progress(total, total)
+        return BacktestRun(
+            self.account,
+            self.venue,
+            self.decisions,
+            total * len(symbols),
+            steps,
+            int(base.open_ms[0]),
+            last_close,
+        )
+
+
+def _trigger_mask(brain: RuleBrain, market: SeriesMarket, symbol: str) -> npt.NDArray[np.bool_]:
+    return brain.trigger_mask(market.columns[symbol]).copy()
+
+
+def symbols_in_order(requested: Sequence[str]) -> tuple[str, ...]:
+    """Return the symbols without repeats, in the order asked."""
+    return tuple(dict.fromkeys(requested))

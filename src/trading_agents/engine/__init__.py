@@ -1,0 +1,1 @@
+"""The kernel: clock, feed, venue, risk, portfolio, agents and journal, wired for every mode."""

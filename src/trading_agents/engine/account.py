@@ -1,0 +1,134 @@
+"""One agent trading one account: its venue, its books, its risk engine and its runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+
+from trading_agents.agents.runner import AgentRunner
+from trading_agents.agents.state import DecisionState, PositionView
+from trading_agents.core.decimals import ZERO
+from trading_agents.market.candles import Candle
+from trading_agents.model.decisions import Action, Decision, DecisionTrigger
+from trading_agents.model.enums import OrderStatus
+from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport, OrderUpdate
+from trading_agents.model.requests import AccountState
+from trading_agents.portfolio.portfolio import Portfolio
+from trading_agents.portfolio.trades import RoundTrip
+from trading_agents.risk.engine import RiskEngine
+from trading_agents.risk.orders import STOP_LOSS_PREFIX
+
+ReportSource = Callable[[], Sequence[ExecutionReport]]
+
+
+class AgentAccount:
+    """Keep one account's books in step with its venue and let its agent decide."""
+
+    def __init__(
+        self,
+        *,
+        runner: AgentRunner,
+        portfolio: Portfolio,
+        risk: RiskEngine,
+        reports: ReportSource,
+        take_prices: Callable[[Candle], None] | None = None,
+        take_candle: Callable[[Candle], None] | None = None,
+    ) -> None:
+        self.runner = runner
+        self.portfolio = portfolio
+        self.risk = risk
+        self._reports = reports
+        self._take_prices = take_prices
+        self._take_candle = take_candle
+        self.symbols = frozenset(runner.symbols)
+        self.trips: list[RoundTrip] = []
+        self._unprotected: set[str] = set()
+
+    def on_candle(self, candle: Candle) -> None:
+        """Give a base candle to a simulated venue and to the agent's market."""
+        if self._take_prices is not None:
+            self._take_prices(candle)
+        if self._take_candle is not None:
+            self._take_candle(candle)
+
+    def settle(self, marks: Mapping[str, Decimal]) -> set[str]:
+        """Book what the venue reported; return the symbols whose position changed."""
+        changed: set[str] = set()
+        for report in self._reports():
+            trip = self.portfolio.apply(report)
+            if trip is not None:
+                self.trips.append(trip)
+            if isinstance(report, FillReport):
+                changed.add(report.symbol)
+                self._count_realized(report, marks)
+            elif isinstance(report, FundingReport):
+                continue
+            elif _is_rejected_stop(report):
+                self._unprotected.add(report.symbol)
+                changed.add(report.symbol)
+        return changed
+
+    def _count_realized(self, fill: FillReport, marks: Mapping[str, Decimal]) -> None:
+        if fill.realized_pnl == ZERO and fill.fee == ZERO:
+            return
+        equity = self.portfolio.ledger.equity(marks)
+        self.risk.record_realized(fill.realized_pnl - fill.fee, equity)
+
+    def mark(self, ts_ms: int, marks: Mapping[str, Decimal]) -> None:
+        """Record equity at the marks on the curve and with the risk engine."""
+        point = self.portfolio.mark(ts_ms, marks)
+        self.risk.update_equity(point.equity)
+
+    def account_state(self, marks: Mapping[str, Decimal]) -> AccountState:
+        """Return what the risk engine needs to know about the account now."""
+        ledger = self.portfolio.ledger
+        positions = {p.symbol: p.quantity for p in ledger.open_positions()}
+        return AccountState(
+            equity=ledger.equity(marks),
+            available_balance=ledger.available_balance(),
+            positions=positions,
+            marks={symbol: marks[symbol] for symbol in self.symbols if symbol in marks},
+        )
+
+    def positions(self) -> dict[str, PositionView]:
+        """Return the open positions as the brain sees them."""
+        return {
+            p.symbol: PositionView(p.symbol, p.quantity, p.entry_price, p.leverage)
+            for p in self.portfolio.ledger.open_positions()
+        }
+
+    async def decide(self, changed: set[str], marks: Mapping[str, Decimal]) -> list[DecisionState]:
+        """Let the agent decide after a time step; close what lost its stop first."""
+        decided: list[DecisionState] = []
+        positions = self.positions()
+        for symbol in sorted(self._unprotected):
+            if symbol in positions:
+                forced = Decision(
+                    Action.CLOSE,
+                    symbol,
+                    f"the venue refused the {symbol} stop loss: closing rather than holding an"
+                    " unprotected position",
+                )
+                decided.append(
+                    await self.runner.decide(
+                        symbol,
+                        DecisionTrigger.POSITION,
+                        self.account_state(marks),
+                        positions,
+                        forced=forced,
+                    )
+                )
+                changed.discard(symbol)
+        self._unprotected.clear()
+        if decided:
+            positions = self.positions()
+        decided += await self.runner.on_close(changed, self.account_state(marks), positions)
+        return decided
+
+
+def _is_rejected_stop(report: ExecutionReport) -> bool:
+    return (
+        isinstance(report, OrderUpdate)
+        and report.status is OrderStatus.REJECTED
+        and report.client_order_id.startswith(f"{STOP_LOSS_PREFIX}-")
+    )

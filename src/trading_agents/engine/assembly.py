@@ -1,0 +1,94 @@
+"""Assemble one agent's account from its profile: the same parts in every mode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from trading_agents.agents.brains.rules import RuleBrain
+from trading_agents.agents.graph import DecisionPorts, DirectRunner, LangGraphRunner
+from trading_agents.agents.limits import risk_limits
+from trading_agents.agents.ports import DecisionSink
+from trading_agents.agents.runner import AgentRunner, DecisionGate
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.clock import Clock
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.engine.account import AgentAccount
+from trading_agents.engine.gateway import AccountGateway
+from trading_agents.market.candles import Candle
+from trading_agents.market.view import MarketView
+from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.portfolio.portfolio import Portfolio
+from trading_agents.risk.engine import RiskEngine
+from trading_agents.venues.sim.config import SimVenueConfig
+from trading_agents.venues.sim.venue import SimVenue
+
+GraphRuntime = Literal["langgraph", "direct"]
+
+
+@dataclass(frozen=True, slots=True)
+class SimAccountParts:
+    """An assembled account on a simulated venue, with handles the runs read."""
+
+    account: AgentAccount
+    venue: SimVenue
+    brain: RuleBrain
+
+
+def make_brain(profile: AgentProfile) -> RuleBrain:
+    """Return the profile's brain; only the rule brain exists so far."""
+    if profile.brain != "rules":
+        raise ConfigurationError(
+            f"{profile.name}: the {profile.brain!r} brain is not available yet; use brain: rules"
+        )
+    return RuleBrain(profile.strategy, profile.risk.max_leverage)
+
+
+def sim_account(
+    *,
+    profile: AgentProfile,
+    account_id: str,
+    symbols: Sequence[str],
+    clock: Clock,
+    instruments: InstrumentRegistry,
+    market: MarketView,
+    venue_config: SimVenueConfig,
+    initial_equity: Decimal,
+    sink: DecisionSink,
+    runtime: GraphRuntime,
+    take_candle: Callable[[Candle], None] | None = None,
+    brain: RuleBrain | None = None,
+) -> SimAccountParts:
+    """Assemble an agent trading one account on the simulated venue."""
+    brain = brain or make_brain(profile)
+    venue = SimVenue(instruments, clock, venue_config)
+    portfolio = Portfolio(instruments, venue_config.default_leverage)
+    limits = risk_limits(profile, frozenset(symbols))
+    risk = RiskEngine(limits, instruments, clock, venue_config.taker_fee)
+    venue.deposit(initial_equity)
+    portfolio.deposit(initial_equity)
+    risk.record_cash_flow(initial_equity)
+    ports = DecisionPorts(brain, risk, AccountGateway(venue, portfolio), sink)
+    graph = LangGraphRunner(ports) if runtime == "langgraph" else DirectRunner(ports)
+    runner = AgentRunner(
+        agent=profile.name,
+        account_id=account_id,
+        symbols=symbols,
+        brain=brain,
+        gate=DecisionGate(brain, profile.decision_interval_ms, profile.heartbeat_ms),
+        market=market,
+        limits=risk.limits,
+        graph=graph,
+        clock=clock,
+    )
+    account = AgentAccount(
+        runner=runner,
+        portfolio=portfolio,
+        risk=risk,
+        reports=venue.take_reports,
+        take_prices=venue.on_candle,
+        take_candle=take_candle,
+    )
+    return SimAccountParts(account, venue, brain)

@@ -1,0 +1,71 @@
+"""The kernel: one time step at a time, the same order of work in every mode."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from trading_agents.agents.state import DecisionState
+from trading_agents.core.clock import MS_PER_HOUR, SimulatedClock
+from trading_agents.engine.account import AgentAccount
+from trading_agents.market.candles import Candle
+
+DEFAULT_MARK_INTERVAL_MS = MS_PER_HOUR
+
+
+class Kernel:
+    """Advance time, feed the venues, book the reports, mark equity, then let agents decide.
+
+    Every step handles the candles of one close time for all symbols together, so a decision
+    always sees every symbol's price of that moment, in backtests and live alike. Equity is
+    marked on a fixed cadence (and at the end), the same in every mode, so that the risk
+    engine's drawdown and daily loss see the same readings wherever the agent runs.
+    """
+
+    def __init__(
+        self,
+        clock: SimulatedClock | None,
+        accounts: Sequence[AgentAccount],
+        mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS,
+    ) -> None:
+        self._clock = clock
+        self.accounts = list(accounts)
+        self.mark_interval_ms = mark_interval_ms
+        self.marks: dict[str, Decimal] = {}
+        self.last_close_ms: int | None = None
+        self.decisions = 0
+
+    async def step(self, close_ms: int, candles: Sequence[Candle]) -> list[DecisionState]:
+        """Handle the closed candles of one moment: fills first, then marks, then decisions."""
+        if self.last_close_ms is not None and close_ms <= self.last_close_ms:
+            raise ValueError(
+                f"time step {close_ms} is not after the previous one ({self.last_close_ms})"
+            )
+        if self._clock is not None:
+            self._clock.advance_to(close_ms)
+        for candle in candles:
+            if candle.close_ms != close_ms:
+                raise ValueError(
+                    f"{candle.symbol} candle closes at {candle.close_ms}, not {close_ms}"
+                )
+            self.marks[candle.symbol] = candle.close
+            for account in self.accounts:
+                if candle.symbol in account.symbols:
+                    account.on_candle(candle)
+        self.last_close_ms = close_ms
+        changed = [account.settle(self.marks) for account in self.accounts]
+        if close_ms % self.mark_interval_ms == 0:
+            self.mark(close_ms)
+        decided: list[DecisionState] = []
+        for account, symbols in zip(self.accounts, changed, strict=True):
+            decided += await account.decide(symbols, self.marks)
+        # Orders sent by the decisions were acknowledged at once; book those reports now.
+        for account in self.accounts:
+            account.settle(self.marks)
+        self.decisions += len(decided)
+        return decided
+
+    def mark(self, ts_ms: int) -> None:
+        """Record every account's equity at the latest prices."""
+        for account in self.accounts:
+            account.mark(ts_ms, self.marks)

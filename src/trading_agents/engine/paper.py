@@ -1,0 +1,86 @@
+"""Paper trading: the kernel driven by a feed, candle by candle, on the simulated venue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from trading_agents.agents.brains.rules import indicator_spec
+from trading_agents.agents.ports import DecisionList, DecisionSink
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.clock import Clock, SimulatedClock
+from trading_agents.engine.assembly import GraphRuntime, make_brain, sim_account
+from trading_agents.engine.kernel import DEFAULT_MARK_INTERVAL_MS, Kernel
+from trading_agents.market.candles import Candle
+from trading_agents.market.feeds.port import CandleFeed
+from trading_agents.market.view import LiveMarket
+from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.venues.sim.config import SimVenueConfig
+
+
+class PaperSession:
+    """One agent paper trading one account: live indicators, LangGraph, simulated fills."""
+
+    def __init__(
+        self,
+        *,
+        profile: AgentProfile,
+        account_id: str,
+        symbols: Sequence[str],
+        clock: Clock,
+        instruments: InstrumentRegistry,
+        venue_config: SimVenueConfig,
+        initial_equity: Decimal,
+        sink: DecisionSink | None = None,
+        runtime: GraphRuntime = "langgraph",
+        mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS,
+    ) -> None:
+        self.symbols = tuple(symbols)
+        brain = make_brain(profile)
+        self.market = LiveMarket(
+            indicator_spec(profile.strategy), clock, self.symbols, profile.timeframe_ms
+        )
+        self.decisions = sink if sink is not None else DecisionList(keep=10_000)
+        parts = sim_account(
+            profile=profile,
+            account_id=account_id,
+            symbols=self.symbols,
+            clock=clock,
+            instruments=instruments,
+            market=self.market,
+            venue_config=venue_config,
+            initial_equity=initial_equity,
+            sink=self.decisions,
+            runtime=runtime,
+            take_candle=self.market.on_candle,
+            brain=brain,
+        )
+        self.account, self.venue = parts.account, parts.venue
+        simulated = clock if isinstance(clock, SimulatedClock) else None
+        self.kernel = Kernel(simulated, [self.account], mark_interval_ms)
+        self.candles = 0
+
+    async def run(self, feed: CandleFeed) -> None:
+        """Trade on every candle of the feed until it ends; mark equity at the end."""
+        pending: list[Candle] = []
+        wanted = set(self.symbols)
+        async for candle in feed.candles():
+            if candle.symbol not in wanted:
+                continue
+            if pending and candle.close_ms != pending[0].close_ms:
+                await self._step(pending)
+                pending = []
+            pending.append(candle)
+            # A step waits for every symbol of its moment, and no longer.
+            if len(pending) == len(wanted):
+                await self._step(pending)
+                pending = []
+        if pending:
+            await self._step(pending)
+        last = self.kernel.last_close_ms
+        if last is not None and last % self.kernel.mark_interval_ms:
+            self.kernel.mark(last)
+
+    async def _step(self, candles: list[Candle]) -> None:
+        self.candles += len(candles)
+        await self.kernel.step(candles[0].close_ms, candles)
