@@ -104,18 +104,22 @@ class AgentRunner:
 
     async def on_close(
         self,
+        close_ms: int,
         changed: Collection[str],
         account: AccountState,
         positions: Mapping[str, PositionView],
     ) -> list[DecisionState]:
-        """After a time step: decide for each symbol whose gate opens, in symbol order."""
-        now_ms = self._clock.now_ms()
+        """After the candles closing at `close_ms`: decide for each symbol whose gate opens.
+
+        The gate reads the candles' close time, not the clock: live data arrives a little
+        after its candle closed, and the same candles must open the same gates in a replay.
+        """
         decided: list[DecisionState] = []
         if self.paused:
             return decided
         for symbol in self.symbols:
             trigger = self.gate.trigger(
-                now_ms, self.market.snapshot(symbol), position_changed=symbol in changed
+                close_ms, self.market.snapshot(symbol), position_changed=symbol in changed
             )
             if trigger is not None:
                 state = await self.decide(symbol, trigger, account, positions)

@@ -97,8 +97,10 @@ class AgentAccount:
             for p in self.portfolio.ledger.open_positions()
         }
 
-    async def decide(self, changed: set[str], marks: Mapping[str, Decimal]) -> list[DecisionState]:
-        """Let the agent decide after a time step; close what lost its stop first."""
+    async def decide(
+        self, close_ms: int, changed: set[str], marks: Mapping[str, Decimal]
+    ) -> list[DecisionState]:
+        """Let the agent decide on the candles closing at `close_ms`, unprotected ones first."""
         decided: list[DecisionState] = []
         positions = self.positions()
         for symbol in sorted(self._unprotected):
@@ -122,7 +124,9 @@ class AgentAccount:
         self._unprotected.clear()
         if decided:
             positions = self.positions()
-        decided += await self.runner.on_close(changed, self.account_state(marks), positions)
+        decided += await self.runner.on_close(
+            close_ms, changed, self.account_state(marks), positions
+        )
         return decided
 
 

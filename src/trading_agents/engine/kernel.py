@@ -58,7 +58,7 @@ class Kernel:
             self.mark(close_ms)
         decided: list[DecisionState] = []
         for account, symbols in zip(self.accounts, changed, strict=True):
-            decided += await account.decide(symbols, self.marks)
+            decided += await account.decide(close_ms, symbols, self.marks)
         # Orders sent by the decisions were acknowledged at once; book those reports now.
         for account in self.accounts:
             account.settle(self.marks)

@@ -34,6 +34,7 @@ class PaperSession:
         sink: DecisionSink | None = None,
         runtime: GraphRuntime = "langgraph",
         mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS,
+        replay: bool = True,
     ) -> None:
         self.symbols = tuple(symbols)
         brain = make_brain(profile)
@@ -56,8 +57,9 @@ class PaperSession:
             brain=brain,
         )
         self.account, self.venue = parts.account, parts.venue
-        simulated = clock if isinstance(clock, SimulatedClock) else None
-        self.kernel = Kernel(simulated, [self.account], mark_interval_ms)
+        # A replay moves simulated time candle by candle; live data comes as time passes.
+        driven = clock if replay and isinstance(clock, SimulatedClock) else None
+        self.kernel = Kernel(driven, [self.account], mark_interval_ms)
         self.candles = 0
 
     async def run(self, feed: CandleFeed) -> None:
