@@ -81,9 +81,9 @@ async def test_paper_trading_on_polled_binance_candles_trades_like_the_backtest(
     assert len(trades) >= 3
     assert trades == list(backtested.account.portfolio.trades)
     # Live decisions are stamped when they were taken, a poll after the close; else equal.
-    live = [replace(r, ts_ms=0) for r in session.decisions.records]  # type: ignore[attr-defined]
-    assert live == [replace(r, ts_ms=0) for r in backtested.decisions.records]
-    assert all(
-        late.ts_ms > on_time.ts_ms
-        for late, on_time in zip(session.decisions.records, backtested.decisions.records)  # type: ignore[attr-defined]
-    )
+    taken = session.decisions.records  # type: ignore[attr-defined]
+    assert [replace(r, ts_ms=0) for r in taken] == [
+        replace(r, ts_ms=0) for r in backtested.decisions.records
+    ]
+    on_time = backtested.decisions.records
+    assert all(late.ts_ms > due.ts_ms for late, due in zip(taken, on_time, strict=True))
