@@ -26,8 +26,8 @@ uv: ## Install the pinned uv with pip unless a uv is already available.
 			"uv==$(UV_VERSION)"; \
 	fi
 
-install: uv ## Create .venv with the locked dependencies (uv sync --frozen).
-	$(UV) sync --frozen
+install: uv ## Create .venv with the locked dependencies, compiled to bytecode (uv sync --frozen).
+	$(UV) sync --frozen --compile-bytecode
 
 run: uv ## Start the service on embedded defaults (not built yet: prints so and exits 2).
 	$(UV_RUN) trading-agents serve

@@ -82,6 +82,7 @@ def backtest(
 ) -> None:
     """Backtest an agent on historical candles; write result.json and report.html."""
     import asyncio
+    import gc
     import time
     from decimal import Decimal, InvalidOperation
 
@@ -110,6 +111,9 @@ def backtest(
         strategy=strategy,
         initial_equity=initial,
     )
+    # What a run builds lives until it ends and forms no reference cycles, so the cyclic
+    # collector would only walk all of it again and again; it is back on once the run is done.
+    gc.disable()
     try:
         prepared = prepare(request)
         with Progress(console=console, disable=quiet, transient=True) as bar:
@@ -119,10 +123,111 @@ def backtest(
                 bar.update(task, completed=done, total=total)
 
             result = asyncio.run(execute(prepared, request, advance, started))
+        table = Table("", "", title=f"Backtest written to {out}", show_header=False)
+        for label, value in summary_rows(result):
+            table.add_row(label, value)
+        Console().print(table)
     except (ConfigurationError, ValueError, OSError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
-    table = Table("", "", title=f"Backtest written to {out}", show_header=False)
-    for label, value in summary_rows(result):
-        table.add_row(label, value)
-    Console().print(table)
+    finally:
+        gc.enable()
+
+
+@app.command()
+def paper(
+    agent: Annotated[str, typer.Option(help="The agent: atlas, orion, nova or one of yours.")],
+    market: Annotated[
+        str, typer.Option(help="binance: live public market data; replay: stored candles.")
+    ] = "binance",
+    symbols: Annotated[
+        str | None, typer.Option(help="Comma-separated subset of the agent's symbols.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="For a replay: a candle file or a folder of them.")
+    ] = None,
+    speed: Annotated[
+        float | None, typer.Option(help="For a replay: candles per second; default full speed.")
+    ] = None,
+    binance_url: Annotated[
+        str | None, typer.Option(help="Binance USDⓈ-M REST base URL (a proxy, say).")
+    ] = None,
+    minutes: Annotated[
+        int | None, typer.Option(help="Stop after this many minutes of market time.")
+    ] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="Trade a named strategy, e.g. reference.")
+    ] = None,
+    equity: Annotated[
+        str | None, typer.Option(help="Starting equity in USDT; default: the profile's.")
+    ] = None,
+) -> None:
+    """Paper-trade an agent on live Binance data or a replay, on the simulated venue."""
+    import asyncio
+    from decimal import Decimal, InvalidOperation
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from trading_agents.agents.state import DecisionState
+    from trading_agents.core.errors import ConfigurationError
+    from trading_agents.engine.paper_run import PaperRequest, prepare_paper, run_paper
+    from trading_agents.model.decisions import Action
+
+    try:
+        initial = None if equity is None else Decimal(equity)
+    except InvalidOperation:
+        typer.echo(f"error: --equity {equity!r} is not a number", err=True)
+        raise typer.Exit(code=2) from None
+    request = PaperRequest(
+        agent=agent.strip().lower(),
+        symbols=tuple(s.strip().upper() for s in (symbols or "").split(",") if s.strip()),
+        market=market,
+        data=data,
+        speed=speed,
+        binance_url=binance_url,
+        minutes=minutes,
+        strategy=strategy,
+        initial_equity=initial,
+    )
+    console = Console()
+
+    def show(decided: list[DecisionState]) -> None:
+        for state in decided:
+            decision = state["decision"]
+            if decision.action is Action.HOLD:
+                continue
+            verdicts = "; ".join(
+                f"{check.role} {type(check.verdict).__name__.lower()}"
+                + (f" ({check.verdict.code})" if hasattr(check.verdict, "code") else "")
+                for check in state.get("checks", ())
+            )
+            console.print(
+                f"{_utc(state['ts_ms'])} {decision.symbol} {decision.action}: "
+                f"{decision.reasoning} [{verdicts}]",
+                markup=False,
+            )
+
+    try:
+        prepared = prepare_paper(request)
+        console.print(f"paper trading {request.agent} on {prepared.feed.description}")
+        session = asyncio.run(run_paper(prepared, show))
+    except (ConfigurationError, ValueError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+        raise typer.Exit(code=130) from None
+    metrics = session.account.portfolio.metrics()
+    table = Table("", "", title=f"Paper run of {request.agent}", show_header=False)
+    table.add_row("candles", f"{session.candles:,} (+{session.warmed:,} to warm up)")
+    table.add_row("trades", str(metrics.total_trades))
+    table.add_row("net profit", f"{metrics.net_profit:.2f} USDT")
+    table.add_row("open positions", str(len(session.account.portfolio.ledger.open_positions())))
+    console.print(table)
+
+
+def _utc(ms: int) -> str:
+    from trading_agents.core.clock import to_datetime
+
+    return to_datetime(ms).strftime("%Y-%m-%d %H:%M UTC")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from trading_agents.agents.brains.port import Brain
@@ -68,7 +67,7 @@ def _close_request(state: DecisionState, position: PositionView) -> OrderRequest
 def _without(account: AccountState, symbol: str) -> AccountState:
     """Return the account as it will be once the symbol's position is closed."""
     positions = {held: quantity for held, quantity in account.positions.items() if held != symbol}
-    return replace(account, positions=positions)
+    return AccountState(account.equity, account.available_balance, positions, account.marks)
 
 
 def _entry_request(state: DecisionState, decision: Decision) -> OrderRequest:

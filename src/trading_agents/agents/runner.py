@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import replace
 
 from trading_agents.agents.brains.port import Brain
 from trading_agents.agents.graph import DecisionRunner
@@ -37,7 +36,9 @@ def _after_entries(account: AccountState, state: DecisionState) -> AccountState:
             reserved += verdict.order.quantity * mark / verdict.leverage
     if reserved == ZERO:
         return account
-    return replace(account, available_balance=account.available_balance - reserved)
+    return AccountState(
+        account.equity, account.available_balance - reserved, account.positions, account.marks
+    )
 
 
 class DecisionGate:
@@ -117,14 +118,16 @@ class AgentRunner:
         decided: list[DecisionState] = []
         if self.paused:
             return decided
-        for symbol in self.symbols:
+        last = len(self.symbols) - 1
+        for number, symbol in enumerate(self.symbols):
             trigger = self.gate.trigger(
                 close_ms, self.market.snapshot(symbol), position_changed=symbol in changed
             )
             if trigger is not None:
                 state = await self.decide(symbol, trigger, account, positions)
                 decided.append(state)
-                account = _after_entries(account, state)
+                if number < last:  # only the symbols after this one read the account again
+                    account = _after_entries(account, state)
         return decided
 
     async def on_signal(

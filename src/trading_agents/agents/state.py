@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from trading_agents.market.view import MarketSnapshot
 from trading_agents.model.decisions import Decision, DecisionTrigger
@@ -16,8 +16,9 @@ from trading_agents.risk.limits import RiskLimits
 from trading_agents.risk.verdicts import Verdict
 
 
-@dataclass(frozen=True, slots=True)
-class PositionView:
+# The views, checks and outcomes built for every decision are NamedTuples: immutable, and
+# cheaper to build than frozen dataclasses.
+class PositionView(NamedTuple):
     """An open position as the brain sees it."""
 
     symbol: str
@@ -26,8 +27,7 @@ class PositionView:
     leverage: int
 
 
-@dataclass(frozen=True, slots=True)
-class RiskCheck:
+class RiskCheck(NamedTuple):
     """One order a decision needs, and the risk engine's verdict on it."""
 
     role: str  # "entry", "close", "stop_loss", "take_profit"
@@ -35,8 +35,7 @@ class RiskCheck:
     verdict: Verdict
 
 
-@dataclass(frozen=True, slots=True)
-class OrderOutcome:
+class OrderOutcome(NamedTuple):
     """What the venue said to one order the execute step sent."""
 
     client_order_id: str

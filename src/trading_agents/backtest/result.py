@@ -94,12 +94,20 @@ def price_points(series: CandleSeries, points: int = PRICE_POINTS) -> list[list[
     if count == 0:
         return []
     picks = np.unique(np.linspace(0, count - 1, min(points, count)).astype(np.int64))
-    return [[int(series.close_ms[i]), float(series.close[i])] for i in picks]
+    times = (series.open_ms[picks] + series.interval_ms).tolist()
+    return [
+        [ts_ms, close] for ts_ms, close in zip(times, series.close[picks].tolist(), strict=True)
+    ]
+
+
+# One encoder for every trade: json.dumps with options would build a new one each time.
+_DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
 def trades_digest(trades: Sequence[Mapping[str, Any]]) -> str:
     """Return a SHA-256 over the trades' times, prices, quantities and results."""
     digest = hashlib.sha256()
+    encode = _DIGEST_ENCODER.encode
     for trade in trades:
-        digest.update(json.dumps(trade, sort_keys=True, separators=(",", ":")).encode())
+        digest.update(encode(trade).encode())
     return digest.hexdigest()

@@ -10,6 +10,6 @@ CLIENT_ORDER_ID_MAX_LENGTH = 36
 
 def client_order_id(prefix: str, *parts: object) -> str:
     """Derive a client order id from a prefix and the facts that identify the intent."""
-    digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
     ident = f"{prefix}-{digest}"[:CLIENT_ORDER_ID_MAX_LENGTH]
     return ident

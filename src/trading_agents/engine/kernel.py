@@ -65,6 +65,14 @@ class Kernel:
         self.decisions += len(decided)
         return decided
 
+    def warm(self, candles: Sequence[Candle]) -> None:
+        """Show past candles to the markets and venues only: indicators warm up, nothing trades."""
+        for candle in candles:
+            self.marks[candle.symbol] = candle.close
+            for account in self.accounts:
+                if candle.symbol in account.symbols:
+                    account.on_candle(candle)
+
     def mark(self, ts_ms: int) -> None:
         """Record every account's equity at the latest prices."""
         for account in self.accounts:

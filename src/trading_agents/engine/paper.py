@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.ports import DecisionList, DecisionSink
+from trading_agents.agents.state import DecisionState
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock, SimulatedClock
 from trading_agents.engine.assembly import GraphRuntime, make_brain, sim_account
@@ -35,6 +36,7 @@ class PaperSession:
         runtime: GraphRuntime = "langgraph",
         mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS,
         replay: bool = True,
+        trade_from_ms: int | None = None,
     ) -> None:
         self.symbols = tuple(symbols)
         brain = make_brain(profile)
@@ -61,22 +63,41 @@ class PaperSession:
         driven = clock if replay and isinstance(clock, SimulatedClock) else None
         self.kernel = Kernel(driven, [self.account], mark_interval_ms)
         self.candles = 0
+        self.warmed = 0
+        self._on_decisions: Callable[[list[DecisionState]], None] | None = None
+        # Candles closing before this only warm the indicators up (a live feed's backfill).
+        self.trade_from_ms = trade_from_ms
 
-    async def run(self, feed: CandleFeed) -> None:
-        """Trade on every candle of the feed until it ends; mark equity at the end."""
+    async def run(
+        self,
+        feed: CandleFeed,
+        *,
+        on_decisions: Callable[[list[DecisionState]], None] | None = None,
+        until_ms: int | None = None,
+    ) -> None:
+        """Trade on every candle of the feed until it ends (or `until_ms`); mark equity then."""
+        self._on_decisions = on_decisions
         pending: list[Candle] = []
         wanted = set(self.symbols)
-        async for candle in feed.candles():
-            if candle.symbol not in wanted:
-                continue
-            if pending and candle.close_ms != pending[0].close_ms:
-                await self._step(pending)
-                pending = []
-            pending.append(candle)
-            # A step waits for every symbol of its moment, and no longer.
-            if len(pending) == len(wanted):
-                await self._step(pending)
-                pending = []
+        stream = feed.candles()
+        try:
+            async for candle in stream:
+                if candle.symbol not in wanted:
+                    continue
+                if until_ms is not None and candle.close_ms > until_ms:
+                    break
+                if pending and candle.close_ms != pending[0].close_ms:
+                    await self._step(pending)
+                    pending = []
+                pending.append(candle)
+                # A step waits for every symbol of its moment, and no longer.
+                if len(pending) == len(wanted):
+                    await self._step(pending)
+                    pending = []
+        finally:
+            closing = getattr(stream, "aclose", None)
+            if closing is not None:
+                await closing()
         if pending:
             await self._step(pending)
         last = self.kernel.last_close_ms
@@ -84,5 +105,11 @@ class PaperSession:
             self.kernel.mark(last)
 
     async def _step(self, candles: list[Candle]) -> None:
+        if self.trade_from_ms is not None and candles[0].close_ms < self.trade_from_ms:
+            self.warmed += len(candles)
+            self.kernel.warm(candles)
+            return
         self.candles += len(candles)
-        await self.kernel.step(candles[0].close_ms, candles)
+        decided = await self.kernel.step(candles[0].close_ms, candles)
+        if decided and self._on_decisions is not None:
+            self._on_decisions(decided)

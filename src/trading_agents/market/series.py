@@ -48,13 +48,13 @@ class CandleSeries:
         """Return the candle at `index` with exact decimal prices."""
         return Candle(
             self.symbol,
-            int(self.open_ms[index]),
+            self.open_ms.item(index),
             self.interval_ms,
-            price_decimal(float(self.open[index])),
-            price_decimal(float(self.high[index])),
-            price_decimal(float(self.low[index])),
-            price_decimal(float(self.close[index])),
-            price_decimal(float(self.volume[index])),
+            price_decimal(self.open.item(index)),
+            price_decimal(self.high.item(index)),
+            price_decimal(self.low.item(index)),
+            price_decimal(self.close.item(index)),
+            price_decimal(self.volume.item(index)),
         )
 
     def between(self, start_ms: int | None, end_ms: int | None) -> CandleSeries:

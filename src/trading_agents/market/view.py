@@ -7,9 +7,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
-
-import numpy as np
+from typing import NamedTuple, Protocol
 
 from trading_agents.core.clock import Clock
 from trading_agents.core.errors import FatalError
@@ -33,8 +31,8 @@ class IndicatorSpec:
     atr: int
 
 
-@dataclass(frozen=True, slots=True)
-class MarketSnapshot:
+# A NamedTuple: immutable, and cheaper than a frozen dataclass to build at every candle.
+class MarketSnapshot(NamedTuple):
     """One symbol's latest closed candle and its indicators; None while they warm up."""
 
     symbol: str
@@ -183,16 +181,25 @@ class SeriesMarket:
         self.columns = {symbol: IndicatorColumns.of(s, spec) for symbol, s in series.items()}
         self._close_ms = {symbol: s.close_ms for symbol, s in series.items()}
         self._cache: dict[str, MarketSnapshot] = {}
+        # The gate and the decision ask again at the same moment: answer from the last lookup.
+        self._served: dict[str, tuple[int, MarketSnapshot | None]] = {}
 
     def index(self, symbol: str) -> int:
         """Return the position of the symbol's latest candle closed by now, or -1."""
-        return int(np.searchsorted(self._close_ms[symbol], self._clock.now_ms(), "right")) - 1
+        return int(self._close_ms[symbol].searchsorted(self._clock.now_ms(), "right")) - 1
 
     def snapshot(self, symbol: str) -> MarketSnapshot | None:
         """Return the symbol's latest closed candle and indicators, or None before any."""
+        now_ms = self._clock.now_ms()
+        served = self._served.get(symbol)
+        if served is not None and served[0] == now_ms:
+            return served[1]
         index = self.index(symbol)
-        if index < 0:
-            return None
+        snapshot = None if index < 0 else self._snapshot_at(symbol, index)
+        self._served[symbol] = (now_ms, snapshot)
+        return snapshot
+
+    def _snapshot_at(self, symbol: str, index: int) -> MarketSnapshot:
         cached = self._cache.get(symbol)
         close_ms = int(self._close_ms[symbol][index])
         if cached is not None and cached.close_ms == close_ms:
@@ -202,16 +209,16 @@ class SeriesMarket:
         snapshot = MarketSnapshot(
             symbol,
             close_ms,
-            price_decimal(float(series.close[index])),
-            price_decimal(float(series.high[index])),
-            price_decimal(float(series.low[index])),
+            price_decimal(series.close.item(index)),
+            price_decimal(series.high.item(index)),
+            price_decimal(series.low.item(index)),
             index + 1,
-            _present(float(columns.ema_fast[index])),
-            _present(float(columns.ema_slow[index])),
-            None if previous < 0 else _present(float(columns.ema_fast[previous])),
-            None if previous < 0 else _present(float(columns.ema_slow[previous])),
-            _present(float(columns.rsi[index])),
-            _present(float(columns.atr[index])),
+            _present(columns.ema_fast.item(index)),
+            _present(columns.ema_slow.item(index)),
+            None if previous < 0 else _present(columns.ema_fast.item(previous)),
+            None if previous < 0 else _present(columns.ema_slow.item(previous)),
+            _present(columns.rsi.item(index)),
+            _present(columns.atr.item(index)),
         )
         self._cache[symbol] = snapshot
         return snapshot

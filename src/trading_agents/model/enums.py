@@ -14,12 +14,17 @@ class Side(StrEnum):
     @property
     def sign(self) -> int:
         """Return +1 for a buy and -1 for a sell."""
-        return 1 if self is Side.BUY else -1
+        return _SIGNS[self]
 
     @property
     def opposite(self) -> Side:
         """Return the other side."""
-        return Side.SELL if self is Side.BUY else Side.BUY
+        return _OPPOSITES[self]
+
+
+# Looked up in tables: on the hot path `Side.BUY` costs more than the test it serves.
+_SIGNS = {Side.BUY: 1, Side.SELL: -1}
+_OPPOSITES = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
 
 
 class PositionSide(StrEnum):
@@ -41,7 +46,10 @@ class OrderType(StrEnum):
     @property
     def is_conditional(self) -> bool:
         """Tell whether the order waits for a trigger price."""
-        return self in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET)
+        return self in _CONDITIONAL_TYPES
+
+
+_CONDITIONAL_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET})
 
 
 class OrderStatus(StrEnum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +59,17 @@ class Instrument:
     percent_up: Decimal
     percent_down: Decimal
     brackets: tuple[LeverageBracket, ...]
+    # Built once from the fields above: every order the venue checks reads one of them.
+    limit_lot: Lot = field(init=False, repr=False, compare=False)  # LOT_SIZE
+    market_lot: Lot = field(init=False, repr=False, compare=False)  # MARKET_LOT_SIZE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "limit_lot", Lot(self.step_size, self.min_qty, self.max_qty))
+        object.__setattr__(
+            self,
+            "market_lot",
+            Lot(self.market_step_size, self.market_min_qty, self.market_max_qty),
+        )
 
     @property
     def max_leverage(self) -> int:
@@ -88,16 +99,6 @@ class Instrument:
             and price > ZERO
             and is_multiple(price - self.min_price, self.tick_size)
         )
-
-    @property
-    def limit_lot(self) -> Lot:
-        """Return LOT_SIZE: the filter for limit orders."""
-        return Lot(self.step_size, self.min_qty, self.max_qty)
-
-    @property
-    def market_lot(self) -> Lot:
-        """Return MARKET_LOT_SIZE: the filter for market, stop-market and take-profit orders."""
-        return Lot(self.market_step_size, self.market_min_qty, self.market_max_qty)
 
     def lot(self, order_type: OrderType) -> Lot:
         """Return the quantity filter an order of this type must pass."""

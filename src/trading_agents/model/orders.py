@@ -32,6 +32,19 @@ class OrderIntent:
         if self.order_type.is_conditional and self.trigger_price is None:
             raise ValueError(f"{self.client_order_id}: a {self.order_type} needs a trigger price")
 
+    def resized(self, quantity: Decimal) -> OrderIntent:
+        """Return the same order for another quantity."""
+        return OrderIntent(
+            self.client_order_id,
+            self.symbol,
+            self.side,
+            self.order_type,
+            quantity,
+            self.price,
+            self.trigger_price,
+            self.reduce_only,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class OrderAccepted:
@@ -106,6 +119,7 @@ OrderEvent = (
     | OrderExpired
 )
 FillEvent = OrderPartiallyFilled | OrderFilled
+_FILL_EVENTS = (OrderPartiallyFilled, OrderFilled)  # a tuple: isinstance tests it faster
 
 S = OrderStatus
 _TRANSITIONS: dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus] = {
@@ -169,7 +183,7 @@ class Order:
         target = _TABLES[self.intent.order_type].get(key)
         if target is None:
             raise InvalidTransition(self.client_order_id, self.status, type(event).__name__)
-        if isinstance(event, OrderPartiallyFilled | OrderFilled):
+        if isinstance(event, _FILL_EVENTS):
             self._record_fill(event)
         self.status = target
         self.events.append(event)

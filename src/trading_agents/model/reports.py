@@ -9,8 +9,8 @@ from typing import NamedTuple
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
 
 
-@dataclass(frozen=True, slots=True)
-class OrderUpdate:
+# Order updates and fills are NamedTuples: immutable, and cheap to build on the hot path.
+class OrderUpdate(NamedTuple):
     """An order changed status without trading (accepted, triggered, cancelled, expired)."""
 
     client_order_id: str

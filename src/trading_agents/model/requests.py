@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
+from typing import NamedTuple
 
 from trading_agents.model.enums import OrderType, Side
 
+_NONE_HELD: Mapping[str, Decimal] = MappingProxyType({})
 
-@dataclass(frozen=True, slots=True)
-class OrderRequest:
+
+# Requests and account states are built for every decision: NamedTuples are immutable and
+# cheaper to build than frozen dataclasses.
+class OrderRequest(NamedTuple):
     """An order a brain wants; quantity None asks the risk engine to size it."""
 
     client_order_id: str
@@ -27,11 +31,10 @@ class OrderRequest:
     confidence: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AccountState:
+class AccountState(NamedTuple):
     """What the risk engine needs to know of the account at the moment of a check."""
 
     equity: Decimal
     available_balance: Decimal
-    positions: Mapping[str, Decimal] = field(default_factory=dict)  # signed quantity by symbol
-    marks: Mapping[str, Decimal] = field(default_factory=dict)  # last price by symbol
+    positions: Mapping[str, Decimal] = _NONE_HELD  # signed quantity by symbol
+    marks: Mapping[str, Decimal] = _NONE_HELD  # last price by symbol

@@ -35,6 +35,12 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
     return total
 
 
+def exact_add(left: Decimal, right: Decimal) -> Decimal:
+    """Add two decimals without rounding, exactly as exact_sum((left, right)) does."""
+    # From zero first, as exact_sum does: that fixes the exponent of the result the same way.
+    return _EXACT.add(_EXACT.add(_ZERO, left), right)
+
+
 def exact_product(left: Decimal, right: Decimal) -> Decimal:
     """Multiply two decimals without rounding."""
     return _EXACT.multiply(left, right)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from trading_agents.core.decimals import ONE, ZERO
-from trading_agents.portfolio._exact import exact_sum
+from trading_agents.portfolio._exact import exact_add
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +76,10 @@ class DrawdownTracker:
 
     def update(self, equity: Decimal, net_deposits: Decimal) -> Decimal:
         """Take a new equity point and return the current drawdown, a fraction 0..1."""
-        gain = exact_sum((equity, net_deposits.copy_negate()))
+        gain = exact_add(equity, net_deposits.copy_negate())
         if self._best_gain is None or gain > self._best_gain:
             self._best_gain = gain
-        peak = exact_sum((self._best_gain, net_deposits))
+        peak = exact_add(self._best_gain, net_deposits)
         # Equity below zero would be a fall of more than the peak; a drawdown stops at all of it.
         self.current = min(ONE, (peak - equity) / peak) if peak > ZERO else ZERO
         self.maximum = max(self.maximum, self.current)

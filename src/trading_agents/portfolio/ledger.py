@@ -117,7 +117,10 @@ class Ledger:
 
     def used_margin(self) -> Decimal:
         """Return the margin held by open positions."""
-        return sum((p.margin for p in self.positions.values()), ZERO)
+        margin = ZERO
+        for position in self.positions.values():
+            margin += position.margin
+        return margin
 
     def available_balance(self) -> Decimal:
         """Return the balance no position holds as margin."""
@@ -125,10 +128,11 @@ class Ledger:
 
     def unrealized_pnl(self, marks: Mapping[str, Decimal]) -> Decimal:
         """Return the open positions' PnL at the given marks."""
-        return sum(
-            (p.unrealized_pnl(marks[p.symbol]) for p in self.positions.values() if p.is_open),
-            ZERO,
-        )
+        pnl = ZERO
+        for position in self.positions.values():
+            if position.is_open:
+                pnl += position.unrealized_pnl(marks[position.symbol])
+        return pnl
 
     def equity(self, marks: Mapping[str, Decimal]) -> Decimal:
         """Return the wallet balance plus unrealized PnL."""

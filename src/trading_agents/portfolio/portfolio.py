@@ -10,7 +10,7 @@ from trading_agents.core.errors import FatalError
 from trading_agents.model.enums import Side
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport
-from trading_agents.portfolio._exact import exact_sum
+from trading_agents.portfolio._exact import exact_add
 from trading_agents.portfolio.equity import DrawdownTracker, EquityCurve, EquityPoint
 from trading_agents.portfolio.ledger import Ledger
 from trading_agents.portfolio.metrics import PortfolioMetrics, compute_metrics
@@ -80,7 +80,7 @@ class Portfolio:
         missing = [p.symbol for p in self.ledger.open_positions() if p.symbol not in marks]
         if missing:
             raise ValueError(f"no mark price for the open position(s) {', '.join(missing)}")
-        net_deposits = exact_sum((self.ledger.deposits, self.ledger.withdrawals.copy_negate()))
+        net_deposits = exact_add(self.ledger.deposits, self.ledger.withdrawals.copy_negate())
         point = self._curve.append(ts_ms, self.ledger.equity(marks), net_deposits)
         self._drawdown.update(point.equity, point.net_deposits)
         return point

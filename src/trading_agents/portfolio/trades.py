@@ -8,7 +8,7 @@ from decimal import Decimal
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
 from trading_agents.model.enums import PositionSide, Side
-from trading_agents.portfolio._exact import exact_product, exact_sum
+from trading_agents.portfolio._exact import exact_add, exact_product, exact_sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,19 +60,19 @@ class _OpenTrip:
     liquidated: bool = False
 
     def enter(self, quantity: Decimal, price: Decimal, fee: Decimal) -> None:
-        self.size = exact_sum((self.size, quantity))
+        self.size = exact_add(self.size, quantity)
         self.max_size = max(self.max_size, self.size)
-        self.entry_quantity = exact_sum((self.entry_quantity, quantity))
-        self.entry_value = exact_sum((self.entry_value, exact_product(quantity, price)))
-        self.fees = exact_sum((self.fees, fee))
+        self.entry_quantity = exact_add(self.entry_quantity, quantity)
+        self.entry_value = exact_add(self.entry_value, exact_product(quantity, price))
+        self.fees = exact_add(self.fees, fee)
         self.fills += 1
 
     def exit(self, quantity: Decimal, price: Decimal, fee: Decimal, realized_pnl: Decimal) -> None:
-        self.size = exact_sum((self.size, quantity.copy_negate()))
-        self.exit_quantity = exact_sum((self.exit_quantity, quantity))
-        self.exit_value = exact_sum((self.exit_value, exact_product(quantity, price)))
-        self.realized_pnl = exact_sum((self.realized_pnl, realized_pnl))
-        self.fees = exact_sum((self.fees, fee))
+        self.size = exact_add(self.size, quantity.copy_negate())
+        self.exit_quantity = exact_add(self.exit_quantity, quantity)
+        self.exit_value = exact_add(self.exit_value, exact_product(quantity, price))
+        self.realized_pnl = exact_add(self.realized_pnl, realized_pnl)
+        self.fees = exact_add(self.fees, fee)
         self.fills += 1
 
     def close(self, closed_ms: int) -> RoundTrip:
@@ -132,12 +132,12 @@ class RoundTripTracker:
             trip.enter(quantity, price, fee)
             return None
         closing = min(quantity, trip.size)
-        opening = exact_sum((quantity, closing.copy_negate()))
+        opening = exact_add(quantity, closing.copy_negate())
         if is_liquidation and opening > ZERO:
             raise InvalidTransition(symbol, str(trip.side), f"liquidation of {quantity} > held")
         opening_fee = fee * opening / quantity
         # Computed as the difference so that both parts add up to the fee exactly.
-        closing_fee = exact_sum((fee, opening_fee.copy_negate()))
+        closing_fee = exact_add(fee, opening_fee.copy_negate())
         trip.liquidated = trip.liquidated or is_liquidation
         trip.exit(closing, price, closing_fee, realized_pnl)
         if trip.size > ZERO:
@@ -154,7 +154,7 @@ class RoundTripTracker:
             if amount != ZERO:
                 raise InvalidTransition(symbol, "flat", f"funding of {amount}")
             return
-        trip.funding = exact_sum((trip.funding, amount))
+        trip.funding = exact_add(trip.funding, amount)
 
     def open_since(self) -> tuple[int, ...]:
         """Return when each trip still open was opened."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from trading_agents.model.enums import OrderStatus, OrderType, Side
 from trading_agents.model.orders import OrderIntent
@@ -13,8 +13,7 @@ from trading_agents.model.positions import PositionSnapshot
 from trading_agents.model.reports import ExecutionReport
 
 
-@dataclass(frozen=True, slots=True)
-class OrderAck:
+class OrderAck(NamedTuple):  # a NamedTuple: cheap to build for every order
     """The venue took an order; fills follow as execution reports."""
 
     client_order_id: str

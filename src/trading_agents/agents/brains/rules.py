@@ -18,6 +18,7 @@ from trading_agents.model.enums import Side
 from trading_agents.model.signals import Signal, SignalAction
 
 _HUNDRED = Decimal(100)
+_CROSSED = {1: "; the fast EMA just crossed above the slow", -1: "; just crossed below"}
 
 
 def indicator_spec(strategy: StrategySettings) -> IndicatorSpec:
@@ -48,6 +49,14 @@ class RuleBrain:
         self.spec = indicator_spec(strategy)
         self._leverage = min(strategy.leverage, max_leverage)
         self._signal_max_age_ms = interval_ms(strategy.signal_max_age)
+        # Parts of the reasoning fixed by the strategy, written once rather than per decision.
+        self._base_note = f"base confidence {strategy.confidence_base}"
+        self._percent_stops = (
+            f"stop {strategy.stop_loss_pct:%} and target {strategy.take_profit_pct:%} away"
+        )
+        self._sizing = (
+            f"{strategy.stake} USDT stake" if strategy.sizing == "stake" else "sized from the stop"
+        )
 
     @property
     def name(self) -> str:
@@ -141,7 +150,7 @@ class RuleBrain:
     ) -> tuple[Decimal, str]:
         strategy = self.strategy
         confidence = strategy.confidence_base
-        notes = [f"base confidence {strategy.confidence_base}"]
+        notes = [self._base_note]
         rsi = snapshot.rsi
         if rsi is not None and (rsi > 50) == (side is Side.BUY) and rsi != 50:
             confidence += strategy.confidence_momentum
@@ -164,10 +173,9 @@ class RuleBrain:
         if fast is None or slow is None:
             return "trend unknown (EMAs warming up)"
         direction = "up" if fast > slow else "down" if fast < slow else "flat"
-        crossed = {1: "; the fast EMA just crossed above the slow", -1: "; just crossed below"}
         return (
             f"{snapshot.symbol} trend {direction} (EMA fast {fast:.2f} vs slow {slow:.2f})"
-            f"{crossed.get(cross, '')}"
+            f"{_CROSSED.get(cross, '')}"
         )
 
     # -- signal decisions ---------------------------------------------------------------
@@ -220,7 +228,7 @@ class RuleBrain:
         if strategy.stop == "percent":
             stop_distance = close * strategy.stop_loss_pct
             target_distance = close * strategy.take_profit_pct
-            how = f"stop {strategy.stop_loss_pct:%} and target {strategy.take_profit_pct:%} away"
+            how = self._percent_stops
         else:
             assert snapshot.atr is not None
             atr = price_decimal(snapshot.atr)
@@ -234,11 +242,11 @@ class RuleBrain:
         stop_loss = close - sign * stop_distance
         take_profit = close + sign * target_distance
         quantity = strategy.stake / close if strategy.sizing == "stake" else None
-        sizing = f"{strategy.stake} USDT stake" if quantity is not None else "sized from the stop"
         return Decision(
             Action.OPEN,
             snapshot.symbol,
-            f"{'long' if side is Side.BUY else 'short'} at {close}: {reasoning}; {how}; {sizing}",
+            f"{'long' if side is Side.BUY else 'short'} at {close}: {reasoning}; {how};"
+            f" {self._sizing}",
             side=side,
             quantity=quantity,
             leverage=self._leverage,

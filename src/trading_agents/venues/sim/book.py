@@ -13,21 +13,23 @@ from trading_agents.model.orders import Order
 UP = 1
 DOWN = -1
 
+# Enum members bound once: on the hot path a lookup on the class costs more than the test.
+_BUY, _LIMIT, _STOP_MARKET = Side.BUY, OrderType.LIMIT, OrderType.STOP_MARKET
+
 
 def direction_needed(order: Order) -> int:
     """Return which way the price must move to reach the order's level."""
     intent = order.intent
-    if intent.order_type is OrderType.LIMIT:
-        return DOWN if intent.side is Side.BUY else UP
-    if intent.order_type is OrderType.STOP_MARKET:
-        return UP if intent.side is Side.BUY else DOWN
-    return DOWN if intent.side is Side.BUY else UP
+    # A stop waits for the price to run toward its side; a limit or take-profit, away from it.
+    if intent.order_type is _STOP_MARKET:
+        return UP if intent.side is _BUY else DOWN
+    return DOWN if intent.side is _BUY else UP
 
 
 def level(order: Order) -> Decimal:
     """Return the limit or trigger price at which a resting order comes alive."""
     intent = order.intent
-    price = intent.price if intent.order_type is OrderType.LIMIT else intent.trigger_price
+    price = intent.price if intent.order_type is _LIMIT else intent.trigger_price
     assert price is not None  # guaranteed by OrderIntent's own validation
     return price
 

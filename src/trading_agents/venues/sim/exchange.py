@@ -10,7 +10,6 @@ that moment, so the rest of the same candle's path can already reach them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick, round_down_to_step
@@ -42,6 +41,9 @@ from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
 
 LIQUIDATION_ORDER_PREFIX = "autoclose-"  # Binance names its liquidation orders this way
 
+# Enum members bound once: on the hot path a lookup on the class costs more than the test.
+_BUY, _MARKET, _LIMIT = Side.BUY, OrderType.MARKET, OrderType.LIMIT
+
 
 class SimExchange:
     """A futures exchange in memory: one account, one-way isolated positions."""
@@ -58,6 +60,7 @@ class SimExchange:
         self._liquidation_price: dict[str, Decimal | None] = {}
         self._volume_left: dict[str, Decimal | None] = {}
         self._attached: dict[str, tuple[OrderIntent, ...]] = {}
+        self._attached_ids: set[str] = set()  # the client order ids of every exit in _attached
         self._next_funding_ms: dict[str, int] = {}
         self._reports: list[ExecutionReport] = []
         self._trade_seq = 0
@@ -123,7 +126,7 @@ class SimExchange:
         if last is None or self._awaiting_next_price.get(symbol):
             return None
         resting = self._open.get(symbol, [])
-        if any(order.intent.order_type is OrderType.MARKET for order in resting):
+        if any(order.intent.order_type is _MARKET for order in resting):
             return None
         position = self.ledger.positions.get(symbol)
         quantity = ZERO if position is None else position.quantity
@@ -155,6 +158,7 @@ class SimExchange:
         order = self._open_order(intent, ts_ms, last)
         if attached:
             self._attached[intent.client_order_id] = tuple(attached)
+            self._attached_ids.update(exit_.client_order_id for exit_ in attached)
         return order
 
     def cancel(self, symbol: str, client_order_id: str, ts_ms: int) -> Order:
@@ -168,8 +172,8 @@ class SimExchange:
 
     def _check_unused_id(self, intent: OrderIntent) -> None:
         cid = intent.client_order_id
-        pending = (exit_.client_order_id for exits in self._attached.values() for exit_ in exits)
-        if (cid in self._orders and self._orders[cid].status.is_open) or cid in pending:
+        known = self._orders.get(cid)
+        if (known is not None and known.status.is_open) or cid in self._attached_ids:
             raise OrderRejected(
                 int(BinanceCode.DUPLICATE_CLIENT_ORDER_ID), f"Duplicate clientOrderId {cid}", cid
             )
@@ -185,9 +189,7 @@ class SimExchange:
             return
         reference = intent.price or intent.trigger_price or last
         opening = checks.opening_quantity(intent.side, intent.quantity, position.quantity)
-        fee_rate = (
-            self.config.maker_fee if intent.order_type is OrderType.LIMIT else self.config.taker_fee
-        )
+        fee_rate = self.config.maker_fee if intent.order_type is _LIMIT else self.config.taker_fee
         checks.check_margin(
             intent,
             opening,
@@ -206,7 +208,7 @@ class SimExchange:
         self._orders[intent.client_order_id] = order
         self._venue_ids[intent.client_order_id] = str(self._order_seq)
         self._open.setdefault(intent.symbol, []).append(order)
-        if intent.order_type is OrderType.MARKET or self._is_marketable(intent, last):
+        if intent.order_type is _MARKET or self._is_marketable(intent, last):
             self._awaiting_next_price.setdefault(intent.symbol, []).append(order)
         self._reports.append(
             OrderUpdate(intent.client_order_id, intent.symbol, OrderStatus.ACCEPTED, ts_ms)
@@ -216,13 +218,18 @@ class SimExchange:
     def _place_attached(self, entry: Order, ts_ms: int, price: Decimal) -> None:
         """Place the exits attached to an entry that is done filling, against `price`."""
         exits = self._attached.pop(entry.client_order_id, ())
+        self._attached_ids.difference_update(exit_.client_order_id for exit_ in exits)
         if not exits or entry.filled_quantity == ZERO:
             return  # an entry that never traded has nothing to protect
         symbol = entry.intent.symbol
         size = abs(self.ledger.position(symbol).quantity)
         for exit_ in exits:
             # With no position left the original size stays, and the reduce-only check refuses it.
-            sized = replace(exit_, quantity=size) if size > ZERO else exit_
+            # An exit already of the position's size (the same digits: compare_total is zero)
+            # is placed as it is.
+            sized = (
+                exit_.resized(size) if size > ZERO and size.compare_total(exit_.quantity) else exit_
+            )
             try:
                 self._check(sized, price)
             except OrderRejected as rejected:
@@ -240,9 +247,9 @@ class SimExchange:
 
     @staticmethod
     def _is_marketable(intent: OrderIntent, last: Decimal) -> bool:
-        if intent.order_type is not OrderType.LIMIT or intent.price is None:
+        if intent.order_type is not _LIMIT or intent.price is None:
             return False
-        return intent.price >= last if intent.side is Side.BUY else intent.price <= last
+        return intent.price >= last if intent.side is _BUY else intent.price <= last
 
     def _reserved_margin(self) -> Decimal:
         reserved = ZERO
@@ -319,16 +326,14 @@ class SimExchange:
             if not order.status.is_open:
                 continue
             intent = order.intent
-            if intent.order_type is OrderType.LIMIT:
+            if intent.order_type is _LIMIT:
                 assert intent.price is not None
-                crossed = (
-                    price <= intent.price if intent.side is Side.BUY else price >= intent.price
-                )
+                crossed = price <= intent.price if intent.side is _BUY else price >= intent.price
                 if not crossed:
                     continue  # the price moved away: it rests on the book as a maker order
             slipped = self._slipped(intent.side, price, symbol)
             self._execute(order, slipped, Liquidity.TAKER, ts_ms, market=price)
-            if order.status.is_open and intent.order_type is OrderType.MARKET:
+            if order.status.is_open and intent.order_type is _MARKET:
                 # A volume cap left part of it: the rest trades at the next price.
                 self._awaiting_next_price.setdefault(symbol, []).append(order)
 
@@ -362,10 +367,7 @@ class SimExchange:
         if volume_left is None or volume_left > ZERO:
             for order in self._open.get(symbol, ()):
                 # Market orders have no level: they trade at the next price, not on a touch.
-                if (
-                    order.intent.order_type is OrderType.MARKET
-                    or book.direction_needed(order) != direction
-                ):
+                if order.intent.order_type is _MARKET or book.direction_needed(order) != direction:
                     continue
                 level = book.level(order)
                 if low <= level <= high and (
@@ -404,7 +406,7 @@ class SimExchange:
         if self.config.slippage == ZERO:
             return price
         tick = self.instruments.get(symbol).tick_size
-        if side is Side.BUY:
+        if side is _BUY:
             return ceil_to_tick(price * (1 + self.config.slippage), tick)
         return floor_to_tick(price * (1 - self.config.slippage), tick)
 
@@ -436,9 +438,7 @@ class SimExchange:
         volume_left = self._volume_left.get(intent.symbol)
         if volume_left is not None:
             step = (
-                instrument.step_size
-                if intent.order_type is OrderType.LIMIT
-                else instrument.market_step_size
+                instrument.step_size if intent.order_type is _LIMIT else instrument.market_step_size
             )
             quantity = min(quantity, round_down_to_step(volume_left, step))
             if quantity == ZERO:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 
@@ -26,7 +27,10 @@ class SimVenue:
     ) -> None:
         self.exchange = SimExchange(instruments, config or SimVenueConfig())
         self._clock = clock
-        self._queue: asyncio.Queue[ExecutionReport] = asyncio.Queue()
+        # A plain buffer rather than an asyncio.Queue: a backtest takes its reports in batches
+        # after every candle, and a queue's per-item bookkeeping would cost more than the fills.
+        self._pending: deque[ExecutionReport] = deque()
+        self._arrived = asyncio.Event()
 
     def on_candle(self, candle: Candle) -> None:
         """Feed a closed candle to the exchange and publish what it caused."""
@@ -39,14 +43,17 @@ class SimVenue:
         self._publish()
 
     def _publish(self) -> None:
-        for report in self.exchange.drain_reports():
-            self._queue.put_nowait(report)
+        reports = self.exchange.drain_reports()
+        if reports:
+            self._pending.extend(reports)
+            self._arrived.set()
 
     def take_reports(self) -> list[ExecutionReport]:
         """Return and forget the reports published since the last call, oldest first."""
-        reports: list[ExecutionReport] = []
-        while not self._queue.empty():
-            reports.append(self._queue.get_nowait())
+        if not self._pending:
+            return []
+        reports = list(self._pending)
+        self._pending.clear()
         return reports
 
     def deposit(self, amount: Decimal) -> None:
@@ -101,7 +108,10 @@ class SimVenue:
     async def reports(self) -> AsyncIterator[ExecutionReport]:
         """Yield execution reports as they happen."""
         while True:
-            yield await self._queue.get()
+            while not self._pending:
+                self._arrived.clear()
+                await self._arrived.wait()
+            yield self._pending.popleft()
 
     def _snapshot(self, order: Order) -> OrderSnapshot:
         intent = order.intent

@@ -1,0 +1,88 @@
+"""Time the whole `trading-agents backtest` command: start-up, loading, indicators, run, output.
+
+Three runs, each the median of RUNS launches of the real command in a fresh process:
+the reference strategy on the synthetic year (the side-by-side benchmark with other engines),
+the reference strategy on the real BTCUSDT window, and Atlas on BTCUSDT and ETHUSDT over the
+real window. Peak memory is the largest resident set of the command's process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("TRADING_AGENTS_SHARED_DIR") or REPO_DIR.parent / "shared")
+SYNTHETIC = SHARED / "data" / "synthetic"
+MARKET = SHARED / "data" / "market"
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+CASES = {
+    "backtest_reference_year": [
+        "--agent", "atlas", "--symbols", "BTCUSDT", "--strategy", "reference",
+        "--data", str(SYNTHETIC / "BTCUSDT_1m_2023-01-01_2023-12-31_synthetic.csv.gz"),
+        "--funding", str(SYNTHETIC / "BTCUSDT_funding_2023_synthetic.csv"),
+    ],
+    "backtest_reference_real_window": [
+        "--agent", "atlas", "--symbols", "BTCUSDT", "--strategy", "reference",
+        "--data", str(MARKET / "futures_um" / "1m" / "BTCUSDT_1m_2025-05-04_2025-06-24.csv.gz"),
+        "--funding", str(MARKET / "funding"),
+    ],
+    "backtest_atlas_btc_eth_real_window": [
+        "--agent", "atlas", "--symbols", "BTCUSDT,ETHUSDT",
+        "--data", str(MARKET / "futures_um" / "1m"), "--funding", str(MARKET / "funding"),
+        "--from", "2025-05-04", "--to", "2025-06-25",
+    ],
+}  # fmt: skip
+
+
+def launch(arguments: list[str], out: Path) -> tuple[float, int, dict[str, object]]:
+    """Run the command once; return wall seconds, peak resident kB and its result."""
+    command = [str(Path(sys.executable).parent / "trading-agents"), "backtest", "--quiet"]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*command, *arguments, "--out", str(out)],
+        cwd=REPO_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    errors = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"backtest {' '.join(arguments)} failed: {errors}")
+    result = json.loads((out / "result.json").read_text())
+    return wall, usage.ru_maxrss, result
+
+
+def run() -> list[dict[str, object]]:
+    """Return candles per second and peak memory of each case, medians of RUNS launches."""
+    rows: list[dict[str, object]] = []
+    for name, arguments in CASES.items():
+        walls, peaks = [], []
+        with tempfile.TemporaryDirectory() as folder:
+            for attempt in range(RUNS):
+                wall, peak_kb, result = launch(arguments, Path(folder) / str(attempt))
+                walls.append(wall)
+                peaks.append(peak_kb)
+        candles = int(result["candles"])  # type: ignore[call-overload]
+        trades = result["metrics"]["total_trades"]  # type: ignore[index]
+        wall = statistics.median(walls)
+        label = f"{name} ({candles:,} candles, {trades:,} trades)"
+        rows.append({"benchmark": label, "figure": round(candles / wall), "unit": "candles/s"})
+        rows.append({"benchmark": f"{name} wall", "figure": round(wall, 2), "unit": "s"})
+        rows.append(
+            {"benchmark": f"{name} peak memory", "figure": round(max(peaks) / 1024), "unit": "MB"}
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(json.dumps(row))
