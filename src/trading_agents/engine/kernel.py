@@ -67,6 +67,8 @@ class Kernel:
 
     def warm(self, candles: Sequence[Candle]) -> None:
         """Show past candles to the markets and venues only: indicators warm up, nothing trades."""
+        if self._clock is not None and candles:
+            self._clock.advance_to(max(candle.close_ms for candle in candles))
         for candle in candles:
             self.marks[candle.symbol] = candle.close
             for account in self.accounts:
