@@ -178,3 +178,26 @@ def test_an_unsorted_file_is_refused(tmp_path: Path) -> None:
 
     assert "BTCUSDT-1m-2025-05.zip" in output
     assert "order" in output or "sorted" in output
+
+
+def test_an_agent_added_as_a_file_is_listed_and_backtests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    atlas = Path(__file__).parents[2] / "src/trading_agents/config/data/agents/atlas.yaml"
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    text = atlas.read_text().replace("name: atlas", "name: vega")
+    text = text.replace("timeframe: 15m", "timeframe: 5m").replace("interval: 15m", "interval: 5m")
+    (profiles / "vega.yaml").write_text(text)
+    monkeypatch.setenv("TRADING_AGENTS_PROFILES_DIR", str(profiles))
+
+    listed = CliRunner().invoke(app, ["agents"])
+    code, output = _backtest(
+        "--agent", "vega", "--symbols", "BTCUSDT", "--data", candle_file(
+            "futures_um/1m/BTCUSDT_1m_2025-07-06_2025-07-17"), "--out", tmp_path / "run",
+    )  # fmt: skip
+
+    assert listed.exit_code == 0
+    assert "vega" in listed.output
+    assert code == 0, output
+    assert json.loads((tmp_path / "run" / "result.json").read_text())["timeframe"] == "5m"
