@@ -29,7 +29,7 @@ uv: ## Install the pinned uv with pip unless a uv is already available.
 install: uv ## Create .venv with the locked dependencies, compiled to bytecode (uv sync --frozen).
 	$(UV) sync --frozen --compile-bytecode
 
-run: uv ## Start the service on embedded defaults (not built yet: prints so and exits 2).
+run: uv ## Start the service on embedded defaults (REST API on 127.0.0.1:8003, paper venue).
 	$(UV_RUN) trading-agents serve
 
 # Every check runs even when an earlier one fails, so one run shows every problem; the

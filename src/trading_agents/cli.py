@@ -12,13 +12,24 @@ app = typer.Typer(no_args_is_help=True, help="Trading Agents: autonomous perpetu
 
 @app.command()
 def serve() -> None:
-    """Run the service (REST API on port 8003) on embedded defaults."""
-    typer.echo(
-        "trading-agents serve: the service is not built yet (issue 4). It will start the REST "
-        "API on 127.0.0.1:8003 with SQLite, the paper venue and the rule brain.",
-        err=True,
-    )
-    raise typer.Exit(code=2)
+    """Run the service: the platform's REST API on 127.0.0.1:8003, paper venue, rule brain."""
+    import logging
+
+    import uvicorn
+    from pydantic import ValidationError
+
+    from trading_agents.api.app import create_app
+    from trading_agents.config.settings import Settings
+    from trading_agents.service.build import build_desk
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings()
+        settings.check_bind()
+    except (ValidationError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    uvicorn.run(create_app(settings, build_desk), host=settings.host, port=settings.port)
 
 
 @app.command()

@@ -75,6 +75,14 @@ class Kernel:
                 if candle.symbol in account.symbols:
                     account.on_candle(candle)
 
+    def add(self, account: AgentAccount) -> None:
+        """Let one more account trade from the next step on."""
+        self.accounts.append(account)
+
+    def remove(self, account: AgentAccount) -> None:
+        """Stop stepping an account."""
+        self.accounts.remove(account)
+
     def mark(self, ts_ms: int) -> None:
         """Record every account's equity at the latest prices."""
         for account in self.accounts:

@@ -12,6 +12,7 @@ from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock, SimulatedClock
 from trading_agents.engine.assembly import GraphRuntime, make_brain, sim_account
 from trading_agents.engine.kernel import DEFAULT_MARK_INTERVAL_MS, Kernel
+from trading_agents.engine.moments import moments
 from trading_agents.market.candles import Candle
 from trading_agents.market.feeds.port import CandleFeed
 from trading_agents.market.view import LiveMarket
@@ -77,29 +78,8 @@ class PaperSession:
     ) -> None:
         """Trade on every candle of the feed until it ends (or `until_ms`); mark equity then."""
         self._on_decisions = on_decisions
-        pending: list[Candle] = []
-        wanted = set(self.symbols)
-        stream = feed.candles()
-        try:
-            async for candle in stream:
-                if candle.symbol not in wanted:
-                    continue
-                if until_ms is not None and candle.close_ms > until_ms:
-                    break
-                if pending and candle.close_ms != pending[0].close_ms:
-                    await self._step(pending)
-                    pending = []
-                pending.append(candle)
-                # A step waits for every symbol of its moment, and no longer.
-                if len(pending) == len(wanted):
-                    await self._step(pending)
-                    pending = []
-        finally:
-            closing = getattr(stream, "aclose", None)
-            if closing is not None:
-                await closing()
-        if pending:
-            await self._step(pending)
+        async for moment in moments(feed, self.symbols, until_ms):
+            await self._step(moment)
         last = self.kernel.last_close_ms
         if last is not None and last % self.kernel.mark_interval_ms:
             self.kernel.mark(last)

@@ -1,0 +1,59 @@
+"""The FastAPI application: settings, the desk's lifetime, routes and error mapping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from trading_agents.api.routes import router
+from trading_agents.config.settings import Settings
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.service.desk import TradingDesk
+from trading_agents.service.errors import Conflict, Invalid, NotFound
+
+log = logging.getLogger(__name__)
+DeskFactory = Callable[[Settings], Awaitable[TradingDesk]]
+
+_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, ConfigurationError: 422}
+
+
+def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
+    """Return the application; the desk is built when it starts and closed when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        desk = await make_desk(settings)
+        app.state.desk = desk
+        log.info(
+            "trading agents: paper mode, market data %s (%s)",
+            desk.source.kind,
+            desk.source.description,
+        )
+        desk.start_market()
+        try:
+            yield
+        finally:
+            await desk.close()
+
+    app = FastAPI(
+        title="Trading Agents",
+        description="Autonomous agents for USDT-margined perpetual futures: the platform's API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(router)
+
+    for kind, status in _STATUS.items():
+        app.add_exception_handler(kind, _handler(status))
+    return app
+
+
+def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handle(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=status)
+
+    return handle

@@ -1,0 +1,43 @@
+"""What routes are given: the desk, the account asked for, and the access check."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from trading_agents.config.settings import Settings
+from trading_agents.service.desk import TradingDesk
+
+
+def get_desk(request: Request) -> TradingDesk:
+    """Return the service's trading desk."""
+    desk: TradingDesk = request.app.state.desk
+    return desk
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the service's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def require_key(
+    settings: Annotated[Settings, Depends(get_settings)],
+    x_api_key: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> None:
+    """Refuse a call that changes something without the API key, when one is set."""
+    if settings.api_key is None:
+        return
+    given = x_api_key
+    if given is None and authorization and authorization.lower().startswith("bearer "):
+        given = authorization[7:].strip()
+    expected = settings.api_key.get_secret_value()
+    if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(401, "missing or wrong API key (X-API-Key or a bearer token)")
+
+
+DeskDep = Annotated[TradingDesk, Depends(get_desk)]
+Guarded = [Depends(require_key)]

@@ -1,0 +1,155 @@
+"""The platform's routes: each parses, calls one use case, and returns a schema."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from trading_agents.agents.state import DecisionState
+from trading_agents.api.deps import DeskDep, Guarded
+from trading_agents.api.schemas import (
+    CheckOut,
+    DecisionOut,
+    HealthOut,
+    MetricsOut,
+    PositionsOut,
+    SignalIn,
+    StartIn,
+    StatusOut,
+    StopIn,
+)
+from trading_agents.model.signals import SignalAction
+from trading_agents.risk.verdicts import Denied
+from trading_agents.service.desk import TradingDesk
+from trading_agents.service.errors import Invalid
+from trading_agents.service.queries import metrics_of, positions_of, status_of
+from trading_agents.service.sessions import AgentSession
+
+router = APIRouter()
+AGENT = "/agents/{agent}"
+ACCOUNT_AGENT = "/accounts/{account_id}/agents/{agent}"
+
+
+def _account(desk: TradingDesk, account_id: str | None) -> str:
+    return account_id or desk.default_account
+
+
+def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
+    return StatusOut.of(status_of(session, desk.kernel.marks, desk.source.description))
+
+
+@router.get("/health", response_model=HealthOut)
+async def health(desk: DeskDep) -> HealthOut:
+    """Say whether the service is well and how many agents run."""
+    healthy = desk.market_state in ("starting", "streaming")
+    return HealthOut(
+        status="ok" if healthy else "degraded",
+        agents_running=desk.running(),
+        mode="paper",
+        market_data=desk.source.description,
+        market_data_state=desk.market_state,
+    )
+
+
+@router.post(f"{AGENT}/start", response_model=StatusOut, dependencies=Guarded)
+@router.post(f"{ACCOUNT_AGENT}/start", response_model=StatusOut, dependencies=Guarded)
+async def start_agent(
+    agent: str, body: StartIn, desk: DeskDep, account_id: str | None = None
+) -> StatusOut:
+    """Start an agent on an account with its starting equity."""
+    if body.agent_name is not None and body.agent_name != agent:
+        raise Invalid(f"agent_name {body.agent_name!r} does not match the path's {agent!r}")
+    if account_id is not None and body.account_id is not None and body.account_id != account_id:
+        raise Invalid(f"account_id {body.account_id!r} does not match the path's {account_id!r}")
+    account = _account(desk, account_id or body.account_id)
+    return _status(desk, await desk.start(agent, account, body.initial_equity))
+
+
+@router.get(f"{AGENT}/status", response_model=StatusOut)
+@router.get(f"{ACCOUNT_AGENT}/status", response_model=StatusOut)
+async def agent_status(agent: str, desk: DeskDep, account_id: str | None = None) -> StatusOut:
+    """Return the agent's status on the account."""
+    return _status(desk, desk.session(agent, _account(desk, account_id)))
+
+
+@router.get(f"{AGENT}/metrics", response_model=MetricsOut)
+@router.get(f"{ACCOUNT_AGENT}/metrics", response_model=MetricsOut)
+async def agent_metrics(agent: str, desk: DeskDep, account_id: str | None = None) -> MetricsOut:
+    """Return the agent's metrics on the account."""
+    session = desk.session(agent, _account(desk, account_id))
+    return MetricsOut.of(metrics_of(session, desk.kernel.marks))
+
+
+@router.post(f"{AGENT}/pause", response_model=StatusOut, dependencies=Guarded)
+@router.post(f"{ACCOUNT_AGENT}/pause", response_model=StatusOut, dependencies=Guarded)
+async def pause_agent(agent: str, desk: DeskDep, account_id: str | None = None) -> StatusOut:
+    """Stop new decisions; protective stops stay in force."""
+    return _status(desk, await desk.pause(agent, _account(desk, account_id)))
+
+
+@router.post(f"{AGENT}/resume", response_model=StatusOut, dependencies=Guarded)
+@router.post(f"{ACCOUNT_AGENT}/resume", response_model=StatusOut, dependencies=Guarded)
+async def resume_agent(agent: str, desk: DeskDep, account_id: str | None = None) -> StatusOut:
+    """Let a paused agent decide again."""
+    return _status(desk, await desk.resume(agent, _account(desk, account_id)))
+
+
+@router.post(f"{AGENT}/stop", response_model=StatusOut, dependencies=Guarded)
+@router.post(f"{ACCOUNT_AGENT}/stop", response_model=StatusOut, dependencies=Guarded)
+async def stop_agent(
+    agent: str, desk: DeskDep, body: StopIn | None = None, account_id: str | None = None
+) -> StatusOut:
+    """Stop the agent: cancel its orders and close its positions (or keep them)."""
+    keep = body.keep_positions if body is not None else False
+    return _status(desk, await desk.stop(agent, _account(desk, account_id), keep))
+
+
+@router.get(f"{AGENT}/positions", response_model=PositionsOut)
+@router.get(f"{ACCOUNT_AGENT}/positions", response_model=PositionsOut)
+async def agent_positions(agent: str, desk: DeskDep, account_id: str | None = None) -> PositionsOut:
+    """Return the agent's open positions on the account."""
+    session = desk.session(agent, _account(desk, account_id))
+    return PositionsOut.of(agent, session.account_id, positions_of(session, desk.kernel.marks))
+
+
+@router.post(f"{AGENT}/signal", response_model=DecisionOut, dependencies=Guarded)
+@router.post(f"{ACCOUNT_AGENT}/signal", response_model=DecisionOut, dependencies=Guarded)
+async def signal_agent(
+    agent: str, body: SignalIn, desk: DeskDep, account_id: str | None = None
+) -> DecisionOut:
+    """Let the agent decide at once on a signal; answer with its decision."""
+    state = await desk.signal(
+        agent,
+        _account(desk, account_id),
+        body.symbol,
+        SignalAction(body.action),
+        body.confidence,
+        body.price,
+        body.signal_id,
+    )
+    return _decision(state)
+
+
+def _decision(state: DecisionState) -> DecisionOut:
+    decision = state["decision"]
+    checks = [
+        CheckOut(role=check.role, verdict="denied", code=str(check.verdict.code),
+                 reason=check.verdict.reason)
+        if isinstance(check.verdict, Denied)
+        else CheckOut(role=check.role, verdict="approved")
+        for check in state.get("checks", ())
+    ]  # fmt: skip
+    orders = [
+        {"client_order_id": o.client_order_id, "role": o.role, "status": str(o.status),
+         "error": o.error}
+        for o in state.get("orders", ())
+    ]  # fmt: skip
+    return DecisionOut(
+        agent=state["agent"],
+        account_id=state["account_id"],
+        action=str(decision.action),
+        symbol=decision.symbol,
+        reasoning=decision.reasoning,
+        confidence=decision.confidence,
+        checks=checks,
+        orders=orders,
+    )

@@ -1,0 +1,159 @@
+"""Request and response bodies; amounts go out as JSON numbers of at most 15 digits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from trading_agents.service.queries import MetricsView, PositionView, StatusView
+
+# An exact decimal sent as a JSON number: amounts are quantized to 8 decimals, so they have at
+# most 15 significant digits, which a double (what a JSON client parses) holds exactly.
+Amount = Annotated[
+    Decimal, PlainSerializer(lambda d: float(d.quantize(Decimal("1e-8"))), return_type=float)
+]
+AccountId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StartIn(_In):
+    """Start an agent: the platform's client sends agent_name and initial_equity."""
+
+    agent_name: str | None = None
+    initial_equity: Decimal = Field(gt=0, le=Decimal(1_000_000_000), max_digits=20)
+    account_id: AccountId | None = None
+
+
+class StopIn(_In):
+    """Stop an agent; by default its positions are closed at market."""
+
+    keep_positions: bool = False
+
+
+class SignalIn(_In):
+    """A signal for one of the agent's symbols."""
+
+    symbol: str = Field(min_length=1, max_length=20, pattern=r"^[A-Z0-9]+$")
+    action: Literal["buy", "sell", "hold"]
+    confidence: Decimal = Field(ge=0, le=1)
+    price: Decimal = Field(gt=0, max_digits=20)
+    signal_id: str | None = Field(default=None, max_length=64)
+
+
+class StatusOut(BaseModel):
+    """An agent session's state."""
+
+    agent: str
+    account_id: str
+    status: Literal["running", "paused", "stopped"]
+    mode: str
+    market_data: str
+    symbols: list[str]
+    brain: str
+    trading_state: str
+    initial_equity: Amount
+    equity: Amount
+    started_at: str
+
+    @classmethod
+    def of(cls, view: StatusView) -> StatusOut:
+        """Map the use case's view."""
+        return cls.model_validate({**_fields(view), "symbols": list(view.symbols)})
+
+
+class MetricsOut(BaseModel):
+    """The platform's metrics, and a few more."""
+
+    agent: str
+    account_id: str
+    total_trades: int
+    winning_trades: int
+    losing_trades: int
+    win_rate: Amount
+    total_profit: Amount
+    total_loss: Amount
+    net_profit: Amount
+    realized_pnl: Amount
+    fees: Amount
+    funding: Amount
+    current_drawdown: Amount
+    max_drawdown: Amount
+    equity: Amount
+
+    @classmethod
+    def of(cls, view: MetricsView) -> MetricsOut:
+        """Map the use case's view."""
+        return cls.model_validate(_fields(view))
+
+
+class PositionOut(BaseModel):
+    """One open position."""
+
+    symbol: str
+    side: Literal["long", "short"]
+    quantity: Amount
+    entry_price: Amount
+    mark_price: Amount | None
+    unrealized_pnl: Amount
+    leverage: int
+    margin: Amount
+    liquidation_price: Amount | None
+
+
+class PositionsOut(BaseModel):
+    """An agent's open positions."""
+
+    agent: str
+    account_id: str
+    total_positions: int
+    positions: list[PositionOut]
+
+    @classmethod
+    def of(cls, agent: str, account_id: str, views: list[PositionView]) -> PositionsOut:
+        """Map the use case's views."""
+        positions = [PositionOut.model_validate(_fields(view)) for view in views]
+        return cls(
+            agent=agent, account_id=account_id, total_positions=len(positions), positions=positions
+        )
+
+
+class CheckOut(BaseModel):
+    """One order a decision needed and the risk engine's verdict."""
+
+    role: str
+    verdict: Literal["approved", "denied"]
+    code: str | None = None
+    reason: str | None = None
+
+
+class DecisionOut(BaseModel):
+    """What the agent decided on a signal, why, and what happened to its orders."""
+
+    agent: str
+    account_id: str
+    action: str
+    symbol: str
+    reasoning: str
+    confidence: Amount | None
+    checks: list[CheckOut]
+    orders: list[dict[str, str | None]]
+
+
+class HealthOut(BaseModel):
+    """Whether the service is well, and what it runs on."""
+
+    status: Literal["ok", "degraded"]
+    agents_running: int
+    mode: str
+    market_data: str
+    market_data_state: str
+
+
+def _fields(view: object) -> dict[str, object]:
+    slots: tuple[str, ...] = getattr(view, "__slots__", ())
+    return {name: getattr(view, name) for name in slots}

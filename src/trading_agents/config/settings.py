@@ -1,0 +1,57 @@
+"""Service settings from the environment, with the names the design fixes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from the environment (or a .env file)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    host: str = Field(default="127.0.0.1", alias="TRADING_AGENTS_HOST")
+    port: int = Field(default=8003, ge=1, le=65_535, alias="TRADING_AGENTS_PORT")
+    url: str | None = Field(default=None, alias="TRADING_AGENTS_URL")
+    api_key: SecretStr | None = Field(default=None, alias="TRADING_AGENTS_API_KEY")
+    allow_open_bind: bool = Field(default=False, alias="TRADING_AGENTS_ALLOW_OPEN_BIND")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    market_data: Literal["auto", "binance", "replay"] = Field(default="auto", alias="MARKET_DATA")
+    replay_path: Path | None = Field(default=None, alias="MARKET_DATA_REPLAY_PATH")
+    replay_speed: float = Field(default=1.0, gt=0, alias="REPLAY_SPEED")
+    binance_url: str | None = Field(default=None, alias="BINANCE_PUBLIC_URL")
+    ml_engine_url: str | None = Field(default=None, alias="ML_ENGINE_URL")
+    binance_api_key: SecretStr | None = Field(default=None, alias="BINANCE_API_KEY")
+    binance_api_secret: SecretStr | None = Field(default=None, alias="BINANCE_API_SECRET")
+    binance_testnet: bool = Field(default=True, alias="BINANCE_TESTNET")
+    default_account: str = Field(default="default", alias="TRADING_AGENTS_DEFAULT_ACCOUNT")
+    max_initial_equity: Decimal = Field(default=Decimal(1_000_000_000), gt=0)
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _no_blank_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+    def check_bind(self) -> None:
+        """Refuse to listen beyond loopback without an API key, unless told so explicitly."""
+        if self.host in LOOPBACK_HOSTS or self.api_key is not None or self.allow_open_bind:
+            return
+        raise ValueError(
+            f"refusing to listen on {self.host} without TRADING_AGENTS_API_KEY; set a key, or"
+            " TRADING_AGENTS_ALLOW_OPEN_BIND=true to accept an open service"
+        )
+
+
+def sample_replay_path() -> Path:
+    """Return the folder of the small real sample shipped for replays without network."""
+    return Path(str(resources.files("trading_agents.config.data").joinpath("market")))

@@ -1,0 +1,40 @@
+"""Group a feed's candles into moments: every symbol's candle of one close time together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+
+from trading_agents.market.candles import Candle
+from trading_agents.market.feeds.port import CandleFeed
+
+
+async def moments(
+    feed: CandleFeed, symbols: Collection[str], until_ms: int | None = None
+) -> AsyncIterator[list[Candle]]:
+    """Yield the candles of each close time once every wanted symbol's has come, or time moved.
+
+    A moment waits for every symbol and no longer: a symbol that skips a minute does not hold
+    the others back past the next close. Candles of other symbols are ignored.
+    """
+    pending: list[Candle] = []
+    wanted = set(symbols)
+    stream = feed.candles()
+    try:
+        async for candle in stream:
+            if candle.symbol not in wanted:
+                continue
+            if until_ms is not None and candle.close_ms > until_ms:
+                break
+            if pending and candle.close_ms != pending[0].close_ms:
+                yield pending
+                pending = []
+            pending.append(candle)
+            if len(pending) == len(wanted):
+                yield pending
+                pending = []
+    finally:
+        closing = getattr(stream, "aclose", None)
+        if closing is not None:
+            await closing()
+    if pending:
+        yield pending

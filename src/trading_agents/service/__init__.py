@@ -1,0 +1,1 @@
+"""Use cases of the service: start, pause, resume, stop, signal, query; no HTTP types."""

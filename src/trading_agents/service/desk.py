@@ -1,0 +1,245 @@
+"""The trading desk: every running agent account on one market-data stream and one kernel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from trading_agents.agents.brains.rules import indicator_spec
+from trading_agents.agents.ports import DecisionList
+from trading_agents.agents.state import DecisionState
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.clock import SimulatedClock
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.engine.assembly import make_brain, sim_account
+from trading_agents.engine.kernel import Kernel
+from trading_agents.engine.moments import moments
+from trading_agents.market.candles import Candle
+from trading_agents.market.view import LiveMarket
+from trading_agents.model.decisions import Action, Decision, DecisionTrigger
+from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.signals import Signal, SignalAction
+from trading_agents.service.errors import Conflict, Invalid, NotFound
+from trading_agents.service.market import MarketSource
+from trading_agents.service.sessions import AgentSession, SessionStatus
+from trading_agents.venues.sim.config import SimVenueConfig
+
+log = logging.getLogger(__name__)
+HISTORY_CANDLES = 4_000  # per symbol: enough 1m candles to warm up a 15m agent's indicators
+
+
+class TradingDesk:
+    """Start, steer and read agents, each on its own account, trading one shared stream."""
+
+    def __init__(
+        self,
+        source: MarketSource,
+        profiles: Mapping[str, AgentProfile],
+        instruments: InstrumentRegistry,
+        symbols: Sequence[str],
+        venue_config: SimVenueConfig | None = None,
+        default_account: str = "default",
+    ) -> None:
+        self.source = source
+        self.default_account = default_account
+        self.clock = source.clock
+        self.profiles = dict(profiles)
+        self.instruments = instruments
+        self.symbols = tuple(symbols)
+        self.venue_config = venue_config or SimVenueConfig()
+        driven = source.clock if isinstance(source.clock, SimulatedClock) else None
+        self.kernel = Kernel(driven if source.drives_clock else None, [])
+        self.sessions: dict[tuple[str, str], AgentSession] = {}
+        self.market_state = "starting"
+        self.market_error = ""
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._history: dict[str, deque[Candle]] = {
+            symbol: deque(maxlen=HISTORY_CANDLES) for symbol in self.symbols
+        }
+        for symbol, series in source.history.items():
+            self._history[symbol].extend(series.candle(i) for i in range(len(series)))
+
+    # -- the market stream ------------------------------------------------------------------
+
+    def start_market(self) -> None:
+        """Start consuming the market stream in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._consume(), name="market-data")
+
+    async def close(self) -> None:
+        """Stop the market stream."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _consume(self) -> None:
+        try:
+            self.market_state = "streaming"
+            async for moment in moments(self.source.feed, self.symbols):
+                async with self._lock:
+                    for candle in moment:
+                        self._history[candle.symbol].append(candle)
+                    await self.kernel.step(moment[0].close_ms, moment)
+            self.market_state = "ended"
+            log.warning("market data ended: %s", self.source.description)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.market_state = "failed"
+            self.market_error = repr(error)
+            log.exception("market data stream failed")
+
+    # -- use cases --------------------------------------------------------------------------
+
+    def profile(self, agent: str) -> AgentProfile:
+        """Return an agent's profile, or raise NotFound naming the known agents."""
+        profile = self.profiles.get(agent)
+        if profile is None:
+            known = ", ".join(sorted(self.profiles))
+            raise NotFound(f"unknown agent {agent!r}; known agents: {known}")
+        return profile
+
+    def session(self, agent: str, account_id: str) -> AgentSession:
+        """Return an agent's session on an account, or raise NotFound."""
+        self.profile(agent)
+        found = self.sessions.get((agent, account_id))
+        if found is None:
+            raise NotFound(f"{agent} has not been started on account {account_id!r}")
+        return found
+
+    def sessions_of(self, account_id: str) -> list[AgentSession]:
+        """Return every agent session of an account."""
+        return [s for (_, account), s in self.sessions.items() if account == account_id]
+
+    async def start(self, agent: str, account_id: str, initial_equity: Decimal) -> AgentSession:
+        """Start an agent on an account with its starting equity; 409 if it already runs."""
+        profile = self.profile(agent)
+        if initial_equity <= 0:
+            raise Invalid(f"initial_equity must be above zero, got {initial_equity}")
+        async with self._lock:
+            existing = self.sessions.get((agent, account_id))
+            if existing is not None and existing.status is not SessionStatus.STOPPED:
+                raise Conflict(f"{agent} is already {existing.status} on account {account_id!r}")
+            if existing is not None:
+                self.kernel.remove(existing.parts.account)
+            session = self._open(profile, account_id, initial_equity)
+            self.sessions[(agent, account_id)] = session
+            self.kernel.add(session.parts.account)
+        log.info("started %s on account %s with %s USDT", agent, account_id, initial_equity)
+        return session
+
+    def _open(self, profile: AgentProfile, account_id: str, equity: Decimal) -> AgentSession:
+        symbols = tuple(s for s in profile.symbols if s in self._history)
+        if not symbols:
+            raise ConfigurationError(
+                f"{profile.name} trades none of the symbols with market data"
+                f" ({', '.join(self.symbols)})"
+            )
+        brain = make_brain(profile)
+        market = LiveMarket(
+            indicator_spec(profile.strategy), self.clock, symbols, profile.timeframe_ms
+        )
+        decisions = DecisionList(keep=1_000)
+        parts = sim_account(
+            profile=profile,
+            account_id=account_id,
+            symbols=symbols,
+            clock=self.clock,
+            instruments=self.instruments,
+            market=market,
+            venue_config=self.venue_config,
+            initial_equity=equity,
+            sink=decisions,
+            runtime="langgraph",
+            take_candle=market.on_candle,
+            brain=brain,
+        )
+        for symbol in symbols:
+            history = self._history[symbol]
+            for candle in history:
+                market.on_candle(candle)
+            if history:
+                # The venue needs a last price to take orders before the next candle.
+                parts.venue.on_candle(history[-1])
+        parts.venue.take_reports()
+        return AgentSession(
+            profile, account_id, symbols, equity, parts, market, decisions, self.clock.now_ms()
+        )
+
+    async def pause(self, agent: str, account_id: str) -> AgentSession:
+        """Stop new decisions; open positions keep their stops at the venue."""
+        return self._move(agent, account_id, "pause")
+
+    async def resume(self, agent: str, account_id: str) -> AgentSession:
+        """Let a paused agent decide again."""
+        return self._move(agent, account_id, "resume")
+
+    def _move(self, agent: str, account_id: str, use_case: str) -> AgentSession:
+        session = self.session(agent, account_id)
+        try:
+            session.move(use_case)
+        except ValueError as error:
+            raise Conflict(f"cannot {use_case}: {error}") from None
+        log.info("%s %s on account %s", use_case, agent, account_id)
+        return session
+
+    async def stop(self, agent: str, account_id: str, keep_positions: bool) -> AgentSession:
+        """Stop the agent: cancel its open orders and close its positions at market."""
+        session = self._move(agent, account_id, "stop")
+        async with self._lock:
+            account, venue = session.parts.account, session.parts.venue
+            for order in await venue.open_orders():
+                if not keep_positions or not order.reduce_only:
+                    await venue.cancel(order.symbol, order.client_order_id)
+            if not keep_positions:
+                marks = self.kernel.marks
+                for symbol in list(account.positions()):
+                    close = Decision(Action.CLOSE, symbol, "the agent was stopped: closing")
+                    await account.runner.decide(
+                        symbol,
+                        DecisionTrigger.POSITION,
+                        account.account_state(marks),
+                        account.positions(),
+                        forced=close,
+                    )
+            account.settle(self.kernel.marks)
+        return session
+
+    async def signal(
+        self,
+        agent: str,
+        account_id: str,
+        symbol: str,
+        action: SignalAction,
+        confidence: Decimal,
+        price: Decimal,
+        signal_id: str | None = None,
+        source: str = "api",
+    ) -> DecisionState:
+        """Decide at once on a signal for a running agent."""
+        session = self.session(agent, account_id)
+        if session.status is not SessionStatus.RUNNING:
+            raise Conflict(f"{agent} is {session.status} on account {account_id!r}")
+        if symbol not in session.symbols:
+            raise Invalid(
+                f"{agent} does not trade {symbol}; it trades {', '.join(session.symbols)}"
+            )
+        signal = Signal(symbol, action, confidence, price, self.clock.now_ms(), signal_id, source)
+        async with self._lock:
+            account = session.parts.account
+            state = await account.runner.on_signal(
+                signal, account.account_state(self.kernel.marks), account.positions()
+            )
+            account.settle(self.kernel.marks)
+        return state
+
+    def running(self) -> int:
+        """Return how many agent sessions are running."""
+        return sum(1 for s in self.sessions.values() if s.status is SessionStatus.RUNNING)

@@ -1,0 +1,97 @@
+"""Where the service's candles come from: Binance public data, or a replay of a real sample."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from trading_agents.config.settings import Settings, sample_replay_path
+from trading_agents.core.clock import Clock, LiveClock, SimulatedClock
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.market.feeds.files import has_data_suffix, load_candle_paths, symbol_from_name
+from trading_agents.market.feeds.port import CandleFeed
+from trading_agents.market.feeds.replay import ReplayFeed
+from trading_agents.market.series import CandleSeries
+
+log = logging.getLogger(__name__)
+HISTORY_SHARE = 2 / 3  # of a replay sample, shown to agents as history before the replay starts
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSource:
+    """A feed, the clock that goes with it, and the history it starts from."""
+
+    kind: str  # "binance" or "replay"
+    feed: CandleFeed
+    clock: Clock
+    history: dict[str, CandleSeries]
+    drives_clock: bool  # a replay moves simulated time; live data comes as time passes
+
+    @property
+    def description(self) -> str:
+        """Say what the data is, for logs, health and status answers."""
+        return self.feed.description
+
+
+async def binance_reachable(url: str | None, timeout_s: float = 3.0) -> bool:
+    """Tell whether Binance's public futures API answers a ping."""
+    import httpx
+
+    base = (url or "https://fapi.binance.com").rstrip("/")
+    try:
+        async with httpx.AsyncClient(timeout=timeout_s) as client:
+            response = await client.get(f"{base}/fapi/v1/ping")
+    except httpx.HTTPError as error:
+        log.info("Binance public market data not reachable (%s)", error)
+        return False
+    return response.status_code == 200
+
+
+def replay_source(path: Path, symbols: Sequence[str], speed: float) -> MarketSource:
+    """Replay stored candles; the first part of them is history the agents warm up on."""
+    series = load_candle_paths(path, symbols)
+    length = min(len(s) for s in series.values())
+    split = int(length * HISTORY_SHARE)
+    history = {symbol: s.rows(0, split) for symbol, s in series.items()}
+    rest = {symbol: s.rows(split, len(s)) for symbol, s in series.items()}
+    first = min(int(s.open_ms[0]) for s in rest.values())
+    feed = ReplayFeed(rest, list(symbols), speed=speed, label="replay")
+    return MarketSource("replay", feed, SimulatedClock(first), history, drives_clock=True)
+
+
+def binance_source(settings: Settings, symbols: Sequence[str], warmup: int) -> MarketSource:
+    """Poll Binance's public klines, backfilling `warmup` candles first."""
+    from trading_agents.market.feeds.binance_public import BinancePublicFeed
+
+    clock = LiveClock()
+    feed = BinancePublicFeed(
+        symbols, "1m", clock, warmup=warmup, rest_url=settings.binance_url, poll_interval=5.0
+    )
+    return MarketSource("binance", feed, clock, {}, drives_clock=False)
+
+
+def replay_symbols(path: Path, wanted: Sequence[str]) -> list[str]:
+    """Return the wanted symbols that have a candle file under `path`, in order."""
+    files = [path] if path.is_file() else [f for f in path.rglob("*") if has_data_suffix(f)]
+    present = {symbol_from_name(f.name) for f in files}
+    return [symbol for symbol in wanted if symbol in present]
+
+
+async def choose_source(settings: Settings, symbols: Sequence[str], warmup: int) -> MarketSource:
+    """Pick the market data the settings ask for; `auto` prefers Binance when it answers.
+
+    A replay trades the symbols its files hold; the agents trade those of theirs.
+    """
+    if settings.market_data == "binance" or (
+        settings.market_data == "auto" and await binance_reachable(settings.binance_url)
+    ):
+        return binance_source(settings, symbols, warmup)
+    path = settings.replay_path or sample_replay_path()
+    if settings.market_data == "auto":
+        log.warning("MARKET_DATA=auto: Binance is not reachable; replaying %s", path)
+    available = replay_symbols(path, symbols)
+    if not available:
+        raise ConfigurationError(f"no candle file for any of {', '.join(symbols)} in {path}")
+    return replay_source(path, available, settings.replay_speed)

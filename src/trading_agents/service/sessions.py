@@ -1,0 +1,60 @@
+"""One agent trading one investment account inside the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from trading_agents.agents.ports import DecisionList
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.engine.assembly import SimAccountParts
+from trading_agents.market.view import LiveMarket
+
+
+class SessionStatus(StrEnum):
+    """Where an agent is in its life, as the platform's client reads it."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+# The legal moves, in one place: (from, use case) -> to.
+TRANSITIONS: dict[tuple[SessionStatus, str], SessionStatus] = {
+    (SessionStatus.RUNNING, "pause"): SessionStatus.PAUSED,
+    (SessionStatus.PAUSED, "resume"): SessionStatus.RUNNING,
+    (SessionStatus.RUNNING, "stop"): SessionStatus.STOPPED,
+    (SessionStatus.PAUSED, "stop"): SessionStatus.STOPPED,
+}
+
+
+@dataclass(eq=False)
+class AgentSession:
+    """An agent's account: its parts, its status and what it was started with."""
+
+    profile: AgentProfile
+    account_id: str
+    symbols: tuple[str, ...]
+    initial_equity: Decimal
+    parts: SimAccountParts
+    market: LiveMarket
+    decisions: DecisionList
+    started_ms: int
+    status: SessionStatus = SessionStatus.RUNNING
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def agent(self) -> str:
+        """Return the agent's name."""
+        return self.profile.name
+
+    def move(self, use_case: str) -> SessionStatus:
+        """Apply a lifecycle use case, or raise ValueError naming the current status."""
+        target = TRANSITIONS.get((self.status, use_case))
+        if target is None:
+            raise ValueError(f"{self.agent} on account {self.account_id} is {self.status}")
+        self.status = target
+        self.parts.account.runner.paused = target is not SessionStatus.RUNNING
+        self.history.append(f"{use_case}: {target}")
+        return target

@@ -1,0 +1,100 @@
+"""The real service process on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SERVE = [str(Path(sys.executable).parent / "trading-agents"), "serve"]
+
+
+def free_port() -> int:
+    """Return a loopback port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Service:
+    """A running service process and a client for it."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    client: httpx.Client
+
+    def get(self, path: str) -> Any:
+        """GET a path and return the JSON, failing on a non-2xx answer."""
+        response = self.client.get(path)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def post(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        """POST a path and return the JSON, failing on a non-2xx answer."""
+        response = self.client.post(path, json=body)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def wait_for(self, path: str, ready: Any, timeout_s: float = 20.0) -> Any:
+        """Poll a path until `ready(answer)` holds; return the answer."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            answer = self.get(path)
+            if ready(answer):
+                return answer
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} never got ready: {answer}")
+            time.sleep(0.2)
+
+
+@contextmanager
+def running_service(env: Mapping[str, str] | None = None) -> Iterator[Service]:
+    """Start `trading-agents serve` on a free port (replayed data) and stop it after."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "TRADING_AGENTS_PORT": str(port),
+        "MARKET_DATA": "replay",
+        "REPLAY_SPEED": "20",
+        **(env or {}),
+    }
+    process = subprocess.Popen(
+        SERVE, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    client = httpx.Client(base_url=url, timeout=10)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                raise AssertionError(f"the service exited with {process.returncode}: {output}")
+            try:
+                if client.get("/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("the service did not answer /health within 30 s")
+            time.sleep(0.2)
+        yield Service(process, url, client)
+    finally:
+        client.close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
