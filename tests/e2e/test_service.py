@@ -58,6 +58,15 @@ def test_the_platforms_scenario_start_signal_position_pause_resume_stop(service:
     assert profit - loss == Decimal(str(metrics["net_profit"])) == realized - fees + funding
     assert service.get("/health")["agents_running"] == before
 
+    trades = service.get("/agents/atlas/trades")
+    assert trades["count"] == 1
+    assert trades["items"][0]["side"] == "long"
+    orders = service.get("/agents/atlas/orders")["items"]
+    assert {o["client_order_id"] for o in orders} >= {decision["orders"][0]["client_order_id"]}
+    decisions = service.get("/agents/atlas/decisions")["items"]
+    assert any(d["trigger"] == "signal" and "confidence 0.85" in d["reasoning"] for d in decisions)
+    assert any("stopped" in d["reasoning"] for d in decisions)
+
 
 def test_two_accounts_on_atlas_keep_their_ledgers_apart(service: Service) -> None:
     for account in ("acc-a", "acc-b"):

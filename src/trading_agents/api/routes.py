@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from trading_agents.agents.state import DecisionState
 from trading_agents.api.deps import DeskDep, Guarded
 from trading_agents.api.schemas import (
+    AmountIn,
     CheckOut,
     DecisionOut,
+    DecisionRecordOut,
+    EquityPointOut,
     HealthOut,
+    ListOut,
     MetricsOut,
+    OrderOut,
     PositionsOut,
     SignalIn,
     StartIn,
     StatusOut,
     StopIn,
+    TradeOut,
+    rows,
 )
 from trading_agents.model.signals import SignalAction
 from trading_agents.risk.verdicts import Denied
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Invalid
-from trading_agents.service.queries import metrics_of, positions_of, status_of
+from trading_agents.service.queries import (
+    decisions_of,
+    equity_curve_of,
+    metrics_of,
+    orders_of,
+    positions_of,
+    status_of,
+    trades_of,
+)
 from trading_agents.service.sessions import AgentSession
 
 router = APIRouter()
@@ -101,6 +118,69 @@ async def stop_agent(
     """Stop the agent: cancel its orders and close its positions (or keep them)."""
     keep = body.keep_positions if body is not None else False
     return _status(desk, await desk.stop(agent, _account(desk, account_id), keep))
+
+
+@router.post(f"{AGENT}/deposit", response_model=StatusOut, dependencies=Guarded)
+@router.post(f"{ACCOUNT_AGENT}/deposit", response_model=StatusOut, dependencies=Guarded)
+async def deposit(
+    agent: str, body: AmountIn, desk: DeskDep, account_id: str | None = None
+) -> StatusOut:
+    """Credit money to the agent's account; it is not a gain."""
+    return _status(desk, await desk.deposit(agent, _account(desk, account_id), body.amount))
+
+
+@router.post(f"{AGENT}/withdraw", response_model=StatusOut, dependencies=Guarded)
+@router.post(f"{ACCOUNT_AGENT}/withdraw", response_model=StatusOut, dependencies=Guarded)
+async def withdraw(
+    agent: str, body: AmountIn, desk: DeskDep, account_id: str | None = None
+) -> StatusOut:
+    """Debit money from the agent's account; only what no position or order holds."""
+    return _status(desk, await desk.withdraw(agent, _account(desk, account_id), body.amount))
+
+
+Limit = Annotated[int, Query(ge=1, le=1_000)]
+
+
+@router.get(f"{AGENT}/orders", response_model=ListOut[OrderOut])
+@router.get(f"{ACCOUNT_AGENT}/orders", response_model=ListOut[OrderOut])
+async def agent_orders(
+    agent: str, desk: DeskDep, account_id: str | None = None, limit: Limit = 100
+) -> ListOut[OrderOut]:
+    """Return the agent's latest orders."""
+    session = desk.session(agent, _account(desk, account_id))
+    return ListOut.of(session.agent, session.account_id, rows(orders_of(session, limit), OrderOut))
+
+
+@router.get(f"{AGENT}/trades", response_model=ListOut[TradeOut])
+@router.get(f"{ACCOUNT_AGENT}/trades", response_model=ListOut[TradeOut])
+async def agent_trades(
+    agent: str, desk: DeskDep, account_id: str | None = None, limit: Limit = 100
+) -> ListOut[TradeOut]:
+    """Return the agent's latest round trips."""
+    session = desk.session(agent, _account(desk, account_id))
+    return ListOut.of(session.agent, session.account_id, rows(trades_of(session, limit), TradeOut))
+
+
+@router.get(f"{AGENT}/equity", response_model=ListOut[EquityPointOut])
+@router.get(f"{ACCOUNT_AGENT}/equity", response_model=ListOut[EquityPointOut])
+async def agent_equity(
+    agent: str, desk: DeskDep, account_id: str | None = None, limit: Limit = 1_000
+) -> ListOut[EquityPointOut]:
+    """Return the agent's latest equity marks."""
+    session = desk.session(agent, _account(desk, account_id))
+    points = [EquityPointOut(at=at, equity=value) for at, value in equity_curve_of(session, limit)]
+    return ListOut.of(session.agent, session.account_id, points)
+
+
+@router.get(f"{AGENT}/decisions", response_model=ListOut[DecisionRecordOut])
+@router.get(f"{ACCOUNT_AGENT}/decisions", response_model=ListOut[DecisionRecordOut])
+async def agent_decisions(
+    agent: str, desk: DeskDep, account_id: str | None = None, limit: Limit = 50
+) -> ListOut[DecisionRecordOut]:
+    """Return the agent's latest decisions with their reasoning and risk verdicts."""
+    session = desk.session(agent, _account(desk, account_id))
+    records = rows(decisions_of(session, limit), DecisionRecordOut)
+    return ListOut.of(session.agent, session.account_id, records)
 
 
 @router.get(f"{AGENT}/positions", response_model=PositionsOut)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -14,6 +15,7 @@ from trading_agents.service.queries import MetricsView, PositionView, StatusView
 Amount = Annotated[
     Decimal, PlainSerializer(lambda d: float(d.quantize(Decimal("1e-8"))), return_type=float)
 ]
+Row = TypeVar("Row", bound=BaseModel)
 AccountId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
@@ -27,6 +29,12 @@ class StartIn(_In):
     agent_name: str | None = None
     initial_equity: Decimal = Field(gt=0, le=Decimal(1_000_000_000), max_digits=20)
     account_id: AccountId | None = None
+
+
+class AmountIn(_In):
+    """A deposit or a withdrawal, in USDT."""
+
+    amount: Decimal = Field(gt=0, le=Decimal(1_000_000_000), max_digits=20, decimal_places=8)
 
 
 class StopIn(_In):
@@ -152,6 +160,81 @@ class HealthOut(BaseModel):
     mode: str
     market_data: str
     market_data_state: str
+
+
+class OrderOut(BaseModel):
+    """One order the agent sent."""
+
+    client_order_id: str
+    symbol: str
+    side: str
+    order_type: str
+    quantity: Amount
+    price: Amount | None
+    trigger_price: Amount | None
+    reduce_only: bool
+    status: str
+    filled_quantity: Amount
+    created_at: str
+
+
+class TradeOut(BaseModel):
+    """One round trip."""
+
+    trade_id: str
+    symbol: str
+    side: str
+    quantity: Amount
+    entry_price: Amount
+    exit_price: Amount
+    opened_at: str
+    closed_at: str
+    realized_pnl: Amount
+    fees: Amount
+    funding: Amount
+    net_pnl: Amount
+    liquidated: bool
+
+
+class EquityPointOut(BaseModel):
+    """The account's equity at one mark."""
+
+    at: str
+    equity: Amount
+
+
+class DecisionRecordOut(BaseModel):
+    """One decision with its reasoning, verdicts and the venue's answers."""
+
+    sequence: int
+    at: str
+    trigger: str
+    symbol: str
+    action: str
+    reasoning: str
+    confidence: Amount | None
+    verdicts: list[str]
+    orders: list[str]
+    signal_id: str | None
+
+
+class ListOut(BaseModel, Generic[Row]):
+    """A list of records of one agent session, newest last."""
+
+    agent: str
+    account_id: str
+    count: int
+    items: list[Row]
+
+    @classmethod
+    def of(cls, agent: str, account_id: str, items: list[Row]) -> ListOut[Row]:
+        """Wrap the rows."""
+        return cls(agent=agent, account_id=account_id, count=len(items), items=items)
+
+
+def rows(views: Sequence[object], model: type[Row]) -> list[Row]:
+    """Map the use case's views to response rows."""
+    return [model.model_validate(_fields(view)) for view in views]
 
 
 def _fields(view: object) -> dict[str, object]:

@@ -23,6 +23,7 @@ from trading_agents.market.view import LiveMarket
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.signals import Signal, SignalAction
+from trading_agents.portfolio.ledger import InsufficientFunds
 from trading_agents.service.errors import Conflict, Invalid, NotFound
 from trading_agents.service.market import MarketSource
 from trading_agents.service.sessions import AgentSession, SessionStatus
@@ -239,6 +240,36 @@ class TradingDesk:
             )
             account.settle(self.kernel.marks)
         return state
+
+    async def deposit(self, agent: str, account_id: str, amount: Decimal) -> AgentSession:
+        """Credit the agent's account: the venue, the books and the risk engine's references."""
+        session = self.session(agent, account_id)
+        if amount <= 0:
+            raise Invalid(f"a deposit must be above zero, got {amount}")
+        async with self._lock:
+            account = session.parts.account
+            # The risk engine hears of it first, so that the new equity is not a gain.
+            account.risk.record_cash_flow(amount)
+            session.parts.venue.deposit(amount)
+            account.portfolio.deposit(amount)
+        log.info("deposit of %s USDT to %s on account %s", amount, agent, account_id)
+        return session
+
+    async def withdraw(self, agent: str, account_id: str, amount: Decimal) -> AgentSession:
+        """Debit the agent's account; only money no position or order holds may leave."""
+        session = self.session(agent, account_id)
+        if amount <= 0:
+            raise Invalid(f"a withdrawal must be above zero, got {amount}")
+        async with self._lock:
+            account = session.parts.account
+            try:
+                session.parts.venue.withdraw(amount)
+            except InsufficientFunds as error:
+                raise Invalid(str(error)) from None
+            account.risk.record_cash_flow(-amount)
+            account.portfolio.withdraw(amount)
+        log.info("withdrawal of %s USDT from %s on account %s", amount, agent, account_id)
+        return session
 
     def running(self) -> int:
         """Return how many agent sessions are running."""

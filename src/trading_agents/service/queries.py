@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from trading_agents.core.clock import to_datetime
 from trading_agents.core.decimals import ZERO
+from trading_agents.risk.verdicts import Denied
 from trading_agents.service.sessions import AgentSession
 
 
@@ -129,6 +130,139 @@ def positions_of(session: AgentSession, marks: dict[str, Decimal]) -> list[Posit
                 position.leverage,
                 position.margin,
                 position.liquidation_price(),
+            )
+        )
+    return views
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """One order the agent sent, and where it is in its life."""
+
+    client_order_id: str
+    symbol: str
+    side: str
+    order_type: str
+    quantity: Decimal
+    price: Decimal | None
+    trigger_price: Decimal | None
+    reduce_only: bool
+    status: str
+    filled_quantity: Decimal
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class TradeView:
+    """One round trip: opened from flat and back to flat."""
+
+    trade_id: str
+    symbol: str
+    side: str
+    quantity: Decimal
+    entry_price: Decimal
+    exit_price: Decimal
+    opened_at: str
+    closed_at: str
+    realized_pnl: Decimal
+    fees: Decimal
+    funding: Decimal
+    net_pnl: Decimal
+    liquidated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionView:
+    """One decision with its reasoning, the risk verdicts and what the venue said."""
+
+    sequence: int
+    at: str
+    trigger: str
+    symbol: str
+    action: str
+    reasoning: str
+    confidence: Decimal | None
+    verdicts: tuple[str, ...]
+    orders: tuple[str, ...]
+    signal_id: str | None
+
+
+def orders_of(session: AgentSession, limit: int) -> list[OrderView]:
+    """Return the session's latest orders, newest last."""
+    orders = session.parts.venue.exchange.orders()[-limit:]
+    return [
+        OrderView(
+            o.client_order_id,
+            o.intent.symbol,
+            str(o.intent.side),
+            str(o.intent.order_type),
+            o.intent.quantity,
+            o.intent.price,
+            o.intent.trigger_price,
+            o.intent.reduce_only,
+            str(o.status),
+            o.filled_quantity,
+            _iso(o.created_ms),
+        )
+        for o in orders
+    ]
+
+
+def trades_of(session: AgentSession, limit: int) -> list[TradeView]:
+    """Return the session's latest round trips, newest last."""
+    trips = list(session.parts.account.portfolio.trades)[-limit:]
+    return [
+        TradeView(
+            t.trade_id,
+            t.symbol,
+            str(t.side).lower(),
+            t.quantity,
+            t.entry_price,
+            t.exit_price,
+            _iso(t.opened_ms),
+            _iso(t.closed_ms),
+            t.realized_pnl,
+            t.fees,
+            t.funding,
+            t.net_pnl,
+            t.liquidated,
+        )
+        for t in trips
+    ]
+
+
+def equity_curve_of(session: AgentSession, limit: int) -> list[tuple[str, Decimal]]:
+    """Return the session's latest equity marks as (time, equity), oldest first."""
+    points = list(session.parts.account.portfolio.equity_curve)[-limit:]
+    return [(_iso(point.ts_ms), point.equity) for point in points]
+
+
+def decisions_of(session: AgentSession, limit: int) -> list[DecisionView]:
+    """Return the session's latest decisions, newest last."""
+    views = []
+    for record in session.decisions.records[-limit:]:
+        verdicts = tuple(
+            f"{check.role}: denied ({check.verdict.code}) {check.verdict.reason}"
+            if isinstance(check.verdict, Denied)
+            else f"{check.role}: approved"
+            for check in record.checks
+        )
+        orders = tuple(
+            f"{o.role} {o.client_order_id}: {o.status}" + (f" ({o.error})" if o.error else "")
+            for o in record.orders
+        )
+        views.append(
+            DecisionView(
+                record.sequence,
+                _iso(record.ts_ms),
+                str(record.trigger),
+                record.symbol,
+                str(record.decision.action),
+                record.decision.reasoning,
+                record.decision.confidence,
+                verdicts,
+                orders,
+                record.signal_id,
             )
         )
     return views

@@ -28,7 +28,7 @@ from trading_agents.model.orders import (
 )
 from trading_agents.model.positions import USDT_QUANTUM
 from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport, OrderUpdate
-from trading_agents.portfolio.ledger import Ledger
+from trading_agents.portfolio.ledger import InsufficientFunds, Ledger
 from trading_agents.venues.errors import (
     BinanceCode,
     OrderNotFound,
@@ -107,6 +107,20 @@ class SimExchange:
     def venue_order_id(self, client_order_id: str) -> str:
         """Return the exchange's own id for an order."""
         return self._venue_ids[client_order_id]
+
+    def orders(self) -> list[Order]:
+        """Return every order the exchange took, oldest first, open or finished."""
+        return list(self._orders.values())
+
+    def withdraw(self, amount: Decimal) -> None:
+        """Take money out of the account: only what neither positions nor orders hold."""
+        free = self.ledger.available_balance() - self._reserved_margin()
+        if amount > free:
+            raise InsufficientFunds(
+                f"withdrawal of {amount} USDT exceeds the {free} USDT that positions and open"
+                " orders leave free"
+            )
+        self.ledger.withdraw(amount)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Return the orders that can still fill."""

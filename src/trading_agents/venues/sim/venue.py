@@ -60,6 +60,10 @@ class SimVenue:
         """Credit the simulated account, as a transfer into the futures wallet would."""
         self.exchange.ledger.deposit(amount)
 
+    def withdraw(self, amount: Decimal) -> None:
+        """Debit the simulated account, as a transfer out of the futures wallet would."""
+        self.exchange.withdraw(amount)
+
     async def set_leverage(self, symbol: str, leverage: int) -> None:
         """Set the leverage for the symbol's next position."""
         self.exchange.set_leverage(symbol, leverage)
