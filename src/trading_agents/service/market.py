@@ -57,7 +57,7 @@ def replay_source(path: Path, symbols: Sequence[str], speed: float) -> MarketSou
     history = {symbol: s.rows(0, split) for symbol, s in series.items()}
     rest = {symbol: s.rows(split, len(s)) for symbol, s in series.items()}
     first = min(int(s.open_ms[0]) for s in rest.values())
-    feed = ReplayFeed(rest, list(symbols), speed=speed, label="replay")
+    feed = ReplayFeed(rest, list(symbols), speed=speed, label="replay", loop=True)
     return MarketSource("replay", feed, SimulatedClock(first), history, drives_clock=True)
 
 

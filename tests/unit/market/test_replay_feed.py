@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from contextlib import aclosing
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from trading_agents.market.feeds.files import load_candles
 from trading_agents.market.feeds.port import CandleFeed
 from trading_agents.market.feeds.replay import YIELD_EVERY, ReplayFeed
 from trading_agents.market.feeds.resample import resample
+from trading_agents.market.feeds.synthetic import synthetic_series
 from trading_agents.market.series import CandleSeries
 
 BTC_15M = "futures_um/15m/BTCUSDT_15m_2025-08-17_2026-05-17"
@@ -147,3 +150,22 @@ def test_a_replay_refuses_a_bad_symbol_order_a_mislabelled_series_or_speed() -> 
         ReplayFeed({"BTCUSDT": btc}, speed=0)
     with pytest.raises(ValueError, match="at least one symbol"):
         ReplayFeed({})
+
+
+async def test_a_looping_replay_starts_over_with_its_times_moved_on_by_its_span() -> None:
+    series = synthetic_series(
+        "BTCUSDT", start_ms=to_ms("2025-06-01T00:00:00Z"), count=3, seed=7, start_price=Decimal(100)
+    )
+    feed = ReplayFeed({"BTCUSDT": series}, loop=True)
+
+    taken = []
+    async with aclosing(feed.candles()) as stream:
+        async for candle in stream:
+            taken.append(candle)
+            if len(taken) == 7:
+                break
+
+    opens = [candle.open_ms - to_ms("2025-06-01T00:00:00Z") for candle in taken]
+    assert opens == [minute * 60_000 for minute in range(7)]
+    assert [c.close for c in taken[3:6]] == [c.close for c in taken[:3]]
+    assert "looping" in feed.description

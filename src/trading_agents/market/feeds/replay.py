@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -34,6 +35,7 @@ class ReplayFeed:
         speed: float | None = None,
         sleep: Sleep = asyncio.sleep,
         label: str = "replay",
+        loop: bool = False,
     ) -> None:
         order = list(series) if symbols is None else list(symbols)
         if not order:
@@ -51,6 +53,8 @@ class ReplayFeed:
         self._speed = speed
         self._sleep = sleep
         self._label = label
+        # Looping repeats the candles with times moved on by the span, so time never goes back.
+        self._loop = loop
 
     @property
     def symbols(self) -> list[str]:
@@ -75,20 +79,37 @@ class ReplayFeed:
             return f"{self._label} of {what} (0 candles)"
         start = min(int(one.open_ms[0]) for one in filled)
         end = max(int(one.open_ms[-1]) + one.interval_ms for one in filled)
+        looping = ", looping" if self._loop else ""
         return (
-            f"{self._label} of {what} from {_minute(start)} to {_minute(end)} ({len(self)} candles)"
+            f"{self._label} of {what} from {_minute(start)} to {_minute(end)}"
+            f" ({len(self)} candles{looping})"
         )
 
     async def candles(self) -> AsyncIterator[Candle]:
         """Yield every candle once, oldest close first, pacing them when a speed is set."""
         delay = None if self._speed is None else 1 / self._speed
-        for count, candle in enumerate(self._ordered()):
+        for count, candle in enumerate(self._cycles()):
             if delay is not None:
                 if count:
                     await self._sleep(delay)
             elif count and count % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
             yield candle
+
+    def _cycles(self) -> Iterator[Candle]:
+        """Yield the replay once, or again and again shifted by its span when looping."""
+        filled = [one for one in self._series if len(one)]
+        if not self._loop or not filled:
+            yield from self._ordered()
+            return
+        span = max(int(one.open_ms[-1]) + one.interval_ms for one in filled) - min(
+            int(one.open_ms[0]) for one in filled
+        )
+        shift = 0
+        while True:
+            for candle in self._ordered():
+                yield candle if shift == 0 else replace(candle, open_ms=candle.open_ms + shift)
+            shift += span
 
     def _ordered(self) -> Iterator[Candle]:
         """Build the candles in replay order, turning columns into Python numbers in chunks."""
