@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -27,8 +28,11 @@ class Kernel:
         clock: SimulatedClock | None,
         accounts: Sequence[AgentAccount],
         mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS,
+        share_the_loop: bool = False,
     ) -> None:
         self._clock = clock
+        # With many accounts, let other tasks (API reads) run after each account that decided.
+        self._share_the_loop = share_the_loop
         self.accounts = list(accounts)
         self.mark_interval_ms = mark_interval_ms
         self.marks: dict[str, Decimal] = {}
@@ -58,7 +62,10 @@ class Kernel:
             self.mark(close_ms)
         decided: list[DecisionState] = []
         for account, symbols in zip(self.accounts, changed, strict=True):
-            decided += await account.decide(close_ms, symbols, self.marks)
+            taken = await account.decide(close_ms, symbols, self.marks)
+            decided += taken
+            if taken and self._share_the_loop:
+                await asyncio.sleep(0)
         # Orders sent by the decisions were acknowledged at once; book those reports now.
         for account in self.accounts:
             account.settle(self.marks)

@@ -53,7 +53,7 @@ class TradingDesk:
         self.symbols = tuple(symbols)
         self.venue_config = venue_config or SimVenueConfig()
         driven = source.clock if isinstance(source.clock, SimulatedClock) else None
-        self.kernel = Kernel(driven if source.drives_clock else None, [])
+        self.kernel = Kernel(driven if source.drives_clock else None, [], share_the_loop=True)
         self.sessions: dict[tuple[str, str], AgentSession] = {}
         self.market_state = "starting"
         self.market_error = ""
