@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 app = typer.Typer(no_args_is_help=True, help="Trading Agents: autonomous perpetual-futures agents.")
+
+
+def _fail(message: str) -> NoReturn:
+    """Say what is wrong on standard error and exit with status 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _equity(text: str | None) -> Decimal | None:
+    """Read --equity as an exact, finite amount, or exit saying it is not one."""
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        _fail(f"--equity {text!r} is not a number")
+    if not value.is_finite():
+        _fail(f"--equity {text!r} is not a number")
+    return value
+
+
+def _symbols(text: str) -> tuple[str, ...]:
+    """Read a comma-separated list of symbols, upper-cased, blanks dropped."""
+    return tuple(symbol.strip().upper() for symbol in text.split(",") if symbol.strip())
 
 
 @app.command()
@@ -27,8 +52,7 @@ def serve() -> None:
         settings = Settings()
         settings.check_bind()
     except (ValidationError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
+        _fail(str(error))
     uvicorn.run(create_app(settings, build_desk), host=settings.host, port=settings.port)
 
 
@@ -52,8 +76,7 @@ def agents() -> None:
     try:
         profiles = configured_profiles()
     except ConfigurationError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
+        _fail(str(error))
     table = Table("agent", "style", "brain", "symbols", "timeframe", "leverage", "risk/trade")
     for profile in profiles.values():
         table.add_row(
@@ -95,7 +118,6 @@ def backtest(
     import asyncio
     import gc
     import time
-    from decimal import Decimal, InvalidOperation
 
     from rich.console import Console
     from rich.progress import Progress
@@ -106,14 +128,10 @@ def backtest(
 
     started = time.perf_counter()
     console = Console(stderr=True)
-    try:
-        initial = None if equity is None else Decimal(equity)
-    except InvalidOperation:
-        typer.echo(f"error: --equity {equity!r} is not a number", err=True)
-        raise typer.Exit(code=2) from None
+    initial = _equity(equity)
     request = BacktestRequest(
         agent=agent.strip().lower(),
-        symbols=tuple(s.strip().upper() for s in symbols.split(",") if s.strip()),
+        symbols=_symbols(symbols),
         data=data,
         out=out,
         funding=funding,
@@ -139,8 +157,7 @@ def backtest(
             table.add_row(label, value)
         Console().print(table)
     except (ConfigurationError, ValueError, OSError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
+        _fail(str(error))
     finally:
         gc.enable()
 
@@ -175,7 +192,6 @@ def paper(
 ) -> None:
     """Paper-trade an agent on live Binance data or a replay, on the simulated venue."""
     import asyncio
-    from decimal import Decimal, InvalidOperation
 
     from rich.console import Console
     from rich.table import Table
@@ -185,14 +201,10 @@ def paper(
     from trading_agents.engine.paper_run import PaperRequest, prepare_paper, run_paper
     from trading_agents.model.decisions import Action
 
-    try:
-        initial = None if equity is None else Decimal(equity)
-    except InvalidOperation:
-        typer.echo(f"error: --equity {equity!r} is not a number", err=True)
-        raise typer.Exit(code=2) from None
+    initial = _equity(equity)
     request = PaperRequest(
         agent=agent.strip().lower(),
-        symbols=tuple(s.strip().upper() for s in (symbols or "").split(",") if s.strip()),
+        symbols=_symbols(symbols or ""),
         market=market,
         data=data,
         speed=speed,
@@ -224,8 +236,7 @@ def paper(
         console.print(f"paper trading {request.agent} on {prepared.feed.description}")
         session = asyncio.run(run_paper(prepared, show))
     except (ConfigurationError, ValueError, OSError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
+        _fail(str(error))
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
         raise typer.Exit(code=130) from None

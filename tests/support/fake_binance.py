@@ -20,26 +20,12 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from trading_agents.core.clock import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, SimulatedClock
+from trading_agents.core.clock import INTERVALS_MS, SimulatedClock
 from trading_agents.market.candles import Candle
 
 KLINES = "/fapi/v1/klines"
 EXCHANGE_INFO = "/fapi/v1/exchangeInfo"
 
-INTERVALS_MS = {
-    "1m": MS_PER_MINUTE,
-    "3m": 3 * MS_PER_MINUTE,
-    "5m": 5 * MS_PER_MINUTE,
-    "15m": 15 * MS_PER_MINUTE,
-    "30m": 30 * MS_PER_MINUTE,
-    "1h": MS_PER_HOUR,
-    "2h": 2 * MS_PER_HOUR,
-    "4h": 4 * MS_PER_HOUR,
-    "6h": 6 * MS_PER_HOUR,
-    "8h": 8 * MS_PER_HOUR,
-    "12h": 12 * MS_PER_HOUR,
-    "1d": MS_PER_DAY,
-}
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1500
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from trading_agents.core.clock import MS_PER_HOUR, MS_PER_MINUTE, to_datetime, to_ms
+from trading_agents.core.clock import INTERVALS_MS, MS_PER_HOUR, to_datetime, to_ms
 from trading_agents.market.candles import Candle
 
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -20,12 +20,6 @@ SHARED_DIR = Path(
 ).expanduser()
 MARKET_DIR = SHARED_DIR / "data" / "market"
 
-INTERVAL_MS = {
-    "1m": MS_PER_MINUTE,
-    "5m": 5 * MS_PER_MINUTE,
-    "15m": 15 * MS_PER_MINUTE,
-    "1h": MS_PER_HOUR,
-}
 _CANDLE_SUFFIX = ".csv.gz"
 _CANDLE_COLUMNS = ("open_time_ms", "open", "high", "low", "close", "volume")
 
@@ -69,9 +63,9 @@ def describe(path: Path) -> tuple[str, int]:
     """Return the symbol and the candle interval in milliseconds that a file name states."""
     parts = path.name.removesuffix(_CANDLE_SUFFIX).split("_")
     for part in parts[1:]:
-        if part in INTERVAL_MS:
-            return parts[0], INTERVAL_MS[part]
-    raise ValueError(f"{path.name}: no timeframe among {', '.join(INTERVAL_MS)} in the name")
+        if part in INTERVALS_MS:
+            return parts[0], INTERVALS_MS[part]
+    raise ValueError(f"{path.name}: no timeframe among {', '.join(INTERVALS_MS)} in the name")
 
 
 @lru_cache(maxsize=8)

@@ -14,7 +14,6 @@ from typing import Any
 from trading_agents.backtest.report import render_report
 from trading_agents.backtest.result import (
     equity_document,
-    iso,
     metrics_document,
     price_points,
     trade_document,
@@ -27,9 +26,8 @@ from trading_agents.backtest.run import (
     Progress,
     rare_collections,
 )
-from trading_agents.config.instruments import default_instruments
-from trading_agents.config.profiles import AgentProfile, configured_profiles, strategy_preset
-from trading_agents.core.clock import to_ms
+from trading_agents.config.profiles import agent_for_run
+from trading_agents.core.clock import iso_utc, to_ms
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.market.feeds.files import load_candle_paths
 from trading_agents.market.feeds.funding import load_funding_paths
@@ -70,37 +68,15 @@ def parse_moment(text: str, option: str) -> int:
     return to_ms(moment)
 
 
-def resolve_profile(request: BacktestRequest) -> AgentProfile:
-    """Find the agent and apply the strategy preset; check the symbols it is asked to trade."""
-    profiles = configured_profiles()
-    profile = profiles.get(request.agent)
-    if profile is None:
-        raise BacktestRequestError(
-            f"unknown agent {request.agent!r}; known agents: {', '.join(sorted(profiles))}"
-        )
-    if request.strategy is not None:
-        profile = profile.with_strategy(strategy_preset(request.strategy))
-    instruments = default_instruments()
-    if not request.symbols:
-        raise BacktestRequestError("no symbols given")
-    for symbol in request.symbols:
-        if symbol not in instruments:
-            known = ", ".join(sorted(i.symbol for i in instruments))
-            raise BacktestRequestError(f"unknown symbol {symbol!r}; known symbols: {known}")
-        if symbol not in profile.symbols:
-            raise BacktestRequestError(
-                f"{profile.name} does not trade {symbol}; its symbols: {', '.join(profile.symbols)}"
-            )
-    return profile
-
-
 def prepare(request: BacktestRequest) -> Backtest:
     """Check the request and load its data; raise with a clear message on bad input."""
     start = None if request.start is None else parse_moment(request.start, "--from")
     end = None if request.end is None else parse_moment(request.end, "--to")
     if start is not None and end is not None and start >= end:
         raise BacktestRequestError(f"--from {request.start} is not before --to {request.end}")
-    profile = resolve_profile(request)
+    if not request.symbols:
+        raise BacktestRequestError("no symbols given")
+    profile, _ = agent_for_run(request.agent, request.strategy, request.symbols)
     if not request.data.exists():
         raise BacktestRequestError(f"--data {request.data} does not exist")
     series = load_candle_paths(request.data, request.symbols, start_ms=start, end_ms=end)
@@ -157,8 +133,8 @@ def result_document(
         "symbols": list(backtest.symbols),
         "interval": f"{backtest.base.interval_ms // 60_000}m",
         "timeframe": profile.timeframe,
-        "from": iso(run.first_open_ms),
-        "to": iso(run.last_close_ms),
+        "from": iso_utc(run.first_open_ms),
+        "to": iso_utc(run.last_close_ms),
         "initial_equity": str(backtest.setup.initial_equity),
         "final_equity": str(final),
         "metrics": metrics_document(portfolio.metrics()),

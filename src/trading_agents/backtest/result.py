@@ -10,17 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from trading_agents.core.clock import to_datetime
+from trading_agents.core.clock import iso_utc
 from trading_agents.market.series import CandleSeries
 from trading_agents.portfolio.metrics import PortfolioMetrics
 from trading_agents.portfolio.trades import RoundTrip
 
 PRICE_POINTS = 2_000  # per symbol on the price chart; every trade marker is drawn anyway
-
-
-def iso(ms: int) -> str:
-    """Return a UTC time as ISO 8601 with a Z."""
-    return to_datetime(ms).isoformat().replace("+00:00", "Z")
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -56,10 +51,10 @@ def trade_document(trip: RoundTrip) -> dict[str, Any]:
         "symbol": trip.symbol,
         "side": str(trip.side).lower(),
         "quantity": str(trip.quantity),
-        "entry_time": iso(trip.opened_ms),
+        "entry_time": iso_utc(trip.opened_ms),
         "entry_ms": trip.opened_ms,
         "entry_price": str(trip.entry_price),
-        "exit_time": iso(trip.closed_ms),
+        "exit_time": iso_utc(trip.closed_ms),
         "exit_ms": trip.closed_ms,
         "exit_price": str(trip.exit_price),
         "realized_pnl": str(trip.realized_pnl),
@@ -80,7 +75,7 @@ def equity_document(points: Iterable[tuple[int, Decimal]]) -> list[dict[str, Any
         curve.append(
             {
                 "ts_ms": ts_ms,
-                "time": iso(ts_ms),
+                "time": iso_utc(ts_ms),
                 "equity": str(equity),
                 "drawdown": str(drawdown.quantize(Decimal("1e-8"))),
             }

@@ -12,7 +12,7 @@ the same candles one by one through paper mode and compares.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +20,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from trading_agents.agents.brains.rules import RuleBrain, indicator_spec
+from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.ports import DecisionList
 from trading_agents.config.instruments import default_instruments
 from trading_agents.config.profiles import AgentProfile
@@ -162,7 +162,7 @@ class Backtest:
 
     def _trigger_steps(self, symbol: str, close_ms: IntArray) -> npt.NDArray[np.bool_]:
         frame = self.market.series[symbol]
-        mask = _trigger_mask(self.brain, self.market, symbol)
+        mask = self.brain.trigger_mask(self.market.columns[symbol])
         mask &= frame.close_ms % self.setup.profile.decision_interval_ms == 0
         at = np.searchsorted(close_ms, frame.close_ms[mask])
         due = np.zeros(len(close_ms), dtype=np.bool_)
@@ -227,12 +227,3 @@ class Backtest:
             int(base.open_ms[0]),
             last_close,
         )
-
-
-def _trigger_mask(brain: RuleBrain, market: SeriesMarket, symbol: str) -> npt.NDArray[np.bool_]:
-    return brain.trigger_mask(market.columns[symbol]).copy()
-
-
-def symbols_in_order(requested: Sequence[str]) -> tuple[str, ...]:
-    """Return the symbols without repeats, in the order asked."""
-    return tuple(dict.fromkeys(requested))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -13,30 +13,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from trading_agents.config.instruments import default_instruments
+from trading_agents.core.clock import parse_interval
 from trading_agents.core.errors import ConfigurationError
 
 _DATA = "trading_agents.config.data"
 PROFILES_DIR_VARIABLE = "TRADING_AGENTS_PROFILES_DIR"
-_INTERVALS_MS = {
-    "1m": 60_000,
-    "3m": 180_000,
-    "5m": 300_000,
-    "15m": 900_000,
-    "30m": 1_800_000,
-    "1h": 3_600_000,
-    "2h": 7_200_000,
-    "4h": 14_400_000,
-    "1d": 86_400_000,
-}
-
-
-def interval_ms(text: str) -> int:
-    """Return the milliseconds of an interval such as "15m" or "4h"."""
-    try:
-        return _INTERVALS_MS[text]
-    except KeyError:
-        known = ", ".join(_INTERVALS_MS)
-        raise ValueError(f"unknown interval {text!r}; use one of {known}") from None
 
 
 class _Strict(BaseModel):
@@ -91,7 +73,7 @@ class StrategySettings(_Strict):
             raise ValueError(f"ema_fast ({self.ema_fast}) must be below ema_slow ({self.ema_slow})")
         if self.rsi_oversold >= self.rsi_overbought:
             raise ValueError("rsi_oversold must be below rsi_overbought")
-        interval_ms(self.signal_max_age)
+        parse_interval(self.signal_max_age)
         return self
 
 
@@ -116,12 +98,12 @@ class AgentProfile(_Strict):
     @classmethod
     def _known_interval(cls, value: str | None) -> str | None:
         if value is not None:
-            interval_ms(value)
+            parse_interval(value)
         return value
 
     @model_validator(mode="after")
     def _check(self) -> AgentProfile:
-        if interval_ms(self.decision_interval) % interval_ms(self.timeframe):
+        if parse_interval(self.decision_interval) % parse_interval(self.timeframe):
             raise ValueError(
                 f"decision_interval {self.decision_interval} must be a multiple of the"
                 f" timeframe {self.timeframe}"
@@ -133,17 +115,17 @@ class AgentProfile(_Strict):
     @property
     def timeframe_ms(self) -> int:
         """Return the candle interval the agent reads, in milliseconds."""
-        return interval_ms(self.timeframe)
+        return parse_interval(self.timeframe)
 
     @property
     def decision_interval_ms(self) -> int:
         """Return how often the brain's trigger is evaluated, in milliseconds."""
-        return interval_ms(self.decision_interval)
+        return parse_interval(self.decision_interval)
 
     @property
     def heartbeat_ms(self) -> int | None:
         """Return the interval of decisions taken whatever the trigger, if any."""
-        return None if self.heartbeat is None else interval_ms(self.heartbeat)
+        return None if self.heartbeat is None else parse_interval(self.heartbeat)
 
     def with_strategy(self, preset: StrategyPreset) -> AgentProfile:
         """Return this agent trading a named strategy preset instead of its own strategy."""
@@ -253,3 +235,30 @@ def strategy_preset(name: str) -> StrategyPreset:
         return StrategyPreset.model_validate(_read_yaml(text, where))
     except ValidationError as error:
         raise _explain(error, where) from error
+
+
+def agent_for_run(
+    name: str, strategy: str | None, symbols: Sequence[str]
+) -> tuple[AgentProfile, tuple[str, ...]]:
+    """Find an agent, give it a strategy preset if named, and check the symbols it is to trade.
+
+    No symbols means all of the agent's own. Raise ConfigurationError naming what is known.
+    """
+    profiles = configured_profiles()
+    profile = profiles.get(name)
+    if profile is None:
+        raise ConfigurationError(
+            f"unknown agent {name!r}; known agents: {', '.join(sorted(profiles))}"
+        )
+    if strategy is not None:
+        profile = profile.with_strategy(strategy_preset(strategy))
+    instruments = default_instruments()
+    for symbol in symbols:
+        if symbol not in instruments:
+            known = ", ".join(sorted(i.symbol for i in instruments))
+            raise ConfigurationError(f"unknown symbol {symbol!r}; known symbols: {known}")
+        if symbol not in profile.symbols:
+            raise ConfigurationError(
+                f"{profile.name} does not trade {symbol}; its symbols: {', '.join(profile.symbols)}"
+            )
+    return profile, tuple(symbols) or profile.symbols

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -33,7 +32,6 @@ class Settings(BaseSettings):
     binance_api_secret: SecretStr | None = Field(default=None, alias="BINANCE_API_SECRET")
     binance_testnet: bool = Field(default=True, alias="BINANCE_TESTNET")
     default_account: str = Field(default="default", alias="TRADING_AGENTS_DEFAULT_ACCOUNT")
-    max_initial_equity: Decimal = Field(default=Decimal(1_000_000_000), gt=0)
 
     @field_validator("api_key", mode="after")
     @classmethod

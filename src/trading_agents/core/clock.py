@@ -11,6 +11,22 @@ MS_PER_MINUTE = 60_000
 MS_PER_HOUR = 3_600_000
 MS_PER_DAY = 86_400_000
 
+# Candle intervals by Binance's names; each divides a UTC day, so candles open on multiples.
+INTERVALS_MS = {
+    "1m": MS_PER_MINUTE,
+    "3m": 3 * MS_PER_MINUTE,
+    "5m": 5 * MS_PER_MINUTE,
+    "15m": 15 * MS_PER_MINUTE,
+    "30m": 30 * MS_PER_MINUTE,
+    "1h": MS_PER_HOUR,
+    "2h": 2 * MS_PER_HOUR,
+    "4h": 4 * MS_PER_HOUR,
+    "6h": 6 * MS_PER_HOUR,
+    "8h": 8 * MS_PER_HOUR,
+    "12h": 12 * MS_PER_HOUR,
+    "1d": MS_PER_DAY,
+}
+
 
 class Clock(Protocol):
     """Tell the current time in milliseconds since the epoch, UTC."""
@@ -30,6 +46,28 @@ def to_ms(moment: datetime | str) -> int:
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment.isoformat()} has no time zone; give UTC")
     return int(moment.timestamp() * MS_PER_SECOND)
+
+
+def iso_utc(ms: int) -> str:
+    """Return epoch milliseconds as an ISO 8601 UTC time to the second, with a Z."""
+    return f"{to_datetime(ms):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def parse_interval(text: str) -> int:
+    """Return the milliseconds of an interval such as "1m", "15m", "4h" or "1d"."""
+    try:
+        return INTERVALS_MS[text.strip()]
+    except KeyError:
+        known = ", ".join(INTERVALS_MS)
+        raise ValueError(f"unknown interval {text!r}; choose one of {known}") from None
+
+
+def interval_name(interval_ms: int) -> str:
+    """Return "1m", "4h" ... for an interval, or its length in milliseconds if it has no name."""
+    for name, length in INTERVALS_MS.items():
+        if length == interval_ms:
+            return name
+    return f"{interval_ms}ms"
 
 
 def utc_day_start(ms: int) -> int:

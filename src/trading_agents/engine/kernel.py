@@ -52,10 +52,7 @@ class Kernel:
                 raise ValueError(
                     f"{candle.symbol} candle closes at {candle.close_ms}, not {close_ms}"
                 )
-            self.marks[candle.symbol] = candle.close
-            for account in self.accounts:
-                if candle.symbol in account.symbols:
-                    account.on_candle(candle)
+        self._show(candles)
         self.last_close_ms = close_ms
         changed = [account.settle(self.marks) for account in self.accounts]
         if close_ms % self.mark_interval_ms == 0:
@@ -76,6 +73,10 @@ class Kernel:
         """Show past candles to the markets and venues only: indicators warm up, nothing trades."""
         if self._clock is not None and candles:
             self._clock.advance_to(max(candle.close_ms for candle in candles))
+        self._show(candles)
+
+    def _show(self, candles: Sequence[Candle]) -> None:
+        """Give each candle to the accounts that trade its symbol, and keep its close as mark."""
         for candle in candles:
             self.marks[candle.symbol] = candle.close
             for account in self.accounts:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from trading_agents.agents.state import DecisionState
 from trading_agents.config.instruments import default_instruments
-from trading_agents.config.profiles import AgentProfile, configured_profiles, strategy_preset
+from trading_agents.config.profiles import AgentProfile, agent_for_run
 from trading_agents.core.clock import MS_PER_MINUTE, Clock, LiveClock, SimulatedClock
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.paper import PaperSession
@@ -45,23 +45,6 @@ class PreparedPaper:
     until_ms: int | None
 
 
-def _profile(request: PaperRequest) -> tuple[AgentProfile, tuple[str, ...]]:
-    profiles = configured_profiles()
-    profile = profiles.get(request.agent)
-    if profile is None:
-        known = ", ".join(sorted(profiles))
-        raise PaperRequestError(f"unknown agent {request.agent!r}; known agents: {known}")
-    if request.strategy is not None:
-        profile = profile.with_strategy(strategy_preset(request.strategy))
-    symbols = request.symbols or profile.symbols
-    for symbol in symbols:
-        if symbol not in profile.symbols:
-            raise PaperRequestError(
-                f"{profile.name} does not trade {symbol}; its symbols: {', '.join(profile.symbols)}"
-            )
-    return profile, tuple(symbols)
-
-
 def warmup_candles(profile: AgentProfile) -> int:
     """Return how many past 1m candles warm the agent's indicators up before it trades."""
     strategy = profile.strategy
@@ -71,7 +54,7 @@ def warmup_candles(profile: AgentProfile) -> int:
 
 def prepare_paper(request: PaperRequest, clock: Clock | None = None) -> PreparedPaper:
     """Check the request and build the session and its feed; raise on bad input."""
-    profile, symbols = _profile(request)
+    profile, symbols = agent_for_run(request.agent, request.strategy, request.symbols)
     if request.speed is not None and request.speed <= 0:
         raise PaperRequestError(f"--speed must be above zero, got {request.speed}")
     if request.minutes is not None and request.minutes <= 0:

@@ -115,10 +115,6 @@ class TradingDesk:
             raise NotFound(f"{agent} has not been started on account {account_id!r}")
         return found
 
-    def sessions_of(self, account_id: str) -> list[AgentSession]:
-        """Return every agent session of an account."""
-        return [s for (_, account), s in self.sessions.items() if account == account_id]
-
     async def start(self, agent: str, account_id: str, initial_equity: Decimal) -> AgentSession:
         """Start an agent on an account with its starting equity; 409 if it already runs."""
         profile = self.profile(agent)

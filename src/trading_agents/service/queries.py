@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading_agents.core.clock import to_datetime
+from trading_agents.core.clock import iso_utc
 from trading_agents.core.decimals import ZERO
 from trading_agents.risk.verdicts import Denied
 from trading_agents.service.sessions import AgentSession
@@ -64,10 +64,6 @@ class PositionView:
     liquidation_price: Decimal | None
 
 
-def _iso(ms: int) -> str:
-    return to_datetime(ms).isoformat().replace("+00:00", "Z")
-
-
 def equity_of(session: AgentSession, marks: dict[str, Decimal]) -> Decimal:
     """Return the account's equity at the latest marks."""
     return session.parts.account.portfolio.ledger.equity(marks)
@@ -86,7 +82,7 @@ def status_of(session: AgentSession, marks: dict[str, Decimal], market_data: str
         str(session.parts.account.risk.state),
         session.initial_equity,
         equity_of(session, marks),
-        _iso(session.started_ms),
+        iso_utc(session.started_ms),
     )
 
 
@@ -118,7 +114,7 @@ def positions_of(session: AgentSession, marks: dict[str, Decimal]) -> list[Posit
     views = []
     for position in session.parts.account.portfolio.ledger.open_positions():
         mark = marks.get(position.symbol)
-        unrealized = ZERO if mark is None else (mark - position.entry_price) * position.quantity
+        unrealized = ZERO if mark is None else position.unrealized_pnl(mark)
         views.append(
             PositionView(
                 position.symbol,
@@ -202,7 +198,7 @@ def orders_of(session: AgentSession, limit: int) -> list[OrderView]:
             o.intent.reduce_only,
             str(o.status),
             o.filled_quantity,
-            _iso(o.created_ms),
+            iso_utc(o.created_ms),
         )
         for o in orders
     ]
@@ -219,8 +215,8 @@ def trades_of(session: AgentSession, limit: int) -> list[TradeView]:
             t.quantity,
             t.entry_price,
             t.exit_price,
-            _iso(t.opened_ms),
-            _iso(t.closed_ms),
+            iso_utc(t.opened_ms),
+            iso_utc(t.closed_ms),
             t.realized_pnl,
             t.fees,
             t.funding,
@@ -234,7 +230,7 @@ def trades_of(session: AgentSession, limit: int) -> list[TradeView]:
 def equity_curve_of(session: AgentSession, limit: int) -> list[tuple[str, Decimal]]:
     """Return the session's latest equity marks as (time, equity), oldest first."""
     points = list(session.parts.account.portfolio.equity_curve)[-limit:]
-    return [(_iso(point.ts_ms), point.equity) for point in points]
+    return [(iso_utc(point.ts_ms), point.equity) for point in points]
 
 
 def decisions_of(session: AgentSession, limit: int) -> list[DecisionView]:
@@ -254,7 +250,7 @@ def decisions_of(session: AgentSession, limit: int) -> list[DecisionView]:
         views.append(
             DecisionView(
                 record.sequence,
-                _iso(record.ts_ms),
+                iso_utc(record.ts_ms),
                 str(record.trigger),
                 record.symbol,
                 str(record.decision.action),

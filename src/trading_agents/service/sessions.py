@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -42,7 +42,6 @@ class AgentSession:
     decisions: DecisionList
     started_ms: int
     status: SessionStatus = SessionStatus.RUNNING
-    history: list[str] = field(default_factory=list)
 
     @property
     def agent(self) -> str:
@@ -56,5 +55,4 @@ class AgentSession:
             raise ValueError(f"{self.agent} on account {self.account_id} is {self.status}")
         self.status = target
         self.parts.account.runner.paused = target is not SessionStatus.RUNNING
-        self.history.append(f"{use_case}: {target}")
         return target

@@ -15,16 +15,14 @@ import numpy as np
 import pytest
 
 from tests.support.market_data import SHARED_DIR, candle_file, candles_from
-from trading_agents.core.clock import MS_PER_MINUTE, to_ms
+from trading_agents.core.clock import INTERVALS_MS, MS_PER_MINUTE, parse_interval, to_ms
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.market.feeds.files import (
     BINANCE_COLUMNS,
-    INTERVALS,
     SHARED_COLUMNS,
     DataError,
     load_candle_paths,
     load_candles,
-    parse_interval,
 )
 from trading_agents.market.series import CandleSeries
 
@@ -338,7 +336,7 @@ def test_a_single_file_serves_only_its_own_symbol(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no candles for ETHUSDT: the file holds only BTCUSDT"):
         load_candle_paths(path, ["BTCUSDT", "ETHUSDT"])
     with pytest.raises(DataError, match="the candles are 1m, not 5m"):
-        load_candle_paths(path, ["BTCUSDT"], interval_ms=INTERVALS["5m"])
+        load_candle_paths(path, ["BTCUSDT"], interval_ms=INTERVALS_MS["5m"])
     with pytest.raises(DataError, match="no such file or folder"):
         load_candle_paths(tmp_path / "nowhere", ["BTCUSDT"])
 
@@ -347,7 +345,7 @@ def test_intervals_are_named_like_binances() -> None:
     assert parse_interval("1m") == MS_PER_MINUTE
     assert parse_interval("4h") == 4 * 60 * MS_PER_MINUTE
     assert parse_interval("1d") == 24 * 60 * MS_PER_MINUTE
-    with pytest.raises(ValueError, match="unknown candle interval '2w'; choose one of 1m, 3m"):
+    with pytest.raises(ValueError, match="unknown interval '2w'; choose one of 1m, 3m"):
         parse_interval("2w")
 
 

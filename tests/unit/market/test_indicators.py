@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ import pytest
 import talib
 
 from tests.support.market_data import candle_file
+from trading_agents.market.feeds.files import load_candles
 from trading_agents.market.indicators import (
     Atr,
     Ema,
@@ -43,12 +43,8 @@ class Prices:
 @pytest.fixture(scope="module")
 def btc() -> Prices:
     """Return the first 20,000 one-minute BTCUSDT candles of May-June 2025 as columns."""
-    with gzip.open(candle_file(BTC_1M), "rt") as handle:
-        header = handle.readline().strip().split(",")
-        wanted = [header.index(name) for name in ("high", "low", "close")]
-        table = np.loadtxt(handle, delimiter=",", usecols=wanted, max_rows=ROWS)
-    high, low, close = (np.ascontiguousarray(table[:, i]) for i in range(3))
-    return Prices(high, low, close)
+    series = load_candles(candle_file(BTC_1M)).rows(0, ROWS)
+    return Prices(series.high, series.low, series.close)
 
 
 def replay(update: Callable[..., float | None], *columns: FloatArray) -> FloatArray:

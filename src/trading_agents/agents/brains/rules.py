@@ -8,9 +8,10 @@ import numpy as np
 import numpy.typing as npt
 
 from trading_agents.agents.state import DecisionState, PositionView
-from trading_agents.config.profiles import StrategySettings, interval_ms
+from trading_agents.config.profiles import StrategySettings
+from trading_agents.core.clock import parse_interval
 from trading_agents.core.decimals import ZERO
-from trading_agents.market.indicators import crossovers
+from trading_agents.market.indicators import crossed_above, crossed_below, crossovers
 from trading_agents.market.series import price_decimal
 from trading_agents.market.view import IndicatorColumns, IndicatorSpec, MarketSnapshot
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
@@ -30,15 +31,10 @@ def indicator_spec(strategy: StrategySettings) -> IndicatorSpec:
 
 def _cross(snapshot: MarketSnapshot) -> int:
     """Return +1 when the fast EMA crossed above the slow one at this candle, -1 below, else 0."""
-    fast, slow = snapshot.ema_fast, snapshot.ema_slow
-    prev_fast, prev_slow = snapshot.prev_ema_fast, snapshot.prev_ema_slow
-    if fast is None or slow is None or prev_fast is None or prev_slow is None:
-        return 0
-    if fast > slow and prev_fast <= prev_slow:
+    lines = (snapshot.prev_ema_fast, snapshot.prev_ema_slow, snapshot.ema_fast, snapshot.ema_slow)
+    if crossed_above(*lines):
         return 1
-    if fast < slow and prev_fast >= prev_slow:
-        return -1
-    return 0
+    return -1 if crossed_below(*lines) else 0
 
 
 class RuleBrain:
@@ -48,7 +44,7 @@ class RuleBrain:
         self.strategy = strategy
         self.spec = indicator_spec(strategy)
         self._leverage = min(strategy.leverage, max_leverage)
-        self._signal_max_age_ms = interval_ms(strategy.signal_max_age)
+        self._signal_max_age_ms = parse_interval(strategy.signal_max_age)
         # Parts of the reasoning fixed by the strategy, written once rather than per decision.
         self._base_note = f"base confidence {strategy.confidence_base}"
         self._percent_stops = (

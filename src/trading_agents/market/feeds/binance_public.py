@@ -17,28 +17,13 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from trading_agents.core.clock import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, Clock
+from trading_agents.core.clock import INTERVALS_MS, Clock
 from trading_agents.core.errors import FatalError
 from trading_agents.market.candles import Candle
 
 DEFAULT_REST_URL = "https://fapi.binance.com"
 MAX_PAGE_SIZE = 1500  # Binance's largest `limit` for USDⓈ-M klines
 
-# Intervals that divide a UTC day, so a candle opens at a multiple of its length.
-INTERVAL_MS = {
-    "1m": MS_PER_MINUTE,
-    "3m": 3 * MS_PER_MINUTE,
-    "5m": 5 * MS_PER_MINUTE,
-    "15m": 15 * MS_PER_MINUTE,
-    "30m": 30 * MS_PER_MINUTE,
-    "1h": MS_PER_HOUR,
-    "2h": 2 * MS_PER_HOUR,
-    "4h": 4 * MS_PER_HOUR,
-    "6h": 6 * MS_PER_HOUR,
-    "8h": 8 * MS_PER_HOUR,
-    "12h": 12 * MS_PER_HOUR,
-    "1d": MS_PER_DAY,
-}
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -92,8 +77,8 @@ class BinancePublicFeed:
     ) -> None:
         if not symbols or len(set(symbols)) != len(symbols):
             raise ValueError(f"symbols must be distinct and at least one, not {list(symbols)}")
-        if interval not in INTERVAL_MS:
-            raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVAL_MS)}")
+        if interval not in INTERVALS_MS:
+            raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS_MS)}")
         if poll_interval <= 0 or request_timeout <= 0:
             raise ValueError("poll_interval and request_timeout must be above zero")
         if warmup < 0:
@@ -102,7 +87,7 @@ class BinancePublicFeed:
             raise ValueError(f"page_size must be within 1..{MAX_PAGE_SIZE}, not {page_size}")
         self.symbols = tuple(symbols)
         self.interval = interval
-        self.interval_ms = INTERVAL_MS[interval]
+        self.interval_ms = INTERVALS_MS[interval]
         self.rest_url = (rest_url or DEFAULT_REST_URL).rstrip("/")
         self._clock = clock
         self._poll_interval = poll_interval

@@ -19,21 +19,10 @@ from typing import Final
 
 import numpy as np
 
-from trading_agents.core.clock import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, to_datetime
+from trading_agents.core.clock import INTERVALS_MS, interval_name, iso_utc
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.market.series import CandleSeries, FloatArray, IntArray
 
-INTERVALS: Final[dict[str, int]] = {
-    "1m": MS_PER_MINUTE,
-    "3m": 3 * MS_PER_MINUTE,
-    "5m": 5 * MS_PER_MINUTE,
-    "15m": 15 * MS_PER_MINUTE,
-    "30m": 30 * MS_PER_MINUTE,
-    "1h": MS_PER_HOUR,
-    "2h": 2 * MS_PER_HOUR,
-    "4h": 4 * MS_PER_HOUR,
-    "1d": MS_PER_DAY,
-}
 SHARED_COLUMNS: Final = (
     "open_time_ms",
     "open_time_utc",
@@ -71,29 +60,6 @@ class DataError(ConfigurationError, ValueError):
         self.problem = problem
 
 
-def parse_interval(text: str) -> int:
-    """Return the milliseconds of an interval such as "1m", "15m", "4h" or "1d"."""
-    try:
-        return INTERVALS[text.strip()]
-    except KeyError:
-        raise ValueError(
-            f"unknown candle interval {text!r}; choose one of {', '.join(INTERVALS)}"
-        ) from None
-
-
-def interval_name(interval_ms: int) -> str:
-    """Return "1m", "4h" ... for an interval, or its length in milliseconds if it has no name."""
-    for name, length in INTERVALS.items():
-        if length == interval_ms:
-            return name
-    return f"{interval_ms}ms"
-
-
-def iso_utc(ms: int) -> str:
-    """Return epoch milliseconds as an ISO 8601 UTC time to the second."""
-    return f"{to_datetime(ms):%Y-%m-%dT%H:%M:%SZ}"
-
-
 def symbol_from_name(name: str) -> str | None:
     """Return the symbol a file name starts with (`BTCUSDT_1m_...`, `BTCUSDT-1m-...`), if any."""
     found = _SYMBOL.match(name)
@@ -103,8 +69,8 @@ def symbol_from_name(name: str) -> str | None:
 def interval_from_name(name: str) -> int | None:
     """Return the interval a file name states as a token such as `_1m_` or `-15m-`, if any."""
     for token in _TOKEN_SEPARATORS.split(name):
-        if token in INTERVALS:
-            return INTERVALS[token]
+        if token in INTERVALS_MS:
+            return INTERVALS_MS[token]
     return None
 
 
@@ -303,7 +269,7 @@ def _interval(path: Path, open_ms: IntArray, first_line: int) -> int:
     if len(open_ms) == 1:
         if named is None:
             raise DataError(
-                path, f"one candle and no interval ({', '.join(INTERVALS)}) in the file name"
+                path, f"one candle and no interval ({', '.join(INTERVALS_MS)}) in the file name"
             )
         return named
     steps = np.diff(open_ms)

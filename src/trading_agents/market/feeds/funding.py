@@ -10,11 +10,11 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Final
 
+from trading_agents.core.clock import iso_utc
 from trading_agents.market.feeds.files import (
     MICROSECONDS_ABOVE,
     DataError,
     has_data_suffix,
-    iso_utc,
     read_data,
     symbol_from_name,
 )

@@ -8,9 +8,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from trading_agents.core.clock import to_datetime
+from trading_agents.core.clock import interval_name, to_datetime
 from trading_agents.market.candles import Candle
-from trading_agents.market.feeds.files import interval_name
 from trading_agents.market.series import CandleSeries, price_decimal
 
 Sleep = Callable[[float], Awaitable[None]]
