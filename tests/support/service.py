@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -56,17 +59,42 @@ class Service:
                 raise AssertionError(f"{path} never got ready: {answer}")
             time.sleep(0.2)
 
+    def kill(self) -> None:
+        """Kill the process with SIGKILL, as a crash would: no shutdown code runs."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@contextmanager
+def journal_folder() -> Iterator[str]:
+    """Return the DATABASE_URL of a fresh SQLite file in a folder removed afterwards."""
+    folder = tempfile.mkdtemp(prefix="trading-agents-journal-")
+    try:
+        yield f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
 
 @contextmanager
 def running_service(env: Mapping[str, str] | None = None) -> Iterator[Service]:
-    """Start `trading-agents serve` on a free port (replayed data) and stop it after."""
+    """Start `trading-agents serve` on a free port (replayed data) and stop it after.
+
+    Without a DATABASE_URL in `env` the service journals to a fresh file of its own.
+    """
+    if env is None or "DATABASE_URL" not in env:
+        with (
+            journal_folder() as database_url,
+            running_service({**(env or {}), "DATABASE_URL": database_url}) as service,
+        ):
+            yield service
+        return
     port = free_port()
     environment = {
         **os.environ,
         "TRADING_AGENTS_PORT": str(port),
         "MARKET_DATA": "replay",
         "REPLAY_SPEED": "20",
-        **(env or {}),
+        **env,
     }
     process = subprocess.Popen(
         SERVE, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -90,7 +118,8 @@ def running_service(env: Mapping[str, str] | None = None) -> Iterator[Service]:
         yield Service(process, url, client)
     finally:
         client.close()
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

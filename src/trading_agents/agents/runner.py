@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import NamedTuple
 
 from trading_agents.agents.brains.port import Brain
 from trading_agents.agents.graph import DecisionRunner
@@ -74,6 +75,14 @@ class DecisionGate:
         return None
 
 
+class RunnerSnapshot(NamedTuple):
+    """What a runner remembers between decisions, stored so that a restart keeps it."""
+
+    sequence: int
+    paused: bool
+    latest_signals: tuple[Signal, ...]
+
+
 class AgentRunner:
     """Run one agent's decisions for one account: gate first, then the graph."""
 
@@ -102,6 +111,16 @@ class AgentRunner:
         self.sequence = 0
         self.paused = False
         self.latest_signals: dict[str, Signal] = {}
+
+    def snapshot(self) -> RunnerSnapshot:
+        """Return the decision count, the pause flag and the latest signal per symbol."""
+        return RunnerSnapshot(self.sequence, self.paused, tuple(self.latest_signals.values()))
+
+    def restore(self, snapshot: RunnerSnapshot) -> None:
+        """Take back what `snapshot` returned before a restart."""
+        self.sequence = snapshot.sequence
+        self.paused = snapshot.paused
+        self.latest_signals = {signal.symbol: signal for signal in snapshot.latest_signals}
 
     async def on_close(
         self,

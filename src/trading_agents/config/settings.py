@@ -10,6 +10,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+EMBEDDED_DATABASE_URL = "sqlite+aiosqlite:///var/trading_agents.db"  # relative to the start folder
+# The async driver for each database a plain URL names.
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
 class Settings(BaseSettings):
@@ -39,6 +42,12 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().strip():
             return None
         return value
+
+    def database(self) -> str:
+        """Return the journal's database URL, with the async driver when a plain one is given."""
+        url = self.database_url or EMBEDDED_DATABASE_URL
+        scheme, sep, rest = url.partition("://")
+        return f"{_ASYNC_DRIVERS.get(scheme, scheme)}{sep}{rest}"
 
     def check_bind(self) -> None:
         """Refuse to listen beyond loopback without an API key, unless told so explicitly."""

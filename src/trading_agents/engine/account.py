@@ -13,12 +13,33 @@ from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import OrderStatus
 from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport, OrderUpdate
 from trading_agents.model.requests import AccountState
+from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.portfolio.portfolio import Portfolio
 from trading_agents.portfolio.trades import RoundTrip
 from trading_agents.risk.engine import RiskEngine
 from trading_agents.risk.orders import STOP_LOSS_PREFIX
 
 ReportSource = Callable[[], Sequence[ExecutionReport]]
+
+
+class AccountChanges:
+    """What an account booked since the journal last took it: reports, trips and marks."""
+
+    def __init__(self) -> None:
+        self.reports: list[ExecutionReport] = []
+        self.trips: list[RoundTrip] = []
+        self.marks: list[EquityPoint] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.reports or self.marks)
+
+    def take(self) -> AccountChanges:
+        """Return what was booked and start again empty."""
+        taken = AccountChanges()
+        taken.reports, self.reports = self.reports, []
+        taken.trips, self.trips = self.trips, []
+        taken.marks, self.marks = self.marks, []
+        return taken
 
 
 class AgentAccount:
@@ -33,6 +54,7 @@ class AgentAccount:
         reports: ReportSource,
         take_prices: Callable[[Candle], None] | None = None,
         take_candle: Callable[[Candle], None] | None = None,
+        changes: AccountChanges | None = None,
     ) -> None:
         self.runner = runner
         self.portfolio = portfolio
@@ -41,8 +63,9 @@ class AgentAccount:
         self._take_prices = take_prices
         self._take_candle = take_candle
         self.symbols = frozenset(runner.symbols)
-        self.trips: list[RoundTrip] = []
-        self._unprotected: set[str] = set()
+        # Kept only where a journal takes them (the service); a backtest keeps no copy.
+        self.changes = changes
+        self.unprotected: set[str] = set()
 
     def on_candle(self, candle: Candle) -> None:
         """Give a base candle to a simulated venue and to the agent's market."""
@@ -54,17 +77,21 @@ class AgentAccount:
     def settle(self, marks: Mapping[str, Decimal]) -> set[str]:
         """Book what the venue reported; return the symbols whose position changed."""
         changed: set[str] = set()
-        for report in self._reports():
+        reports = self._reports()
+        changes = self.changes
+        if changes is not None and reports:
+            changes.reports.extend(reports)
+        for report in reports:
             trip = self.portfolio.apply(report)
-            if trip is not None:
-                self.trips.append(trip)
+            if trip is not None and changes is not None:
+                changes.trips.append(trip)
             if isinstance(report, FillReport):
                 changed.add(report.symbol)
                 self._count_realized(report, marks)
             elif isinstance(report, FundingReport):
                 continue
             elif _is_rejected_stop(report):
-                self._unprotected.add(report.symbol)
+                self.unprotected.add(report.symbol)
                 changed.add(report.symbol)
         return changed
 
@@ -78,6 +105,8 @@ class AgentAccount:
         """Record equity at the marks on the curve and with the risk engine."""
         point = self.portfolio.mark(ts_ms, marks)
         self.risk.update_equity(point.equity)
+        if self.changes is not None:
+            self.changes.marks.append(point)
 
     def account_state(self, marks: Mapping[str, Decimal]) -> AccountState:
         """Return what the risk engine needs to know about the account now."""
@@ -103,7 +132,7 @@ class AgentAccount:
         """Let the agent decide on the candles closing at `close_ms`, unprotected ones first."""
         decided: list[DecisionState] = []
         positions = self.positions()
-        for symbol in sorted(self._unprotected):
+        for symbol in sorted(self.unprotected):
             if symbol in positions:
                 forced = Decision(
                     Action.CLOSE,
@@ -121,7 +150,7 @@ class AgentAccount:
                     )
                 )
                 changed.discard(symbol)
-        self._unprotected.clear()
+        self.unprotected.clear()
         if decided:
             positions = self.positions()
         decided += await self.runner.on_close(

@@ -15,7 +15,7 @@ from trading_agents.agents.runner import AgentRunner, DecisionGate
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
 from trading_agents.core.errors import ConfigurationError
-from trading_agents.engine.account import AgentAccount
+from trading_agents.engine.account import AccountChanges, AgentAccount
 from trading_agents.engine.gateway import AccountGateway
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import MarketView
@@ -60,6 +60,7 @@ def sim_account(
     runtime: GraphRuntime,
     take_candle: Callable[[Candle], None] | None = None,
     brain: RuleBrain | None = None,
+    changes: AccountChanges | None = None,
 ) -> SimAccountParts:
     """Assemble an agent trading one account on the simulated venue."""
     brain = brain or make_brain(profile)
@@ -90,5 +91,6 @@ def sim_account(
         reports=venue.take_reports,
         take_prices=venue.on_candle,
         take_candle=take_candle,
+        changes=changes,
     )
     return SimAccountParts(account, venue, brain)

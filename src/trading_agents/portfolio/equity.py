@@ -84,3 +84,11 @@ class DrawdownTracker:
         self.current = min(ONE, (peak - equity) / peak) if peak > ZERO else ZERO
         self.maximum = max(self.maximum, self.current)
         return self.current
+
+    def snapshot(self) -> tuple[Decimal | None, Decimal, Decimal]:
+        """Return the best gain, the current and the deepest drawdown."""
+        return self._best_gain, self.current, self.maximum
+
+    def restore(self, best_gain: Decimal | None, current: Decimal, maximum: Decimal) -> None:
+        """Take back what `snapshot` returned before a restart."""
+        self._best_gain, self.current, self.maximum = best_gain, current, maximum

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import FatalError
@@ -28,6 +29,18 @@ class LedgerTotals:
     fees: Decimal
     funding: Decimal
     used_margin: Decimal
+
+
+class LedgerSnapshot(NamedTuple):
+    """A ledger's figures and positions, stored so that a restart takes them back."""
+
+    wallet_balance: Decimal
+    deposits: Decimal
+    withdrawals: Decimal
+    realized_pnl: Decimal
+    fees: Decimal
+    funding: Decimal
+    positions: tuple[Position, ...]
 
 
 class Ledger:
@@ -137,6 +150,28 @@ class Ledger:
     def equity(self, marks: Mapping[str, Decimal]) -> Decimal:
         """Return the wallet balance plus unrealized PnL."""
         return self.wallet_balance + self.unrealized_pnl(marks)
+
+    def snapshot(self) -> LedgerSnapshot:
+        """Return the figures and the positions, held or flat with their leverage."""
+        return LedgerSnapshot(
+            self.wallet_balance,
+            self.deposits,
+            self.withdrawals,
+            self.realized_pnl,
+            self.fees,
+            self.funding,
+            tuple(self.positions.values()),
+        )
+
+    def restore(self, snapshot: LedgerSnapshot) -> None:
+        """Take back what `snapshot` returned before a restart."""
+        self.wallet_balance = snapshot.wallet_balance
+        self.deposits = snapshot.deposits
+        self.withdrawals = snapshot.withdrawals
+        self.realized_pnl = snapshot.realized_pnl
+        self.fees = snapshot.fees
+        self.funding = snapshot.funding
+        self.positions = {position.symbol: position for position in snapshot.positions}
 
     def totals(self) -> LedgerTotals:
         """Return the running totals."""

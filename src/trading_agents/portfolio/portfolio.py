@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import FatalError
@@ -12,13 +13,22 @@ from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport
 from trading_agents.portfolio._exact import exact_add
 from trading_agents.portfolio.equity import DrawdownTracker, EquityCurve, EquityPoint
-from trading_agents.portfolio.ledger import Ledger
+from trading_agents.portfolio.ledger import Ledger, LedgerSnapshot
 from trading_agents.portfolio.metrics import PortfolioMetrics, compute_metrics
-from trading_agents.portfolio.trades import RoundTrip, RoundTripTracker
+from trading_agents.portfolio.trades import OpenTrip, RoundTrip, RoundTripTracker
 
 
 class LedgerMismatch(FatalError):
     """The venue reports a position or an amount that the ledger does not agree with."""
+
+
+class PortfolioSnapshot(NamedTuple):
+    """The books but their history (trips and equity marks, which are stored as rows)."""
+
+    ledger: LedgerSnapshot
+    open_trips: tuple[OpenTrip, ...]
+    trips_opened: dict[str, int]
+    drawdown: tuple[Decimal | None, Decimal, Decimal]
 
 
 class Portfolio:
@@ -88,6 +98,28 @@ class Portfolio:
     def metrics(self) -> PortfolioMetrics:
         """Compute the performance metrics from the trips and the equity curve."""
         return compute_metrics(self._trades, self._curve, self._tracker.open_since())
+
+    def snapshot(self) -> PortfolioSnapshot:
+        """Return the books as they are now, less the trips and marks already stored."""
+        open_trips, opened = self._tracker.snapshot()
+        return PortfolioSnapshot(
+            self.ledger.snapshot(), open_trips, opened, self._drawdown.snapshot()
+        )
+
+    def restore(
+        self,
+        snapshot: PortfolioSnapshot,
+        trades: Sequence[RoundTrip],
+        marks: Sequence[EquityPoint],
+    ) -> None:
+        """Take back the books after a restart: the snapshot, the trips and the marks."""
+        self.ledger.restore(snapshot.ledger)
+        self._tracker.restore(snapshot.open_trips, snapshot.trips_opened)
+        self._drawdown.restore(*snapshot.drawdown)
+        self._trades = list(trades)
+        self._curve = EquityCurve()
+        for point in marks:
+            self._curve.append(point.ts_ms, point.equity, point.net_deposits)
 
     def _book_fill(self, fill: FillReport) -> RoundTrip | None:
         realized = self.ledger.apply_fill(

@@ -42,7 +42,9 @@ class RoundTrip:
 
 
 @dataclass(slots=True)
-class _OpenTrip:
+class OpenTrip:
+    """A trip still open: what its fills added up to so far."""
+
     trade_id: str
     symbol: str
     side: PositionSide
@@ -102,7 +104,7 @@ class RoundTripTracker:
     """Follow each symbol's one-way position from flat to flat and emit the trip it made."""
 
     def __init__(self) -> None:
-        self._open: dict[str, _OpenTrip] = {}
+        self._open: dict[str, OpenTrip] = {}
         self._opened: dict[str, int] = {}
 
     def on_fill(
@@ -156,13 +158,22 @@ class RoundTripTracker:
             return
         trip.funding = exact_add(trip.funding, amount)
 
+    def snapshot(self) -> tuple[tuple[OpenTrip, ...], dict[str, int]]:
+        """Return the trips still open and how many trips each symbol has opened."""
+        return tuple(self._open.values()), dict(self._opened)
+
+    def restore(self, open_trips: tuple[OpenTrip, ...], opened: dict[str, int]) -> None:
+        """Take back what `snapshot` returned before a restart."""
+        self._open = {trip.symbol: trip for trip in open_trips}
+        self._opened = dict(opened)
+
     def open_since(self) -> tuple[int, ...]:
         """Return when each trip still open was opened."""
         return tuple(trip.opened_ms for trip in self._open.values())
 
-    def _start(self, symbol: str, side: Side, ts_ms: int) -> _OpenTrip:
+    def _start(self, symbol: str, side: Side, ts_ms: int) -> OpenTrip:
         number = self._opened.get(symbol, 0) + 1
         self._opened[symbol] = number
-        trip = _OpenTrip(f"{symbol}-{ts_ms}-{number}", symbol, _side_opened_by(side), ts_ms)
+        trip = OpenTrip(f"{symbol}-{ts_ms}-{number}", symbol, _side_opened_by(side), ts_ms)
         self._open[symbol] = trip
         return trip

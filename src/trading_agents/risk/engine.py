@@ -18,6 +18,7 @@ from trading_agents.risk.state import (
     DailyLossTracker,
     DrawdownTracker,
     OrderThrottle,
+    RiskSnapshot,
     TradingState,
 )
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied, Verdict
@@ -114,6 +115,24 @@ class RiskEngine:
     def reset_circuit_breaker(self) -> None:
         """Close the circuit breaker."""
         self._breaker.reset()
+
+    def snapshot(self) -> RiskSnapshot:
+        """Return what the engine remembers, for a restart to take back."""
+        return RiskSnapshot(
+            self._breaker.state(),
+            self._throttle.state(),
+            self._daily.state(),
+            self._drawdown.state(),
+            self._reducing_reason,
+        )
+
+    def restore(self, snapshot: RiskSnapshot) -> None:
+        """Take back what `snapshot` returned before a restart."""
+        self._breaker.restore(*snapshot.breaker)
+        self._throttle.restore(snapshot.order_times)
+        self._daily.restore(*snapshot.daily)
+        self._drawdown.restore(*snapshot.drawdown)
+        self._reducing_reason = snapshot.reducing_reason
 
     def _restriction(self, now_ms: int) -> Denied | None:
         """Return why new entries are blocked now, if they are."""

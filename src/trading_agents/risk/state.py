@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from trading_agents.core.clock import MS_PER_DAY, MS_PER_MINUTE, utc_day_start
 from trading_agents.core.decimals import ZERO
@@ -16,6 +17,16 @@ class TradingState(StrEnum):
     ACTIVE = "active"
     REDUCING = "reducing"
     HALTED = "halted"
+
+
+class RiskSnapshot(NamedTuple):
+    """What a risk engine remembers between checks, stored so that a restart keeps it."""
+
+    breaker: tuple[int, bool]  # consecutive failures, open
+    order_times: tuple[int, ...]  # the throttle's window
+    daily: tuple[int, Decimal | None, Decimal]  # day start, starting equity, realized
+    drawdown: tuple[Decimal | None, Decimal | None, bool]  # peak, last equity, tripped
+    reducing_reason: str | None
 
 
 class CircuitBreaker:
@@ -55,6 +66,14 @@ class CircuitBreaker:
         self._failures = 0
         self._open = False
 
+    def state(self) -> tuple[int, bool]:
+        """Return the failure count and whether the breaker is open."""
+        return self._failures, self._open
+
+    def restore(self, failures: int, is_open: bool) -> None:
+        """Take back a state that `state` returned."""
+        self._failures, self._open = failures, is_open
+
 
 class OrderThrottle:
     """Allow at most `limit` orders in any sliding window of `window_ms`."""
@@ -79,6 +98,14 @@ class OrderThrottle:
     def allows(self, now_ms: int) -> bool:
         """Tell whether one more order fits in the window."""
         return self.count(now_ms) < self.limit
+
+    def state(self) -> tuple[int, ...]:
+        """Return the times of the orders in the window."""
+        return tuple(self._stamps)
+
+    def restore(self, stamps: tuple[int, ...]) -> None:
+        """Take back a state that `state` returned."""
+        self._stamps = deque(stamps)
 
     def record(self, now_ms: int) -> None:
         """Take a slot for an order sent at `now_ms`."""
@@ -123,6 +150,18 @@ class DailyLossTracker:
         """Move the day's starting equity by a deposit (above zero) or withdrawal (below)."""
         if self._start_equity is not None:
             self._start_equity += amount
+
+    def state(self) -> tuple[int, Decimal | None, Decimal]:
+        """Return the day's start, its starting equity and its realized PnL."""
+        return self._day_start_ms, self._start_equity, self._realized
+
+    def restore(self, day_start_ms: int, start_equity: Decimal | None, realized: Decimal) -> None:
+        """Take back a state that `state` returned."""
+        self._day_start_ms, self._start_equity, self._realized = (
+            day_start_ms,
+            start_equity,
+            realized,
+        )
 
     def limit_hit(self, now_ms: int) -> bool:
         """Tell whether today's realized loss has reached the limit."""
@@ -181,6 +220,14 @@ class DrawdownTracker:
             self._peak = max(self._peak + amount, ZERO)
         if self._equity is not None:
             self._equity += amount
+
+    def state(self) -> tuple[Decimal | None, Decimal | None, bool]:
+        """Return the peak, the last equity and whether the switch is on."""
+        return self._peak, self._equity, self._tripped
+
+    def restore(self, peak: Decimal | None, equity: Decimal | None, tripped: bool) -> None:
+        """Take back a state that `state` returned."""
+        self._peak, self._equity, self._tripped = peak, equity, tripped
 
     def reset(self) -> None:
         """Turn the switch off and measure drawdowns from the last equity seen."""

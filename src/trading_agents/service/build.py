@@ -1,4 +1,4 @@
-"""Build the service's desk from the settings: profiles, instruments, market data."""
+"""Build the service's desk from the settings: journal, profiles, instruments, market data."""
 
 from __future__ import annotations
 
@@ -6,17 +6,35 @@ from trading_agents.config.instruments import default_instruments
 from trading_agents.config.profiles import configured_profiles
 from trading_agents.config.settings import Settings
 from trading_agents.engine.paper_run import warmup_candles
+from trading_agents.journal.store import Journal
 from trading_agents.service.desk import HISTORY_CANDLES, TradingDesk
+from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
 from trading_agents.service.market import choose_source
 
 
 async def build_desk(settings: Settings) -> TradingDesk:
-    """Return the desk the settings describe, its market data chosen and loaded."""
+    """Return the desk the settings describe, with the sessions the journal holds restored."""
     profiles = configured_profiles()
-    wanted = list(dict.fromkeys(s for profile in profiles.values() for s in profile.symbols))
-    warmup = min(HISTORY_CANDLES, max(warmup_candles(p) for p in profiles.values()))
-    source = await choose_source(settings, wanted, warmup)
-    symbols = list(source.history) if source.kind == "replay" else wanted
-    return TradingDesk(
-        source, profiles, default_instruments(), symbols, default_account=settings.default_account
-    )
+    instruments = default_instruments()
+    journal = await Journal.open(settings.database())
+    try:
+        stored = await journal.load(KEEP_DECISIONS)
+        wanted = list(dict.fromkeys(s for profile in profiles.values() for s in profile.symbols))
+        warmup = min(HISTORY_CANDLES, max(warmup_candles(p) for p in profiles.values()))
+        source = await choose_source(
+            settings, wanted, warmup, HISTORY_CANDLES, stored.last_close_ms
+        )
+        symbols = list(source.history) if source.kind == "replay" else wanted
+        desk = TradingDesk(
+            source,
+            profiles,
+            instruments,
+            symbols,
+            SessionJournal(journal, instruments),
+            default_account=settings.default_account,
+        )
+        desk.restore(stored)
+    except BaseException:
+        await journal.close()
+        raise
+    return desk

@@ -6,18 +6,19 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from trading_agents.agents.brains.rules import indicator_spec
-from trading_agents.agents.ports import DecisionList
 from trading_agents.agents.state import DecisionState
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import SimulatedClock
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.engine.account import AccountChanges
 from trading_agents.engine.assembly import make_brain, sim_account
 from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.moments import moments
+from trading_agents.journal.store import StoredDesk
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import LiveMarket
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
@@ -25,8 +26,9 @@ from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.signals import Signal, SignalAction
 from trading_agents.portfolio.ledger import InsufficientFunds
 from trading_agents.service.errors import Conflict, Invalid, NotFound
+from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
 from trading_agents.service.market import MarketSource
-from trading_agents.service.sessions import AgentSession, SessionStatus
+from trading_agents.service.sessions import AgentSession, JournaledDecisions, SessionStatus
 from trading_agents.venues.sim.config import SimVenueConfig
 
 log = logging.getLogger(__name__)
@@ -42,10 +44,13 @@ class TradingDesk:
         profiles: Mapping[str, AgentProfile],
         instruments: InstrumentRegistry,
         symbols: Sequence[str],
+        journal: SessionJournal,
         venue_config: SimVenueConfig | None = None,
         default_account: str = "default",
     ) -> None:
         self.source = source
+        self.journal = journal
+        self.journal_error = ""
         self.default_account = default_account
         self.clock = source.clock
         self.profiles = dict(profiles)
@@ -62,8 +67,11 @@ class TradingDesk:
         self._history: dict[str, deque[Candle]] = {
             symbol: deque(maxlen=HISTORY_CANDLES) for symbol in self.symbols
         }
-        for symbol, series in source.history.items():
-            self._history[symbol].extend(series.candle(i) for i in range(len(series)))
+        for symbol, candles in source.history.items():
+            self._history[symbol].extend(candles)
+            if candles:
+                # Orders and reads before the first streamed candle are valued at the last close.
+                self.kernel.marks[symbol] = candles[-1].close
 
     # -- the market stream ------------------------------------------------------------------
 
@@ -73,12 +81,13 @@ class TradingDesk:
             self._task = asyncio.create_task(self._consume(), name="market-data")
 
     async def close(self) -> None:
-        """Stop the market stream."""
+        """Stop the market stream, then close the journal."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.journal.journal.close()
 
     async def _consume(self) -> None:
         try:
@@ -87,7 +96,14 @@ class TradingDesk:
                 async with self._lock:
                     for candle in moment:
                         self._history[candle.symbol].append(candle)
-                    await self.kernel.step(moment[0].close_ms, moment)
+                    close_ms = moment[0].close_ms
+                    last = self.kernel.last_close_ms
+                    if last is not None and close_ms <= last:
+                        # Stepped before a restart: the agents' indicators see it, nothing trades.
+                        self._show_past(moment)
+                        continue
+                    await self.kernel.step(close_ms, moment)
+                    await self._save(self.sessions.values(), stepped=True)
             self.market_state = "ended"
             log.warning("market data ended: %s", self.source.description)
         except asyncio.CancelledError:
@@ -96,6 +112,43 @@ class TradingDesk:
             self.market_state = "failed"
             self.market_error = repr(error)
             log.exception("market data stream failed")
+
+    def _show_past(self, moment: Sequence[Candle]) -> None:
+        for session in self.sessions.values():
+            for candle in moment:
+                if candle.symbol in session.symbols:
+                    session.market.on_candle(candle)
+
+    # -- the journal ------------------------------------------------------------------------
+
+    async def _save(self, sessions: Iterable[AgentSession], stepped: bool = False) -> None:
+        """Write what changed; a failing journal is logged and shown, and retried next time."""
+        last = self.kernel.last_close_ms
+        cursor = (last, self.source.description) if stepped and last is not None else None
+        try:
+            await self.journal.save(sessions, self.clock.now_ms(), cursor)
+        except Exception as error:
+            if not self.journal_error:
+                log.exception("the journal could not be written; retrying with the next change")
+            self.journal_error = repr(error)
+        else:
+            self.journal_error = ""
+
+    def restore(self, stored: StoredDesk) -> None:
+        """Bring back the sessions the journal holds, where the last run left them."""
+        for found in stored.sessions:
+            session = self.journal.revive(found, self._open)
+            self.sessions[(session.agent, session.account_id)] = session
+            self.kernel.add(session.parts.account)
+            log.info(
+                "restored %s on account %s: %s, %d open position(s)",
+                session.agent,
+                session.account_id,
+                session.status,
+                len(session.parts.account.positions()),
+            )
+        if stored.last_close_ms is not None:
+            self.kernel.last_close_ms = stored.last_close_ms
 
     # -- use cases --------------------------------------------------------------------------
 
@@ -124,15 +177,21 @@ class TradingDesk:
             existing = self.sessions.get((agent, account_id))
             if existing is not None and existing.status is not SessionStatus.STOPPED:
                 raise Conflict(f"{agent} is already {existing.status} on account {account_id!r}")
+            session = self._open(profile, account_id, initial_equity, self.clock.now_ms())
+            if existing is not None:
+                # Order ids carry the decision count: going on from it keeps them unique.
+                session.parts.account.runner.sequence = existing.parts.account.runner.sequence
+            await self.journal.start(session)
             if existing is not None:
                 self.kernel.remove(existing.parts.account)
-            session = self._open(profile, account_id, initial_equity)
             self.sessions[(agent, account_id)] = session
             self.kernel.add(session.parts.account)
         log.info("started %s on account %s with %s USDT", agent, account_id, initial_equity)
         return session
 
-    def _open(self, profile: AgentProfile, account_id: str, equity: Decimal) -> AgentSession:
+    def _open(
+        self, profile: AgentProfile, account_id: str, equity: Decimal, started_ms: int
+    ) -> AgentSession:
         symbols = tuple(s for s in profile.symbols if s in self._history)
         if not symbols:
             raise ConfigurationError(
@@ -143,7 +202,7 @@ class TradingDesk:
         market = LiveMarket(
             indicator_spec(profile.strategy), self.clock, symbols, profile.timeframe_ms
         )
-        decisions = DecisionList(keep=1_000)
+        decisions = JournaledDecisions(keep=KEEP_DECISIONS)
         parts = sim_account(
             profile=profile,
             account_id=account_id,
@@ -157,6 +216,7 @@ class TradingDesk:
             runtime="langgraph",
             take_candle=market.on_candle,
             brain=brain,
+            changes=AccountChanges(),
         )
         for symbol in symbols:
             history = self._history[symbol]
@@ -167,16 +227,22 @@ class TradingDesk:
                 parts.venue.on_candle(history[-1])
         parts.venue.take_reports()
         return AgentSession(
-            profile, account_id, symbols, equity, parts, market, decisions, self.clock.now_ms()
+            profile, account_id, symbols, equity, parts, market, decisions, started_ms
         )
 
     async def pause(self, agent: str, account_id: str) -> AgentSession:
         """Stop new decisions; open positions keep their stops at the venue."""
-        return self._move(agent, account_id, "pause")
+        async with self._lock:
+            session = self._move(agent, account_id, "pause")
+            await self._save([session])
+        return session
 
     async def resume(self, agent: str, account_id: str) -> AgentSession:
         """Let a paused agent decide again."""
-        return self._move(agent, account_id, "resume")
+        async with self._lock:
+            session = self._move(agent, account_id, "resume")
+            await self._save([session])
+        return session
 
     def _move(self, agent: str, account_id: str, use_case: str) -> AgentSession:
         session = self.session(agent, account_id)
@@ -189,8 +255,8 @@ class TradingDesk:
 
     async def stop(self, agent: str, account_id: str, keep_positions: bool) -> AgentSession:
         """Stop the agent: cancel its open orders and close its positions at market."""
-        session = self._move(agent, account_id, "stop")
         async with self._lock:
+            session = self._move(agent, account_id, "stop")
             account, venue = session.parts.account, session.parts.venue
             for order in await venue.open_orders():
                 if not keep_positions or not order.reduce_only:
@@ -207,6 +273,7 @@ class TradingDesk:
                         forced=close,
                     )
             account.settle(self.kernel.marks)
+            await self._save([session])
         return session
 
     async def signal(
@@ -235,6 +302,7 @@ class TradingDesk:
                 signal, account.account_state(self.kernel.marks), account.positions()
             )
             account.settle(self.kernel.marks)
+            await self._save([session])
         return state
 
     async def deposit(self, agent: str, account_id: str, amount: Decimal) -> AgentSession:
@@ -248,6 +316,9 @@ class TradingDesk:
             account.risk.record_cash_flow(amount)
             session.parts.venue.deposit(amount)
             account.portfolio.deposit(amount)
+            session.cash_flows.append(("deposit", amount, self.clock.now_ms()))
+            session.dirty = True
+            await self._save([session])
         log.info("deposit of %s USDT to %s on account %s", amount, agent, account_id)
         return session
 
@@ -264,6 +335,9 @@ class TradingDesk:
                 raise Invalid(str(error)) from None
             account.risk.record_cash_flow(-amount)
             account.portfolio.withdraw(amount)
+            session.cash_flows.append(("withdrawal", amount, self.clock.now_ms()))
+            session.dirty = True
+            await self._save([session])
         log.info("withdrawal of %s USDT from %s on account %s", amount, agent, account_id)
         return session
 

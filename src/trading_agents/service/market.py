@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,10 +11,10 @@ from pathlib import Path
 from trading_agents.config.settings import Settings, sample_replay_path
 from trading_agents.core.clock import Clock, LiveClock, SimulatedClock
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.market.candles import Candle
 from trading_agents.market.feeds.files import has_data_suffix, load_candle_paths, symbol_from_name
 from trading_agents.market.feeds.port import CandleFeed
 from trading_agents.market.feeds.replay import ReplayFeed
-from trading_agents.market.series import CandleSeries
 
 log = logging.getLogger(__name__)
 HISTORY_SHARE = 2 / 3  # of a replay sample, shown to agents as history before the replay starts
@@ -26,7 +27,7 @@ class MarketSource:
     kind: str  # "binance" or "replay"
     feed: CandleFeed
     clock: Clock
-    history: dict[str, CandleSeries]
+    history: dict[str, list[Candle]]  # oldest first
     drives_clock: bool  # a replay moves simulated time; live data comes as time passes
 
     @property
@@ -49,16 +50,37 @@ async def binance_reachable(url: str | None, timeout_s: float = 3.0) -> bool:
     return response.status_code == 200
 
 
-def replay_source(path: Path, symbols: Sequence[str], speed: float) -> MarketSource:
-    """Replay stored candles; the first part of them is history the agents warm up on."""
+def replay_source(
+    path: Path,
+    symbols: Sequence[str],
+    speed: float,
+    keep: int,
+    after_ms: int | None = None,
+) -> MarketSource:
+    """Replay stored candles; the first part of them is history the agents warm up on.
+
+    `after_ms` resumes a replay that ran before a restart: it goes on after that close,
+    with the `keep` candles per symbol before it as history.
+    """
     series = load_candle_paths(path, symbols)
     length = min(len(s) for s in series.values())
     split = int(length * HISTORY_SHARE)
-    history = {symbol: s.rows(0, split) for symbol, s in series.items()}
+    history = {
+        symbol: deque((s.candle(i) for i in range(split)), maxlen=keep)
+        for symbol, s in series.items()
+    }
     rest = {symbol: s.rows(split, len(s)) for symbol, s in series.items()}
     first = min(int(s.open_ms[0]) for s in rest.values())
-    feed = ReplayFeed(rest, list(symbols), speed=speed, label="replay", loop=True)
-    return MarketSource("replay", feed, SimulatedClock(first), history, drives_clock=True)
+    feed = ReplayFeed(
+        rest, list(symbols), speed=speed, label="replay", loop=True, after_ms=after_ms
+    )
+    if after_ms is not None:
+        for candle in feed.before(after_ms):
+            history[candle.symbol].append(candle)
+        log.info("resuming the replay after %s", after_ms)
+    start = first if after_ms is None else after_ms
+    past = {symbol: list(candles) for symbol, candles in history.items()}
+    return MarketSource("replay", feed, SimulatedClock(start), past, drives_clock=True)
 
 
 def binance_source(settings: Settings, symbols: Sequence[str], warmup: int) -> MarketSource:
@@ -79,10 +101,17 @@ def replay_symbols(path: Path, wanted: Sequence[str]) -> list[str]:
     return [symbol for symbol in wanted if symbol in present]
 
 
-async def choose_source(settings: Settings, symbols: Sequence[str], warmup: int) -> MarketSource:
+async def choose_source(
+    settings: Settings,
+    symbols: Sequence[str],
+    warmup: int,
+    keep: int,
+    after_ms: int | None = None,
+) -> MarketSource:
     """Pick the market data the settings ask for; `auto` prefers Binance when it answers.
 
-    A replay trades the symbols its files hold; the agents trade those of theirs.
+    A replay trades the symbols its files hold; the agents trade those of theirs. A replay
+    resumes after `after_ms`, the last close stepped before a restart; live data backfills.
     """
     if settings.market_data == "binance" or (
         settings.market_data == "auto" and await binance_reachable(settings.binance_url)
@@ -94,4 +123,4 @@ async def choose_source(settings: Settings, symbols: Sequence[str], warmup: int)
     available = replay_symbols(path, symbols)
     if not available:
         raise ConfigurationError(f"no candle file for any of {', '.join(symbols)} in {path}")
-    return replay_source(path, available, settings.replay_speed)
+    return replay_source(path, available, settings.replay_speed, keep, after_ms)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from trading_agents.agents.ports import DecisionList
+from trading_agents.agents.state import DecisionRecord
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.engine.assembly import SimAccountParts
 from trading_agents.market.view import LiveMarket
@@ -29,6 +30,19 @@ TRANSITIONS: dict[tuple[SessionStatus, str], SessionStatus] = {
 }
 
 
+class JournaledDecisions(DecisionList):
+    """Keep recent decision records, and those the journal has not written yet."""
+
+    def __init__(self, keep: int) -> None:
+        super().__init__(keep)
+        self.unsaved: list[DecisionRecord] = []
+
+    def record(self, record: DecisionRecord) -> None:
+        """Keep one decision record until the journal has it."""
+        super().record(record)
+        self.unsaved.append(record)
+
+
 @dataclass(eq=False)
 class AgentSession:
     """An agent's account: its parts, its status and what it was started with."""
@@ -39,14 +53,26 @@ class AgentSession:
     initial_equity: Decimal
     parts: SimAccountParts
     market: LiveMarket
-    decisions: DecisionList
+    decisions: JournaledDecisions
     started_ms: int
     status: SessionStatus = SessionStatus.RUNNING
+    journal_id: int = 0  # the session's row in the journal, once stored
+    dirty: bool = False  # changed by a command since the journal last wrote it
+    cash_flows: list[tuple[str, Decimal, int]] = field(default_factory=list)  # not yet written
 
     @property
     def agent(self) -> str:
         """Return the agent's name."""
         return self.profile.name
+
+    def saved(self) -> None:
+        """Forget what the journal has just written."""
+        changes = self.parts.account.changes
+        if changes is not None:
+            changes.take()
+        self.decisions.unsaved.clear()
+        self.cash_flows.clear()
+        self.dirty = False
 
     def move(self, use_case: str) -> SessionStatus:
         """Apply a lifecycle use case, or raise ValueError naming the current status."""
@@ -54,5 +80,6 @@ class AgentSession:
         if target is None:
             raise ValueError(f"{self.agent} on account {self.account_id} is {self.status}")
         self.status = target
+        self.dirty = True
         self.parts.account.runner.paused = target is not SessionStatus.RUNNING
         return target

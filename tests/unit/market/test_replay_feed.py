@@ -83,13 +83,13 @@ async def test_a_longer_candle_comes_once_it_has_closed_among_shorter_ones() -> 
     ]
 
 
-async def test_a_paced_replay_sleeps_one_over_the_speed_between_candles() -> None:
+async def test_a_paced_replay_sleeps_one_over_the_speed_before_each_candle() -> None:
     sleep = FakeSleep()
 
     candles = await replayed(ReplayFeed({"BTCUSDT": first(BTC_15M, 10)}, speed=4, sleep=sleep))
 
     assert len(candles) == 10
-    assert sleep.delays == [0.25] * 9
+    assert sleep.delays == [0.25] * 10
 
 
 async def test_an_unpaced_replay_never_sleeps_but_lets_other_tasks_run() -> None:
@@ -169,3 +169,36 @@ async def test_a_looping_replay_starts_over_with_its_times_moved_on_by_its_span(
     assert opens == [minute * 60_000 for minute in range(7)]
     assert [c.close for c in taken[3:6]] == [c.close for c in taken[:3]]
     assert "looping" in feed.description
+
+
+async def _take(feed: ReplayFeed, count: int) -> list[Candle]:
+    taken: list[Candle] = []
+    async with aclosing(feed.candles()) as stream:
+        async for candle in stream:
+            taken.append(candle)
+            if len(taken) == count:
+                break
+    return taken
+
+
+async def test_a_resumed_looping_replay_goes_on_after_the_last_close_in_any_round() -> None:
+    start = to_ms("2025-06-01T00:00:00Z")
+    series = synthetic_series("BTCUSDT", start_ms=start, count=3, seed=7, start_price=Decimal(100))
+    endless = await _take(ReplayFeed({"BTCUSDT": series}, loop=True), 20)
+
+    for resumed_after in (endless[1], endless[2], endless[10], endless[14]):
+        feed = ReplayFeed({"BTCUSDT": series}, loop=True, after_ms=resumed_after.close_ms)
+        at = endless.index(resumed_after) + 1
+        assert await _take(feed, 4) == endless[at : at + 4]
+        history = list(feed.before(resumed_after.close_ms))
+        assert history == endless[:at][-len(history) :]
+        assert len(history) >= min(at, 3)  # at least the round it falls in
+
+
+async def test_a_resumed_replay_without_loop_skips_what_was_replayed() -> None:
+    series = first(BTC_1M, 10)
+    after = int(series.close_ms[6])
+
+    taken = await replayed(ReplayFeed({"BTCUSDT": series}, after_ms=after))
+
+    assert [c.open_ms for c in taken] == [int(t) for t in series.open_ms[7:]]

@@ -35,6 +35,7 @@ class ReplayFeed:
         sleep: Sleep = asyncio.sleep,
         label: str = "replay",
         loop: bool = False,
+        after_ms: int | None = None,
     ) -> None:
         order = list(series) if symbols is None else list(symbols)
         if not order:
@@ -54,6 +55,7 @@ class ReplayFeed:
         self._label = label
         # Looping repeats the candles with times moved on by the span, so time never goes back.
         self._loop = loop
+        self._after_ms = after_ms  # resume: only candles closing after this
 
     @property
     def symbols(self) -> list[str]:
@@ -87,24 +89,51 @@ class ReplayFeed:
     async def candles(self) -> AsyncIterator[Candle]:
         """Yield every candle once, oldest close first, pacing them when a speed is set."""
         delay = None if self._speed is None else 1 / self._speed
-        for count, candle in enumerate(self._cycles()):
+        after = self._after_ms
+        ordered = self._cycles(self._shift_holding(after))
+        if after is not None:
+            ordered = (candle for candle in ordered if candle.close_ms > after)
+        for count, candle in enumerate(ordered):
             if delay is not None:
-                if count:
-                    await self._sleep(delay)
+                # Paced from the start: a candle a second means the first one comes after a second.
+                await self._sleep(delay)
             elif count and count % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
             yield candle
 
-    def _cycles(self) -> Iterator[Candle]:
-        """Yield the replay once, or again and again shifted by its span when looping."""
+    def before(self, end_ms: int) -> Iterator[Candle]:
+        """Yield the candles closing at or before `end_ms`, from the round before its own."""
+        bounds = self._bounds()
+        start = 0 if bounds is None else max(0, self._shift_holding(end_ms) - bounds[1])
+        for candle in self._cycles(start):
+            if candle.close_ms > end_ms:
+                return
+            yield candle
+
+    def _bounds(self) -> tuple[int, int] | None:
+        """Return the first round's last close and the span of a round, when looping."""
         filled = [one for one in self._series if len(one)]
         if not self._loop or not filled:
+            return None
+        first_open = min(int(one.open_ms[0]) for one in filled)
+        last_close = max(int(one.open_ms[-1]) + one.interval_ms for one in filled)
+        return last_close, last_close - first_open
+
+    def _shift_holding(self, ms: int | None) -> int:
+        """Return the shift of the first round with a candle closing after `ms`."""
+        bounds = self._bounds()
+        if ms is None or bounds is None or ms < bounds[0]:
+            return 0
+        last_close, span = bounds
+        return ((ms - last_close) // span + 1) * span
+
+    def _cycles(self, shift: int = 0) -> Iterator[Candle]:
+        """Yield the replay once, or again and again shifted by its span when looping."""
+        bounds = self._bounds()
+        if bounds is None:
             yield from self._ordered()
             return
-        span = max(int(one.open_ms[-1]) + one.interval_ms for one in filled) - min(
-            int(one.open_ms[0]) for one in filled
-        )
-        shift = 0
+        span = bounds[1]
         while True:
             for candle in self._ordered():
                 yield candle if shift == 0 else replace(candle, open_ms=candle.open_ms + shift)

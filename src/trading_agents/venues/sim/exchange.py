@@ -9,8 +9,9 @@ that moment, so the rest of the same candle's path can already reach them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick, round_down_to_step
 from trading_agents.market.candles import Candle
@@ -28,7 +29,7 @@ from trading_agents.model.orders import (
 )
 from trading_agents.model.positions import USDT_QUANTUM
 from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport, OrderUpdate
-from trading_agents.portfolio.ledger import InsufficientFunds, Ledger
+from trading_agents.portfolio.ledger import InsufficientFunds, Ledger, LedgerSnapshot
 from trading_agents.venues.errors import (
     BinanceCode,
     OrderNotFound,
@@ -43,6 +44,21 @@ LIQUIDATION_ORDER_PREFIX = "autoclose-"  # Binance names its liquidation orders 
 
 # Enum members bound once: on the hot path a lookup on the class costs more than the test.
 _BUY, _MARKET, _LIMIT = Side.BUY, OrderType.MARKET, OrderType.LIMIT
+
+
+class ExchangeSnapshot(NamedTuple):
+    """The exchange's account, its orders named by id: each order is stored as its own row."""
+
+    ledger: LedgerSnapshot
+    open_orders: dict[str, tuple[str, ...]]  # by symbol, in the order they rest
+    awaiting_next_price: dict[str, tuple[str, ...]]
+    last: dict[str, Decimal]
+    liquidation_price: dict[str, Decimal | None]
+    volume_left: dict[str, Decimal | None]
+    attached: dict[str, tuple[OrderIntent, ...]]
+    next_funding_ms: dict[str, int]
+    trade_seq: int
+    order_seq: int
 
 
 class SimExchange:
@@ -65,6 +81,53 @@ class SimExchange:
         self._reports: list[ExecutionReport] = []
         self._trade_seq = 0
         self._order_seq = 0
+
+    # -- restart ---------------------------------------------------------------------------
+
+    def snapshot(self) -> ExchangeSnapshot:
+        """Return the account's state; the orders themselves are read with `orders()`."""
+        if self._reports:
+            raise RuntimeError("drain the exchange's reports before taking a snapshot")
+        return ExchangeSnapshot(
+            self.ledger.snapshot(),
+            _ids_by_symbol(self._open),
+            _ids_by_symbol(self._awaiting_next_price),
+            dict(self._last),
+            dict(self._liquidation_price),
+            dict(self._volume_left),
+            dict(self._attached),
+            dict(self._next_funding_ms),
+            self._trade_seq,
+            self._order_seq,
+        )
+
+    def restore(
+        self, snapshot: ExchangeSnapshot, orders: Sequence[Order], venue_ids: Mapping[str, str]
+    ) -> None:
+        """Take back a snapshot and every order (oldest first) with its venue id."""
+        self.ledger.restore(snapshot.ledger)
+        self._orders = {order.client_order_id: order for order in orders}
+        self._venue_ids = {cid: venue_ids[cid] for cid in self._orders}
+        self._open = self._orders_by_symbol(snapshot.open_orders)
+        self._awaiting_next_price = self._orders_by_symbol(snapshot.awaiting_next_price)
+        self._last = dict(snapshot.last)
+        self._liquidation_price = dict(snapshot.liquidation_price)
+        self._volume_left = dict(snapshot.volume_left)
+        self._attached = dict(snapshot.attached)
+        self._attached_ids = {exit_.client_order_id for e in self._attached.values() for exit_ in e}
+        self._next_funding_ms = dict(snapshot.next_funding_ms)
+        self._trade_seq = snapshot.trade_seq
+        self._order_seq = snapshot.order_seq
+        self._reports = []
+
+    def _orders_by_symbol(self, ids: Mapping[str, tuple[str, ...]]) -> dict[str, list[Order]]:
+        found: dict[str, list[Order]] = {}
+        for symbol, cids in ids.items():
+            missing = [cid for cid in cids if cid not in self._orders]
+            if missing:
+                raise ValueError(f"{symbol}: the snapshot names unknown orders {missing}")
+            found[symbol] = [self._orders[cid] for cid in cids]
+        return found
 
     # -- account ---------------------------------------------------------------------------
 
@@ -556,3 +619,7 @@ class SimExchange:
         waiting = self._awaiting_next_price.get(symbol)
         if waiting and order in waiting:
             waiting.remove(order)
+
+
+def _ids_by_symbol(orders: Mapping[str, list[Order]]) -> dict[str, tuple[str, ...]]:
+    return {symbol: tuple(o.client_order_id for o in queue) for symbol, queue in orders.items()}

@@ -1,0 +1,58 @@
+"""What a simulated account needs to go on after a restart, and how it takes it back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+from trading_agents.agents.runner import RunnerSnapshot
+from trading_agents.engine.account import AgentAccount
+from trading_agents.model.orders import Order
+from trading_agents.portfolio.equity import EquityPoint
+from trading_agents.portfolio.portfolio import PortfolioSnapshot
+from trading_agents.portfolio.trades import RoundTrip
+from trading_agents.risk.state import RiskSnapshot
+from trading_agents.venues.sim.exchange import ExchangeSnapshot
+from trading_agents.venues.sim.venue import SimVenue
+
+
+class AccountSnapshot(NamedTuple):
+    """An account's state but its history: venue, books, risk engine and runner."""
+
+    exchange: ExchangeSnapshot
+    portfolio: PortfolioSnapshot
+    risk: RiskSnapshot
+    runner: RunnerSnapshot
+    unprotected: tuple[str, ...]  # symbols whose stop the venue refused, to close next
+
+
+class AccountHistory(NamedTuple):
+    """An account's history as stored row by row: orders, round trips and equity marks."""
+
+    orders: Sequence[Order]  # oldest first
+    venue_ids: Mapping[str, str]  # by client order id
+    trips: Sequence[RoundTrip]
+    marks: Sequence[EquityPoint]
+
+
+def snapshot_account(account: AgentAccount, venue: SimVenue) -> AccountSnapshot:
+    """Return the account's state; book the venue's reports first."""
+    return AccountSnapshot(
+        venue.exchange.snapshot(),
+        account.portfolio.snapshot(),
+        account.risk.snapshot(),
+        account.runner.snapshot(),
+        tuple(sorted(account.unprotected)),
+    )
+
+
+def restore_account(
+    account: AgentAccount, venue: SimVenue, snapshot: AccountSnapshot, history: AccountHistory
+) -> None:
+    """Put a freshly assembled account back in the state the snapshot and history hold."""
+    venue.take_reports()
+    venue.exchange.restore(snapshot.exchange, history.orders, history.venue_ids)
+    account.portfolio.restore(snapshot.portfolio, history.trips, history.marks)
+    account.risk.restore(snapshot.risk)
+    account.runner.restore(snapshot.runner)
+    account.unprotected = set(snapshot.unprotected)

@@ -1,0 +1,143 @@
+"""Turn the service's records and state into JSON and back, for a fixed list of types only.
+
+Unlike pickle, decoding never runs code named by the data: it builds only the classes in
+the codec's table, and a stored object whose fields differ from the class it names (a
+file written by another version) is a loud error, not a half-restored object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import deque
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from trading_agents.core.errors import FatalError
+from trading_agents.model.instruments import Instrument, InstrumentRegistry
+
+JSON = Any  # what json.dumps accepts and json.loads returns
+
+
+class CodecError(FatalError):
+    """Stored data names an unknown type or does not fit the type it names."""
+
+
+class Codec:
+    """Encode and decode values of the registered dataclasses, NamedTuples and enums."""
+
+    def __init__(self, types: Iterable[type], instruments: InstrumentRegistry) -> None:
+        self._types: dict[str, type] = {}
+        for kind in types:
+            name = kind.__name__
+            if name in self._types and self._types[name] is not kind:
+                raise ValueError(f"two registered types are called {name}")
+            self._types[name] = kind
+        self._instruments = instruments
+
+    def dumps(self, value: object) -> str:
+        """Return the value as compact JSON text."""
+        return json.dumps(self.encode(value), separators=(",", ":"))
+
+    def loads(self, text: str | bytes) -> Any:
+        """Return the value JSON text encodes."""
+        return self.decode(json.loads(text))
+
+    def encode(self, value: object) -> JSON:
+        """Return a JSON-ready form of the value, every type marked so it decodes exactly."""
+        if isinstance(value, Enum):  # first: a StrEnum is a str too
+            return {"$e": self._name(type(value)), "v": value.value}
+        if value is None or isinstance(value, bool | int | str):
+            return value
+        if isinstance(value, Decimal):
+            return {"$d": str(value)}
+        if isinstance(value, float):
+            return {"$f": repr(value)}
+        if isinstance(value, Instrument):
+            return {"$i": value.symbol}
+        if isinstance(value, list):
+            return [self.encode(item) for item in value]
+        if _is_named_tuple(value):
+            return {"$o": self._name(type(value)), "f": self._fields(value, value._fields)}  # type: ignore[attr-defined]
+        if isinstance(value, tuple):
+            return {"$t": [self.encode(item) for item in value]}
+        if isinstance(value, deque):
+            return {"$q": [self.encode(item) for item in value], "n": value.maxlen}
+        if isinstance(value, set | frozenset):
+            return {"$s": sorted((self.encode(item) for item in value), key=json.dumps)}
+        if isinstance(value, Mapping):
+            return {"$m": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = [f.name for f in dataclasses.fields(value)]
+            return {"$o": self._name(type(value)), "f": self._fields(value, names)}
+        raise CodecError(f"cannot store a {type(value).__name__}: not a registered type")
+
+    def decode(self, data: JSON) -> Any:
+        """Rebuild the value `encode` produced."""
+        if data is None or isinstance(data, bool | int | str):
+            return data
+        if isinstance(data, list):
+            return [self.decode(item) for item in data]
+        if not isinstance(data, dict):
+            raise CodecError(f"unexpected stored value {data!r}")
+        if "$d" in data:
+            return Decimal(data["$d"])
+        if "$f" in data:
+            return float(data["$f"])
+        if "$e" in data:
+            return self._type(data["$e"])(data["v"])
+        if "$i" in data:
+            return self._instruments.get(data["$i"])
+        if "$t" in data:
+            return tuple(self.decode(item) for item in data["$t"])
+        if "$q" in data:
+            return deque((self.decode(item) for item in data["$q"]), maxlen=data["n"])
+        if "$s" in data:
+            return {self.decode(item) for item in data["$s"]}
+        if "$m" in data:
+            return {self.decode(k): self.decode(v) for k, v in data["$m"]}
+        if "$o" in data:
+            return self._build(data["$o"], data["f"])
+        raise CodecError(f"unexpected stored object with keys {sorted(data)}")
+
+    def _name(self, kind: type) -> str:
+        name = kind.__name__
+        if self._types.get(name) is not kind:
+            raise CodecError(f"cannot store a {name}: not a registered type")
+        return name
+
+    def _type(self, name: str) -> Any:
+        kind = self._types.get(name)
+        if kind is None:
+            raise CodecError(f"stored data names the unknown type {name!r}")
+        return kind
+
+    def _fields(self, value: object, names: Iterable[str]) -> dict[str, JSON]:
+        return {name: self.encode(getattr(value, name)) for name in names}
+
+    def _build(self, name: str, stored: Mapping[str, JSON]) -> Any:
+        kind = self._type(name)
+        if issubclass(kind, tuple):
+            names: list[str] = list(kind._fields)
+        else:
+            names = [f.name for f in dataclasses.fields(kind)]
+        if sorted(names) != sorted(stored):
+            raise CodecError(
+                f"stored {name} has fields {sorted(stored)}, the {name} of this version"
+                f" {sorted(names)}: it was written by another version"
+            )
+        values = {field: self.decode(stored[field]) for field in names}
+        if issubclass(kind, tuple):
+            return kind(**values)
+        # Built field by field, as the object was when stored: no __init__ or validation runs
+        # again, and frozen dataclasses are filled the way their own __init__ fills them.
+        built = object.__new__(kind)
+        for field, value in values.items():
+            object.__setattr__(built, field, value)
+        return built
+
+
+def _is_named_tuple(value: object) -> bool:
+    return isinstance(value, tuple) and hasattr(type(value), "_fields")

@@ -1,0 +1,163 @@
+"""The journal's tables: agent sessions with their state, and their history row by row."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+metadata = MetaData()
+
+
+class Money(TypeDecorator[Decimal]):
+    """An exact decimal: NUMERIC where the database has it, decimal text in SQLite."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Pick the column type: SQLite's NUMERIC would round through a float."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(64))
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        """Refuse a float; store text in SQLite."""
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """Return a Decimal whatever the column held."""
+        return None if value is None else Decimal(str(value))
+
+
+def _session_fk() -> Column[int]:
+    return Column(
+        "session_id", Integer, ForeignKey("agent_sessions.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+agent_sessions = Table(
+    "agent_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agent", String(64), nullable=False),
+    Column("account_id", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("symbols", String(256), nullable=False),
+    Column("initial_equity", Money, nullable=False),
+    Column("started_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("profile", Text, nullable=False),  # the settings it was started with, as JSON
+    Column("snapshot", Text, nullable=False),  # its state but its history, as codec JSON
+    Index("ix_agent_sessions_agent_account", "agent", "account_id"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _session_fk(),
+    Column("client_order_id", String(64), nullable=False),
+    Column("venue_order_id", String(64), nullable=False),
+    Column("symbol", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("session_id", "client_order_id", name="uq_orders_session_client_id"),
+)
+
+fills = Table(
+    "fills",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _session_fk(),
+    Column("trade_id", String(64), nullable=False),
+    Column("client_order_id", String(64), nullable=False),
+    Column("symbol", String(32), nullable=False),
+    Column("side", String(8), nullable=False),
+    Column("quantity", Money, nullable=False),
+    Column("price", Money, nullable=False),
+    Column("fee", Money, nullable=False),
+    Column("realized_pnl", Money, nullable=False),
+    Column("is_liquidation", Boolean, nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    UniqueConstraint("session_id", "trade_id", name="uq_fills_session_trade_id"),
+)
+
+round_trips = Table(
+    "round_trips",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _session_fk(),
+    Column("trade_id", String(64), nullable=False),
+    Column("symbol", String(32), nullable=False),
+    Column("side", String(8), nullable=False),
+    Column("opened_ms", BigInteger, nullable=False),
+    Column("closed_ms", BigInteger, nullable=False),
+    Column("net_pnl", Money, nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("session_id", "trade_id", name="uq_round_trips_session_trade_id"),
+)
+
+equity_marks = Table(
+    "equity_marks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _session_fk(),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("equity", Money, nullable=False),
+    Column("net_deposits", Money, nullable=False),
+    Index("ix_equity_marks_session", "session_id", "id"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _session_fk(),
+    Column("sequence", Integer, nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("symbol", String(32), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("trigger", String(16), nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_decisions_session", "session_id", "id"),
+)
+
+cash_flows = Table(
+    "cash_flows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _session_fk(),
+    Column("kind", String(16), nullable=False),  # deposit or withdrawal; the start is a deposit
+    Column("amount", Money, nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+)
+
+market_cursor = Table(
+    "market_cursor",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_close_ms", BigInteger, nullable=False),
+    Column("source", String(256), nullable=False),
+)
