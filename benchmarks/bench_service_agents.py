@@ -1,8 +1,9 @@
 """Measure the CPU that 1,000 paper agents on separate accounts need at a one-minute cadence.
 
 The service's desk runs 1,000 Atlas sessions, each on its own account (its own simulated
-venue, books and risk engine), on the replayed real sample. Each one-minute step of the
-stream (BTCUSDT and ETHUSDT candles) is timed in CPU seconds over four hours of data, so that
+venue, books and risk engine), on the replayed real sample, journaling to SQLite as the
+embedded default does. Each one-minute step of the stream (BTCUSDT and ETHUSDT candles),
+the journal's transaction included, is timed in CPU seconds over four hours of data, so that
 quarter-hour candles, hourly marks and the agents' decisions are in it; a step a minute is
 what live one-minute candles ask for, so the share of one core is the mean step's CPU over
 60 s (the slowest step is reported too).
@@ -14,8 +15,10 @@ import asyncio
 import json
 import os
 import statistics
+import tempfile
 import time
 from decimal import Decimal
+from pathlib import Path
 
 AGENTS = int(os.environ.get("BENCH_AGENTS", "1000"))
 STEPS = int(os.environ.get("BENCH_STEPS", "240"))
@@ -24,6 +27,8 @@ STEPS = int(os.environ.get("BENCH_STEPS", "240"))
 async def measure() -> list[dict[str, object]]:
     """Start the sessions, then time STEPS steps of the market stream."""
     os.environ["MARKET_DATA"] = "replay"
+    folder = tempfile.mkdtemp(prefix="bench-journal-")
+    os.environ["DATABASE_URL"] = f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}"
     from trading_agents.config.settings import Settings
     from trading_agents.engine.moments import moments
     from trading_agents.service.build import build_desk
@@ -36,10 +41,11 @@ async def measure() -> list[dict[str, object]]:
     cpu: list[float] = []
     async for moment in moments(desk.source.feed, desk.symbols):
         before = time.process_time()
-        await desk.kernel.step(moment[0].close_ms, moment)
+        await desk.step(moment)
         cpu.append(time.process_time() - before)
         if len(cpu) == STEPS:
             break
+    await desk.close()
     step_s = statistics.fmean(cpu)
     return [
         {

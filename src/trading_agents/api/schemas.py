@@ -160,6 +160,7 @@ class HealthOut(BaseModel):
     mode: str
     market_data: str
     market_data_state: str
+    journal: str  # "ok", or "failing: " and the last error while writes fail
 
 
 class OrderOut(BaseModel):

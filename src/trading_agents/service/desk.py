@@ -93,17 +93,7 @@ class TradingDesk:
         try:
             self.market_state = "streaming"
             async for moment in moments(self.source.feed, self.symbols):
-                async with self._lock:
-                    for candle in moment:
-                        self._history[candle.symbol].append(candle)
-                    close_ms = moment[0].close_ms
-                    last = self.kernel.last_close_ms
-                    if last is not None and close_ms <= last:
-                        # Stepped before a restart: the agents' indicators see it, nothing trades.
-                        self._show_past(moment)
-                        continue
-                    await self.kernel.step(close_ms, moment)
-                    await self._save(self.sessions.values(), stepped=True)
+                await self.step(moment)
             self.market_state = "ended"
             log.warning("market data ended: %s", self.source.description)
         except asyncio.CancelledError:
@@ -112,6 +102,20 @@ class TradingDesk:
             self.market_state = "failed"
             self.market_error = repr(error)
             log.exception("market data stream failed")
+
+    async def step(self, moment: Sequence[Candle]) -> None:
+        """Trade one moment's candles on every account, then journal what changed."""
+        async with self._lock:
+            for candle in moment:
+                self._history[candle.symbol].append(candle)
+            close_ms = moment[0].close_ms
+            last = self.kernel.last_close_ms
+            if last is not None and close_ms <= last:
+                # Stepped before a restart: the agents' indicators see it, nothing trades.
+                self._show_past(moment)
+                return
+            await self.kernel.step(close_ms, moment)
+            await self._save(self.sessions.values(), stepped=True)
 
     def _show_past(self, moment: Sequence[Candle]) -> None:
         for session in self.sessions.values():
@@ -130,7 +134,9 @@ class TradingDesk:
         except Exception as error:
             if not self.journal_error:
                 log.exception("the journal could not be written; retrying with the next change")
-            self.journal_error = repr(error)
+            # The first line only: the rest of a database error repeats the statement's values.
+            first_line = (str(error).splitlines() or [""])[0][:200]
+            self.journal_error = f"{type(error).__name__}: {first_line}"
         else:
             self.journal_error = ""
 
@@ -272,6 +278,7 @@ class TradingDesk:
                         account.positions(),
                         forced=close,
                     )
+                self._fill_now(session)
             account.settle(self.kernel.marks)
             await self._save([session])
         return session
@@ -301,6 +308,7 @@ class TradingDesk:
             state = await account.runner.on_signal(
                 signal, account.account_state(self.kernel.marks), account.positions()
             )
+            self._fill_now(session)
             account.settle(self.kernel.marks)
             await self._save([session])
         return state
@@ -340,6 +348,15 @@ class TradingDesk:
             await self._save([session])
         log.info("withdrawal of %s USDT from %s on account %s", amount, agent, account_id)
         return session
+
+    def _fill_now(self, session: AgentSession) -> None:
+        """Fill what a signal or a stop sent at the latest price, not at the next candle.
+
+        Orders decided at a candle's close fill at the next candle's open, as in a backtest;
+        an order sent between candles has no next candle to wait for on a live venue.
+        """
+        prices = {s: self.kernel.marks[s] for s in session.symbols if s in self.kernel.marks}
+        session.parts.venue.fill_waiting(self.clock.now_ms(), prices)
 
     def running(self) -> int:
         """Return how many agent sessions are running."""

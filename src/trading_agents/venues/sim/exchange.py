@@ -357,6 +357,10 @@ class SimExchange:
             self._run_segment(symbol, start, end, candle.close_ms, gap=False)
         self._last[symbol] = candle.close
 
+    def waits_for_price(self, symbol: str) -> bool:
+        """Tell whether an order on `symbol` waits for the next price to fill."""
+        return bool(self._awaiting_next_price.get(symbol))
+
     def on_price(self, symbol: str, ts_ms: int, price: Decimal) -> None:
         """Run a traded price through the book; the move from the last price is a jump."""
         self._settle_funding(symbol, ts_ms, price)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal
 
 from trading_agents.core.clock import Clock
@@ -41,6 +41,12 @@ class SimVenue:
         """Feed a traded price to the exchange and publish what it caused."""
         self.exchange.on_price(symbol, ts_ms, price)
         self._publish()
+
+    def fill_waiting(self, ts_ms: int, prices: Mapping[str, Decimal]) -> None:
+        """Fill the orders waiting for a price at the latest prices, as a live venue would now."""
+        for symbol, price in prices.items():
+            if self.exchange.waits_for_price(symbol):
+                self.on_price(symbol, ts_ms, price)
 
     def _publish(self) -> None:
         reports = self.exchange.drain_reports()

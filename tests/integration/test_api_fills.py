@@ -1,0 +1,57 @@
+"""A signal's order fills at the latest price before the call returns; a stop closes at once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from trading_agents.api.app import create_app
+from trading_agents.config.settings import Settings
+from trading_agents.service.build import build_desk
+
+BASE = "/accounts/acc-1/agents/atlas"
+
+
+@pytest.fixture
+async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+    monkeypatch.setenv("MARKET_DATA", "replay")
+    monkeypatch.setenv("REPLAY_SPEED", "0.001")  # no candle comes while the test runs
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.post(f"{BASE}/start", json={"initial_equity": 10000})).is_success
+            yield client
+
+
+async def test_a_signal_is_filled_and_protected_when_the_call_returns(
+    client: httpx.AsyncClient,
+) -> None:
+    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+
+    decision = (await client.post(f"{BASE}/signal", json=signal)).json()
+
+    assert decision["action"] == "open"
+    positions = (await client.get(f"{BASE}/positions")).json()
+    assert positions["total_positions"] == 1
+    held = positions["positions"][0]
+    orders = {o["order_type"]: o for o in (await client.get(f"{BASE}/orders")).json()["items"]}
+    assert orders["market"]["status"] == "filled"
+    assert orders["stop_market"]["status"] == orders["take_profit_market"]["status"] == "accepted"
+    # At the last close, one tick of slippage at most: not at a later candle's price.
+    assert abs(held["entry_price"] - held["mark_price"]) <= 0.2
+
+
+async def test_a_stop_closes_the_position_before_it_returns(client: httpx.AsyncClient) -> None:
+    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+    await client.post(f"{BASE}/signal", json=signal)
+
+    stopped = (await client.post(f"{BASE}/stop")).json()
+
+    assert stopped["status"] == "stopped"
+    assert (await client.get(f"{BASE}/positions")).json()["total_positions"] == 0
+    orders = (await client.get(f"{BASE}/orders")).json()["items"]
+    assert [o["status"] for o in orders if o["reduce_only"]] == ["canceled", "canceled", "filled"]
+    assert (await client.get(f"{BASE}/metrics")).json()["total_trades"] == 1
