@@ -1,7 +1,7 @@
 """Run every benchmarks/bench_*.py and rewrite the latest-figures table in docs/BENCHMARKS.md.
 
 Each script is run on its own with this interpreter, from the repository root, and must print
-exactly one JSON object on a line of its standard output:
+one JSON object per figure, a line each, on its standard output:
 
     {"benchmark": "backtest, reference strategy, 1 year of 1m", "figure": 7600.5,
      "unit": "candles/s"}

@@ -144,6 +144,8 @@ class TradingDesk:
         """Bring back the sessions the journal holds, where the last run left them."""
         for found in stored.sessions:
             session = self.journal.revive(found, self._open)
+            # An agent whose profile file has gone stays reachable with the settings it had.
+            self.profiles.setdefault(session.agent, session.profile)
             self.sessions[(session.agent, session.account_id)] = session
             self.kernel.add(session.parts.account)
             log.info(

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+from pydantic import ValidationError
+
 from trading_agents.agents.runner import RunnerSnapshot
 from trading_agents.agents.state import DecisionRecord, OrderOutcome, RiskCheck
 from trading_agents.config.profiles import AgentProfile
@@ -16,7 +18,7 @@ from trading_agents.engine.restart import (
     restore_account,
     snapshot_account,
 )
-from trading_agents.journal.codec import Codec
+from trading_agents.journal.codec import Codec, CodecError
 from trading_agents.journal.store import Journal, JournalBatch, Row, StoredSession
 from trading_agents.model import orders as order_types
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
@@ -215,7 +217,13 @@ class SessionJournal:
         """Rebuild a stored session: fresh parts, then its state and history put back."""
         row = stored.row
         where = f"{row['agent']} on account {row['account_id']!r} (session {row['id']})"
-        profile = AgentProfile.model_validate(json.loads(row["profile"]))
+        try:
+            profile = AgentProfile.model_validate(json.loads(row["profile"]))
+        except ValidationError as error:
+            raise ConfigurationError(
+                f"cannot restore {where}: the profile it was started with no longer"
+                f" validates: {error}"
+            ) from None
         session = open_session(
             profile, row["account_id"], row["initial_equity"], int(row["started_ms"])
         )
@@ -225,9 +233,20 @@ class SessionJournal:
                 f"cannot restore {where}: it traded {row['symbols']}, but the market data now"
                 f" serves only {symbols or 'none of them'}"
             )
-        snapshot = self.codec.loads(row["snapshot"])
+        try:
+            self._put_back(session, stored)
+        except CodecError as error:
+            raise ConfigurationError(f"cannot restore {where}: {error}") from None
+        session.status = SessionStatus(row["status"])
+        session.journal_id = int(row["id"])
+        session.saved()
+        return session
+
+    def _put_back(self, session: AgentSession, stored: StoredSession) -> None:
+        """Put the stored snapshot, orders, trips, marks and decisions into fresh parts."""
+        snapshot = self.codec.loads(stored.row["snapshot"])
         if not isinstance(snapshot, AccountSnapshot):
-            raise ConfigurationError(f"cannot restore {where}: its stored state is not a snapshot")
+            raise CodecError("its stored state is not an account snapshot")
         history = AccountHistory(
             orders=[self.codec.loads(order["body"]) for order in stored.orders],
             venue_ids={
@@ -241,7 +260,3 @@ class SessionJournal:
         )
         restore_account(session.parts.account, session.parts.venue, snapshot, history)
         session.decisions.records = [self.codec.loads(d["body"]) for d in stored.decisions]
-        session.status = SessionStatus(row["status"])
-        session.journal_id = int(row["id"])
-        session.saved()
-        return session

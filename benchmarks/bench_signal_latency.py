@@ -1,0 +1,147 @@
+"""Measure signal-to-fill latency through the API: signal posted, paper fill persisted.
+
+The real service process (`trading-agents serve`, replayed sample, SQLite journal) runs on
+loopback; an open-loop load generator posts buy signals at a fixed rate, each to an Atlas
+session of its own (Atlas allows 6 orders a minute, and an entry sends three). The call
+returns once the decision ran, the entry filled at the latest price and the journal's
+transaction committed, so its duration from the scheduled send time (late sends count
+against the service) is the signal-to-persisted-fill latency. Every entry is checked to be
+filled afterwards; a missing fill fails the benchmark. Candles come one a minute, as live
+1m data does, so a kernel step of every running agent may fall inside the window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+RUNS = ((1, 30.0), (100, 10.0))  # (signals per second, seconds)
+SERVE = [str(Path(sys.executable).parent / "trading-agents"), "serve"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _start_accounts(client: httpx.AsyncClient, accounts: list[str]) -> None:
+    limit = asyncio.Semaphore(8)
+
+    async def start(account: str) -> None:
+        async with limit:
+            answer = await client.post(
+                f"/accounts/{account}/agents/atlas/start", json={"initial_equity": 10000}
+            )
+            answer.raise_for_status()
+
+    await asyncio.gather(*(start(account) for account in accounts))
+
+
+async def _load(
+    client: httpx.AsyncClient, rate: int, seconds: float, accounts: list[str], price: float
+) -> list[float]:
+    """Post one signal per account on a fixed schedule; return each latency in ms."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    begin = time.perf_counter() + 0.2
+
+    async def send(index: int, account: str) -> None:
+        due = begin + index / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        body = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": price}
+        answer = await client.post(f"/accounts/{account}/agents/atlas/signal", json=body)
+        latencies.append((time.perf_counter() - due) * 1000)
+        if answer.status_code != 200 or answer.json()["action"] != "open":
+            failures.append(f"{account}: {answer.status_code} {answer.text[:200]}")
+
+    await asyncio.gather(*(send(i, a) for i, a in enumerate(accounts[: int(rate * seconds)])))
+    if failures:
+        raise SystemExit(f"{len(failures)} signals did not open a position: {failures[:3]}")
+    return latencies
+
+
+async def _check_filled(client: httpx.AsyncClient, accounts: list[str]) -> None:
+    for account in accounts:
+        orders = (await client.get(f"/accounts/{account}/agents/atlas/orders")).json()["items"]
+        entries = [o for o in orders if o["order_type"] == "market" and not o["reduce_only"]]
+        if [o["status"] for o in entries] != ["filled"]:
+            raise SystemExit(f"{account}: the entry is not filled: {entries}")
+
+
+async def measure(url: str) -> list[dict[str, object]]:
+    """Start the sessions, then run each rate and report p50 and p99."""
+    rows: list[dict[str, object]] = []
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, limits=httpx.Limits(max_connections=200)
+    ) as client:
+        plans = {rate: [f"r{rate}-{i}" for i in range(int(rate * s))] for rate, s in RUNS}
+        await _start_accounts(client, [a for accounts in plans.values() for a in accounts])
+        price = 105_000.0  # the sample's level; the agent sizes and stops from its own analysis
+        for rate, seconds in RUNS:
+            latencies = await _load(client, rate, seconds, plans[rate], price)
+            await _check_filled(client, plans[rate])
+            cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+            for name, value in (("p50", cuts[49]), ("p99", cuts[98])):
+                rows.append(
+                    {
+                        "benchmark": f"signal_to_persisted_fill_{name}_at_{rate}_per_s",
+                        "figure": round(value, 1),
+                        "unit": "ms",
+                    }
+                )
+    return rows
+
+
+def main() -> None:
+    """Run the service in a folder of its own, measure, then stop it."""
+    folder = tempfile.mkdtemp(prefix="bench-latency-")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TRADING_AGENTS_PORT": str(port),
+        "MARKET_DATA": "replay",
+        "REPLAY_SPEED": str(1 / 60),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}",
+    }
+    log = (Path(folder) / "service.log").open("wb")
+    # To a file: a pipe nobody reads would fill up with access logs and stall the service.
+    process = subprocess.Popen(SERVE, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the service did not start: {_tail(folder)}")
+            time.sleep(0.2)
+        for row in asyncio.run(measure(url)):
+            print(json.dumps(row))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _tail(folder: str) -> str:
+    return (Path(folder) / "service.log").read_text(errors="replace")[-2000:]
+
+
+if __name__ == "__main__":
+    main()
