@@ -112,7 +112,7 @@ def main() -> None:
         **os.environ,
         "TRADING_AGENTS_PORT": str(port),
         "MARKET_DATA": "replay",
-        "REPLAY_SPEED": str(1 / 60),
+        "REPLAY_SPEED": os.environ.get("BENCH_REPLAY_SPEED", str(1 / 60)),
         "DATABASE_URL": f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}",
     }
     log = (Path(folder) / "service.log").open("wb")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 
 from trading_agents.agents.state import DecisionState
@@ -28,11 +27,12 @@ class Kernel:
         clock: SimulatedClock | None,
         accounts: Sequence[AgentAccount],
         mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS,
-        share_the_loop: bool = False,
+        pause: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._clock = clock
-        # With many accounts, let other tasks (API reads) run after each account that decided.
-        self._share_the_loop = share_the_loop
+        # With many accounts, awaited after each account that decided: the service lets its
+        # API calls in there, so that a thousand decisions at once do not hold them up.
+        self._pause = pause
         self.accounts = list(accounts)
         self.mark_interval_ms = mark_interval_ms
         self.marks: dict[str, Decimal] = {}
@@ -54,17 +54,19 @@ class Kernel:
                 )
         self._show(candles)
         self.last_close_ms = close_ms
-        changed = [account.settle(self.marks) for account in self.accounts]
+        # The accounts of this step: one added or removed during a pause waits for the next.
+        accounts = list(self.accounts)
+        changed = [account.settle(self.marks) for account in accounts]
         if close_ms % self.mark_interval_ms == 0:
             self.mark(close_ms)
         decided: list[DecisionState] = []
-        for account, symbols in zip(self.accounts, changed, strict=True):
+        for account, symbols in zip(accounts, changed, strict=True):
             taken = await account.decide(close_ms, symbols, self.marks)
             decided += taken
-            if taken and self._share_the_loop:
-                await asyncio.sleep(0)
+            if taken and self._pause is not None:
+                await self._pause()
         # Orders sent by the decisions were acknowledged at once; book those reports now.
-        for account in self.accounts:
+        for account in accounts:
             account.settle(self.marks)
         self.decisions += len(decided)
         return decided

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event, func, insert, select
+from sqlalchemy import Table, bindparam, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -37,7 +37,7 @@ class JournalBatch:
     """Everything one step or one command changed, written in one transaction."""
 
     cursor: tuple[int, str] | None = None  # the last close stepped, and the data's source
-    sessions: list[Row] = field(default_factory=list)  # id, status, snapshot, updated_ms
+    sessions: list[Row] = field(default_factory=list)  # id, status, updated_ms, snapshot
     orders: list[Row] = field(default_factory=list)
     fills: list[Row] = field(default_factory=list)
     trips: list[Row] = field(default_factory=list)
@@ -112,11 +112,20 @@ class Journal:
     async def save(self, batch: JournalBatch) -> None:
         """Write the batch in one transaction: all of it or, on any error, none of it."""
         async with self.engine.begin() as connection:
-            for row in batch.sessions:
+            if batch.sessions:
+                # One executemany: a thousand accounts marked at once are one round trip.
                 await connection.execute(
                     agent_sessions.update()
-                    .where(agent_sessions.c.id == row["id"])
-                    .values({k: v for k, v in row.items() if k != "id"})
+                    .where(agent_sessions.c.id == bindparam("session_id"))
+                    .values(
+                        status=bindparam("status"),
+                        updated_ms=bindparam("updated_ms"),
+                        snapshot=bindparam("snapshot"),
+                    ),
+                    [
+                        {"session_id": row["id"], **{k: v for k, v in row.items() if k != "id"}}
+                        for row in batch.sessions
+                    ],
                 )
             if batch.orders:
                 await self._upsert(

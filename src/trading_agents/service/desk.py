@@ -58,7 +58,7 @@ class TradingDesk:
         self.symbols = tuple(symbols)
         self.venue_config = venue_config or SimVenueConfig()
         driven = source.clock if isinstance(source.clock, SimulatedClock) else None
-        self.kernel = Kernel(driven if source.drives_clock else None, [], share_the_loop=True)
+        self.kernel = Kernel(driven if source.drives_clock else None, [], pause=self._let_others_in)
         self.sessions: dict[tuple[str, str], AgentSession] = {}
         self.market_state = "starting"
         self.market_error = ""
@@ -115,7 +115,21 @@ class TradingDesk:
                 self._show_past(moment)
                 return
             await self.kernel.step(close_ms, moment)
-            await self._save(self.sessions.values(), stepped=True)
+            await self._save(self.sessions.values())
+
+    async def _let_others_in(self) -> None:
+        """Between two accounts' decisions, let waiting use cases (a signal, a stop) run.
+
+        Each account's work in a step is whole by then, and accounts share nothing but the
+        marks, so a use case on any account sees a consistent state; the kernel steps the
+        accounts it started the step with.
+        """
+        if self._lock.locked():
+            self._lock.release()
+            try:
+                await asyncio.sleep(0)
+            finally:
+                await self._lock.acquire()
 
     def _show_past(self, moment: Sequence[Candle]) -> None:
         for session in self.sessions.values():
@@ -125,10 +139,16 @@ class TradingDesk:
 
     # -- the journal ------------------------------------------------------------------------
 
-    async def _save(self, sessions: Iterable[AgentSession], stepped: bool = False) -> None:
-        """Write what changed; a failing journal is logged and shown, and retried next time."""
+    async def _save(self, sessions: Iterable[AgentSession]) -> None:
+        """Write what changed; a failing journal is logged and shown, and retried next time.
+
+        The cursor goes with every write. A use case let in during a step writes its session
+        with the step's close: after a crash before the step's own write, the sessions it did
+        not write resume after that close too, as if the service had been down for it; no
+        session ever sees a candle twice.
+        """
         last = self.kernel.last_close_ms
-        cursor = (last, self.source.description) if stepped and last is not None else None
+        cursor = (last, self.source.description) if last is not None else None
         try:
             await self.journal.save(sessions, self.clock.now_ms(), cursor)
         except Exception as error:

@@ -9,6 +9,7 @@ import pytest
 from tests.support.backtests import agent, real_series
 from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import MS_PER_HOUR, SimulatedClock, to_ms
+from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.paper import PaperSession
 from trading_agents.market.feeds.replay import ReplayFeed
 from trading_agents.venues.sim.config import SimVenueConfig
@@ -59,3 +60,35 @@ async def test_time_only_moves_forward() -> None:
         await session.kernel.step(int(series.close_ms[0]), [series.candle(0)])
     with pytest.raises(ValueError, match="closes at"):
         await session.kernel.step(int(series.close_ms[3]), [series.candle(2)])
+
+
+async def test_the_pause_comes_after_each_account_that_decided_and_a_late_account_waits() -> None:
+    clock = SimulatedClock(START)
+    first, second, late = (
+        PaperSession(
+            profile=agent("nova"),
+            account_id=f"acc-{n}",
+            symbols=["BTCUSDT"],
+            clock=clock,
+            instruments=default_instruments(),
+            venue_config=SimVenueConfig(),
+            initial_equity=Decimal(10_000),
+            runtime="direct",
+        )
+        for n in range(3)
+    )
+    seen: list[tuple[int, int]] = []
+
+    async def pause() -> None:
+        seen.append((first.account.runner.sequence, second.account.runner.sequence))
+        if late.account not in kernel.accounts:
+            kernel.add(late.account)  # as a start let in during the pause would
+
+    kernel = Kernel(clock, [first.account, second.account], pause=pause)
+    heartbeat = real_series(["BTCUSDT"], START, hours=1)["BTCUSDT"].candle(29)  # closes at :30
+
+    await kernel.step(heartbeat.close_ms, [heartbeat])
+
+    assert seen == [(1, 0), (1, 1)]  # after the first account's decision, then the second's
+    assert late.account.runner.sequence == 0
+    assert kernel.accounts == [first.account, second.account, late.account]
