@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from trading_agents.config.settings import Settings
+    from trading_agents.journal.audit import AuditProblem
+    from trading_agents.journal.store import Journal
 
 app = typer.Typer(no_args_is_help=True, help="Trading Agents: autonomous perpetual-futures agents.")
 
@@ -54,6 +59,62 @@ def serve() -> None:
     except (ValidationError, ValueError) as error:
         _fail(str(error))
     uvicorn.run(create_app(settings, build_desk), host=settings.host, port=settings.port)
+
+
+db_app = typer.Typer(no_args_is_help=True, help="The journal's database.")
+audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+
+
+def _open_journal(upgrade: bool) -> tuple[Journal, Settings]:
+    """Open the journal DATABASE_URL names, or exit with the reason."""
+    import asyncio
+
+    from pydantic import ValidationError
+
+    from trading_agents.config.settings import Settings
+    from trading_agents.core.errors import ConfigurationError
+    from trading_agents.journal.store import Journal
+
+    # Imported here: the commands that do not touch the journal start without SQLAlchemy.
+    try:
+        settings = Settings()
+        return asyncio.run(
+            Journal.open(settings.database(), upgrade, settings.platform_tables)
+        ), settings
+    except (ValidationError, ConfigurationError) as error:
+        _fail(str(error))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the journal's database to this version's schema (Alembic migrations)."""
+    import asyncio
+
+    journal, settings = _open_journal(upgrade=True)
+    asyncio.run(journal.close())
+    typer.echo(f"journal at the latest revision: {settings.database_for_display()}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 naming the first bad record."""
+    import asyncio
+
+    journal, _ = _open_journal(upgrade=False)
+
+    async def check() -> tuple[int, AuditProblem | None]:
+        try:
+            return await journal.verify_audit()
+        finally:
+            await journal.close()
+
+    count, problem = asyncio.run(check())
+    if problem is not None:
+        typer.echo(f"audit log broken at record {problem.seq}: {problem.reason}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"audit log intact: {count} records")
 
 
 @app.command()

@@ -71,10 +71,18 @@ def _decision(session_id: int, sequence: int, body: str | None) -> dict[str, Any
 
 
 @pytest.fixture
-async def journal(tmp_path: Path) -> Any:
-    opened = await Journal.open(f"sqlite+aiosqlite:///{tmp_path / 'var' / 'journal.db'}")
+async def journal(database_url: str) -> Any:
+    opened = await Journal.open(database_url)
     yield opened
     await opened.close()
+
+
+def _deposit(amount: str = "1000", flow_id: str = "start") -> Any:
+    def batch(session_id: int) -> JournalBatch:
+        row = {"session_id": session_id, "flow_id": flow_id, "kind": "deposit"}
+        return JournalBatch(cash_flows=[{**row, "amount": Decimal(amount), "ts_ms": 1}])
+
+    return batch
 
 
 async def _count(journal: Journal, table: Any) -> int:
@@ -85,9 +93,7 @@ async def _count(journal: Journal, table: Any) -> int:
 async def test_a_batch_written_twice_stores_each_fill_once_and_the_latest_order(
     journal: Journal,
 ) -> None:
-    sid = await journal.start_session(
-        _session_row(), {"kind": "deposit", "amount": Decimal("1000"), "ts_ms": 1}
-    )
+    sid = await journal.start_session(_session_row(), _deposit())
     await journal.save(
         JournalBatch(orders=[_order(sid, "accepted")], fills=[_fill(sid, "t-1", "104772.7")])
     )
@@ -102,9 +108,7 @@ async def test_a_batch_written_twice_stores_each_fill_once_and_the_latest_order(
 
 
 async def test_a_failing_batch_writes_nothing(journal: Journal) -> None:
-    sid = await journal.start_session(
-        _session_row(), {"kind": "deposit", "amount": Decimal("1000"), "ts_ms": 1}
-    )
+    sid = await journal.start_session(_session_row(), _deposit())
     broken = {
         "session_id": sid,
         "sequence": 1,
@@ -115,11 +119,11 @@ async def test_a_failing_batch_writes_nothing(journal: Journal) -> None:
         "body": None,
     }
 
+    flows = _deposit("5", "f-2")(sid).cash_flows
+
     with pytest.raises(IntegrityError):
         await journal.save(JournalBatch(
-            cursor=(60_000, "replay"),
-            fills=[_fill(sid, "t-1", "1")],
-            cash_flows=[{"session_id": sid, "kind": "deposit", "amount": Decimal("5"), "ts_ms": 3}],
+            cursor=(60_000, "replay"), fills=[_fill(sid, "t-1", "1")], cash_flows=flows,
             decisions=[broken],
         ))  # fmt: skip
 
@@ -131,10 +135,7 @@ async def test_a_failing_batch_writes_nothing(journal: Journal) -> None:
 
 async def test_money_is_stored_exactly_and_floats_are_refused(journal: Journal) -> None:
     exact = "0.123456789012345678901234567"
-    sid = await journal.start_session(
-        _session_row(initial_equity=Decimal(exact)),
-        {"kind": "deposit", "amount": Decimal(exact), "ts_ms": 1},
-    )
+    sid = await journal.start_session(_session_row(initial_equity=Decimal(exact)), _deposit(exact))
 
     stored = await journal.load(keep_decisions=10)
     assert stored.sessions[0].row["initial_equity"] == Decimal(exact)
@@ -145,7 +146,7 @@ async def test_money_is_stored_exactly_and_floats_are_refused(journal: Journal) 
 async def test_load_returns_each_accounts_latest_session_and_its_recent_decisions(
     journal: Journal,
 ) -> None:
-    deposit = {"kind": "deposit", "amount": Decimal("1000"), "ts_ms": 1}
+    deposit = _deposit()
     old = await journal.start_session(_session_row(status="stopped"), deposit)
     new = await journal.start_session(_session_row(), deposit)
     other = await journal.start_session(_session_row(account_id="acc-2"), deposit)
@@ -157,7 +158,9 @@ async def test_load_returns_each_accounts_latest_session_and_its_recent_decision
     assert [d["sequence"] for d in stored.sessions[0].decisions] == [3, 4, 5]
 
 
-async def test_a_url_without_an_installed_driver_is_a_clear_configuration_error() -> None:
+async def test_a_url_without_an_installed_driver_is_a_clear_configuration_error(
+    tmp_path: Path,
+) -> None:
     with pytest.raises(ConfigurationError, match="async driver"):
         await Journal.open("mysql+aiomysql://user:secret@localhost/db")
     with pytest.raises(ConfigurationError, match="not a database URL"):

@@ -12,7 +12,7 @@ from trading_agents.engine.restart import AccountHistory, restore_account, snaps
 from trading_agents.journal.codec import Codec
 from trading_agents.market.feeds.replay import ReplayFeed
 from trading_agents.market.series import CandleSeries
-from trading_agents.service.journaling import STORED_TYPES
+from trading_agents.service.stored_types import STORED_TYPES
 from trading_agents.venues.sim.config import SimVenueConfig
 
 START = "2025-05-06T00:00:00Z"

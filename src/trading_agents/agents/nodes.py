@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from trading_agents.agents.brains.port import Brain
@@ -236,6 +237,13 @@ def log_decision(state: DecisionState, sink: DecisionSink, brain_name: str) -> U
         state.get("checks", ()),
         state.get("orders", ()),
         decision.signal_id,
+        _elapsed_ms(state.get("started_ns")),
     )
     sink.record(record)
     return {"record": record}
+
+
+def _elapsed_ms(started_ns: int | None) -> float:
+    if started_ns is None:
+        return 0.0
+    return round((time.perf_counter_ns() - started_ns) / 1e6, 3)

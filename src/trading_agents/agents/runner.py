@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
@@ -182,6 +183,8 @@ class AgentRunner:
             "account": account,
             "limits": self.limits,
             "signal": signal if signal is not None else self.latest_signals.get(symbol),
+            # How long a decision takes is measured, not market time: not the clock's business.
+            "started_ns": time.perf_counter_ns(),
         }
         if forced is not None:
             state["forced"] = forced

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple, TypedDict
 
@@ -59,6 +59,7 @@ class DecisionState(TypedDict, total=False):
     account: AccountState
     limits: RiskLimits
     signal: Signal | None
+    started_ns: int  # perf_counter_ns when the runner started the decision, for its latency
     forced: Decision  # a decision the runner imposes (protection), bypassing the brain
     decision: Decision  # analyze_market
     checks: tuple[RiskCheck, ...]  # check_risk, in the order the orders would go out
@@ -81,3 +82,5 @@ class DecisionRecord:
     checks: tuple[RiskCheck, ...]
     orders: tuple[OrderOutcome, ...]
     signal_id: str | None
+    # Wall time the graph took; not part of what was decided, so two runs still compare equal.
+    latency_ms: float = field(default=0.0, compare=False)

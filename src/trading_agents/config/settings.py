@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(default=None, alias="TRADING_AGENTS_API_KEY")
     allow_open_bind: bool = Field(default=False, alias="TRADING_AGENTS_ALLOW_OPEN_BIND")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    db_upgrade: bool = Field(default=True, alias="TRADING_AGENTS_DB_UPGRADE")
+    # "create": our migration makes the platform's two tables; "existing": the platform owns
+    # them and the journal writes into them as they are.
+    platform_tables: Literal["create", "existing"] = Field(
+        default="create", alias="PLATFORM_TABLES"
+    )
     market_data: Literal["auto", "binance", "replay"] = Field(default="auto", alias="MARKET_DATA")
     replay_path: Path | None = Field(default=None, alias="MARKET_DATA_REPLAY_PATH")
     replay_speed: float = Field(default=1.0, gt=0, alias="REPLAY_SPEED")
@@ -48,6 +54,15 @@ class Settings(BaseSettings):
         url = self.database_url or EMBEDDED_DATABASE_URL
         scheme, sep, rest = url.partition("://")
         return f"{_ASYNC_DRIVERS.get(scheme, scheme)}{sep}{rest}"
+
+    def database_for_display(self) -> str:
+        """Return the database URL with its password hidden, for logs and messages."""
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.database()).render_as_string(hide_password=True)
+        except Exception:
+            return "(an unreadable DATABASE_URL)"
 
     def check_bind(self) -> None:
         """Refuse to listen beyond loopback without an API key, unless told so explicitly."""

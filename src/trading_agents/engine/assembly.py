@@ -16,7 +16,7 @@ from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.account import AccountChanges, AgentAccount
-from trading_agents.engine.gateway import AccountGateway
+from trading_agents.engine.gateway import AccountGateway, IntentLog
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import MarketView
 from trading_agents.model.instruments import InstrumentRegistry
@@ -61,6 +61,7 @@ def sim_account(
     take_candle: Callable[[Candle], None] | None = None,
     brain: RuleBrain | None = None,
     changes: AccountChanges | None = None,
+    intents: IntentLog | None = None,
 ) -> SimAccountParts:
     """Assemble an agent trading one account on the simulated venue."""
     brain = brain or make_brain(profile)
@@ -71,7 +72,7 @@ def sim_account(
     venue.deposit(initial_equity)
     portfolio.deposit(initial_equity)
     risk.record_cash_flow(initial_equity)
-    ports = DecisionPorts(brain, risk, AccountGateway(venue, portfolio), sink)
+    ports = DecisionPorts(brain, risk, AccountGateway(venue, portfolio, intents), sink)
     graph = LangGraphRunner(ports) if runtime == "langgraph" else DirectRunner(ports)
     runner = AgentRunner(
         agent=profile.name,

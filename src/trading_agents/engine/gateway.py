@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from trading_agents.model.orders import OrderIntent
 from trading_agents.portfolio.portfolio import Portfolio
+from trading_agents.venues.errors import VenueError
 from trading_agents.venues.port import OrderAck, OrderSnapshot, Venue
+
+
+class IntentLog(Protocol):
+    """Where an order's intent is stored before it is sent, and the venue's answer after."""
+
+    async def before_send(self, intent: OrderIntent, attached: Sequence[OrderIntent]) -> None:
+        """Store the intent (and the exits that ride on it) durably; raise if it cannot be."""
+        ...
+
+    def answered(self, client_order_id: str, accepted: bool, detail: str) -> None:
+        """Note what the venue answered, for the next journal write."""
+        ...
 
 
 class AccountGateway:
     """Pass orders to the account's venue; mirror leverage changes in its portfolio."""
 
-    def __init__(self, venue: Venue, portfolio: Portfolio) -> None:
+    def __init__(
+        self, venue: Venue, portfolio: Portfolio, intents: IntentLog | None = None
+    ) -> None:
         self._venue = venue
         self._portfolio = portfolio
+        self._intents = intents  # the service journals intents; a backtest has none
 
     async def set_leverage(self, symbol: str, leverage: int) -> None:
         """Set the leverage at the venue, then in the books (margin and liquidation follow it)."""
@@ -22,8 +39,18 @@ class AccountGateway:
         self._portfolio.ledger.position(symbol).change_leverage(leverage)
 
     async def submit(self, intent: OrderIntent, attached: Sequence[OrderIntent] = ()) -> OrderAck:
-        """Send an order with the exits to place once it fills."""
-        return await self._venue.submit(intent, attached)
+        """Send an order with the exits to place once it fills; its intent is stored first."""
+        intents = self._intents
+        if intents is None:
+            return await self._venue.submit(intent, attached)
+        await intents.before_send(intent, attached)
+        try:
+            ack = await self._venue.submit(intent, attached)
+        except VenueError as error:
+            intents.answered(intent.client_order_id, False, str(error))
+            raise
+        intents.answered(intent.client_order_id, True, str(ack.status))
+        return ack
 
     async def cancel(self, symbol: str, client_order_id: str) -> None:
         """Cancel an open order."""

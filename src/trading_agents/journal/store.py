@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, bindparam, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.journal import audit, platform, schema
+from trading_agents.journal.audit import AuditEntry
+from trading_agents.journal.platform import Posting
 from trading_agents.journal.tables import (
+    PLATFORM_SCHEMA,
     agent_sessions,
+    audit_head,
+    audit_log,
     cash_flows,
     decisions,
     equity_marks,
     fills,
     market_cursor,
-    metadata,
+    order_intents,
     orders,
     round_trips,
 )
@@ -44,6 +52,11 @@ class JournalBatch:
     marks: list[Row] = field(default_factory=list)
     decisions: list[Row] = field(default_factory=list)
     cash_flows: list[Row] = field(default_factory=list)
+    intents: list[Row] = field(default_factory=list)  # new or settled order intents
+    # Platform rows, each posted only with the trip or cash flow it comes from, keyed
+    # (session_id, trade_id or flow_id): written again, the batch posts nothing twice.
+    postings: list[tuple[tuple[int, str], Posting]] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +68,7 @@ class StoredSession:
     trips: list[Row] = field(default_factory=list)
     marks: list[Row] = field(default_factory=list)
     decisions: list[Row] = field(default_factory=list)
+    pending_intents: list[str] = field(default_factory=list)  # client order ids
 
 
 @dataclass
@@ -71,18 +85,29 @@ class Journal:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # One writer at a time: the audit chain and the platform's balances go on from the
+        # last row, so two transactions must not both start from it.
+        self._writing = asyncio.Lock()
 
     @classmethod
-    async def open(cls, url: str) -> Journal:
-        """Connect to the database at `url` and create the journal's tables if missing."""
+    async def open(cls, url: str, upgrade: bool = True, platform_tables: str = "create") -> Journal:
+        """Connect to the database at `url`; bring its schema to head, or check it is there.
+
+        `platform_tables` is "create" when our migration makes the platform's tables, and
+        "existing" when the platform owns them and we write into them as they are.
+        """
         try:
             parsed = make_url(url)
         except ArgumentError as error:
             raise ConfigurationError(f"DATABASE_URL is not a database URL: {error}") from None
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # SQLite has no schemas: the platform's tables live beside ours there.
+        translate = {PLATFORM_SCHEMA: None} if parsed.get_backend_name() == "sqlite" else {}
         try:
-            engine = create_async_engine(parsed)
+            engine = create_async_engine(
+                parsed, execution_options={"schema_translate_map": translate}
+            )
         except (NoSuchModuleError, ModuleNotFoundError, ArgumentError) as error:
             raise ConfigurationError(
                 f"DATABASE_URL {parsed.render_as_string(hide_password=True)} needs an async"
@@ -90,71 +115,146 @@ class Journal:
             ) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
-        log.info("journal: %s", parsed.render_as_string(hide_password=True))
+        where = parsed.render_as_string(hide_password=True)
+        try:
+            if upgrade:
+                revision = await schema.upgrade(engine, platform_tables)
+            else:
+                await schema.require_head(engine)
+                revision = schema.head_revision()
+        except (OSError, DBAPIError) as error:
+            await engine.dispose()
+            raise ConfigurationError(
+                f"the journal's database {where} cannot be reached: {error}"
+            ) from None
+        except BaseException:
+            await engine.dispose()
+            raise
+        log.info("journal: %s at revision %s", where, revision)
         return cls(engine)
 
     async def close(self) -> None:
         """Close the connections."""
         await self.engine.dispose()
 
-    async def start_session(self, row: Row, cash_flow: Row) -> int:
-        """Store a new session with its first deposit; return its id."""
-        async with self.engine.begin() as connection:
+    async def verify_audit(self) -> tuple[int, audit.AuditProblem | None]:
+        """Check the audit chain; return the records read and the first problem, if any."""
+        async with self.engine.connect() as connection:
+            return await audit.verify(connection)
+
+    async def snapshot_accounts(
+        self, through: date, accounts: Sequence[str] | None = None
+    ) -> list[platform.DaySnapshot]:
+        """Upsert each account's daily snapshots from its last one (or start) through `through`.
+
+        The day `through` is written even when it was before: it may still be going on.
+        """
+        async with self._writing, self.engine.begin() as connection:
+            if accounts is None:
+                found = await connection.execute(select(agent_sessions.c.account_id).distinct())
+                accounts = sorted(str(account) for (account,) in found)
+            written: list[platform.DaySnapshot] = []
+            for account in accounts:
+                if not await _has_sessions(connection, account):
+                    continue
+                days = await platform.days_to_snapshot(connection, account, through)
+                if not days or days[-1] != through:
+                    days.append(through)
+                written += await platform.snapshot_days(connection, account, days)
+        return written
+
+    async def start_session(self, row: Row, batch: Callable[[int], JournalBatch]) -> int:
+        """Store a new session and what its start wrote (`batch`, given its id); return the id."""
+        async with self._writing, self.engine.begin() as connection:
             result = await connection.execute(insert(agent_sessions).values(**row))
             session_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
             if not isinstance(session_id, int):
                 raise RuntimeError("the database returned no id for the new session")
-            await connection.execute(insert(cash_flows).values(session_id=session_id, **cash_flow))
+            await self._write(connection, batch(session_id))
         return session_id
 
     async def save(self, batch: JournalBatch) -> None:
         """Write the batch in one transaction: all of it or, on any error, none of it."""
-        async with self.engine.begin() as connection:
-            if batch.sessions:
-                # One executemany: a thousand accounts marked at once are one round trip.
-                await connection.execute(
-                    agent_sessions.update()
-                    .where(agent_sessions.c.id == bindparam("session_id"))
-                    .values(
-                        status=bindparam("status"),
-                        updated_ms=bindparam("updated_ms"),
-                        snapshot=bindparam("snapshot"),
-                    ),
-                    [
-                        {"session_id": row["id"], **{k: v for k, v in row.items() if k != "id"}}
-                        for row in batch.sessions
-                    ],
-                )
-            if batch.orders:
-                await self._upsert(
-                    connection,
-                    orders,
-                    batch.orders,
-                    ("session_id", "client_order_id"),
-                    ("status", "updated_ms", "body"),
-                )
-            # Fills and trips are keyed by their ids: a batch written again adds nothing.
-            for table, rows in ((fills, batch.fills), (round_trips, batch.trips)):
-                if rows:
-                    await self._upsert(connection, table, rows, ("session_id", "trade_id"), ())
-            for table, rows in (
-                (equity_marks, batch.marks),
-                (decisions, batch.decisions),
-                (cash_flows, batch.cash_flows),
-            ):
-                if rows:
-                    await connection.execute(insert(table), rows)
-            if batch.cursor is not None:
-                last_close_ms, source = batch.cursor
-                await self._upsert(
-                    connection,
-                    market_cursor,
-                    [{"name": CURSOR, "last_close_ms": last_close_ms, "source": source}],
-                    ("name",),
-                    ("last_close_ms", "source"),
-                )
+        async with self._writing, self.engine.begin() as connection:
+            await self._write(connection, batch)
+
+    async def _write(self, connection: AsyncConnection, batch: JournalBatch) -> None:
+        if batch.sessions:
+            # One executemany: a thousand accounts marked at once are one round trip.
+            await connection.execute(
+                agent_sessions.update()
+                .where(agent_sessions.c.id == bindparam("session_id"))
+                .values(
+                    status=bindparam("status"),
+                    updated_ms=bindparam("updated_ms"),
+                    snapshot=bindparam("snapshot"),
+                ),
+                [
+                    {"session_id": row["id"], **{k: v for k, v in row.items() if k != "id"}}
+                    for row in batch.sessions
+                ],
+            )
+        if batch.orders:
+            await self._upsert(
+                connection,
+                orders,
+                batch.orders,
+                ("session_id", "client_order_id"),
+                ("status", "updated_ms", "body"),
+            )
+        if batch.intents:
+            await self._upsert(
+                connection,
+                order_intents,
+                batch.intents,
+                ("session_id", "client_order_id"),
+                ("state", "settled_ms", "detail"),
+            )
+        # Every history row has its key: a batch written again (a retry, a spool replayed
+        # after an outage) adds nothing, and posts to the platform only what is new.
+        new: set[tuple[int, str]] = set()
+        for table, rows, keys in (
+            (fills, batch.fills, ("session_id", "trade_id")),
+            (round_trips, batch.trips, ("session_id", "trade_id")),
+            (equity_marks, batch.marks, ("session_id", "ts_ms")),
+            (decisions, batch.decisions, ("session_id", "sequence")),
+            (cash_flows, batch.cash_flows, ("session_id", "flow_id")),
+        ):
+            if rows:
+                new |= await self._insert_new(connection, table, rows, keys)
+        postings = [posting for source, posting in batch.postings if source in new]
+        if postings:
+            await platform.post(connection, postings)
+        if batch.audit:
+            seq, last_hash = await audit.chain_head(connection)
+            rows = audit.chain(batch.audit, seq, last_hash)
+            await connection.execute(insert(audit_log), rows)
+            head = {"name": CURSOR, "seq": rows[-1]["seq"], "hash": rows[-1]["hash"]}
+            await self._upsert(connection, audit_head, [head], ("name",), ("seq", "hash"))
+        if batch.cursor is not None:
+            last_close_ms, source = batch.cursor
+            await self._upsert(
+                connection,
+                market_cursor,
+                [{"name": CURSOR, "last_close_ms": last_close_ms, "source": source}],
+                ("name",),
+                ("last_close_ms", "source"),
+            )
+
+    @staticmethod
+    async def _insert_new(
+        connection: AsyncConnection, table: Table, rows: Sequence[Row], keys: tuple[str, str]
+    ) -> set[tuple[int, str]]:
+        """Insert the rows not stored yet; return the (session_id, id) of those inserted."""
+        dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
+        statement = (
+            dialect.insert(table)
+            .values(list(rows))
+            .on_conflict_do_nothing(index_elements=list(keys))
+            .returning(table.c[keys[0]], table.c[keys[1]])
+        )
+        inserted = await connection.execute(statement)
+        return {(int(a), str(b)) for a, b in inserted}
 
     @staticmethod
     async def _upsert(
@@ -207,6 +307,13 @@ class Journal:
                 )
                 for row in found.mappings():
                     getattr(sessions[row["session_id"]], name).append(dict(row))
+            pending = await connection.execute(
+                select(order_intents.c.session_id, order_intents.c.client_order_id)
+                .where(order_intents.c.session_id.in_(ids), order_intents.c.state == "pending")
+                .order_by(order_intents.c.id)
+            )
+            for session_id, cid in pending:
+                sessions[session_id].pending_intents.append(str(cid))
             for session_id, stored in sessions.items():
                 recent = await connection.execute(
                     select(decisions)
@@ -220,6 +327,13 @@ class Journal:
             None if cursor is None else str(cursor.source),
             list(sessions.values()),
         )
+
+
+async def _has_sessions(connection: AsyncConnection, account_id: str) -> bool:
+    found = await connection.execute(
+        select(agent_sessions.c.id).where(agent_sessions.c.account_id == account_id).limit(1)
+    )
+    return found.first() is not None
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

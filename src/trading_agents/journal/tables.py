@@ -1,4 +1,8 @@
-"""The journal's tables: agent sessions with their state, and their history row by row."""
+"""The journal's tables: sessions and their history, the audit chain, the platform's tables.
+
+This is the current model the code reads and writes; the schema itself is made by the
+Alembic migrations in `journal/migrations/`, which keep its history.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
+    DateTime,
     Dialect,
     ForeignKey,
     Index,
@@ -19,10 +25,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 metadata = MetaData()
+PLATFORM_SCHEMA = "investment"  # the platform's schema in PostgreSQL; SQLite has none
 
 
 class Money(TypeDecorator[Decimal]):
@@ -127,7 +135,7 @@ equity_marks = Table(
     Column("ts_ms", BigInteger, nullable=False),
     Column("equity", Money, nullable=False),
     Column("net_deposits", Money, nullable=False),
-    Index("ix_equity_marks_session", "session_id", "id"),
+    UniqueConstraint("session_id", "ts_ms", name="uq_equity_marks_session_ts"),
 )
 
 decisions = Table(
@@ -141,7 +149,7 @@ decisions = Table(
     Column("action", String(16), nullable=False),
     Column("trigger", String(16), nullable=False),
     Column("body", Text, nullable=False),
-    Index("ix_decisions_session", "session_id", "id"),
+    UniqueConstraint("session_id", "sequence", name="uq_decisions_session_sequence"),
 )
 
 cash_flows = Table(
@@ -149,9 +157,83 @@ cash_flows = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     _session_fk(),
+    Column("flow_id", String(64), nullable=False),  # made when the use case ran: retries keep it
     Column("kind", String(16), nullable=False),  # deposit or withdrawal; the start is a deposit
     Column("amount", Money, nullable=False),
     Column("ts_ms", BigInteger, nullable=False),
+    UniqueConstraint("session_id", "flow_id", name="uq_cash_flows_session_flow"),
+)
+
+order_intents = Table(
+    "order_intents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _session_fk(),
+    Column("client_order_id", String(64), nullable=False),
+    Column("symbol", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # pending, sent, refused, lost
+    Column("created_ms", BigInteger, nullable=False),
+    Column("settled_ms", BigInteger, nullable=True),
+    Column("detail", Text, nullable=False),  # the venue's answer, or why it was settled so
+    Column("body", Text, nullable=False),  # the intent, as codec JSON
+    UniqueConstraint("session_id", "client_order_id", name="uq_order_intents_session_client_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("agent", String(64), nullable=False),
+    Column("account_id", String(128), nullable=False),
+    Column("body", Text, nullable=False),  # canonical JSON
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The last record written, in the same transaction: a log cut short no longer reaches it.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("name", String(16), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+account_transactions = Table(
+    "account_transactions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", String(128), nullable=False),
+    Column("transaction_type", String(32), nullable=False),  # profit, loss, deposit, withdrawal
+    Column("amount", Money, nullable=False),
+    Column("balance_before", Money, nullable=False),
+    Column("balance_after", Money, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("reference_type", String(32), nullable=False),
+    Column("reference_id", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    schema=PLATFORM_SCHEMA,
+)
+
+performance_snapshots = Table(
+    "performance_snapshots",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", String(128), nullable=False),
+    Column("snapshot_date", Date, nullable=False),
+    Column("period_type", String(16), nullable=False),
+    Column("opening_balance", Money, nullable=False),
+    Column("closing_balance", Money, nullable=False),
+    Column("profit_loss", Money, nullable=False),
+    Column("total_trades", Integer, nullable=False),
+    Column("winning_trades", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    UniqueConstraint(
+        "account_id", "snapshot_date", "period_type", name="uq_performance_snapshots_day"
+    ),
+    schema=PLATFORM_SCHEMA,
 )
 
 market_cursor = Table(

@@ -16,7 +16,7 @@ async def build_desk(settings: Settings) -> TradingDesk:
     """Return the desk the settings describe, with the sessions the journal holds restored."""
     profiles = configured_profiles()
     instruments = default_instruments()
-    journal = await Journal.open(settings.database())
+    journal = await Journal.open(settings.database(), settings.db_upgrade, settings.platform_tables)
     try:
         stored = await journal.load(KEEP_DECISIONS)
         wanted = list(dict.fromkeys(s for profile in profiles.values() for s in profile.symbols))
@@ -34,6 +34,7 @@ async def build_desk(settings: Settings) -> TradingDesk:
             default_account=settings.default_account,
         )
         desk.restore(stored)
+        await desk.snapshot_days()  # the days missed while the service was down
     except BaseException:
         await journal.close()
         raise

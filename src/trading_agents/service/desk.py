@@ -8,16 +8,19 @@ import logging
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from uuid import uuid4
 
 from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.state import DecisionState
 from trading_agents.config.profiles import AgentProfile
-from trading_agents.core.clock import SimulatedClock
+from trading_agents.core.clock import MS_PER_DAY, SimulatedClock
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.account import AccountChanges
 from trading_agents.engine.assembly import make_brain, sim_account
 from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.moments import moments
+from trading_agents.journal.audit import AuditEntry
+from trading_agents.journal.platform import DaySnapshot, day_of
 from trading_agents.journal.store import StoredDesk
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import LiveMarket
@@ -28,7 +31,12 @@ from trading_agents.portfolio.ledger import InsufficientFunds
 from trading_agents.service.errors import Conflict, Invalid, NotFound
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
 from trading_agents.service.market import MarketSource
-from trading_agents.service.sessions import AgentSession, JournaledDecisions, SessionStatus
+from trading_agents.service.sessions import (
+    AgentSession,
+    CashFlow,
+    JournaledDecisions,
+    SessionStatus,
+)
 from trading_agents.venues.sim.config import SimVenueConfig
 
 log = logging.getLogger(__name__)
@@ -116,6 +124,8 @@ class TradingDesk:
                 return
             await self.kernel.step(close_ms, moment)
             await self._save(self.sessions.values())
+            if close_ms % MS_PER_DAY == 0:
+                await self.snapshot_days()  # the UTC day just closed, for every account
 
     async def _let_others_in(self) -> None:
         """Between two accounts' decisions, let waiting use cases (a signal, a stop) run.
@@ -152,13 +162,29 @@ class TradingDesk:
         try:
             await self.journal.save(sessions, self.clock.now_ms(), cursor)
         except Exception as error:
-            if not self.journal_error:
-                log.exception("the journal could not be written; retrying with the next change")
-            # The first line only: the rest of a database error repeats the statement's values.
-            first_line = (str(error).splitlines() or [""])[0][:200]
-            self.journal_error = f"{type(error).__name__}: {first_line}"
+            self._journal_failed(error)
         else:
             self.journal_error = ""
+
+    def _journal_failed(self, error: Exception) -> None:
+        if not self.journal_error:
+            log.exception("the journal could not be written; retrying with the next change")
+        # The first line only: the rest of a database error repeats the statement's values.
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        self.journal_error = f"{type(error).__name__}: {first_line}"
+
+    async def snapshot_days(self, account_id: str | None = None) -> list[DaySnapshot]:
+        """Upsert the daily snapshots due up to the market's day (the current one included)."""
+        last = self.kernel.last_close_ms
+        now_ms = last if last is not None else self.clock.now_ms()
+        # A close at 00:00 ends the day before; the day it opens has had nothing yet.
+        through = day_of(now_ms - 1)
+        accounts = None if account_id is None else [account_id]
+        try:
+            return await self.journal.journal.snapshot_accounts(through, accounts)
+        except Exception as error:
+            self._journal_failed(error)
+            return []
 
     def restore(self, stored: StoredDesk) -> None:
         """Bring back the sessions the journal holds, where the last run left them."""
@@ -231,6 +257,7 @@ class TradingDesk:
             indicator_spec(profile.strategy), self.clock, symbols, profile.timeframe_ms
         )
         decisions = JournaledDecisions(keep=KEEP_DECISIONS)
+        intents = self.journal.intents(self.clock)
         parts = sim_account(
             profile=profile,
             account_id=account_id,
@@ -245,6 +272,7 @@ class TradingDesk:
             take_candle=market.on_candle,
             brain=brain,
             changes=AccountChanges(),
+            intents=intents,
         )
         for symbol in symbols:
             history = self._history[symbol]
@@ -254,9 +282,11 @@ class TradingDesk:
                 # The venue needs a last price to take orders before the next candle.
                 parts.venue.on_candle(history[-1])
         parts.venue.take_reports()
-        return AgentSession(
+        session = AgentSession(
             profile, account_id, symbols, equity, parts, market, decisions, started_ms
         )
+        session.intents = intents
+        return session
 
     async def pause(self, agent: str, account_id: str) -> AgentSession:
         """Stop new decisions; open positions keep their stops at the venue."""
@@ -278,6 +308,15 @@ class TradingDesk:
             session.move(use_case)
         except ValueError as error:
             raise Conflict(f"cannot {use_case}: {error}") from None
+        session.audit.append(
+            AuditEntry(
+                self.clock.now_ms(),
+                "lifecycle",
+                agent,
+                account_id,
+                {"use_case": use_case, "status": str(session.status)},
+            )
+        )
         log.info("%s %s on account %s", use_case, agent, account_id)
         return session
 
@@ -346,7 +385,7 @@ class TradingDesk:
             account.risk.record_cash_flow(amount)
             session.parts.venue.deposit(amount)
             account.portfolio.deposit(amount)
-            session.cash_flows.append(("deposit", amount, self.clock.now_ms()))
+            session.cash_flows.append(CashFlow(uuid4().hex, "deposit", amount, self.clock.now_ms()))
             session.dirty = True
             await self._save([session])
         log.info("deposit of %s USDT to %s on account %s", amount, agent, account_id)
@@ -365,7 +404,9 @@ class TradingDesk:
                 raise Invalid(str(error)) from None
             account.risk.record_cash_flow(-amount)
             account.portfolio.withdraw(amount)
-            session.cash_flows.append(("withdrawal", amount, self.clock.now_ms()))
+            session.cash_flows.append(
+                CashFlow(uuid4().hex, "withdrawal", amount, self.clock.now_ms())
+            )
             session.dirty = True
             await self._save([session])
         log.info("withdrawal of %s USDT from %s on account %s", amount, agent, account_id)

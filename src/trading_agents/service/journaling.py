@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from pydantic import ValidationError
 
-from trading_agents.agents.runner import RunnerSnapshot
-from trading_agents.agents.state import DecisionRecord, OrderOutcome, RiskCheck
 from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.clock import Clock
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.restart import (
     AccountHistory,
@@ -18,67 +17,62 @@ from trading_agents.engine.restart import (
     restore_account,
     snapshot_account,
 )
-from trading_agents.journal.codec import Codec, CodecError
+from trading_agents.journal.audit import AuditEntry
+from trading_agents.journal.codec import CodecError
 from trading_agents.journal.store import Journal, JournalBatch, Row, StoredSession
-from trading_agents.model import orders as order_types
-from trading_agents.model.decisions import Action, Decision, DecisionTrigger
-from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, PositionSide, Side
 from trading_agents.model.instruments import InstrumentRegistry
-from trading_agents.model.positions import Position
+from trading_agents.model.orders import OrderIntent
 from trading_agents.model.reports import FillReport, OrderUpdate
-from trading_agents.model.requests import OrderRequest
-from trading_agents.model.signals import Signal, SignalAction
 from trading_agents.portfolio.equity import EquityPoint
-from trading_agents.portfolio.ledger import LedgerSnapshot
-from trading_agents.portfolio.portfolio import PortfolioSnapshot
-from trading_agents.portfolio.trades import OpenTrip, RoundTrip
-from trading_agents.risk.state import RiskSnapshot
-from trading_agents.risk.verdicts import Approved, DenialCode, Denied
-from trading_agents.service.sessions import AgentSession, SessionStatus
-from trading_agents.venues.sim.exchange import ExchangeSnapshot
+from trading_agents.service import journal_rows as rows
+from trading_agents.service.sessions import AgentSession, CashFlow, SessionStatus
+from trading_agents.service.stored_types import make_codec
 
 KEEP_DECISIONS = 1_000  # per session, in memory and read back at a restart
 
-# Every type a stored snapshot or record may hold; decoding builds these and nothing else.
-STORED_TYPES: tuple[type, ...] = (
-    Action,
-    DecisionTrigger,
-    DenialCode,
-    Liquidity,
-    OrderStatus,
-    OrderType,
-    PositionSide,
-    Side,
-    SignalAction,
-    order_types.Order,
-    order_types.OrderIntent,
-    order_types.OrderAccepted,
-    order_types.OrderRejected,
-    order_types.OrderTriggered,
-    order_types.OrderPartiallyFilled,
-    order_types.OrderFilled,
-    order_types.OrderCanceled,
-    order_types.OrderExpired,
-    Position,
-    Signal,
-    Decision,
-    OrderRequest,
-    Approved,
-    Denied,
-    RiskCheck,
-    OrderOutcome,
-    DecisionRecord,
-    RoundTrip,
-    OpenTrip,
-    LedgerSnapshot,
-    ExchangeSnapshot,
-    PortfolioSnapshot,
-    RiskSnapshot,
-    RunnerSnapshot,
-    AccountSnapshot,
-)
-
 OpenSession = Callable[[AgentProfile, str, Decimal, int], AgentSession]
+
+
+class SessionIntents:
+    """A session's order intents: stored before they are sent, settled with the next write."""
+
+    def __init__(self, journal: Journal, clock: Clock, codec_dumps: Callable[[object], str]):
+        self._journal = journal
+        self._clock = clock
+        self._dumps = codec_dumps
+        self.session_id = 0  # set once the session is stored; nothing is sent before
+        self.settled: dict[str, Row] = {}  # by client order id, until the next write
+
+    async def before_send(self, intent: OrderIntent, attached: Sequence[OrderIntent]) -> None:
+        """Store the intent in its own transaction before the order goes out."""
+        row = {
+            "session_id": self.session_id,
+            "client_order_id": intent.client_order_id,
+            "symbol": intent.symbol,
+            "state": "pending",
+            "created_ms": self._clock.now_ms(),
+            "settled_ms": None,
+            "detail": "",
+            "body": self._dumps((intent, tuple(attached))),
+        }
+        await self._journal.save(JournalBatch(intents=[row]))
+
+    def answered(self, client_order_id: str, accepted: bool, detail: str) -> None:
+        """Settle the intent with the venue's answer at the next write."""
+        self.settle(client_order_id, "sent" if accepted else "refused", detail)
+
+    def settle(self, client_order_id: str, state: str, detail: str) -> None:
+        """Note how an intent ended: sent, refused, or lost in a crash."""
+        self.settled[client_order_id] = {
+            "session_id": self.session_id,
+            "client_order_id": client_order_id,
+            "symbol": "",
+            "state": state,
+            "created_ms": self._clock.now_ms(),
+            "settled_ms": self._clock.now_ms(),
+            "detail": detail,
+            "body": "",
+        }
 
 
 class SessionJournal:
@@ -86,10 +80,14 @@ class SessionJournal:
 
     def __init__(self, journal: Journal, instruments: InstrumentRegistry) -> None:
         self.journal = journal
-        self.codec = Codec(STORED_TYPES, instruments)
+        self.codec = make_codec(instruments)
+
+    def intents(self, clock: Clock) -> SessionIntents:
+        """Return the intent log a new session's gateway stores its orders in."""
+        return SessionIntents(self.journal, clock, self.codec.dumps)
 
     async def start(self, session: AgentSession) -> None:
-        """Store a new session with its settings, its state and its first deposit."""
+        """Store a new session: settings, state, first deposit, and an audit record."""
         row = {
             "agent": session.agent,
             "account_id": session.account_id,
@@ -103,8 +101,26 @@ class SessionJournal:
                 snapshot_account(session.parts.account, session.parts.venue)
             ),
         }
-        deposit = {"kind": "deposit", "amount": session.initial_equity, "ts_ms": session.started_ms}
-        session.journal_id = await self.journal.start_session(row, deposit)
+        deposit = CashFlow(
+            f"start-{session.started_ms}", "deposit", session.initial_equity, session.started_ms
+        )
+        started = AuditEntry(
+            session.started_ms,
+            "lifecycle",
+            session.agent,
+            session.account_id,
+            {"use_case": "start", "status": str(session.status), "symbols": list(session.symbols)},
+        )
+
+        def first_batch(session_id: int) -> JournalBatch:
+            session.journal_id = session_id
+            batch = JournalBatch(audit=[started])
+            rows.add_cash_flow(batch, session, deposit)
+            return batch
+
+        session.journal_id = await self.journal.start_session(row, first_batch)
+        if session.intents is not None:
+            session.intents.session_id = session.journal_id
         session.saved()
 
     async def save(
@@ -121,7 +137,8 @@ class SessionJournal:
     def _add(self, batch: JournalBatch, session: AgentSession, now_ms: int) -> bool:
         changes = session.parts.account.changes
         records = session.decisions.unsaved
-        if not (session.dirty or changes or records):
+        settled = session.intents.settled if session.intents is not None else {}
+        if not (session.dirty or changes or records or settled):
             return False
         sid = session.journal_id
         exchange = session.parts.venue.exchange
@@ -130,61 +147,24 @@ class SessionJournal:
             if isinstance(report, OrderUpdate | FillReport):
                 touched[report.client_order_id] = None
             if isinstance(report, FillReport):
-                batch.fills.append(self._fill_row(sid, report))
+                batch.fills.append(rows.fill_row(sid, report))
         known = {order.client_order_id: order for order in exchange.orders()}
         for cid in touched:
             order = known.get(cid)
             if order is None:
                 continue  # a liquidation: the exchange's own order, not one of ours
-            batch.orders.append(
-                {
-                    "session_id": sid,
-                    "client_order_id": cid,
-                    "venue_order_id": exchange.venue_order_id(cid),
-                    "symbol": order.intent.symbol,
-                    "status": str(order.status),
-                    "updated_ms": now_ms,
-                    "body": self.codec.dumps(order),
-                }
-            )
+            venue_id = exchange.venue_order_id(cid)
+            batch.orders.append(rows.order_row(sid, order, venue_id, now_ms, self.codec))
         for trip in changes.trips if changes is not None else ():
-            batch.trips.append(
-                {
-                    "session_id": sid,
-                    "trade_id": trip.trade_id,
-                    "symbol": trip.symbol,
-                    "side": str(trip.side),
-                    "opened_ms": trip.opened_ms,
-                    "closed_ms": trip.closed_ms,
-                    "net_pnl": trip.net_pnl,
-                    "body": self.codec.dumps(trip),
-                }
-            )
+            rows.add_trip(batch, session, trip, self.codec)
         for point in changes.marks if changes is not None else ():
-            batch.marks.append(
-                {
-                    "session_id": sid,
-                    "ts_ms": point.ts_ms,
-                    "equity": point.equity,
-                    "net_deposits": point.net_deposits,
-                }
-            )
+            batch.marks.append(rows.mark_row(sid, point))
         for record in records:
-            batch.decisions.append(
-                {
-                    "session_id": sid,
-                    "sequence": record.sequence,
-                    "ts_ms": record.ts_ms,
-                    "symbol": record.symbol,
-                    "action": str(record.decision.action),
-                    "trigger": str(record.trigger),
-                    "body": self.codec.dumps(record),
-                }
-            )
-        for kind, amount, ts_ms in session.cash_flows:
-            batch.cash_flows.append(
-                {"session_id": sid, "kind": kind, "amount": amount, "ts_ms": ts_ms}
-            )
+            rows.add_decision(batch, session, record, self.codec)
+        for flow in session.cash_flows:
+            rows.add_cash_flow(batch, session, flow)
+        batch.audit += session.audit
+        batch.intents += settled.values()
         batch.sessions.append(
             {
                 "id": sid,
@@ -196,22 +176,6 @@ class SessionJournal:
             }
         )
         return True
-
-    @staticmethod
-    def _fill_row(session_id: int, fill: FillReport) -> Row:
-        return {
-            "session_id": session_id,
-            "trade_id": fill.trade_id,
-            "client_order_id": fill.client_order_id,
-            "symbol": fill.symbol,
-            "side": str(fill.side),
-            "quantity": fill.quantity,
-            "price": fill.price,
-            "fee": fill.fee,
-            "realized_pnl": fill.realized_pnl,
-            "is_liquidation": fill.is_liquidation,
-            "ts_ms": fill.ts_ms,
-        }
 
     def revive(self, stored: StoredSession, open_session: OpenSession) -> AgentSession:
         """Rebuild a stored session: fresh parts, then its state and history put back."""
@@ -240,7 +204,30 @@ class SessionJournal:
         session.status = SessionStatus(row["status"])
         session.journal_id = int(row["id"])
         session.saved()
+        self._settle_pending(session, stored)
         return session
+
+    @staticmethod
+    def _settle_pending(session: AgentSession, stored: StoredSession) -> None:
+        """Settle intents stored before a crash whose answer was never journaled.
+
+        The paper venue comes back from the journal: an order it holds was sent; one it does
+        not hold was lost with the process before anything filled it.
+        """
+        if session.intents is None:
+            return
+        session.intents.session_id = session.journal_id
+        held = {order.client_order_id for order in session.parts.venue.exchange.orders()}
+        for cid in stored.pending_intents:
+            if cid in held:
+                session.intents.settle(cid, "sent", "found at the venue after a restart")
+            else:
+                session.intents.settle(
+                    cid,
+                    "lost",
+                    "the process stopped before the venue's answer was journaled;"
+                    " the restored paper venue never held it, so nothing was filled",
+                )
 
     def _put_back(self, session: AgentSession, stored: StoredSession) -> None:
         """Put the stored snapshot, orders, trips, marks and decisions into fresh parts."""

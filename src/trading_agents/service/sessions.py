@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, NamedTuple, Protocol
 
 from trading_agents.agents.ports import DecisionList
 from trading_agents.agents.state import DecisionRecord
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.engine.assembly import SimAccountParts
+from trading_agents.journal.audit import AuditEntry
 from trading_agents.market.view import LiveMarket
 
 
@@ -43,6 +45,26 @@ class JournaledDecisions(DecisionList):
         self.unsaved.append(record)
 
 
+class IntentSettlements(Protocol):
+    """The intents of a session settled since the journal last wrote it."""
+
+    session_id: int
+    settled: dict[str, dict[str, Any]]
+
+    def settle(self, client_order_id: str, state: str, detail: str) -> None:
+        """Note how an intent ended."""
+        ...
+
+
+class CashFlow(NamedTuple):
+    """Money moved in or out of a session's account, with the id that keeps it once-only."""
+
+    flow_id: str
+    kind: str  # deposit or withdrawal
+    amount: Decimal
+    ts_ms: int
+
+
 @dataclass(eq=False)
 class AgentSession:
     """An agent's account: its parts, its status and what it was started with."""
@@ -58,7 +80,9 @@ class AgentSession:
     status: SessionStatus = SessionStatus.RUNNING
     journal_id: int = 0  # the session's row in the journal, once stored
     dirty: bool = False  # changed by a command since the journal last wrote it
-    cash_flows: list[tuple[str, Decimal, int]] = field(default_factory=list)  # not yet written
+    cash_flows: list[CashFlow] = field(default_factory=list)  # not yet written
+    audit: list[AuditEntry] = field(default_factory=list)  # lifecycle records not yet written
+    intents: IntentSettlements | None = None  # the order intents its gateway stores
 
     @property
     def agent(self) -> str:
@@ -72,6 +96,9 @@ class AgentSession:
             changes.take()
         self.decisions.unsaved.clear()
         self.cash_flows.clear()
+        self.audit.clear()
+        if self.intents is not None:
+            self.intents.settled.clear()
         self.dirty = False
 
     def move(self, use_case: str) -> SessionStatus:

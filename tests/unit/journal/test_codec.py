@@ -17,7 +17,7 @@ from trading_agents.model.orders import Order, OrderAccepted, OrderFilled, Order
 from trading_agents.model.positions import Position
 from trading_agents.model.requests import OrderRequest
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied
-from trading_agents.service.journaling import STORED_TYPES
+from trading_agents.service.stored_types import STORED_TYPES
 
 INSTRUMENTS = default_instruments()
 CODEC = Codec(STORED_TYPES, INSTRUMENTS)
