@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from trading_agents.journal.audit import AuditProblem
     from trading_agents.journal.store import Journal
 
+T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, help="Trading Agents: autonomous perpetual-futures agents.")
 
 
@@ -67,8 +69,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 
 
-def _open_journal(upgrade: bool) -> tuple[Journal, Settings]:
-    """Open the journal DATABASE_URL names, or exit with the reason."""
+def _with_journal(upgrade: bool, work: Callable[[Journal], Awaitable[T]]) -> tuple[T, Settings]:
+    """Open the journal DATABASE_URL names, run `work` on it and close it; exit on a bad URL."""
     import asyncio
 
     from pydantic import ValidationError
@@ -77,12 +79,17 @@ def _open_journal(upgrade: bool) -> tuple[Journal, Settings]:
     from trading_agents.core.errors import ConfigurationError
     from trading_agents.journal.store import Journal
 
-    # Imported here: the commands that do not touch the journal start without SQLAlchemy.
+    async def run(settings: Settings) -> T:
+        # One event loop for it all: the database's connections belong to the loop they met.
+        journal = await Journal.open(settings.database(), upgrade, settings.platform_tables)
+        try:
+            return await work(journal)
+        finally:
+            await journal.close()
+
     try:
         settings = Settings()
-        return asyncio.run(
-            Journal.open(settings.database(), upgrade, settings.platform_tables)
-        ), settings
+        return asyncio.run(run(settings)), settings
     except (ValidationError, ConfigurationError) as error:
         _fail(str(error))
 
@@ -90,27 +97,22 @@ def _open_journal(upgrade: bool) -> tuple[Journal, Settings]:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the journal's database to this version's schema (Alembic migrations)."""
-    import asyncio
 
-    journal, settings = _open_journal(upgrade=True)
-    asyncio.run(journal.close())
+    async def nothing(journal: Journal) -> None:
+        return None
+
+    _, settings = _with_journal(True, nothing)
     typer.echo(f"journal at the latest revision: {settings.database_for_display()}")
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit 1 naming the first bad record."""
-    import asyncio
 
-    journal, _ = _open_journal(upgrade=False)
+    async def verify(journal: Journal) -> tuple[int, AuditProblem | None]:
+        return await journal.verify_audit()
 
-    async def check() -> tuple[int, AuditProblem | None]:
-        try:
-            return await journal.verify_audit()
-        finally:
-            await journal.close()
-
-    count, problem = asyncio.run(check())
+    (count, problem), _ = _with_journal(False, verify)
     if problem is not None:
         typer.echo(f"audit log broken at record {problem.seq}: {problem.reason}", err=True)
         raise typer.Exit(code=1)
