@@ -31,6 +31,7 @@ async def measure() -> list[dict[str, object]]:
     os.environ["REPLAY_SPEED"] = "100000"  # CPU is what is measured: no need to wait for candles
     folder = tempfile.mkdtemp(prefix="bench-journal-")
     os.environ["DATABASE_URL"] = f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}"
+    os.environ["TRADING_AGENTS_SPOOL_DIR"] = str(Path(folder) / "spool")
     from trading_agents.config.settings import Settings
     from trading_agents.engine.moments import moments
     from trading_agents.service.build import build_desk

@@ -114,6 +114,7 @@ def main() -> None:
         "MARKET_DATA": "replay",
         "REPLAY_SPEED": os.environ.get("BENCH_REPLAY_SPEED", str(1 / 60)),
         "DATABASE_URL": f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}",
+        "TRADING_AGENTS_SPOOL_DIR": str(Path(folder) / "spool"),
     }
     log = (Path(folder) / "service.log").open("wb")
     # To a file: a pipe nobody reads would fill up with access logs and stall the service.

@@ -31,8 +31,8 @@ def _ids(answer: dict[str, Any], key: str) -> list[Any]:
 
 
 def test_after_a_sigkill_every_agent_is_back_with_its_positions_and_equity() -> None:
-    with journal_folder() as database_url:
-        with running_service({**RUNNING, "DATABASE_URL": database_url}) as service:
+    with journal_folder() as journal:
+        with running_service({**RUNNING, **journal}) as service:
             for account in ACCOUNTS:
                 service.post(f"/accounts/{account}/agents/atlas/start", {"initial_equity": 10000})
             price = service.get("/accounts/acc-1/agents/atlas/positions")
@@ -49,11 +49,11 @@ def test_after_a_sigkill_every_agent_is_back_with_its_positions_and_equity() -> 
             before = _state(service)
             service.kill()  # in the middle of the run: candles keep coming every 50 ms
 
-        with running_service({**STILL, "DATABASE_URL": database_url}) as service:
+        with running_service({**STILL, **journal}) as service:
             after = _state(service)
             service.kill()  # now with nothing moving: the state must come back exactly
 
-        with running_service({**STILL, "DATABASE_URL": database_url}) as service:
+        with running_service({**STILL, **journal}) as service:
             again = _state(service)
 
     # What was stored before the first kill is all there, and time only moved on.

@@ -14,6 +14,7 @@ from tests.support.databases import KINDS, fresh_database
 def _journal_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point DATABASE_URL at a fresh SQLite file, never at the working folder's ./var."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'journal.db'}")
+    monkeypatch.setenv("TRADING_AGENTS_SPOOL_DIR", str(tmp_path / "spool"))
 
 
 @pytest.fixture(params=KINDS)

@@ -66,11 +66,14 @@ class Service:
 
 
 @contextmanager
-def journal_folder() -> Iterator[str]:
-    """Return the DATABASE_URL of a fresh SQLite file in a folder removed afterwards."""
+def journal_folder() -> Iterator[dict[str, str]]:
+    """Return the settings of a fresh SQLite journal and spool in a folder removed after."""
     folder = tempfile.mkdtemp(prefix="trading-agents-journal-")
     try:
-        yield f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}"
+        yield {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}",
+            "TRADING_AGENTS_SPOOL_DIR": str(Path(folder) / "spool"),
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -83,8 +86,8 @@ def running_service(env: Mapping[str, str] | None = None) -> Iterator[Service]:
     """
     if env is None or "DATABASE_URL" not in env:
         with (
-            journal_folder() as database_url,
-            running_service({**(env or {}), "DATABASE_URL": database_url}) as service,
+            journal_folder() as journal,
+            running_service({**(env or {}), **journal}) as service,
         ):
             yield service
         return

@@ -13,12 +13,18 @@ from trading_agents.api.routes import router
 from trading_agents.config.settings import Settings
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.service.desk import TradingDesk
-from trading_agents.service.errors import Conflict, Invalid, NotFound
+from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 DeskFactory = Callable[[Settings], Awaitable[TradingDesk]]
 
-_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, ConfigurationError: 422}
+_STATUS = {
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+    ConfigurationError: 422,
+    Unavailable: 503,
+}
 
 
 def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:

@@ -57,14 +57,15 @@ def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
 @router.get("/health", response_model=HealthOut)
 async def health(desk: DeskDep) -> HealthOut:
     """Say whether the service is well and how many agents run."""
-    healthy = desk.market_state in ("starting", "streaming") and not desk.journal_error
+    journal = desk.keeper.state
+    healthy = desk.market_state in ("starting", "streaming") and journal == "ok"
     return HealthOut(
         status="ok" if healthy else "degraded",
         agents_running=desk.running(),
         mode="paper",
         market_data=desk.source.description,
         market_data_state=desk.market_state,
-        journal="failing: " + desk.journal_error if desk.journal_error else "ok",
+        journal=journal,
     )
 
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     allow_open_bind: bool = Field(default=False, alias="TRADING_AGENTS_ALLOW_OPEN_BIND")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     db_upgrade: bool = Field(default=True, alias="TRADING_AGENTS_DB_UPGRADE")
+    # Where journal batches wait while the database cannot be reached (relative to the start).
+    spool_dir: Path = Field(default=Path("var/spool"), alias="TRADING_AGENTS_SPOOL_DIR")
     # "create": our migration makes the platform's two tables; "existing": the platform owns
     # them and the journal writes into them as they are.
     platform_tables: Literal["create", "existing"] = Field(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,8 @@ class AuditEntry:
     agent: str
     account_id: str
     body: Mapping[str, Any]  # JSON-ready
+    # Made once, kept through a spool: a batch written twice appends its records once.
+    entry_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,8 @@ def canonical(body: Mapping[str, Any]) -> str:
 def record_hash(row: Mapping[str, Any]) -> str:
     """Return the hash of a stored record: every column but the hash, the previous one included."""
     fields = {
-        name: row[name] for name in ("seq", "ts_ms", "kind", "agent", "account_id", "prev_hash")
+        name: row[name]
+        for name in ("seq", "entry_id", "ts_ms", "kind", "agent", "account_id", "prev_hash")
     }
     text = canonical(fields) + "\n" + str(row["body"])
     return hashlib.sha256(text.encode()).hexdigest()
@@ -56,6 +60,7 @@ def chain(entries: Sequence[AuditEntry], last_seq: int, last_hash: str) -> list[
     for entry in entries:
         seq += 1
         row: dict[str, Any] = {
+            "entry_id": entry.entry_id,
             "seq": seq,
             "ts_ms": entry.ts_ms,
             "kind": entry.kind,

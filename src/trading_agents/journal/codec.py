@@ -28,7 +28,9 @@ class CodecError(FatalError):
 class Codec:
     """Encode and decode values of the registered dataclasses, NamedTuples and enums."""
 
-    def __init__(self, types: Iterable[type], instruments: InstrumentRegistry) -> None:
+    def __init__(
+        self, types: Iterable[type], instruments: InstrumentRegistry | None = None
+    ) -> None:
         self._types: dict[str, type] = {}
         for kind in types:
             name = kind.__name__
@@ -89,6 +91,8 @@ class Codec:
         if "$e" in data:
             return self._type(data["$e"])(data["v"])
         if "$i" in data:
+            if self._instruments is None:
+                raise CodecError("stored data names an instrument, and this codec knows none")
             return self._instruments.get(data["$i"])
         if "$t" in data:
             return tuple(self.decode(item) for item in data["$t"])

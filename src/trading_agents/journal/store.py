@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,13 +14,21 @@ from typing import Any
 from sqlalchemy import Table, bindparam, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from trading_agents.core.errors import ConfigurationError
+from trading_agents.core.errors import ConfigurationError, RetryableError
 from trading_agents.journal import audit, platform, schema
 from trading_agents.journal.audit import AuditEntry
+from trading_agents.journal.codec import Codec
 from trading_agents.journal.platform import Posting
+from trading_agents.journal.spool import Spool
 from trading_agents.journal.tables import (
     PLATFORM_SCHEMA,
     agent_sessions,
@@ -36,6 +45,9 @@ from trading_agents.journal.tables import (
 )
 
 log = logging.getLogger(__name__)
+CONNECT_TIMEOUT_S = 5.0
+RETRY_FIRST_S = 0.5  # after an outage, the first retry; doubled up to RETRY_MAX_S
+RETRY_MAX_S = 10.0
 Row = dict[str, Any]
 CURSOR = "service"
 
@@ -57,6 +69,22 @@ class JournalBatch:
     # (session_id, trade_id or flow_id): written again, the batch posts nothing twice.
     postings: list[tuple[tuple[int, str], Posting]] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+
+
+SPOOL_CODEC = Codec((JournalBatch, AuditEntry, Posting))
+
+
+class JournalUnavailable(RetryableError):
+    """The journal's database cannot be reached: what needs it now must wait."""
+
+
+def unreachable(error: BaseException) -> bool:
+    """Tell whether an error means the database cannot be reached (as opposed to a bug)."""
+    if isinstance(error, OSError | TimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return False
 
 
 @dataclass
@@ -83,18 +111,30 @@ class StoredDesk:
 class Journal:
     """Write batches atomically and read the desk back, on SQLite or PostgreSQL."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, spool: Spool | None = None) -> None:
         self.engine = engine
         # One writer at a time: the audit chain and the platform's balances go on from the
         # last row, so two transactions must not both start from it.
         self._writing = asyncio.Lock()
+        self._spool = spool
+        self.degraded = ""  # why batches go to the spool instead of the database
+        self._retry_at = 0.0  # monotonic seconds: no attempt on the database before this
+        self._backoff_s = RETRY_FIRST_S
 
     @classmethod
-    async def open(cls, url: str, upgrade: bool = True, platform_tables: str = "create") -> Journal:
+    async def open(
+        cls,
+        url: str,
+        upgrade: bool = True,
+        platform_tables: str = "create",
+        spool_dir: Path | None = None,
+    ) -> Journal:
         """Connect to the database at `url`; bring its schema to head, or check it is there.
 
         `platform_tables` is "create" when our migration makes the platform's tables, and
-        "existing" when the platform owns them and we write into them as they are.
+        "existing" when the platform owns them and we write into them as they are. With a
+        `spool_dir`, batches the database cannot take wait there; what an earlier run left
+        in it is written before anything is read.
         """
         try:
             parsed = make_url(url)
@@ -106,7 +146,13 @@ class Journal:
         translate = {PLATFORM_SCHEMA: None} if parsed.get_backend_name() == "sqlite" else {}
         try:
             engine = create_async_engine(
-                parsed, execution_options={"schema_translate_map": translate}
+                parsed,
+                execution_options={"schema_translate_map": translate},
+                pool_pre_ping=True,
+                # A server that does not answer must not hold a step for a minute.
+                connect_args={"timeout": CONNECT_TIMEOUT_S}
+                if parsed.drivername.endswith("asyncpg")
+                else {},
             )
         except (NoSuchModuleError, ModuleNotFoundError, ArgumentError) as error:
             raise ConfigurationError(
@@ -131,7 +177,14 @@ class Journal:
             await engine.dispose()
             raise
         log.info("journal: %s at revision %s", where, revision)
-        return cls(engine)
+        journal = cls(engine, None if spool_dir is None else Spool(spool_dir, SPOOL_CODEC))
+        if journal.spooled and not await journal.drain():
+            await engine.dispose()
+            raise ConfigurationError(
+                f"{journal.spooled} journal batches wait in {spool_dir} from an outage, and"
+                f" {where} still cannot take them: {journal.degraded}"
+            )
+        return journal
 
     async def close(self) -> None:
         """Close the connections."""
@@ -165,6 +218,11 @@ class Journal:
 
     async def start_session(self, row: Row, batch: Callable[[int], JournalBatch]) -> int:
         """Store a new session and what its start wrote (`batch`, given its id); return the id."""
+        if self.degraded:
+            raise JournalUnavailable(
+                f"the journal's database cannot be reached ({self.degraded}): a new agent"
+                " starts once it is back"
+            )
         async with self._writing, self.engine.begin() as connection:
             result = await connection.execute(insert(agent_sessions).values(**row))
             session_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
@@ -173,10 +231,69 @@ class Journal:
             await self._write(connection, batch(session_id))
         return session_id
 
-    async def save(self, batch: JournalBatch) -> None:
-        """Write the batch in one transaction: all of it or, on any error, none of it."""
-        async with self._writing, self.engine.begin() as connection:
-            await self._write(connection, batch)
+    @property
+    def spooled(self) -> int:
+        """Return how many batches wait in the spool."""
+        return 0 if self._spool is None else len(self._spool)
+
+    async def save(self, batch: JournalBatch) -> bool:
+        """Write the batch in one transaction; return False if it went to the spool instead.
+
+        While the database cannot be reached, batches are spooled durably, in order, and
+        written once when it is back (by `drain`, or by a later `save` after the backoff).
+        Without a spool, or on an error that is not about reaching the database, it raises.
+        """
+        async with self._writing:
+            if self.spooled:
+                assert self._spool is not None
+                self._spool.append(batch)  # behind what waits already: order is kept
+                if time.monotonic() >= self._retry_at:
+                    await self._drain_spool()
+                return not self.spooled
+            try:
+                async with self.engine.begin() as connection:
+                    await self._write(connection, batch)
+            except Exception as error:
+                if self._spool is None or not unreachable(error):
+                    raise
+                self._spool.append(batch)
+                self._went_down(error)
+                return False
+            return True
+
+    async def drain(self) -> bool:
+        """Write what waits in the spool, oldest first; return True once nothing waits."""
+        async with self._writing:
+            return await self._drain_spool()
+
+    async def _drain_spool(self) -> bool:
+        if self._spool is None:
+            return True
+        for batch in self._spool.pending():
+            if not isinstance(batch, JournalBatch):
+                raise TypeError(f"the spool holds a {type(batch).__name__}, not a batch")
+            try:
+                async with self.engine.begin() as connection:
+                    await self._write(connection, batch)
+            except Exception as error:
+                if not unreachable(error):
+                    raise
+                self._went_down(error)
+                return False
+            self._spool.mark_written(1)
+        if self.degraded:
+            log.warning("journal: the database is back; the spooled batches are written")
+        self.degraded = ""
+        self._backoff_s = RETRY_FIRST_S
+        return True
+
+    def _went_down(self, error: Exception) -> None:
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        if not self.degraded:
+            log.error("journal: the database cannot be reached (%s); spooling", first_line)
+        self.degraded = f"{type(error).__name__}: {first_line}"
+        self._retry_at = time.monotonic() + self._backoff_s
+        self._backoff_s = min(self._backoff_s * 2, RETRY_MAX_S)
 
     async def _write(self, connection: AsyncConnection, batch: JournalBatch) -> None:
         if batch.sessions:
@@ -225,9 +342,10 @@ class Journal:
         postings = [posting for source, posting in batch.postings if source in new]
         if postings:
             await platform.post(connection, postings)
-        if batch.audit:
+        entries = await self._unwritten(connection, batch.audit)
+        if entries:
             seq, last_hash = await audit.chain_head(connection)
-            rows = audit.chain(batch.audit, seq, last_hash)
+            rows = audit.chain(entries, seq, last_hash)
             await connection.execute(insert(audit_log), rows)
             head = {"name": CURSOR, "seq": rows[-1]["seq"], "hash": rows[-1]["hash"]}
             await self._upsert(connection, audit_head, [head], ("name",), ("seq", "hash"))
@@ -240,6 +358,20 @@ class Journal:
                 ("name",),
                 ("last_close_ms", "source"),
             )
+
+    @staticmethod
+    async def _unwritten(
+        connection: AsyncConnection, entries: Sequence[AuditEntry]
+    ) -> list[AuditEntry]:
+        """Return the entries not in the log yet: a batch written again appends nothing."""
+        if not entries:
+            return []
+        ids = [entry.entry_id for entry in entries]
+        found = await connection.execute(
+            select(audit_log.c.entry_id).where(audit_log.c.entry_id.in_(ids))
+        )
+        written = {str(entry_id) for (entry_id,) in found}
+        return [entry for entry in entries if entry.entry_id not in written]
 
     @staticmethod
     async def _insert_new(

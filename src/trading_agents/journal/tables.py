@@ -183,6 +183,7 @@ audit_log = Table(
     "audit_log",
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_id", String(32), nullable=False, unique=True),
     Column("ts_ms", BigInteger, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("agent", String(64), nullable=False),

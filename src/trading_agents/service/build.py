@@ -16,7 +16,9 @@ async def build_desk(settings: Settings) -> TradingDesk:
     """Return the desk the settings describe, with the sessions the journal holds restored."""
     profiles = configured_profiles()
     instruments = default_instruments()
-    journal = await Journal.open(settings.database(), settings.db_upgrade, settings.platform_tables)
+    journal = await Journal.open(
+        settings.database(), settings.db_upgrade, settings.platform_tables, settings.spool_dir
+    )
     try:
         stored = await journal.load(KEEP_DECISIONS)
         wanted = list(dict.fromkeys(s for profile in profiles.values() for s in profile.symbols))

@@ -21,14 +21,15 @@ from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.moments import moments
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.platform import DaySnapshot, day_of
-from trading_agents.journal.store import StoredDesk
+from trading_agents.journal.store import JournalUnavailable, StoredDesk
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import LiveMarket
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.signals import Signal, SignalAction
 from trading_agents.portfolio.ledger import InsufficientFunds
-from trading_agents.service.errors import Conflict, Invalid, NotFound
+from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
+from trading_agents.service.journal_keeper import JournalKeeper
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
 from trading_agents.service.market import MarketSource
 from trading_agents.service.sessions import (
@@ -58,7 +59,8 @@ class TradingDesk:
     ) -> None:
         self.source = source
         self.journal = journal
-        self.journal_error = ""
+        self.keeper = JournalKeeper(journal, source.clock, lambda: self.sessions.values())
+        self.keeper.on_recovered = self.snapshot_days  # the days missed during the outage
         self.default_account = default_account
         self.clock = source.clock
         self.profiles = dict(profiles)
@@ -95,6 +97,7 @@ class TradingDesk:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.keeper.close()
         await self.journal.journal.close()
 
     async def _consume(self) -> None:
@@ -150,7 +153,7 @@ class TradingDesk:
     # -- the journal ------------------------------------------------------------------------
 
     async def _save(self, sessions: Iterable[AgentSession]) -> None:
-        """Write what changed; a failing journal is logged and shown, and retried next time.
+        """Write what changed; the keeper spools it through an outage and shows failures.
 
         The cursor goes with every write. A use case let in during a step writes its session
         with the step's close: after a crash before the step's own write, the sessions it did
@@ -159,19 +162,7 @@ class TradingDesk:
         """
         last = self.kernel.last_close_ms
         cursor = (last, self.source.description) if last is not None else None
-        try:
-            await self.journal.save(sessions, self.clock.now_ms(), cursor)
-        except Exception as error:
-            self._journal_failed(error)
-        else:
-            self.journal_error = ""
-
-    def _journal_failed(self, error: Exception) -> None:
-        if not self.journal_error:
-            log.exception("the journal could not be written; retrying with the next change")
-        # The first line only: the rest of a database error repeats the statement's values.
-        first_line = (str(error).splitlines() or [""])[0][:200]
-        self.journal_error = f"{type(error).__name__}: {first_line}"
+        await self.keeper.save(sessions, cursor)
 
     async def snapshot_days(self, account_id: str | None = None) -> list[DaySnapshot]:
         """Upsert the daily snapshots due up to the market's day (the current one included)."""
@@ -183,7 +174,8 @@ class TradingDesk:
         try:
             return await self.journal.journal.snapshot_accounts(through, accounts)
         except Exception as error:
-            self._journal_failed(error)
+            # Missed days are filled in when the journal is back, or at the next start.
+            self.keeper.failed(error)
             return []
 
     def restore(self, stored: StoredDesk) -> None:
@@ -235,7 +227,10 @@ class TradingDesk:
             if existing is not None:
                 # Order ids carry the decision count: going on from it keeps them unique.
                 session.parts.account.runner.sequence = existing.parts.account.runner.sequence
-            await self.journal.start(session)
+            try:
+                await self.journal.start(session)
+            except JournalUnavailable as error:
+                raise Unavailable(str(error)) from None
             if existing is not None:
                 self.kernel.remove(existing.parts.account)
             self.sessions[(agent, account_id)] = session

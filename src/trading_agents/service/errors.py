@@ -19,3 +19,7 @@ class Conflict(ServiceError):
 
 class Invalid(ServiceError):
     """The request is well formed but cannot be carried out (a symbol the agent does not trade)."""
+
+
+class Unavailable(ServiceError):
+    """Something the request needs is down for now (the journal's database); try again later."""

@@ -143,6 +143,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("entry_id", sa.String(32), nullable=False, unique=True),
         sa.Column("ts_ms", sa.BigInteger, nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("agent", sa.String(64), nullable=False),
