@@ -143,3 +143,24 @@ async def test_the_openapi_document_lists_the_contract(client: httpx.AsyncClient
     for path in ("/health", "/agents/{agent}/start", "/agents/{agent}/signal",
                  "/accounts/{account_id}/agents/{agent}/positions"):  # fmt: skip
         assert path in paths
+
+
+async def test_snapshots_of_an_account_never_started_are_404_and_write_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/accounts/nobody/snapshots")
+
+    assert response.status_code == 404
+    assert "no agent has been started on account 'nobody'" in response.json()["detail"]
+
+
+async def test_snapshots_on_demand_write_the_accounts_day(client: httpx.AsyncClient) -> None:
+    await client.post("/accounts/acc-9/agents/atlas/start", json={"initial_equity": 1000})
+
+    first = (await client.post("/accounts/acc-9/snapshots")).json()
+    again = (await client.post("/accounts/acc-9/snapshots")).json()
+
+    assert first == again
+    assert first["count"] == 1
+    [day] = first["items"]
+    assert (day["period_type"], day["closing_balance"], day["total_trades"]) == ("daily", 1000.0, 0)

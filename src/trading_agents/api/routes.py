@@ -20,6 +20,7 @@ from trading_agents.api.schemas import (
     OrderOut,
     PositionsOut,
     SignalIn,
+    SnapshotsOut,
     StartIn,
     StatusOut,
     StopIn,
@@ -235,3 +236,9 @@ def _decision(state: DecisionState) -> DecisionOut:
         checks=checks,
         orders=orders,
     )
+
+
+@router.post("/accounts/{account_id}/snapshots", response_model=SnapshotsOut, dependencies=Guarded)
+async def snapshot_account(account_id: str, desk: DeskDep) -> SnapshotsOut:
+    """Upsert the account's daily snapshots now: missed days, and today so far."""
+    return SnapshotsOut.of(account_id, await desk.snapshot_account(account_id))

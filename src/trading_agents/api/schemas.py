@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from trading_agents.journal.platform import DaySnapshot
 from trading_agents.service.queries import MetricsView, PositionView, StatusView
 
 # An exact decimal sent as a JSON number: amounts are quantized to 8 decimals, so they have at
@@ -241,3 +243,40 @@ def rows(views: Sequence[object], model: type[Row]) -> list[Row]:
 def _fields(view: object) -> dict[str, object]:
     slots: tuple[str, ...] = getattr(view, "__slots__", ())
     return {name: getattr(view, name) for name in slots}
+
+
+class DaySnapshotOut(BaseModel):
+    """One UTC day of an account, as `investment.performance_snapshots` holds it."""
+
+    snapshot_date: date
+    period_type: str
+    opening_balance: Amount
+    closing_balance: Amount
+    profit_loss: Amount
+    total_trades: int
+    winning_trades: int
+
+
+class SnapshotsOut(BaseModel):
+    """The daily snapshots just written for an account."""
+
+    account_id: str
+    count: int
+    items: list[DaySnapshotOut]
+
+    @classmethod
+    def of(cls, account_id: str, snapshots: Sequence[DaySnapshot]) -> SnapshotsOut:
+        """Build the answer from the journal's snapshots."""
+        items = [
+            DaySnapshotOut(
+                snapshot_date=s.day,
+                period_type="daily",
+                opening_balance=s.opening_balance,
+                closing_balance=s.closing_balance,
+                profit_loss=s.profit_loss,
+                total_trades=s.total_trades,
+                winning_trades=s.winning_trades,
+            )
+            for s in snapshots
+        ]
+        return cls(account_id=account_id, count=len(items), items=items)

@@ -175,10 +175,30 @@ async def _upsert_snapshot(connection: AsyncConnection, snapshot: DaySnapshot) -
     )
 
 
+async def first_day(connection: AsyncConnection, account_id: str) -> date | None:
+    """Return the UTC day an agent was first started on the account, None if never."""
+    started = (
+        await connection.execute(
+            select(agent_sessions.c.started_ms)
+            .where(agent_sessions.c.account_id == account_id)
+            .order_by(agent_sessions.c.started_ms)
+            .limit(1)
+        )
+    ).scalar()
+    return None if started is None else day_of(int(started))
+
+
 async def days_to_snapshot(
     connection: AsyncConnection, account_id: str, through: date
 ) -> list[date]:
-    """Return the days from the day after the account's last snapshot (or its first start)."""
+    """Return the days due: after the last snapshot (or from the first start) to `through`.
+
+    `through` itself is always due once the account has started by then: it may still be
+    going on, and its snapshot is upserted again.
+    """
+    first = await first_day(connection, account_id)
+    if first is None or through < first:
+        return []
     last = (
         await connection.execute(
             select(performance_snapshots.c.snapshot_date)
@@ -187,18 +207,5 @@ async def days_to_snapshot(
             .limit(1)
         )
     ).scalar()
-    if last is not None:
-        first = last + timedelta(days=1)
-    else:
-        started = (
-            await connection.execute(
-                select(agent_sessions.c.started_ms)
-                .where(agent_sessions.c.account_id == account_id)
-                .order_by(agent_sessions.c.started_ms)
-                .limit(1)
-            )
-        ).scalar()
-        if started is None:
-            return []
-        first = day_of(int(started))
-    return [first + timedelta(days=n) for n in range((through - first).days + 1)]
+    start = first if last is None else min(last + timedelta(days=1), through)
+    return [start + timedelta(days=n) for n in range((through - start).days + 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -11,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, event, func, insert, select
+from sqlalchemy import Executable, Table, bindparam, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
@@ -120,6 +121,8 @@ class Journal:
         self.degraded = ""  # why batches go to the spool instead of the database
         self._retry_at = 0.0  # monotonic seconds: no attempt on the database before this
         self._backoff_s = RETRY_FIRST_S
+        self._audit_head: tuple[int, str] | None = None  # as of the last commit
+        self._pending_head: tuple[int, str] | None = None  # what the open transaction makes it
 
     @classmethod
     async def open(
@@ -148,7 +151,6 @@ class Journal:
             engine = create_async_engine(
                 parsed,
                 execution_options={"schema_translate_map": translate},
-                pool_pre_ping=True,
                 # A server that does not answer must not hold a step for a minute.
                 connect_args={"timeout": CONNECT_TIMEOUT_S}
                 if parsed.drivername.endswith("asyncpg")
@@ -208,11 +210,7 @@ class Journal:
                 accounts = sorted(str(account) for (account,) in found)
             written: list[platform.DaySnapshot] = []
             for account in accounts:
-                if not await _has_sessions(connection, account):
-                    continue
                 days = await platform.days_to_snapshot(connection, account, through)
-                if not days or days[-1] != through:
-                    days.append(through)
                 written += await platform.snapshot_days(connection, account, days)
         return written
 
@@ -223,12 +221,21 @@ class Journal:
                 f"the journal's database cannot be reached ({self.degraded}): a new agent"
                 " starts once it is back"
             )
-        async with self._writing, self.engine.begin() as connection:
-            result = await connection.execute(insert(agent_sessions).values(**row))
-            session_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
-            if not isinstance(session_id, int):
-                raise RuntimeError("the database returned no id for the new session")
-            await self._write(connection, batch(session_id))
+        async with self._writing:
+            self._pending_head = None
+            try:
+                async with self.engine.begin() as connection:
+                    result = await connection.execute(insert(agent_sessions).values(**row))
+                    key = result.inserted_primary_key
+                    session_id = key[0] if key else None
+                    if not isinstance(session_id, int):
+                        raise RuntimeError("the database returned no id for the new session")
+                    await self._write(connection, batch(session_id))
+            except BaseException:
+                self._audit_head = None
+                raise
+            if self._pending_head is not None:
+                self._audit_head = self._pending_head
         return session_id
 
     @property
@@ -251,8 +258,7 @@ class Journal:
                     await self._drain_spool()
                 return not self.spooled
             try:
-                async with self.engine.begin() as connection:
-                    await self._write(connection, batch)
+                await self._commit(batch)
             except Exception as error:
                 if self._spool is None or not unreachable(error):
                     raise
@@ -260,6 +266,18 @@ class Journal:
                 self._went_down(error)
                 return False
             return True
+
+    async def _commit(self, batch: JournalBatch, replay: bool = False) -> None:
+        """Write one batch in its own transaction; keep the audit head only once committed."""
+        self._pending_head = None
+        try:
+            async with self.engine.begin() as connection:
+                await self._write(connection, batch, replay)
+        except BaseException:
+            self._audit_head = None  # read again: the transaction may or may not have landed
+            raise
+        if self._pending_head is not None:
+            self._audit_head = self._pending_head
 
     async def drain(self) -> bool:
         """Write what waits in the spool, oldest first; return True once nothing waits."""
@@ -273,8 +291,7 @@ class Journal:
             if not isinstance(batch, JournalBatch):
                 raise TypeError(f"the spool holds a {type(batch).__name__}, not a batch")
             try:
-                async with self.engine.begin() as connection:
-                    await self._write(connection, batch)
+                await self._commit(batch, replay=True)
             except Exception as error:
                 if not unreachable(error):
                     raise
@@ -295,7 +312,9 @@ class Journal:
         self._retry_at = time.monotonic() + self._backoff_s
         self._backoff_s = min(self._backoff_s * 2, RETRY_MAX_S)
 
-    async def _write(self, connection: AsyncConnection, batch: JournalBatch) -> None:
+    async def _write(
+        self, connection: AsyncConnection, batch: JournalBatch, replay: bool = False
+    ) -> None:
         if batch.sessions:
             # One executemany: a thousand accounts marked at once are one round trip.
             await connection.execute(
@@ -329,26 +348,35 @@ class Journal:
             )
         # Every history row has its key: a batch written again (a retry, a spool replayed
         # after an outage) adds nothing, and posts to the platform only what is new.
-        new: set[tuple[int, str]] = set()
         for table, rows, keys in (
             (fills, batch.fills, ("session_id", "trade_id")),
-            (round_trips, batch.trips, ("session_id", "trade_id")),
             (equity_marks, batch.marks, ("session_id", "ts_ms")),
             (decisions, batch.decisions, ("session_id", "sequence")),
-            (cash_flows, batch.cash_flows, ("session_id", "flow_id")),
         ):
             if rows:
-                new |= await self._insert_new(connection, table, rows, keys)
+                await self._upsert(connection, table, rows, keys, ())
+        # Trips and cash flows say which of them are new: only those are posted.
+        new: set[tuple[int, str]] = set()
+        if batch.trips:
+            keys = ("session_id", "trade_id")
+            new |= await self._insert_new(connection, round_trips, batch.trips, keys)
+        if batch.cash_flows:
+            keys = ("session_id", "flow_id")
+            new |= await self._insert_new(connection, cash_flows, batch.cash_flows, keys)
         postings = [posting for source, posting in batch.postings if source in new]
         if postings:
             await platform.post(connection, postings)
-        entries = await self._unwritten(connection, batch.audit)
+        # A batch first written now has only new records; one replayed may have some already.
+        entries = await self._unwritten(connection, batch.audit) if replay else batch.audit
         if entries:
-            seq, last_hash = await audit.chain_head(connection)
-            rows = audit.chain(entries, seq, last_hash)
+            # The head read once, then kept: this journal is the log's only writer.
+            if self._audit_head is None or replay:
+                self._audit_head = await audit.chain_head(connection)
+            rows = audit.chain(entries, *self._audit_head)
             await connection.execute(insert(audit_log), rows)
             head = {"name": CURSOR, "seq": rows[-1]["seq"], "hash": rows[-1]["hash"]}
             await self._upsert(connection, audit_head, [head], ("name",), ("seq", "hash"))
+            self._pending_head = (head["seq"], head["hash"])
         if batch.cursor is not None:
             last_close_ms, source = batch.cursor
             await self._upsert(
@@ -396,15 +424,7 @@ class Journal:
         keys: tuple[str, ...],
         updated: tuple[str, ...],
     ) -> None:
-        dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
-        statement = dialect.insert(table)
-        if updated:
-            statement = statement.on_conflict_do_update(
-                index_elements=list(keys),
-                set_={name: statement.excluded[name] for name in updated},
-            )
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+        statement = _upsert_statement(connection.dialect.name, table, keys, updated)
         await connection.execute(statement, list(rows))
 
     async def load(self, keep_decisions: int) -> StoredDesk:
@@ -461,11 +481,22 @@ class Journal:
         )
 
 
-async def _has_sessions(connection: AsyncConnection, account_id: str) -> bool:
-    found = await connection.execute(
-        select(agent_sessions.c.id).where(agent_sessions.c.account_id == account_id).limit(1)
-    )
-    return found.first() is not None
+@functools.cache
+def _upsert_statement(
+    dialect_name: str, table: Table, keys: tuple[str, ...], updated: tuple[str, ...]
+) -> Executable:
+    """Build an insert that updates `updated` (or does nothing) on a key conflict, once."""
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
+    statement = dialect.insert(table)
+    built: Executable
+    if updated:
+        built = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: statement.excluded[name] for name in updated},
+        )
+    else:
+        built = statement.on_conflict_do_nothing(index_elements=list(keys))
+    return built
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

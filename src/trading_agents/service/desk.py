@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,6 +43,16 @@ from trading_agents.venues.sim.config import SimVenueConfig
 
 log = logging.getLogger(__name__)
 HISTORY_CANDLES = 4_000  # per symbol: enough 1m candles to warm up a 15m agent's indicators
+
+
+def keep_out_of_collections() -> None:
+    """Move what lives now (the sessions) out of the garbage collector's reach.
+
+    A full collection scans every object: with a thousand sessions that is a third of a
+    second in which no call is answered. Sessions live as long as the service, so they go
+    to the permanent generation; what requests make and drop is still collected.
+    """
+    gc.freeze()
 
 
 class TradingDesk:
@@ -167,9 +178,8 @@ class TradingDesk:
     async def snapshot_days(self, account_id: str | None = None) -> list[DaySnapshot]:
         """Upsert the daily snapshots due up to the market's day (the current one included)."""
         last = self.kernel.last_close_ms
-        now_ms = last if last is not None else self.clock.now_ms()
         # A close at 00:00 ends the day before; the day it opens has had nothing yet.
-        through = day_of(now_ms - 1)
+        through = day_of(last - 1) if last is not None else day_of(self.clock.now_ms())
         accounts = None if account_id is None else [account_id]
         try:
             return await self.journal.journal.snapshot_accounts(through, accounts)
@@ -177,6 +187,14 @@ class TradingDesk:
             # Missed days are filled in when the journal is back, or at the next start.
             self.keeper.failed(error)
             return []
+
+    async def snapshot_account(self, account_id: str) -> list[DaySnapshot]:
+        """Write one account's daily snapshots on demand; 404 for an account never started."""
+        if not any(account == account_id for _, account in self.sessions):
+            raise NotFound(f"no agent has been started on account {account_id!r}")
+        if self.journal.journal.degraded:
+            raise Unavailable("the journal's database cannot be reached; snapshots wait for it")
+        return await self.snapshot_days(account_id)
 
     def restore(self, stored: StoredDesk) -> None:
         """Bring back the sessions the journal holds, where the last run left them."""
@@ -195,6 +213,7 @@ class TradingDesk:
             )
         if stored.last_close_ms is not None:
             self.kernel.last_close_ms = stored.last_close_ms
+        keep_out_of_collections()
 
     # -- use cases --------------------------------------------------------------------------
 
@@ -235,6 +254,7 @@ class TradingDesk:
                 self.kernel.remove(existing.parts.account)
             self.sessions[(agent, account_id)] = session
             self.kernel.add(session.parts.account)
+        keep_out_of_collections()
         log.info("started %s on account %s with %s USDT", agent, account_id, initial_equity)
         return session
 

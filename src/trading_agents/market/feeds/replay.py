@@ -16,7 +16,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # Unpaced, the replay lets other tasks run after this many candles.
 YIELD_EVERY = 256
-_CHUNK = 4096
+_CHUNK = 4096  # candles turned into Python numbers at once, at full speed
+# Paced, a chunk is built between two candles: small, so a service's API calls never wait on it.
+_PACED_CHUNK = 32
 
 
 class ReplayFeed:
@@ -152,8 +154,9 @@ class ReplayFeed:
         ]
         symbols = self.symbols
         intervals = [one.interval_ms for one in parts]
-        for first in range(0, len(order), _CHUNK):
-            pick = order[first : first + _CHUNK]
+        chunk = _CHUNK if self._speed is None else _PACED_CHUNK
+        for first in range(0, len(order), chunk):
+            pick = order[first : first + chunk]
             rows = zip(
                 rank[pick].tolist(), *(column[pick].tolist() for column in columns), strict=True
             )
