@@ -9,11 +9,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from trading_agents.api import webhooks
 from trading_agents.api.routes import router
 from trading_agents.config.settings import Settings
+from trading_agents.core.clock import LiveClock
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
+from trading_agents.service.ml_polling import MlPoller
+from trading_agents.service.signal_intake import SignalIntake
+from trading_agents.signals.ml_engine import MlEngineClient
 
 log = logging.getLogger(__name__)
 DeskFactory = Callable[[Settings], Awaitable[TradingDesk]]
@@ -34,15 +39,27 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         desk = await make_desk(settings)
         app.state.desk = desk
+        intake = SignalIntake(desk, LiveClock(), int(settings.signal_max_age_s * 1000))
+        app.state.intake = intake
+        poller = None
+        if settings.ml_engine_url:
+            client = MlEngineClient(settings.ml_engine_url, timeout_s=settings.ml_timeout_s)
+            poller = MlPoller(client, intake, desk, settings.ml_poll_interval_s)
+        app.state.poller = poller
         log.info(
-            "trading agents: paper mode, market data %s (%s)",
+            "trading agents: paper mode, market data %s (%s); ML engine %s",
             desk.source.kind,
             desk.source.description,
+            settings.ml_engine_url or "not polled (ML_ENGINE_URL unset)",
         )
         desk.start_market()
+        if poller is not None:
+            poller.start()
         try:
             yield
         finally:
+            if poller is not None:
+                await poller.close()
             await desk.close()
 
     app = FastAPI(
@@ -52,6 +69,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(webhooks.router)
 
     for kind, status in _STATUS.items():
         app.add_exception_handler(kind, _handler(status))

@@ -9,12 +9,19 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from trading_agents.config.settings import Settings
 from trading_agents.service.desk import TradingDesk
+from trading_agents.service.signal_intake import SignalIntake
 
 
 def get_desk(request: Request) -> TradingDesk:
     """Return the service's trading desk."""
     desk: TradingDesk = request.app.state.desk
     return desk
+
+
+def get_intake(request: Request) -> SignalIntake:
+    """Return the way every signal comes in."""
+    intake: SignalIntake = request.app.state.intake
+    return intake
 
 
 def get_settings(request: Request) -> Settings:
@@ -40,4 +47,6 @@ def require_key(
 
 
 DeskDep = Annotated[TradingDesk, Depends(get_desk)]
+IntakeDep = Annotated[SignalIntake, Depends(get_intake)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 Guarded = [Depends(require_key)]

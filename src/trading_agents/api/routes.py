@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from trading_agents.agents.state import DecisionState
-from trading_agents.api.deps import DeskDep, Guarded
+from trading_agents.api.deps import DeskDep, Guarded, IntakeDep
 from trading_agents.api.schemas import (
     AmountIn,
-    CheckOut,
     DecisionOut,
     DecisionRecordOut,
     EquityPointOut,
@@ -27,10 +25,9 @@ from trading_agents.api.schemas import (
     TradeOut,
     rows,
 )
-from trading_agents.model.signals import SignalAction
-from trading_agents.risk.verdicts import Denied
+from trading_agents.api.signals import decision_out
 from trading_agents.service.desk import TradingDesk
-from trading_agents.service.errors import Invalid
+from trading_agents.service.errors import Conflict, Invalid
 from trading_agents.service.queries import (
     decisions_of,
     equity_curve_of,
@@ -56,10 +53,16 @@ def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
 
 
 @router.get("/health", response_model=HealthOut)
-async def health(desk: DeskDep) -> HealthOut:
+async def health(request: Request, desk: DeskDep) -> HealthOut:
     """Say whether the service is well and how many agents run."""
     journal = desk.keeper.state
-    healthy = desk.market_state in ("starting", "streaming") and journal == "ok"
+    poller = request.app.state.poller
+    ml_engine = "off (ML_ENGINE_URL unset)" if poller is None else poller.state
+    healthy = (
+        desk.market_state in ("starting", "streaming")
+        and journal == "ok"
+        and not ml_engine.startswith("degraded")
+    )
     return HealthOut(
         status="ok" if healthy else "degraded",
         agents_running=desk.running(),
@@ -67,6 +70,7 @@ async def health(desk: DeskDep) -> HealthOut:
         market_data=desk.source.description,
         market_data_state=desk.market_state,
         journal=journal,
+        ml_engine=ml_engine,
     )
 
 
@@ -197,45 +201,15 @@ async def agent_positions(agent: str, desk: DeskDep, account_id: str | None = No
 @router.post(f"{AGENT}/signal", response_model=DecisionOut, dependencies=Guarded)
 @router.post(f"{ACCOUNT_AGENT}/signal", response_model=DecisionOut, dependencies=Guarded)
 async def signal_agent(
-    agent: str, body: SignalIn, desk: DeskDep, account_id: str | None = None
+    agent: str, body: SignalIn, desk: DeskDep, intake: IntakeDep, account_id: str | None = None
 ) -> DecisionOut:
     """Let the agent decide at once on a signal; answer with its decision."""
-    state = await desk.signal(
-        agent,
-        _account(desk, account_id),
-        body.symbol,
-        SignalAction(body.action),
-        body.confidence,
-        body.price,
-        body.signal_id,
-    )
-    return _decision(state)
-
-
-def _decision(state: DecisionState) -> DecisionOut:
-    decision = state["decision"]
-    checks = [
-        CheckOut(role=check.role, verdict="denied", code=str(check.verdict.code),
-                 reason=check.verdict.reason)
-        if isinstance(check.verdict, Denied)
-        else CheckOut(role=check.role, verdict="approved")
-        for check in state.get("checks", ())
-    ]  # fmt: skip
-    orders = [
-        {"client_order_id": o.client_order_id, "role": o.role, "status": str(o.status),
-         "error": o.error}
-        for o in state.get("orders", ())
-    ]  # fmt: skip
-    return DecisionOut(
-        agent=state["agent"],
-        account_id=state["account_id"],
-        action=str(decision.action),
-        symbol=decision.symbol,
-        reasoning=decision.reasoning,
-        confidence=decision.confidence,
-        checks=checks,
-        orders=orders,
-    )
+    account = _account(desk, account_id)
+    payload = body.model_dump(mode="json", exclude_none=True)
+    state = await intake.receive(agent, account, payload, "api")
+    if state is None:
+        raise Conflict(f"signal {body.signal_id!r} was taken already: it decides once")
+    return decision_out(state)
 
 
 @router.post("/accounts/{account_id}/snapshots", response_model=SnapshotsOut, dependencies=Guarded)

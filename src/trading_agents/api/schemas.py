@@ -53,6 +53,8 @@ class SignalIn(_In):
     confidence: Decimal = Field(ge=0, le=1)
     price: Decimal = Field(gt=0, max_digits=20)
     signal_id: str | None = Field(default=None, max_length=64)
+    # When the signal was made: epoch seconds or milliseconds, or ISO 8601; too old is refused.
+    timestamp: int | float | str | None = None
 
 
 class StatusOut(BaseModel):
@@ -162,7 +164,8 @@ class HealthOut(BaseModel):
     mode: str
     market_data: str
     market_data_state: str
-    journal: str  # "ok", or "failing: " and the last error while writes fail
+    journal: str  # "ok", "degraded: ..." through a database outage, or "failing: ..."
+    ml_engine: str  # "off ...", "ok", or "degraded: ..." while the engine does not answer
 
 
 class OrderOut(BaseModel):

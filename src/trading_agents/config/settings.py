@@ -39,12 +39,17 @@ class Settings(BaseSettings):
     replay_speed: float = Field(default=1.0, gt=0, alias="REPLAY_SPEED")
     binance_url: str | None = Field(default=None, alias="BINANCE_PUBLIC_URL")
     ml_engine_url: str | None = Field(default=None, alias="ML_ENGINE_URL")
+    ml_poll_interval_s: float = Field(default=10.0, gt=0, alias="ML_POLL_INTERVAL")
+    ml_timeout_s: float = Field(default=2.0, gt=0, alias="ML_ENGINE_TIMEOUT")
+    webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+    webhook_window_s: float = Field(default=300.0, gt=0, alias="WEBHOOK_WINDOW")
+    signal_max_age_s: float = Field(default=300.0, gt=0, alias="SIGNAL_MAX_AGE")
     binance_api_key: SecretStr | None = Field(default=None, alias="BINANCE_API_KEY")
     binance_api_secret: SecretStr | None = Field(default=None, alias="BINANCE_API_SECRET")
     binance_testnet: bool = Field(default=True, alias="BINANCE_TESTNET")
     default_account: str = Field(default="default", alias="TRADING_AGENTS_DEFAULT_ACCOUNT")
 
-    @field_validator("api_key", mode="after")
+    @field_validator("api_key", "webhook_secret", mode="after")
     @classmethod
     def _no_blank_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().strip():

@@ -359,6 +359,25 @@ class TradingDesk:
             await self._save([session])
         return session
 
+    async def decide_on_signal(self, agent: str, account_id: str, signal: Signal) -> DecisionState:
+        """Let a running agent decide at once on a validated signal (see SignalIntake)."""
+        session = self.session(agent, account_id)
+        if session.status is not SessionStatus.RUNNING:
+            raise Conflict(f"{agent} is {session.status} on account {account_id!r}")
+        if signal.symbol not in session.symbols:
+            raise Invalid(
+                f"{agent} does not trade {signal.symbol}; it trades {', '.join(session.symbols)}"
+            )
+        async with self._lock:
+            account = session.parts.account
+            state = await account.runner.on_signal(
+                signal, account.account_state(self.kernel.marks), account.positions()
+            )
+            self._fill_now(session)
+            account.settle(self.kernel.marks)
+            await self._save([session])
+        return state
+
     async def signal(
         self,
         agent: str,
@@ -370,24 +389,9 @@ class TradingDesk:
         signal_id: str | None = None,
         source: str = "api",
     ) -> DecisionState:
-        """Decide at once on a signal for a running agent."""
-        session = self.session(agent, account_id)
-        if session.status is not SessionStatus.RUNNING:
-            raise Conflict(f"{agent} is {session.status} on account {account_id!r}")
-        if symbol not in session.symbols:
-            raise Invalid(
-                f"{agent} does not trade {symbol}; it trades {', '.join(session.symbols)}"
-            )
+        """Decide at once on a signal given field by field (tests, tools)."""
         signal = Signal(symbol, action, confidence, price, self.clock.now_ms(), signal_id, source)
-        async with self._lock:
-            account = session.parts.account
-            state = await account.runner.on_signal(
-                signal, account.account_state(self.kernel.marks), account.positions()
-            )
-            self._fill_now(session)
-            account.settle(self.kernel.marks)
-            await self._save([session])
-        return state
+        return await self.decide_on_signal(agent, account_id, signal)
 
     async def deposit(self, agent: str, account_id: str, amount: Decimal) -> AgentSession:
         """Credit the agent's account: the venue, the books and the risk engine's references."""

@@ -1,0 +1,86 @@
+"""The ML engine's webhook: a signed signal for an agent, taken once, decided at once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel
+
+from trading_agents.api.deps import DeskDep, IntakeDep, SettingsDep
+from trading_agents.api.schemas import DecisionOut
+from trading_agents.api.signals import decision_out
+from trading_agents.core.clock import LiveClock
+from trading_agents.service.desk import TradingDesk
+from trading_agents.service.errors import Invalid
+from trading_agents.signals.webhook import WebhookRejected, verify
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+_WALL = LiveClock()
+
+
+class WebhookOut(BaseModel):
+    """What became of a webhook signal: decided on, or taken already."""
+
+    status: str  # "received" or "duplicate"
+    decision: DecisionOut | None = None
+
+
+@router.post("/ml-signals", response_model=WebhookOut)
+async def ml_signal(
+    request: Request, desk: DeskDep, intake: IntakeDep, settings: SettingsDep
+) -> WebhookOut:
+    """Verify the HMAC of the raw body, then let the named agent decide on the signal."""
+    if settings.webhook_secret is None:
+        raise HTTPException(503, "the webhook is not configured: set WEBHOOK_SECRET")
+    body = await request.body()
+    try:
+        verify(
+            settings.webhook_secret.get_secret_value().encode(),
+            body,
+            request.headers.get("x-ml-signature"),
+            request.headers.get("x-ml-timestamp"),
+            _WALL.now_ms(),
+            int(settings.webhook_window_s * 1000),
+        )
+    except WebhookRejected as error:
+        raise HTTPException(401, str(error)) from None
+    payload = _object(body)
+    signal = payload.get("signal")
+    if not isinstance(signal, dict):
+        raise Invalid('the body needs a signal object: {"agent_name", "signal": {...}}')
+    agent, account = _addressee(desk, payload)
+    state = await intake.receive(agent, account, signal, "ml_webhook")
+    if state is None:
+        return WebhookOut(status="duplicate")
+    return WebhookOut(status="received", decision=decision_out(state))
+
+
+def _object(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise Invalid("the body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise Invalid("the body must be a JSON object")
+    return payload
+
+
+def _addressee(desk: TradingDesk, payload: dict[str, Any]) -> tuple[str, str]:
+    """Pick the agent: `agent_name` on `account_id` or the default account; or the one agent
+    running on `account_id`."""
+    agent, account = payload.get("agent_name"), payload.get("account_id")
+    if agent is not None and not isinstance(agent, str):
+        raise Invalid("agent_name must be a string")
+    if account is not None and not isinstance(account, str):
+        raise Invalid("account_id must be a string")
+    if agent is not None:
+        return agent, account or desk.default_account
+    if account is None:
+        raise Invalid("name the agent (agent_name) or the account (account_id)")
+    agents = sorted(a for (a, acc) in desk.sessions if acc == account)
+    if len(agents) != 1:
+        found = ", ".join(agents) or "none"
+        raise Invalid(f"account {account!r} has agents {found}: name one with agent_name")
+    return agents[0], account

@@ -1,0 +1,94 @@
+"""Poll the ML engine for the running agents' symbols and accounts, and hand signals in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from trading_agents.service.desk import TradingDesk
+from trading_agents.service.errors import ServiceError
+from trading_agents.service.sessions import AgentSession, SessionStatus
+from trading_agents.service.signal_intake import SignalIntake
+from trading_agents.signals.ml_engine import EngineUnavailable, MlEngineClient
+
+log = logging.getLogger(__name__)
+
+
+class MlPoller:
+    """Ask the engine at a fixed interval; when it is down, the agents go on without it."""
+
+    def __init__(
+        self, client: MlEngineClient, intake: SignalIntake, desk: TradingDesk, interval_s: float
+    ) -> None:
+        self.client = client
+        self._intake = intake
+        self._desk = desk
+        self._interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+        self.state = "starting"
+        self.polls = 0
+        self.dispatched = 0
+
+    def start(self) -> None:
+        """Poll in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="ml-engine-poll")
+
+    async def close(self) -> None:
+        """Stop polling and close the client."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.client.close()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.poll_once()
+            except Exception:  # a bug here must not end polling for good
+                log.exception("ML engine polling failed")
+            await asyncio.sleep(self._interval_s)
+
+    async def poll_once(self) -> None:
+        """Ask for the running agents' symbols and accounts; hand each signal to its agents."""
+        running = [s for s in self._desk.sessions.values() if s.status is SessionStatus.RUNNING]
+        self.polls += 1
+        if not running:
+            self.state = "ok"
+            return
+        symbols = sorted({symbol for session in running for symbol in session.symbols})
+        try:
+            by_symbol = await self.client.batch(symbols)
+            by_account = {
+                account: await self.client.for_account(account)
+                for account in sorted({session.account_id for session in running})
+            }
+        except EngineUnavailable as error:
+            self.state = f"degraded: {error}"
+            return
+        self.state = "ok"
+        for session in running:
+            for symbol in session.symbols:
+                if symbol in by_symbol:
+                    await self._dispatch(session, by_symbol[symbol])
+            for payload in by_account.get(session.account_id, []):
+                if payload.get("symbol") in session.symbols:
+                    await self._dispatch(session, payload)
+
+    async def _dispatch(self, session: AgentSession, payload: Mapping[str, Any]) -> None:
+        try:
+            state = await self._intake.receive(
+                session.agent, session.account_id, payload, "ml_poll"
+            )
+        except ServiceError as error:
+            log.debug(
+                "ML signal for %s on %s refused: %s", session.agent, session.account_id, error
+            )
+            return
+        if state is not None:
+            self.dispatched += 1

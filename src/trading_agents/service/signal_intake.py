@@ -1,0 +1,80 @@
+"""Every way a signal comes in (webhook, poll, API): validated, de-duplicated, decided at once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+from trading_agents.agents.state import DecisionState
+from trading_agents.core.clock import Clock
+from trading_agents.service.desk import TradingDesk
+from trading_agents.service.errors import Conflict, Invalid
+from trading_agents.signals.dedupe import RecentSignals
+from trading_agents.signals.validation import SignalRejected, signal_from, timestamp_ms
+
+log = logging.getLogger(__name__)
+
+
+class SignalIntake:
+    """Check a signal against its agent's rules, take it once, and let the agent decide on it.
+
+    `wall_clock` tells how old a signal is: real time, also when the market is a replay.
+    """
+
+    def __init__(self, desk: TradingDesk, wall_clock: Clock, max_age_ms: int) -> None:
+        self.desk = desk
+        self._wall = wall_clock
+        self.max_age_ms = max_age_ms
+        self._recent = RecentSignals(ttl_ms=max(max_age_ms, 3_600_000))
+        self.rejected = 0  # signals refused by a rule, for health and the logs
+        self.duplicates = 0
+
+    async def receive(
+        self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
+    ) -> DecisionState | None:
+        """Decide on a signal; None when it was taken already. Invalid says which rule failed."""
+        session = self.desk.session(agent, account_id)
+        try:
+            signal = signal_from(
+                payload,
+                symbols=session.symbols,
+                agent=agent,
+                now_ms=self._wall.now_ms(),
+                max_age_ms=self.max_age_ms,
+                decided_at_ms=self.desk.clock.now_ms(),
+                source=source,
+            )
+        except SignalRejected as error:
+            self.rejected += 1
+            raise Invalid(str(error)) from None
+        key = self._key(agent, account_id, payload, signal.signal_id, source)
+        if key is not None and not self._recent.first_time(key, self._wall.now_ms()):
+            self.duplicates += 1
+            log.info("signal %s for %s on %s taken already: ignored", key[-1], agent, account_id)
+            return None
+        try:
+            return await self.desk.decide_on_signal(agent, account_id, signal)
+        except (Conflict, Invalid):
+            if key is not None:
+                self._recent.forget(key)  # refused for now (paused, say): it may come again
+            raise
+
+    @staticmethod
+    def _key(
+        agent: str, account_id: str, payload: Mapping[str, Any], signal_id: str | None, source: str
+    ) -> tuple[Hashable, ...] | None:
+        """Key a signal by its id; a polled one without an id by what it says and when."""
+        if signal_id is not None:
+            return (agent, account_id, signal_id)
+        if source != "ml_poll":
+            return None  # pushed twice without an id: the sender meant it twice
+        # The engine answers its latest signal at every poll: the same one must decide once.
+        fingerprint = (
+            payload.get("symbol"),
+            payload.get("action"),
+            str(payload.get("confidence")),
+            str(payload.get("price")),
+            timestamp_ms(payload.get("timestamp")),
+        )
+        return (agent, account_id, fingerprint)

@@ -1,0 +1,1 @@
+"""Signals from outside: the ML engine client, the webhook, validation, de-duplication."""

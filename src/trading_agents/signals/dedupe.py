@@ -1,0 +1,31 @@
+"""Remember the signals already taken, so that one delivered twice leads to one decision."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+
+
+class RecentSignals:
+    """Keys of recent signals, the oldest forgotten first beyond `capacity` or after `ttl_ms`."""
+
+    def __init__(self, capacity: int = 100_000, ttl_ms: int = 3_600_000) -> None:
+        self._capacity = capacity
+        self._ttl_ms = ttl_ms
+        self._seen: OrderedDict[Hashable, int] = OrderedDict()
+
+    def first_time(self, key: Hashable, now_ms: int) -> bool:
+        """Record `key`; return False if it was seen within the time to live."""
+        while self._seen:
+            oldest, at = next(iter(self._seen.items()))
+            if now_ms - at <= self._ttl_ms and len(self._seen) < self._capacity:
+                break
+            del self._seen[oldest]
+        if key in self._seen:
+            return False
+        self._seen[key] = now_ms
+        return True
+
+    def forget(self, key: Hashable) -> None:
+        """Drop a key, so that a signal refused for a passing reason can come again."""
+        self._seen.pop(key, None)
