@@ -1,0 +1,164 @@
+"""A fake ML engine on loopback: the seed's three endpoints, scripted signals, outages, slowness.
+
+It runs its own event loop in a thread, so a sync end-to-end test (the service in another
+process) and an async test drive it alike. It also signs webhook bodies the way the engine
+does, for tests that push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from trading_agents.signals.webhook import sign
+
+
+@dataclass(frozen=True, slots=True)
+class EngineRequest:
+    """A request the fake received."""
+
+    method: str
+    path: str
+    body: Any
+
+
+def signal(
+    symbol: str,
+    action: str = "buy",
+    confidence: float = 0.85,
+    price: float = 105_000.0,
+    *,
+    signal_id: str | None = None,
+    timestamp: float | None = None,
+) -> dict[str, Any]:
+    """Return a signal as the engine sends it (timestamp: now, in epoch seconds)."""
+    made = {
+        "symbol": symbol,
+        "action": action,
+        "confidence": confidence,
+        "price": price,
+        "timestamp": time.time() if timestamp is None else timestamp,
+    }
+    return made if signal_id is None else {**made, "signal_id": signal_id}
+
+
+def signed(secret: str, payload: Any, timestamp: int | None = None) -> tuple[bytes, dict[str, str]]:
+    """Return a webhook body and the headers that sign it (with X-ML-Timestamp if given)."""
+    body = json.dumps(payload).encode()
+    stamp = None if timestamp is None else str(timestamp)
+    headers = {
+        "content-type": "application/json",
+        "X-ML-Signature": sign(secret.encode(), body, stamp),
+    }
+    if stamp is not None:
+        headers["X-ML-Timestamp"] = stamp
+    return body, headers
+
+
+class FakeMlEngine:
+    """Serve scripted signals; fail or stall on command; record every request."""
+
+    def __init__(self) -> None:
+        self.signals: dict[str, dict[str, Any]] = {}  # latest signal by symbol
+        self.account_signals: dict[str, list[dict[str, Any]]] = {}
+        self.requests: list[EngineRequest] = []
+        self.status: int | None = None  # answer every call with this status (an outage)
+        self.delay_s = 0.0  # answer every call this late
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+
+    @property
+    def url(self) -> str:
+        """Return the engine's base URL."""
+        return f"http://127.0.0.1:{self._port}"
+
+    def requests_to(self, path_start: str) -> list[EngineRequest]:
+        """Return the requests whose path starts with `path_start`."""
+        return [r for r in list(self.requests) if r.path.startswith(path_start)]
+
+    def start(self) -> None:
+        """Listen on a free loopback port, in a thread of its own."""
+        ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            assert self._loop is not None
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._serve())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="fake-ml-engine", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the fake ML engine did not start")
+
+    async def _serve(self) -> None:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_post("/api/v1/signals/batch", self._batch)
+        app.router.add_get("/api/v1/signals/latest/{symbol}", self._latest)
+        app.router.add_get("/api/v1/signals/account/{account_id}", self._account)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self._port = int(self._runner.addresses[0][1])
+
+    def close(self) -> None:
+        """Stop serving and join the thread."""
+        loop = self._loop
+        if loop is None:
+            return
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+        loop.close()
+        self._loop = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        body = await request.json() if request.can_read_body else None
+        self.requests.append(EngineRequest(request.method, request.path, body))
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.status is not None:
+            return web.json_response({"detail": "scripted outage"}, status=self.status)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    async def _batch(self, request: web.Request) -> web.Response:
+        symbols = await request.json()
+        found = {s: self.signals[s] for s in symbols if s in self.signals}
+        return web.json_response({"signals": found})
+
+    async def _latest(self, request: web.Request) -> web.Response:
+        symbol = request.match_info["symbol"]
+        if symbol not in self.signals:
+            return web.json_response({"detail": f"no signal for {symbol}"}, status=404)
+        return web.json_response({"signal": self.signals[symbol]})
+
+    async def _account(self, request: web.Request) -> web.Response:
+        account = request.match_info["account_id"]
+        return web.json_response({"signals": self.account_signals.get(account, [])})
