@@ -1,0 +1,148 @@
+"""Measure signed webhook signals accepted per second, and their latency, on loopback.
+
+The real service process (replayed sample, SQLite journal, WEBHOOK_SECRET set) runs 100
+Atlas sessions; an open-loop load generator in another process posts signed signals
+(HMAC-SHA256 over the body and a timestamp) at BENCH_RATE per second for BENCH_SECONDS,
+spread over the sessions, each with its own signal id. A signal is accepted when the answer
+is 200 `received`: verified, validated, de-duplicated, decided on by the agent and
+journaled. The signals alternate hold and buy at a confidence below Atlas's minimum, so
+each is a full decision that ends in a recorded HOLD (an order's fill path is what
+`bench_signal_latency.py` measures). Reported: accepted per second (accepted signals over
+the time from the first send to the last answer) and p50/p99 latency from the scheduled
+send time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from trading_agents.signals.webhook import sign
+
+RATE = int(os.environ.get("BENCH_RATE", "500"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
+SESSIONS = 100
+SECRET = "bench-webhook-secret"
+SERVE = [str(Path(sys.executable).parent / "trading-agents"), "serve"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _request(index: int) -> tuple[bytes, dict[str, str]]:
+    stamp = str(int(time.time()))
+    body = json.dumps(
+        {
+            "agent_name": "atlas",
+            "account_id": f"w-{index % SESSIONS}",
+            "signal": {
+                "symbol": "BTCUSDT" if index % 2 else "ETHUSDT",
+                "action": "hold" if index % 4 < 2 else "buy",
+                "confidence": 0.5,
+                "price": 105000.0 if index % 2 else 2500.0,
+                "timestamp": time.time(),
+                "signal_id": f"bench-{index}",
+            },
+        }
+    ).encode()
+    headers = {
+        "content-type": "application/json",
+        "X-ML-Signature": sign(SECRET.encode(), body, stamp),
+        "X-ML-Timestamp": stamp,
+    }
+    return body, headers
+
+
+async def _load(client: httpx.AsyncClient) -> tuple[float, list[float]]:
+    count = int(RATE * SECONDS)
+    latencies: list[float] = []
+    failures: list[str] = []
+    begin = time.perf_counter() + 0.2
+
+    async def send(index: int) -> None:
+        due = begin + index / RATE
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        body, headers = _request(index)
+        answer = await client.post("/webhooks/ml-signals", content=body, headers=headers)
+        latencies.append((time.perf_counter() - due) * 1000)
+        if answer.status_code != 200 or answer.json()["status"] != "received":
+            failures.append(f"{answer.status_code} {answer.text[:200]}")
+
+    await asyncio.gather(*(send(i) for i in range(count)))
+    elapsed = time.perf_counter() - begin
+    if failures:
+        raise SystemExit(f"{len(failures)} webhook signals were not accepted: {failures[:3]}")
+    return count / elapsed, latencies
+
+
+async def measure(url: str) -> list[dict[str, object]]:
+    """Start the sessions, then post the signals."""
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        for index in range(SESSIONS):
+            started = await client.post(
+                f"/accounts/w-{index}/agents/atlas/start", json={"initial_equity": 10000}
+            )
+            started.raise_for_status()
+        rate, latencies = await _load(client)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return [
+        {"benchmark": f"webhook_signals_accepted_at_{RATE}_per_s", "figure": round(rate), "unit": "signals/s"},
+        {"benchmark": f"webhook_signal_p50_at_{RATE}_per_s", "figure": round(cuts[49], 1), "unit": "ms"},
+        {"benchmark": f"webhook_signal_p99_at_{RATE}_per_s", "figure": round(cuts[98], 1), "unit": "ms"},
+    ]  # fmt: skip
+
+
+def main() -> None:
+    """Run the service in a folder of its own, measure, then stop it."""
+    folder = tempfile.mkdtemp(prefix="bench-webhook-")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TRADING_AGENTS_PORT": str(port),
+        "MARKET_DATA": "replay",
+        "REPLAY_SPEED": str(1 / 60),
+        "WEBHOOK_SECRET": SECRET,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}",
+        "TRADING_AGENTS_SPOOL_DIR": str(Path(folder) / "spool"),
+    }
+    log = (Path(folder) / "service.log").open("wb")
+    # To a file: a pipe nobody reads would fill up with access logs and stall the service.
+    process = subprocess.Popen(SERVE, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the service did not start")
+            time.sleep(0.2)
+        for row in asyncio.run(measure(url)):
+            print(json.dumps(row))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
