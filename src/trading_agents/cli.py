@@ -55,6 +55,8 @@ def serve() -> None:
     from trading_agents.service.build import build_desk
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # A line per ML engine poll would drown what matters; its failures are logged by the client.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = Settings()
         settings.check_bind()

@@ -48,6 +48,16 @@ async def _decisions(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     return list((await client.get(f"{ATLAS}/decisions")).json()["items"])
 
 
+async def _decided(client: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
+    """Wait until the agent took `count` decisions (webhook signals are decided just after)."""
+    deadline = time.monotonic() + 10
+    while len(found := await _decisions(client)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(found)} decisions, not {count}")
+        await asyncio.sleep(0.02)
+    return found
+
+
 async def _webhook(client: httpx.AsyncClient, payload: Any, **kwargs: Any) -> httpx.Response:
     body, headers = signed(SECRET, payload, **kwargs)
     return await client.post("/webhooks/ml-signals", content=body, headers=headers)
@@ -60,12 +70,13 @@ async def test_a_signed_webhook_signal_opens_a_position_and_links_the_decision(
 
     answer = await _webhook(client, payload, timestamp=int(time.time()))
 
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["status"] == "received"
-    assert answer.json()["decision"]["action"] == "open"
+    assert answer.status_code == 202, answer.text
+    assert answer.json() == {"status": "accepted", "signal_id": "ml-1"}
+    [decision] = await _decided(client, 1)
+    assert (decision["trigger"], decision["signal_id"], decision["action"]) == (
+        "signal", "ml-1", "open"
+    )  # fmt: skip
     assert (await client.get(f"{ATLAS}/positions")).json()["total_positions"] == 1
-    [decision] = await _decisions(client)
-    assert (decision["trigger"], decision["signal_id"]) == ("signal", "ml-1")
 
 
 async def test_a_bad_or_missing_signature_is_401_and_decides_nothing(
@@ -92,6 +103,7 @@ async def test_a_bad_or_missing_signature_is_401_and_decides_nothing(
     assert "does not match" in answers[0].json()["detail"]
     assert "missing" in answers[1].json()["detail"]
     assert "window" in answers[3].json()["detail"]
+    await asyncio.sleep(0.2)
     assert await _decisions(client) == []
 
 
@@ -110,8 +122,11 @@ async def test_the_same_signal_delivered_twice_leads_to_one_decision(
         f"{ATLAS}/signal", json={**signal("BTCUSDT", signal_id="x"), "timestamp": None}
     )
 
-    assert (first.json()["status"], second.json()["status"]) == ("received", "duplicate")
+    assert (first.status_code, second.status_code) == (202, 200)
+    assert (first.json()["status"], second.json()["status"]) == ("accepted", "duplicate")
     assert direct.status_code == 409
+    assert len(await _decided(client, 1)) == 1
+    await asyncio.sleep(0.2)
     assert len(await _decisions(client)) == 1
 
 
@@ -156,8 +171,9 @@ async def test_a_signal_below_the_minimum_is_recorded_and_ignored(
         client, {"account_id": "acc-1", "signal": signal("BTCUSDT", confidence=0.4)}
     )
 
-    assert weak.json()["decision"]["action"] == "hold"
-    [decision] = await _decisions(client)
+    assert weak.status_code == 202
+    [decision] = await _decided(client, 1)
+    assert decision["action"] == "hold"
     assert "0.4" in decision["reasoning"]
     assert (await client.get(f"{ATLAS}/positions")).json()["total_positions"] == 0
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -99,17 +99,23 @@ def running_service(env: Mapping[str, str] | None = None) -> Iterator[Service]:
         "REPLAY_SPEED": "20",
         **env,
     }
-    process = subprocess.Popen(
-        SERVE, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    # The output goes to a file: a pipe nobody reads fills up with logs and stalls the service.
+    with tempfile.TemporaryFile() as output:
+        yield from _serve(environment, port, output)
+
+
+def _serve(environment: Mapping[str, str], port: int, output: IO[bytes]) -> Iterator[Service]:
+    """Run the service until the caller is done with it; stop it even if it failed."""
+    process = subprocess.Popen(SERVE, env=environment, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=url, timeout=10)
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise AssertionError(f"the service exited with {process.returncode}: {output}")
+                output.seek(0)
+                said = output.read().decode(errors="replace")[-4000:]
+                raise AssertionError(f"the service exited with {process.returncode}: {said}")
             try:
                 if client.get("/health").status_code == 200:
                     break
@@ -128,5 +134,3 @@ def running_service(env: Mapping[str, str] | None = None) -> Iterator[Service]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()

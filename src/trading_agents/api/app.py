@@ -17,6 +17,7 @@ from trading_agents.core.errors import ConfigurationError
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
 from trading_agents.service.ml_polling import MlPoller
+from trading_agents.service.signal_inbox import SignalInbox
 from trading_agents.service.signal_intake import SignalIntake
 from trading_agents.signals.ml_engine import MlEngineClient
 
@@ -41,6 +42,8 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
         app.state.desk = desk
         intake = SignalIntake(desk, LiveClock(), int(settings.signal_max_age_s * 1000))
         app.state.intake = intake
+        inbox = SignalInbox(settings.spool_dir, intake)
+        app.state.inbox = inbox
         poller = None
         if settings.ml_engine_url:
             client = MlEngineClient(settings.ml_engine_url, timeout_s=settings.ml_timeout_s)
@@ -53,6 +56,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
             settings.ml_engine_url or "not polled (ML_ENGINE_URL unset)",
         )
         desk.start_market()
+        inbox.start()
         if poller is not None:
             poller.start()
         try:
@@ -60,6 +64,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
         finally:
             if poller is not None:
                 await poller.close()
+            await inbox.close()
             await desk.close()
 
     app = FastAPI(

@@ -9,6 +9,7 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from trading_agents.config.settings import Settings
 from trading_agents.service.desk import TradingDesk
+from trading_agents.service.signal_inbox import SignalInbox
 from trading_agents.service.signal_intake import SignalIntake
 
 
@@ -22,6 +23,12 @@ def get_intake(request: Request) -> SignalIntake:
     """Return the way every signal comes in."""
     intake: SignalIntake = request.app.state.intake
     return intake
+
+
+def get_inbox(request: Request) -> SignalInbox:
+    """Return where webhook signals wait to be decided on."""
+    inbox: SignalInbox = request.app.state.inbox
+    return inbox
 
 
 def get_settings(request: Request) -> Settings:
@@ -48,5 +55,6 @@ def require_key(
 
 DeskDep = Annotated[TradingDesk, Depends(get_desk)]
 IntakeDep = Annotated[SignalIntake, Depends(get_intake)]
+InboxDep = Annotated[SignalInbox, Depends(get_inbox)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Guarded = [Depends(require_key)]

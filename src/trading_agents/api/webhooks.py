@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel
 
-from trading_agents.api.deps import DeskDep, IntakeDep, SettingsDep
-from trading_agents.api.schemas import DecisionOut
-from trading_agents.api.signals import decision_out
+from trading_agents.api.deps import DeskDep, InboxDep, SettingsDep
 from trading_agents.core.clock import LiveClock
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Invalid
@@ -21,17 +19,17 @@ _WALL = LiveClock()
 
 
 class WebhookOut(BaseModel):
-    """What became of a webhook signal: decided on, or taken already."""
+    """What became of a webhook signal: accepted (the agent decides on it next), or a repeat."""
 
-    status: str  # "received" or "duplicate"
-    decision: DecisionOut | None = None
+    status: str  # "accepted" or "duplicate"
+    signal_id: str | None = None  # the id its decision will carry
 
 
-@router.post("/ml-signals", response_model=WebhookOut)
+@router.post("/ml-signals", response_model=WebhookOut, status_code=202)
 async def ml_signal(
-    request: Request, desk: DeskDep, intake: IntakeDep, settings: SettingsDep
+    request: Request, response: Response, desk: DeskDep, inbox: InboxDep, settings: SettingsDep
 ) -> WebhookOut:
-    """Verify the HMAC of the raw body, then let the named agent decide on the signal."""
+    """Verify the HMAC of the raw body, check the signal, store it; the agent decides next."""
     if settings.webhook_secret is None:
         raise HTTPException(503, "the webhook is not configured: set WEBHOOK_SECRET")
     body = await request.body()
@@ -51,10 +49,11 @@ async def ml_signal(
     if not isinstance(signal, dict):
         raise Invalid('the body needs a signal object: {"agent_name", "signal": {...}}')
     agent, account = _addressee(desk, payload)
-    state = await intake.receive(agent, account, signal, "ml_webhook")
-    if state is None:
+    signal_id = await inbox.accept(agent, account, signal, "ml_webhook")
+    if signal_id is None:
+        response.status_code = 200
         return WebhookOut(status="duplicate")
-    return WebhookOut(status="received", decision=decision_out(state))
+    return WebhookOut(status="accepted", signal_id=signal_id)
 
 
 def _object(body: bytes) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from trading_agents.agents.state import DecisionState
 from trading_agents.core.clock import Clock
+from trading_agents.model.signals import Signal
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid
 from trading_agents.signals.dedupe import RecentSignals
@@ -34,9 +35,32 @@ class SignalIntake:
         self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
     ) -> DecisionState | None:
         """Decide on a signal; None when it was taken already. Invalid says which rule failed."""
+        taken = self.take(agent, account_id, payload, source)
+        if taken is None:
+            return None
+        return await self.decide(agent, account_id, *taken)
+
+    def take(
+        self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
+    ) -> tuple[Signal, Hashable | None] | None:
+        """Validate a signal and take it once; None when it was taken already."""
+        signal = self.validate(agent, account_id, payload, source)
+        key = self._key(agent, account_id, payload, signal.signal_id, source)
+        if key is not None and not self._recent.first_time(key, self._wall.now_ms()):
+            self.duplicates += 1
+            # A poll returns the engine's latest signal every time: a repeat is no news there.
+            level = logging.DEBUG if source == "ml_poll" else logging.INFO
+            log.log(level, "signal %s for %s on %s taken already: ignored", key, agent, account_id)
+            return None
+        return signal, key
+
+    def validate(
+        self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
+    ) -> Signal:
+        """Return the signal if it passes every rule for the agent; Invalid says which failed."""
         session = self.desk.session(agent, account_id)
         try:
-            signal = signal_from(
+            return signal_from(
                 payload,
                 symbols=session.symbols,
                 agent=agent,
@@ -48,11 +72,11 @@ class SignalIntake:
         except SignalRejected as error:
             self.rejected += 1
             raise Invalid(str(error)) from None
-        key = self._key(agent, account_id, payload, signal.signal_id, source)
-        if key is not None and not self._recent.first_time(key, self._wall.now_ms()):
-            self.duplicates += 1
-            log.info("signal %s for %s on %s taken already: ignored", key[-1], agent, account_id)
-            return None
+
+    async def decide(
+        self, agent: str, account_id: str, signal: Signal, key: Hashable | None
+    ) -> DecisionState:
+        """Let the agent decide on a taken signal; a refusal for now lets it come again."""
         try:
             return await self.desk.decide_on_signal(agent, account_id, signal)
         except (Conflict, Invalid):
