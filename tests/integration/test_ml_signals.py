@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -255,3 +256,31 @@ async def test_a_slow_engine_times_out_and_opens_its_circuit(
         asked = len(engine.requests)
         await asyncio.sleep(0.5)
         assert len(engine.requests) == asked  # open: the engine is left alone meanwhile
+
+
+async def test_an_accepted_signal_left_undecided_by_a_crash_is_decided_at_the_next_start(
+    service_env: None,
+) -> None:
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app), await _client(app) as client:
+        await client.post(f"{ATLAS}/start", json={"initial_equity": 10000})
+        await _webhook(
+            client, {"account_id": "acc-1", "signal": signal("ETHUSDT", signal_id="done")}
+        )
+        await _decided(client, 1)
+    # As if the process died between storing these and deciding on them: the inbox keeps them.
+    inbox = Settings().spool_dir / "signals.inbox"
+    lines = [
+        {"agent": "atlas", "account_id": "acc-1", "signal_id": signal_id, "source": "ml_webhook",
+         "payload": signal("BTCUSDT", confidence=confidence, signal_id=signal_id)}
+        for signal_id, confidence in (("done", 0.9), ("pending", 0.4))
+    ]  # fmt: skip
+    inbox.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app), await _client(app) as client:
+        decided = await _decided(client, 2)
+        await asyncio.sleep(0.2)
+        assert [d["signal_id"] for d in await _decisions(client)] == ["done", "pending"]
+    assert [d["action"] for d in decided] == ["open", "hold"]
+    assert not inbox.exists()  # all decided: the inbox is emptied
