@@ -284,3 +284,32 @@ async def test_an_accepted_signal_left_undecided_by_a_crash_is_decided_at_the_ne
         assert [d["signal_id"] for d in await _decisions(client)] == ["done", "pending"]
     assert [d["action"] for d in decided] == ["open", "hold"]
     assert not inbox.exists()  # all decided: the inbox is emptied
+
+
+async def test_the_engines_latest_signal_is_asked_on_demand(
+    service_env: None, engine: FakeMlEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ML_ENGINE_URL", engine.url)
+    monkeypatch.setenv("ML_POLL_INTERVAL", "60")
+    monkeypatch.setenv("ML_ENGINE_TIMEOUT", "0.3")
+    engine.signals["BTCUSDT"] = signal("BTCUSDT", "sell", signal_id="latest-1")
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app), await _client(app) as client:
+        found = (await client.get("/ml-engine/signals/BTCUSDT")).json()
+        none = (await client.get("/ml-engine/signals/ETHUSDT")).json()
+        bad = await client.get("/ml-engine/signals/not-a-symbol")
+        engine.status = 503
+        down = await client.get("/ml-engine/signals/BTCUSDT")
+
+    assert (found["signal"]["signal_id"], found["signal"]["action"]) == ("latest-1", "sell")
+    assert none == {"symbol": "ETHUSDT", "signal": None}
+    assert bad.status_code == 422
+    assert down.status_code == 503
+    assert engine.requests_to("/api/v1/signals/latest/BTCUSDT")
+
+
+async def test_without_an_engine_the_latest_signal_is_503(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/ml-engine/signals/BTCUSDT")
+
+    assert answer.status_code == 503
+    assert "ML_ENGINE_URL" in answer.json()["detail"]

@@ -75,6 +75,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.state.settings = settings
     app.include_router(router)
     app.include_router(webhooks.router)
+    app.include_router(webhooks.engine_router)
 
     for kind, status in _STATUS.items():
         app.add_exception_handler(kind, _handler(status))

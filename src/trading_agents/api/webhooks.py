@@ -12,9 +12,12 @@ from trading_agents.api.deps import DeskDep, InboxDep, SettingsDep
 from trading_agents.core.clock import LiveClock
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Invalid
+from trading_agents.signals.ml_engine import EngineUnavailable
+from trading_agents.signals.validation import SYMBOL
 from trading_agents.signals.webhook import WebhookRejected, verify
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+engine_router = APIRouter(prefix="/ml-engine", tags=["ml engine"])
 _WALL = LiveClock()
 
 
@@ -54,6 +57,28 @@ async def ml_signal(
         response.status_code = 200
         return WebhookOut(status="duplicate")
     return WebhookOut(status="accepted", signal_id=signal_id)
+
+
+class LatestSignalOut(BaseModel):
+    """The ML engine's latest signal for a symbol, as it sent it; None when it has none."""
+
+    symbol: str
+    signal: dict[str, Any] | None
+
+
+@engine_router.get("/signals/{symbol}", response_model=LatestSignalOut)
+async def latest_signal(symbol: str, request: Request) -> LatestSignalOut:
+    """Ask the ML engine for its latest signal on a symbol, now (its `latest` endpoint)."""
+    poller = request.app.state.poller
+    if poller is None:
+        raise HTTPException(503, "no ML engine is configured: set ML_ENGINE_URL")
+    if not SYMBOL.match(symbol):
+        raise Invalid(f"symbol must be a symbol such as BTCUSDT, not {symbol!r}")
+    try:
+        found = await poller.client.latest(symbol)
+    except EngineUnavailable as error:
+        raise HTTPException(503, f"the ML engine did not answer: {error}") from None
+    return LatestSignalOut(symbol=symbol, signal=None if found is None else dict(found))
 
 
 def _object(body: bytes) -> dict[str, Any]:

@@ -85,7 +85,7 @@ class MlEngineClient:
 
     async def latest(self, symbol: str) -> Payload | None:
         """Return the latest signal for one symbol, None when the engine has none."""
-        answer = await self._call("GET", f"/api/v1/signals/latest/{symbol}")
+        answer = await self._call("GET", f"/api/v1/signals/latest/{symbol}", missing_ok=True)
         signal = answer.get("signal")
         return signal if isinstance(signal, Mapping) else None
 
@@ -99,7 +99,9 @@ class MlEngineClient:
             raise EngineUnavailable(f"the account answer has no signals list: {answer!r:.200}")
         return [signal for signal in signals if isinstance(signal, Mapping)]
 
-    async def _call(self, method: str, path: str, body: Any = None) -> Payload:
+    async def _call(
+        self, method: str, path: str, body: Any = None, missing_ok: bool = False
+    ) -> Payload:
         if self.circuit.is_open:
             raise EngineUnavailable(f"the ML engine's circuit is open ({self.last_error})")
         for attempt in range(self._retries + 1):
@@ -119,6 +121,9 @@ class MlEngineClient:
                             self.last_error = ""
                             return answer
                         problem = "the answer is not a JSON object"
+                elif response.status_code == 404 and missing_ok:
+                    self.circuit.succeeded()
+                    return {}
                 elif response.status_code < 500 and response.status_code != 429:
                     # The engine understood and refused: asking again will not change that.
                     self._failed(f"{method} {path} answered {response.status_code}")
