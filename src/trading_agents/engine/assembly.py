@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from trading_agents.agents.brains.llm import LlmBrain, llm_brain
 from trading_agents.agents.brains.rules import RuleBrain
 from trading_agents.agents.graph import DecisionPorts, DirectRunner, LangGraphRunner
 from trading_agents.agents.limits import risk_limits
 from trading_agents.agents.ports import DecisionSink
 from trading_agents.agents.runner import AgentRunner, DecisionGate
+from trading_agents.config.llm import LlmSettings
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
-from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.account import AccountChanges, AgentAccount
 from trading_agents.engine.gateway import AccountGateway, IntentLog
 from trading_agents.market.candles import Candle
@@ -26,6 +27,7 @@ from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.venue import SimVenue
 
 GraphRuntime = Literal["langgraph", "direct"]
+TradingBrain = RuleBrain | LlmBrain
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +36,14 @@ class SimAccountParts:
 
     account: AgentAccount
     venue: SimVenue
-    brain: RuleBrain
+    brain: TradingBrain
 
 
-def make_brain(profile: AgentProfile) -> RuleBrain:
-    """Return the profile's brain; only the rule brain exists so far."""
-    if profile.brain != "rules":
-        raise ConfigurationError(
-            f"{profile.name}: the {profile.brain!r} brain is not available yet; use brain: rules"
-        )
-    return RuleBrain(profile.strategy, profile.risk.max_leverage)
+def make_brain(profile: AgentProfile, llm: LlmSettings | None = None) -> TradingBrain:
+    """Return the profile's brain: the rules, or an LLM on the configured endpoint."""
+    if profile.brain == "rules":
+        return RuleBrain(profile.strategy, profile.risk.max_leverage)
+    return llm_brain(profile, llm or LlmSettings())
 
 
 def sim_account(
@@ -59,7 +59,7 @@ def sim_account(
     sink: DecisionSink,
     runtime: GraphRuntime,
     take_candle: Callable[[Candle], None] | None = None,
-    brain: RuleBrain | None = None,
+    brain: TradingBrain | None = None,
     changes: AccountChanges | None = None,
     intents: IntentLog | None = None,
 ) -> SimAccountParts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from trading_agents.model.enums import Side
 
@@ -27,6 +28,16 @@ class DecisionTrigger(StrEnum):
     HEARTBEAT = "heartbeat"
 
 
+class LlmUsage(NamedTuple):
+    """What an LLM decision cost: calls, tokens and dollars at the model's listed prices."""
+
+    model: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """A brain's answer for one symbol, with the reasoning a person can read."""
@@ -41,6 +52,7 @@ class Decision:
     take_profit: Decimal | None = None
     confidence: Decimal | None = None
     signal_id: str | None = None  # the signal that led to it, if one did
+    usage: LlmUsage | None = None  # an LLM brain's calls, tokens and cost
 
     def __post_init__(self) -> None:
         if self.action is Action.OPEN and self.side is None:

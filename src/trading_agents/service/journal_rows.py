@@ -137,6 +137,20 @@ def add_decision(
         "record": codec.encode(record),
         "brain": record.brain,
         "latency_ms": record.latency_ms,
-        "tokens": None,  # the rule brain uses none; the LLM brain fills it
+        "tokens": _tokens(record),
     }
     batch.audit.append(AuditEntry(record.ts_ms, "decision", record.agent, record.account_id, body))
+
+
+def _tokens(record: DecisionRecord) -> dict[str, Any] | None:
+    """Return an LLM decision's calls, tokens and cost; None for the rule brain."""
+    usage = record.decision.usage
+    if usage is None:
+        return None
+    return {
+        "model": usage.model,
+        "calls": usage.calls,
+        "input": usage.input_tokens,
+        "output": usage.output_tokens,
+        "cost_usd": str(usage.cost_usd),
+    }

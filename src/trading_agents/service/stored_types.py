@@ -7,7 +7,7 @@ from trading_agents.agents.state import DecisionRecord, OrderOutcome, RiskCheck
 from trading_agents.engine.restart import AccountSnapshot
 from trading_agents.journal.codec import Codec
 from trading_agents.model import orders as order_types
-from trading_agents.model.decisions import Action, Decision, DecisionTrigger
+from trading_agents.model.decisions import Action, Decision, DecisionTrigger, LlmUsage
 from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, PositionSide, Side
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.positions import Position
@@ -43,6 +43,7 @@ STORED_TYPES: tuple[type, ...] = (
     Position,
     Signal,
     Decision,
+    LlmUsage,
     OrderRequest,
     Approved,
     Denied,

@@ -1,0 +1,293 @@
+"""The LLM brain: a bounded function-calling loop on any OpenAI-compatible server; it fails closed.
+
+Each decision is at most `max_tool_calls` round trips and `timeout_s` seconds, at
+temperature 0. The model reads what it needs through read-only tools and ends by calling one
+decision tool; an answer that is not a valid decision gets one repair attempt, then HOLD with
+the reason. A timeout, an HTTP error, a rate limit or an unreadable answer is HOLD with the
+reason, never a default trade; repeated failures open a circuit for the endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import Runnable
+from pydantic import SecretStr
+
+from trading_agents.agents.brains.llm_tools import (
+    DECISION_TOOLS,
+    READ_TOOLS,
+    ToolRefused,
+    decision_from,
+    market_view,
+    read,
+    tool_schemas,
+)
+from trading_agents.agents.brains.rules import RuleBrain
+from trading_agents.agents.state import DecisionState
+from trading_agents.config.llm import LlmSettings, ModelFacts, llm_tables
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.market.view import IndicatorColumns, MarketSnapshot
+from trading_agents.model.decisions import Action, Decision, LlmUsage
+
+MILLION = Decimal(1_000_000)
+INSTRUCTIONS = (
+    "You decide for one symbol of a USDT-margined perpetual futures account. Read what you "
+    "need with the read tools, then call exactly one decision tool: open_position (with a "
+    "stop loss; size as risk or as a share of equity), close_position, move_stops or hold. "
+    "A risk engine checks every order after you. Prices are USDT. Be brief in rationales."
+)
+REPAIR = "That was not a valid decision. Call exactly one decision tool with valid values."
+
+
+class EndpointCircuit:
+    """Open after `failures` failed calls in a row; closed again by a success after `cool_off_s`."""
+
+    def __init__(self, failures: int = 3, cool_off_s: float = 60.0) -> None:
+        self._threshold = failures
+        self._cool_off_s = cool_off_s
+        self._failures = 0
+        self._opened_at: float | None = None
+
+    def is_open(self) -> bool:
+        """Tell whether calls are refused now."""
+        return self._opened_at is not None and time.monotonic() - self._opened_at < self._cool_off_s
+
+    def failed(self) -> None:
+        """Count a failure."""
+        self._failures += 1
+        if self._failures >= self._threshold:
+            self._opened_at = time.monotonic()
+
+    def succeeded(self) -> None:
+        """Close the circuit."""
+        self._failures, self._opened_at = 0, None
+
+
+class _Usage:
+    def __init__(self, model: str, facts: ModelFacts) -> None:
+        self.model, self.facts = model, facts
+        self.calls = self.input_tokens = self.output_tokens = 0
+
+    def add(self, message: AIMessage) -> None:
+        self.calls += 1
+        usage: dict[str, Any] = dict(message.usage_metadata or {})
+        self.input_tokens += int(usage.get("input_tokens", 0))
+        self.output_tokens += int(usage.get("output_tokens", 0))
+
+    def total(self) -> LlmUsage:
+        cost = (
+            self.input_tokens * self.facts.input_per_million
+            + self.output_tokens * self.facts.output_per_million
+        ) / MILLION
+        return LlmUsage(self.model, self.calls, self.input_tokens, self.output_tokens, cost)
+
+
+class LlmBrain:
+    """Decide through a chat model with tools; the rule brain's trigger says when to ask it."""
+
+    def __init__(
+        self,
+        *,
+        chat: Runnable[Any, Any],
+        model: str,
+        facts: ModelFacts,
+        mandate: str,
+        trigger: RuleBrain,
+        timeout_s: float = 20.0,
+        max_tool_calls: int = 6,
+        circuit: EndpointCircuit | None = None,
+    ) -> None:
+        self._chat = chat
+        self._model = model
+        self._facts = facts
+        self._mandate = mandate.strip()
+        self._trigger = trigger
+        self._timeout_s = timeout_s
+        self._max_calls = max_tool_calls
+        self.circuit = circuit or EndpointCircuit()
+
+    @property
+    def name(self) -> str:
+        """Say which brain this is, with its model."""
+        return f"llm:{self._model}"
+
+    def triggered(self, snapshot: MarketSnapshot) -> bool:
+        """Ask the model only when the rules see something happen: calls cost money."""
+        return self._trigger.triggered(snapshot)
+
+    def trigger_mask(self, columns: IndicatorColumns) -> Any:
+        """Return where a backtest must stop to ask: the rule trigger's candles."""
+        return self._trigger.trigger_mask(columns)
+
+    async def decide(self, state: DecisionState) -> Decision:
+        """Run the bounded tool loop; any failure is HOLD with the reason."""
+        symbol = state["symbol"]
+        usage = _Usage(self._model, self._facts)
+        if self.circuit.is_open():
+            return Decision.hold(
+                symbol, "the LLM endpoint's circuit is open after failures; holding"
+            )
+        deadline = time.monotonic() + self._timeout_s
+        messages: list[BaseMessage] = [
+            SystemMessage(f"{self._mandate}\n\n{INSTRUCTIONS}"),
+            HumanMessage(json.dumps(_context(state), separators=(",", ":"))),
+        ]
+        repaired = False
+        for _ in range(self._max_calls):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return self._hold(state, usage, f"no decision within {self._timeout_s:g} s")
+            try:
+                answer = await asyncio.wait_for(self._chat.ainvoke(messages), remaining)
+            except TimeoutError:
+                self.circuit.failed()
+                return self._hold(
+                    state, usage, f"the LLM did not answer within {self._timeout_s:g} s"
+                )
+            except Exception as error:
+                self.circuit.failed()
+                return self._hold(state, usage, f"the LLM call failed: {_describe(error)}")
+            self.circuit.succeeded()
+            if not isinstance(answer, AIMessage):
+                return self._hold(state, usage, "the LLM answered something that is not a message")
+            usage.add(answer)
+            messages.append(answer)
+            problem = _problem_with(answer)
+            if problem is None:
+                try:
+                    return self._act(answer, messages, state, usage)
+                except ToolRefused as refused:
+                    problem = str(refused)
+                except _ReadOnly:
+                    continue
+            if repaired:
+                return self._hold(state, usage, f"no valid decision after a repair: {problem}")
+            repaired = True
+            _answer_calls(answer, messages, f"refused: {problem}")
+            messages.append(HumanMessage(REPAIR))
+        return self._hold(state, usage, f"no decision within {self._max_calls} calls")
+
+    def _act(
+        self, answer: AIMessage, messages: list[BaseMessage], state: DecisionState, usage: _Usage
+    ) -> Decision:
+        """Answer read tools, or return the decision a decision tool describes."""
+        deciding = [call for call in answer.tool_calls if call["name"] in DECISION_TOOLS]
+        if len(deciding) > 1:
+            raise ToolRefused("call one decision tool, not several")
+        if deciding:
+            call = deciding[0]
+            return decision_from(call["name"], call["args"], state, usage.total())
+        for call in answer.tool_calls:
+            try:
+                result = read(call["name"], call["args"], state)
+            except ToolRefused as refused:
+                result = {"error": str(refused)}
+            messages.append(ToolMessage(json.dumps(result), tool_call_id=call["id"] or ""))
+        raise _ReadOnly
+
+    def _hold(self, state: DecisionState, usage: _Usage, reason: str) -> Decision:
+        signal = state.get("signal")
+        signal_id = signal.signal_id if signal is not None else None
+        return Decision(
+            Action.HOLD,
+            state["symbol"],
+            f"{reason}; holding",
+            signal_id=signal_id,
+            usage=usage.total(),
+        )
+
+
+class _ReadOnly(Exception):
+    """The model only read: the loop goes on."""
+
+
+def _problem_with(answer: AIMessage) -> str | None:
+    """Say what makes an answer unusable, or None."""
+    if answer.invalid_tool_calls:
+        bad = answer.invalid_tool_calls[0]
+        return f"the call to {bad.get('name')} is not valid JSON: {bad.get('error') or ''}".strip()
+    if not answer.tool_calls:
+        return "it answered in text instead of calling a tool"
+    known = set(DECISION_TOOLS) | set(READ_TOOLS)
+    unknown = [call["name"] for call in answer.tool_calls if call["name"] not in known]
+    if unknown:
+        return f"there is no tool called {unknown[0]}"
+    return None
+
+
+def _answer_calls(answer: AIMessage, messages: list[BaseMessage], text: str) -> None:
+    """Give every call of an answer a reply, as the API requires before the next message."""
+    for call in [*answer.tool_calls, *answer.invalid_tool_calls]:
+        messages.append(ToolMessage(text, tool_call_id=call.get("id") or ""))
+
+
+def _context(state: DecisionState) -> dict[str, Any]:
+    """The compact facts a decision starts from."""
+    symbol = state["symbol"]
+    position = state["positions"].get(symbol)
+    signal = state.get("signal")
+    account = state["account"]
+    return {
+        "symbol": symbol,
+        "why_now": str(state["trigger"]),
+        "market": {name: market_view(snap) for name, snap in state["market"].items()},
+        "position": None
+        if position is None
+        else {"quantity": float(position.quantity), "entry": float(position.entry_price)},
+        "equity": round(float(account.equity), 2),
+        "signal": None
+        if signal is None
+        else {"action": str(signal.action), "confidence": float(signal.confidence)},
+        "min_confidence": float(state["limits"].min_confidence),
+        "max_leverage": state["limits"].max_leverage,
+    }
+
+
+def _describe(error: Exception) -> str:
+    status = getattr(error, "status_code", None)
+    kind = type(error).__name__
+    if status == 429:
+        return f"rate limited (HTTP 429, {kind})"
+    if status is not None:
+        return f"HTTP {status} ({kind})"
+    return f"{kind}: {str(error)[:160]}"
+
+
+def llm_brain(profile: AgentProfile, settings: LlmSettings) -> LlmBrain:
+    """Build the brain a profile with `brain: llm` asks for, on the configured endpoint."""
+    from langchain_openai import ChatOpenAI
+
+    model = profile.model or settings.model
+    facts = settings.model_facts(model)
+    server = llm_tables().servers[settings.server_kind()]
+    if settings.api_key is None and settings.server_kind() in ("openai", "openrouter"):
+        raise ConfigurationError(f"{profile.name}: the LLM brain needs OPENAI_API_KEY")
+    key = settings.api_key.get_secret_value() if settings.api_key is not None else "not-needed"
+    chat = ChatOpenAI(
+        model=model,
+        api_key=SecretStr(key),
+        base_url=settings.base_url,
+        temperature=0,
+        timeout=settings.timeout_s,
+        max_retries=0,  # the brain's own deadline and circuit decide; no hidden retries
+    )
+    extra: dict[str, Any] = {"tool_choice": server.tool_choice}
+    if server.parallel_tool_calls_flag:
+        extra["parallel_tool_calls"] = False  # one decision per answer
+    bound = chat.bind_tools(tool_schemas(), **extra)
+    return LlmBrain(
+        chat=bound,
+        model=model,
+        facts=facts,
+        mandate=profile.mandate,
+        trigger=RuleBrain(profile.strategy, profile.risk.max_leverage),
+        timeout_s=settings.timeout_s,
+        max_tool_calls=settings.max_tool_calls,
+    )

@@ -1,0 +1,90 @@
+"""The LLM brain's configuration: the endpoint from the environment, models and servers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from trading_agents.core.errors import ConfigurationError
+
+ServerKind = Literal["openai", "openrouter", "vllm", "ollama", "lmstudio"]
+
+
+class ModelFacts(BaseModel):
+    """What a model costs, and until when it was trained."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    input_per_million: Decimal = Field(ge=0)
+    output_per_million: Decimal = Field(ge=0)
+    trained_until: date
+
+
+class ServerFacts(BaseModel):
+    """What a kind of server accepts in a chat completion with tools."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    tool_choice: Literal["required", "auto"]
+    parallel_tool_calls_flag: bool
+
+
+class LlmTables(BaseModel):
+    """The shipped tables of models and servers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    models: dict[str, ModelFacts]
+    servers: dict[ServerKind, ServerFacts]
+
+
+@cache
+def llm_tables() -> LlmTables:
+    """Return the shipped model and server tables."""
+    text = resources.files("trading_agents.config.data").joinpath("llm.yaml").read_text()
+    data = yaml.safe_load(text)
+    for facts in data["models"].values():
+        for key in ("input_per_million", "output_per_million"):
+            facts[key] = Decimal(str(facts[key]))
+    return LlmTables.model_validate(data)
+
+
+class LlmSettings(BaseSettings):
+    """Where the LLM brain calls: any OpenAI-compatible endpoint."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    model: str = Field(default="gpt-4o-mini", alias="LLM_MODEL")
+    server: ServerKind | None = Field(default=None, alias="LLM_SERVER")
+    timeout_s: float = Field(default=20.0, gt=0, alias="LLM_TIMEOUT")
+    max_tool_calls: int = Field(default=6, ge=1, le=20, alias="LLM_MAX_TOOL_CALLS")
+
+    def server_kind(self) -> ServerKind:
+        """Return the server's kind: as set, or read off the base URL."""
+        if self.server is not None:
+            return self.server
+        url = (self.base_url or "https://api.openai.com/v1").lower()
+        if "api.openai.com" in url:
+            return "openai"
+        if "openrouter.ai" in url:
+            return "openrouter"
+        if ":11434" in url:
+            return "ollama"
+        if ":1234" in url:
+            return "lmstudio"
+        return "vllm"  # any other OpenAI-compatible server: ask only what they all accept
+
+    def model_facts(self, model: str | None = None) -> ModelFacts:
+        """Return the price and training cutoff of a model, or say it is not in the table."""
+        name = model or self.model
+        facts = llm_tables().models.get(name)
+        if facts is None:
+            known = ", ".join(sorted(llm_tables().models))
+            raise ConfigurationError(f"LLM model {name!r} is not in the price table ({known})")
+        return facts

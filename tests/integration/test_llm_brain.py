@@ -1,0 +1,149 @@
+"""The LLM brain through the real ChatOpenAI client and a fake server: decides, or holds closed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from tests.support.agents import snapshot, state
+from tests.support.backtests import agent
+from tests.support.fake_openai import Answer, FakeOpenAI, call
+from trading_agents.agents.brains.llm import LlmBrain, llm_brain
+from trading_agents.config.llm import LlmSettings
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.model.decisions import Action
+from trading_agents.model.enums import Side
+
+OPEN = {
+    "side": "long",
+    "size_kind": "risk",
+    "size": 0.005,
+    "leverage": 2,
+    "stop_loss": 99_500,
+    "take_profit": 101_000,
+    "confidence": 0.8,
+    "rationale": "fast EMA crossed above the slow one",
+}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as running:
+        yield running
+
+
+def _brain(fake: FakeOpenAI, **settings: object) -> LlmBrain:
+    values = {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": fake.url,
+        "LLM_MODEL": "gpt-4o-mini",
+        "LLM_SERVER": "openai",
+        "LLM_TIMEOUT": 2,
+        **settings,
+    }
+    return llm_brain(agent("atlas").model_copy(update={"brain": "llm"}), LlmSettings(**values))
+
+
+async def test_a_decision_tool_call_becomes_a_decision_with_its_tokens_and_cost(
+    fake: FakeOpenAI,
+) -> None:
+    fake.answer(call("market", symbol="BTCUSDT"), call("open_position", **OPEN))
+
+    decision = await _brain(fake).decide(state())
+
+    assert (decision.action, decision.side, decision.leverage) == (Action.OPEN, Side.BUY, 2)
+    assert decision.stop_loss == Decimal(99_500)
+    assert decision.quantity == Decimal(10_000) * Decimal("0.005") / Decimal(500)
+    assert decision.reasoning == OPEN["rationale"]
+    usage = decision.usage
+    assert usage is not None
+    assert (usage.calls, usage.input_tokens, usage.output_tokens) == (2, 1800, 120)
+    assert usage.cost_usd == (1800 * Decimal("0.15") + 120 * Decimal("0.60")) / 1_000_000
+    first, second = fake.requests
+    assert (first["temperature"], first["tool_choice"], first["parallel_tool_calls"]) == (
+        0, "required", False
+    )  # fmt: skip
+    assert {t["function"]["name"] for t in first["tools"]} >= {"open_position", "hold", "market"}
+    assert second["messages"][-1]["role"] == "tool"  # the market view went back to the model
+    assert "ema_fast" in second["messages"][-1]["content"]
+
+
+async def test_a_local_server_is_asked_only_what_it_accepts(fake: FakeOpenAI) -> None:
+    fake.answer(call("hold", rationale="quiet"))
+
+    await _brain(fake, LLM_SERVER="ollama").decide(state())
+
+    [request] = fake.requests
+    assert request["tool_choice"] == "auto"
+    assert "parallel_tool_calls" not in request
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        ([Answer(status=500)], "HTTP 500"),
+        ([Answer(status=429)], "rate limited (HTTP 429"),
+        ([Answer(not_json=True)], "the LLM call failed"),
+        ([Answer(delay_s=3)], "did not answer within 2 s"),
+        ([Answer(content="buy!"), Answer(content="buy now!")], "answered in text"),
+        ([Answer(tool="open_position", arguments="{not json")] * 2, "not valid JSON"),
+        ([call("open_position", **{**OPEN, "stop_loss": 100_500})] * 2, "stop loss must be below"),
+        ([call("open_position", **{**OPEN, "leverage": 20})] * 2, "leverage 20 is above"),
+        ([call("open_position", **{**OPEN, "confidence": 1.5})] * 2, "confidence"),
+        ([call("teleport", to="moon")] * 2, "no tool called teleport"),
+        ([call("market", symbol="DOGEUSDT")] * 6, "no decision within 6 calls"),
+    ],
+)
+async def test_every_failure_is_a_hold_with_its_reason(
+    fake: FakeOpenAI, answers: list[Answer], reason: str
+) -> None:
+    fake.answer(*answers)
+
+    decision = await _brain(fake).decide(state())
+
+    assert decision.action is Action.HOLD
+    assert reason in decision.reasoning
+    assert decision.reasoning.endswith("holding")
+
+
+async def test_one_repair_turns_an_invalid_answer_into_a_decision(fake: FakeOpenAI) -> None:
+    fake.answer(
+        call("open_position", **{**OPEN, "stop_loss": 100_500}), call("open_position", **OPEN)
+    )
+
+    decision = await _brain(fake).decide(state())
+
+    assert decision.action is Action.OPEN
+    repair = fake.requests[1]["messages"]
+    assert "stop loss must be below" in repair[-2]["content"]  # the refusal, as a tool answer
+
+
+async def test_repeated_failures_open_the_endpoints_circuit(fake: FakeOpenAI) -> None:
+    brain = _brain(fake)
+    fake.answer(*[Answer(status=503)] * 3)
+    for _ in range(3):
+        await brain.decide(state())
+
+    decision = await brain.decide(state())
+
+    assert "circuit is open" in decision.reasoning
+    assert len(fake.requests) == 3  # the fourth never reached the server
+
+
+async def test_a_compact_prompt_for_two_symbols(fake: FakeOpenAI) -> None:
+    fake.answer(call("hold", rationale="waiting"))
+    two = state([snapshot("BTCUSDT"), snapshot("ETHUSDT", close="2500")])
+
+    await _brain(fake).decide(two)
+
+    text = " ".join(str(m.get("content") or "") for m in fake.requests[0]["messages"])
+    tools = str(fake.requests[0]["tools"])
+    assert (len(text) + len(tools)) / 4 < 1_500  # about four characters a token
+
+
+def test_openai_without_a_key_is_a_configuration_error() -> None:
+    settings = LlmSettings(OPENAI_API_KEY=None, LLM_SERVER="openai")
+    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
+        llm_brain(agent("atlas").model_copy(update={"brain": "llm"}), settings)
