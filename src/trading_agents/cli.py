@@ -177,6 +177,16 @@ def backtest(
     equity: Annotated[
         str | None, typer.Option(help="Starting equity in USDT; default: the profile's.")
     ] = None,
+    brain: Annotated[
+        str | None, typer.Option(help="rules or llm; default: the profile's brain.")
+    ] = None,
+    llm_cache: Annotated[
+        Path | None,
+        typer.Option(help="Record the LLM's answers in DIR and reuse those already there."),
+    ] = None,
+    llm_replay: Annotated[
+        bool, typer.Option(help="Answer only from --llm-cache; a missing answer ends the run.")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Backtest an agent on historical candles; write result.json and report.html."""
@@ -189,7 +199,7 @@ def backtest(
     from rich.table import Table
 
     from trading_agents.backtest.command import BacktestRequest, execute, prepare, summary_rows
-    from trading_agents.core.errors import ConfigurationError
+    from trading_agents.core.errors import ConfigurationError, RunAborted
 
     started = time.perf_counter()
     console = Console(stderr=True)
@@ -204,6 +214,9 @@ def backtest(
         end=end,
         strategy=strategy,
         initial_equity=initial,
+        brain=brain,
+        llm_cache=llm_cache,
+        llm_replay=llm_replay,
     )
     # What a run builds lives until it ends and forms no reference cycles, so the cyclic
     # collector would only walk all of it again and again; it is back on once the run is done.
@@ -221,7 +234,7 @@ def backtest(
         for label, value in summary_rows(result):
             table.add_row(label, value)
         Console().print(table)
-    except (ConfigurationError, ValueError, OSError) as error:
+    except (ConfigurationError, RunAborted, ValueError, OSError) as error:
         _fail(str(error))
     finally:
         gc.enable()

@@ -14,6 +14,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -46,6 +47,8 @@ class FakeOpenAI:
 
     script: deque[Answer] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # Without a script: answer from the request (a trading policy for backtests), or hold.
+    responder: Callable[[dict[str, Any]], Answer] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
     _runner: web.AppRunner | None = None
@@ -114,7 +117,12 @@ class FakeOpenAI:
     async def _completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
-        scripted = self.script.popleft() if self.script else call("hold", rationale="nothing to do")
+        if self.script:
+            scripted = self.script.popleft()
+        elif self.responder is not None:
+            scripted = self.responder(body)
+        else:
+            scripted = call("hold", rationale="nothing to do")
         if scripted.delay_s:
             await asyncio.sleep(scripted.delay_s)
         if scripted.status != 200:
@@ -149,3 +157,25 @@ class FakeOpenAI:
                 },
             }
         )
+
+
+def flip_policy(body: dict[str, Any]) -> Answer:
+    """Open a long with an ATR stop when flat, close when holding: trades at every decision."""
+    context = json.loads(body["messages"][1]["content"])
+    if context["position"] is not None:
+        return call("close_position", rationale="taking the move")
+    market = context["market"][context["symbol"]]
+    if market is None or market["atr"] is None:
+        return call("hold", rationale="indicators warming up")
+    price, atr = market["close"], market["atr"]
+    return call(
+        "open_position",
+        side="long",
+        size_kind="risk",
+        size=0.005,
+        leverage=2,
+        stop_loss=round(price - 3 * atr, 1),
+        take_profit=round(price + 5 * atr, 1),
+        confidence=0.8,
+        rationale="trend up",
+    )

@@ -14,7 +14,7 @@ from trading_agents.agents.state import (
     PositionView,
     RiskCheck,
 )
-from trading_agents.core.errors import TradingError
+from trading_agents.core.errors import RunAborted, TradingError
 from trading_agents.core.ids import client_order_id
 from trading_agents.model.decisions import Action, Decision
 from trading_agents.model.enums import OrderStatus, OrderType, Side
@@ -36,6 +36,8 @@ async def analyze_market(state: DecisionState, brain: Brain) -> Update:
         return {"decision": forced}
     try:
         decision = await brain.decide(state)
+    except RunAborted:
+        raise  # not a brain's failure to decide: the run cannot go on as asked
     except Exception as error:
         decision = Decision.hold(symbol, f"the {brain.name} brain failed: {error!r}; holding")
     if decision.symbol != symbol:

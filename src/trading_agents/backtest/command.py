@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from trading_agents.agents.brains.llm import LlmCacheOptions
 from trading_agents.backtest.report import render_report
 from trading_agents.backtest.result import (
     equity_document,
@@ -26,8 +27,9 @@ from trading_agents.backtest.run import (
     Progress,
     rare_collections,
 )
-from trading_agents.config.profiles import agent_for_run
-from trading_agents.core.clock import iso_utc, to_ms
+from trading_agents.config.llm import LlmSettings
+from trading_agents.config.profiles import AgentProfile, agent_for_run
+from trading_agents.core.clock import iso_utc, to_datetime, to_ms
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.market.feeds.files import load_candle_paths
 from trading_agents.market.feeds.funding import load_funding_paths
@@ -51,6 +53,9 @@ class BacktestRequest:
     end: str | None = None
     strategy: str | None = None
     initial_equity: Decimal | None = None
+    brain: str | None = None  # overrides the profile's brain: rules or llm
+    llm_cache: Path | None = None  # record LLM answers in (and reuse them from) this folder
+    llm_replay: bool = False  # answer only from llm_cache; a miss ends the run
 
 
 def parse_moment(text: str, option: str) -> int:
@@ -77,6 +82,21 @@ def prepare(request: BacktestRequest) -> Backtest:
     if not request.symbols:
         raise BacktestRequestError("no symbols given")
     profile, _ = agent_for_run(request.agent, request.strategy, request.symbols)
+    if request.brain is not None:
+        if request.brain not in ("rules", "llm"):
+            raise BacktestRequestError(f"--brain must be rules or llm, not {request.brain!r}")
+        profile = profile.model_copy(update={"brain": request.brain})
+    if request.llm_replay and request.llm_cache is None:
+        raise BacktestRequestError("--llm-replay answers from --llm-cache DIR: give the folder")
+    if request.llm_cache is not None and profile.brain != "llm":
+        raise BacktestRequestError("--llm-cache is for the LLM brain: add --brain llm")
+    if request.llm_replay and request.llm_cache is not None and not request.llm_cache.is_dir():
+        raise BacktestRequestError(f"--llm-cache {request.llm_cache} holds no recording")
+    cache = (
+        None
+        if request.llm_cache is None
+        else LlmCacheOptions(request.llm_cache, request.llm_replay)
+    )
     if not request.data.exists():
         raise BacktestRequestError(f"--data {request.data} does not exist")
     series = load_candle_paths(request.data, request.symbols, start_ms=start, end_ms=end)
@@ -93,7 +113,7 @@ def prepare(request: BacktestRequest) -> Backtest:
     if equity <= 0:
         raise BacktestRequestError(f"the starting equity must be above zero, got {equity}")
     config = SimVenueConfig(funding=funding)
-    return Backtest(BacktestSetup(profile, series, config, equity))
+    return Backtest(BacktestSetup(profile, series, config, equity, llm_cache=cache))
 
 
 async def execute(
@@ -144,9 +164,36 @@ def result_document(
         "equity_curve": equity_document(curve),
         "prices": {s: price_points(series) for s, series in backtest.series.items()},
         "decisions": len(run.decisions.records),
+        "llm": llm_document(profile, run, backtest),
         "candles": run.candles,
         "steps": run.steps,
         "elapsed_s": round(elapsed, 3),
+    }
+
+
+def llm_document(profile: AgentProfile, run: BacktestRun, backtest: Backtest) -> Any:
+    """Return what the LLM brain used, and whether the period is in the model's training data."""
+    if profile.brain != "llm":
+        return None
+    usages = [r.decision.usage for r in run.decisions.records if r.decision.usage is not None]
+    model = usages[0].model if usages else (profile.model or LlmSettings().model)
+    trained_until = LlmSettings().model_facts(model).trained_until
+    first_day = to_datetime(run.first_open_ms).date()
+    seen = first_day <= trained_until
+    return {
+        "model": model,
+        "calls": sum(u.calls for u in usages),
+        "input_tokens": sum(u.input_tokens for u in usages),
+        "output_tokens": sum(u.output_tokens for u in usages),
+        "cost_usd": str(sum((u.cost_usd for u in usages), Decimal(0))),
+        "trained_until": trained_until.isoformat(),
+        "period_in_training_data": seen,
+        "note": (
+            f"{model} was trained on data until {trained_until}: this period starts before"
+            " that, so the model may have seen what happened; the result is not out of sample"
+            if seen
+            else f"the period starts after {model}'s training cutoff ({trained_until})"
+        ),
     }
 
 
@@ -171,7 +218,18 @@ def summary_rows(result: dict[str, Any]) -> Sequence[tuple[str, str]]:
         ("profit factor", _ratio(metrics["profit_factor"])),
         ("final equity", f"{_usdt(result['final_equity'])} USDT"),
         ("elapsed", f"{result['elapsed_s']} s"),
+        *_llm_rows(result.get("llm")),
     )
+
+
+def _llm_rows(llm: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    if llm is None:
+        return []
+    return [
+        ("LLM", f"{llm['model']}: {llm['calls']} calls, {llm['input_tokens']:,} + "
+                f"{llm['output_tokens']:,} tokens, {llm['cost_usd']} USD"),
+        ("LLM training data", llm["note"]),
+    ]  # fmt: skip
 
 
 def _ratio(value: float | str | None) -> str:

@@ -119,15 +119,30 @@ def _header(result: Mapping[str, Any]) -> str:
         ("Elapsed", _DASH if elapsed is None else f"{elapsed:,.2f} s"),
         ("Initial equity", _money(result.get("initial_equity"))),
         ("Final equity", _money(result.get("final_equity"))),
+        *_llm_facts(result.get("llm")),
     )
     rows = "".join(
-        f'<div class="{"wide" if label == "Period" else ""}"><dt>{label}</dt><dd>{value}</dd></div>'
+        f'<div class="{"wide" if label in _WIDE else ""}"><dt>{label}</dt><dd>{value}</dd></div>'
         for label, value in facts
     )
     return (
         f'<header><p class="kicker">Backtest report</p><h1>{_text(result.get("agent"))}'
         f'</h1>\n<dl class="facts">{rows}</dl></header>'
     )
+
+
+_WIDE = ("Period", "Training data")
+
+
+def _llm_facts(llm: Any) -> list[tuple[str, str]]:
+    """Return the LLM brain's use, and whether the period is in the model's training data."""
+    if not isinstance(llm, Mapping):
+        return []
+    used = (
+        f"{_text(llm.get('model'))}: {_count(llm.get('calls'))} calls,"
+        f" {_text(llm.get('cost_usd'))} USD"
+    )
+    return [("LLM", used), ("Training data", _text(llm.get("note")))]
 
 
 def _highlights(result: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:

@@ -20,6 +20,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
+from trading_agents.agents.brains.llm import LlmCacheOptions
 from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.ports import DecisionList
 from trading_agents.config.instruments import default_instruments
@@ -55,6 +56,7 @@ class BacktestSetup:
     initial_equity: Decimal
     mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS
     instruments: InstrumentRegistry | None = None
+    llm_cache: LlmCacheOptions | None = None  # the LLM brain's record-and-replay folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,7 @@ class Backtest:
                 f" {first.interval_ms // 60_000}m candles"
             )
         self.clock = SimulatedClock(int(first.open_ms[0]))
-        brain = make_brain(profile)
+        brain = make_brain(profile, cache=setup.llm_cache)
         spec = indicator_spec(profile.strategy)
         frames = (
             self.series

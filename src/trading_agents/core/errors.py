@@ -43,3 +43,7 @@ class UnknownInstrument(FatalError):
     def __init__(self, symbol: str) -> None:
         super().__init__(f"unknown instrument {symbol!r}")
         self.symbol = symbol
+
+
+class RunAborted(FatalError):
+    """A failure that must end the run rather than become a HOLD (a replay's cache miss)."""

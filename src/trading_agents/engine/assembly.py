@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from trading_agents.agents.brains.llm import LlmBrain, llm_brain
+from trading_agents.agents.brains.llm import LlmBrain, LlmCacheOptions, llm_brain
 from trading_agents.agents.brains.rules import RuleBrain
 from trading_agents.agents.graph import DecisionPorts, DirectRunner, LangGraphRunner
 from trading_agents.agents.limits import risk_limits
@@ -39,11 +39,15 @@ class SimAccountParts:
     brain: TradingBrain
 
 
-def make_brain(profile: AgentProfile, llm: LlmSettings | None = None) -> TradingBrain:
+def make_brain(
+    profile: AgentProfile,
+    llm: LlmSettings | None = None,
+    cache: LlmCacheOptions | None = None,
+) -> TradingBrain:
     """Return the profile's brain: the rules, or an LLM on the configured endpoint."""
     if profile.brain == "rules":
         return RuleBrain(profile.strategy, profile.risk.max_leverage)
-    return llm_brain(profile, llm or LlmSettings())
+    return llm_brain(profile, llm or LlmSettings(), cache)
 
 
 def sim_account(

@@ -13,12 +13,13 @@ import asyncio
 import json
 import time
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
-from langchain_core.runnables import Runnable
 from pydantic import SecretStr
 
+from trading_agents.agents.brains.llm_cache import CachedChat
 from trading_agents.agents.brains.llm_tools import (
     DECISION_TOOLS,
     READ_TOOLS,
@@ -32,7 +33,7 @@ from trading_agents.agents.brains.rules import RuleBrain
 from trading_agents.agents.state import DecisionState
 from trading_agents.config.llm import LlmSettings, ModelFacts, llm_tables
 from trading_agents.config.profiles import AgentProfile
-from trading_agents.core.errors import ConfigurationError
+from trading_agents.core.errors import ConfigurationError, RunAborted
 from trading_agents.market.view import IndicatorColumns, MarketSnapshot
 from trading_agents.model.decisions import Action, Decision, LlmUsage
 
@@ -44,6 +45,21 @@ INSTRUCTIONS = (
     "A risk engine checks every order after you. Prices are USDT. Be brief in rationales."
 )
 REPAIR = "That was not a valid decision. Call exactly one decision tool with valid values."
+
+
+class ChatModel(Protocol):
+    """What the brain needs of a chat model: one async call with the messages."""
+
+    async def ainvoke(self, messages: Any, /) -> Any:
+        """Answer the messages."""
+        ...
+
+
+class LlmCacheOptions(NamedTuple):
+    """Where LLM answers are recorded, and whether only recorded answers may be used."""
+
+    folder: Path
+    replay_only: bool
 
 
 class EndpointCircuit:
@@ -95,7 +111,7 @@ class LlmBrain:
     def __init__(
         self,
         *,
-        chat: Runnable[Any, Any],
+        chat: ChatModel,
         model: str,
         facts: ModelFacts,
         mandate: str,
@@ -146,6 +162,8 @@ class LlmBrain:
                 return self._hold(state, usage, f"no decision within {self._timeout_s:g} s")
             try:
                 answer = await asyncio.wait_for(self._chat.ainvoke(messages), remaining)
+            except RunAborted:
+                raise
             except TimeoutError:
                 self.circuit.failed()
                 return self._hold(
@@ -260,14 +278,29 @@ def _describe(error: Exception) -> str:
     return f"{kind}: {str(error)[:160]}"
 
 
-def llm_brain(profile: AgentProfile, settings: LlmSettings) -> LlmBrain:
-    """Build the brain a profile with `brain: llm` asks for, on the configured endpoint."""
+def llm_brain(
+    profile: AgentProfile, settings: LlmSettings, cache: LlmCacheOptions | None = None
+) -> LlmBrain:
+    """Build the brain a profile with `brain: llm` asks for, on the configured endpoint.
+
+    With `cache`, answers are recorded in (and reused from) a folder; replaying, only the
+    folder answers and nothing is called.
+    """
     from langchain_openai import ChatOpenAI
 
     model = profile.model or settings.model
     facts = settings.model_facts(model)
     server = llm_tables().servers[settings.server_kind()]
-    if settings.api_key is None and settings.server_kind() in ("openai", "openrouter"):
+    replaying = cache is not None and cache.replay_only
+    if (
+        not replaying
+        and settings.api_key is None
+        and settings.server_kind()
+        in (
+            "openai",
+            "openrouter",
+        )
+    ):
         raise ConfigurationError(f"{profile.name}: the LLM brain needs OPENAI_API_KEY")
     key = settings.api_key.get_secret_value() if settings.api_key is not None else "not-needed"
     chat = ChatOpenAI(
@@ -281,7 +314,12 @@ def llm_brain(profile: AgentProfile, settings: LlmSettings) -> LlmBrain:
     extra: dict[str, Any] = {"tool_choice": server.tool_choice}
     if server.parallel_tool_calls_flag:
         extra["parallel_tool_calls"] = False  # one decision per answer
-    bound = chat.bind_tools(tool_schemas(), **extra)
+    bound: ChatModel = chat.bind_tools(tool_schemas(), **extra)
+    if cache is not None:
+        request = {"model": model, "tools": tool_schemas(), **extra}
+        bound = CachedChat(
+            chat.bind_tools(tool_schemas(), **extra), cache.folder, request, cache.replay_only
+        )
     return LlmBrain(
         chat=bound,
         model=model,
