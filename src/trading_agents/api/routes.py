@@ -85,7 +85,7 @@ async def start_agent(
     if account_id is not None and body.account_id is not None and body.account_id != account_id:
         raise Invalid(f"account_id {body.account_id!r} does not match the path's {account_id!r}")
     account = _account(desk, account_id or body.account_id)
-    return _status(desk, await desk.start(agent, account, body.initial_equity))
+    return _status(desk, await desk.start(agent, account, body.initial_equity, body.brain))
 
 
 @router.get(f"{AGENT}/status", response_model=StatusOut)

@@ -31,6 +31,7 @@ class StartIn(_In):
     agent_name: str | None = None
     initial_equity: Decimal = Field(gt=0, le=Decimal(1_000_000_000), max_digits=20)
     account_id: AccountId | None = None
+    brain: Literal["rules", "llm"] | None = None  # overrides the profile's brain
 
 
 class AmountIn(_In):
@@ -96,11 +97,37 @@ class MetricsOut(BaseModel):
     current_drawdown: Amount
     max_drawdown: Amount
     equity: Amount
+    llm: LlmMetricsOut | None = None
 
     @classmethod
     def of(cls, view: MetricsView) -> MetricsOut:
         """Map the use case's view."""
-        return cls.model_validate(_fields(view))
+        fields = _fields(view)
+        counters = view.llm
+        fields["llm"] = (
+            None
+            if counters is None
+            else LlmMetricsOut(
+                calls=counters.calls,
+                calls_skipped=counters.skipped,
+                input_tokens=counters.input_tokens,
+                output_tokens=counters.output_tokens,
+                cost_usd=counters.cost_usd,
+                cost_today_usd=counters.day_cost_usd,
+            )
+        )
+        return cls.model_validate(fields)
+
+
+class LlmMetricsOut(BaseModel):
+    """What the LLM brain used: calls made and skipped by the gate, tokens and dollars."""
+
+    calls: int
+    calls_skipped: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Amount
+    cost_today_usd: Amount
 
 
 class PositionOut(BaseModel):
@@ -222,6 +249,9 @@ class DecisionRecordOut(BaseModel):
     verdicts: list[str]
     orders: list[str]
     signal_id: str | None
+    brain: str
+    tokens: int | None = None
+    cost_usd: Amount | None = None
 
 
 class ListOut(BaseModel, Generic[Row]):

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from trading_agents.agents.brains.llm import LlmCacheOptions
+from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 from trading_agents.backtest.report import render_report
 from trading_agents.backtest.result import (
     equity_document,

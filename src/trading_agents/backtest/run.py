@@ -20,7 +20,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from trading_agents.agents.brains.llm import LlmCacheOptions
+from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.ports import DecisionList
 from trading_agents.config.instruments import default_instruments

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from trading_agents.agents.brains.llm import LlmBrain, LlmCacheOptions, llm_brain
+from trading_agents.agents.brains.llm import LlmBrain, llm_brain
+from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 from trading_agents.agents.brains.rules import RuleBrain
 from trading_agents.agents.graph import DecisionPorts, DirectRunner, LangGraphRunner
 from trading_agents.agents.limits import risk_limits

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from trading_agents.agents.brains.llm import LlmBrain
+from trading_agents.agents.brains.llm_parts import LlmCounters
 from trading_agents.agents.runner import RunnerSnapshot
 from trading_agents.engine.account import AgentAccount
 from trading_agents.model.orders import Order
@@ -24,6 +26,7 @@ class AccountSnapshot(NamedTuple):
     risk: RiskSnapshot
     runner: RunnerSnapshot
     unprotected: tuple[str, ...]  # symbols whose stop the venue refused, to close next
+    brain: LlmCounters | None = None  # an LLM brain's use so far (the rule brain keeps none)
 
 
 class AccountHistory(NamedTuple):
@@ -35,19 +38,27 @@ class AccountHistory(NamedTuple):
     marks: Sequence[EquityPoint]
 
 
-def snapshot_account(account: AgentAccount, venue: SimVenue) -> AccountSnapshot:
+def snapshot_account(
+    account: AgentAccount, venue: SimVenue, brain: object = None
+) -> AccountSnapshot:
     """Return the account's state; book the venue's reports first."""
+    counters = brain.counters if isinstance(brain, LlmBrain) else None
     return AccountSnapshot(
         venue.exchange.snapshot(),
         account.portfolio.snapshot(),
         account.risk.snapshot(),
         account.runner.snapshot(),
         tuple(sorted(account.unprotected)),
+        counters,
     )
 
 
 def restore_account(
-    account: AgentAccount, venue: SimVenue, snapshot: AccountSnapshot, history: AccountHistory
+    account: AgentAccount,
+    venue: SimVenue,
+    snapshot: AccountSnapshot,
+    history: AccountHistory,
+    brain: object = None,
 ) -> None:
     """Put a freshly assembled account back in the state the snapshot and history hold."""
     venue.take_reports()
@@ -56,3 +67,5 @@ def restore_account(
     account.risk.restore(snapshot.risk)
     account.runner.restore(snapshot.runner)
     account.unprotected = set(snapshot.unprotected)
+    if isinstance(brain, LlmBrain) and snapshot.brain is not None:
+        brain.counters = snapshot.brain

@@ -233,9 +233,16 @@ class TradingDesk:
             raise NotFound(f"{agent} has not been started on account {account_id!r}")
         return found
 
-    async def start(self, agent: str, account_id: str, initial_equity: Decimal) -> AgentSession:
-        """Start an agent on an account with its starting equity; 409 if it already runs."""
+    async def start(
+        self, agent: str, account_id: str, initial_equity: Decimal, brain: str | None = None
+    ) -> AgentSession:
+        """Start an agent on an account with its starting equity; 409 if it already runs.
+
+        `brain` (rules or llm) overrides the profile's, for this session.
+        """
         profile = self.profile(agent)
+        if brain is not None and brain != profile.brain:
+            profile = profile.model_copy(update={"brain": brain})
         if initial_equity <= 0:
             raise Invalid(f"initial_equity must be above zero, got {initial_equity}")
         async with self._lock:

@@ -97,9 +97,7 @@ class SessionJournal:
             "started_ms": session.started_ms,
             "updated_ms": session.started_ms,
             "profile": session.profile.model_dump_json(),
-            "snapshot": self.codec.dumps(
-                snapshot_account(session.parts.account, session.parts.venue)
-            ),
+            "snapshot": self.codec.dumps(_snapshot(session)),
         }
         deposit = CashFlow(
             f"start-{session.started_ms}", "deposit", session.initial_equity, session.started_ms
@@ -170,9 +168,7 @@ class SessionJournal:
                 "id": sid,
                 "status": str(session.status),
                 "updated_ms": now_ms,
-                "snapshot": self.codec.dumps(
-                    snapshot_account(session.parts.account, session.parts.venue)
-                ),
+                "snapshot": self.codec.dumps(_snapshot(session)),
             }
         )
         return True
@@ -245,5 +241,12 @@ class SessionJournal:
                 for mark in stored.marks
             ],
         )
-        restore_account(session.parts.account, session.parts.venue, snapshot, history)
+        restore_account(
+            session.parts.account, session.parts.venue, snapshot, history, session.parts.brain
+        )
         session.decisions.records = [self.codec.loads(d["body"]) for d in stored.decisions]
+
+
+def _snapshot(session: AgentSession) -> AccountSnapshot:
+    parts = session.parts
+    return snapshot_account(parts.account, parts.venue, parts.brain)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from trading_agents.agents.brains.llm import LlmBrain
+from trading_agents.agents.brains.llm_parts import LlmCounters
 from trading_agents.core.clock import iso_utc
 from trading_agents.core.decimals import ZERO
 from trading_agents.risk.verdicts import Denied
@@ -47,6 +49,7 @@ class MetricsView:
     current_drawdown: Decimal
     max_drawdown: Decimal
     equity: Decimal
+    llm: LlmCounters | None  # calls made and skipped, tokens, dollars; None for the rule brain
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,7 @@ def metrics_of(session: AgentSession, marks: dict[str, Decimal]) -> MetricsView:
         portfolio.current_drawdown,
         portfolio.max_drawdown,
         equity_of(session, marks),
+        session.parts.brain.counters if isinstance(session.parts.brain, LlmBrain) else None,
     )
 
 
@@ -181,6 +185,9 @@ class DecisionView:
     verdicts: tuple[str, ...]
     orders: tuple[str, ...]
     signal_id: str | None
+    brain: str
+    tokens: int | None  # input and output, for an LLM decision
+    cost_usd: Decimal | None
 
 
 def orders_of(session: AgentSession, limit: int) -> list[OrderView]:
@@ -237,6 +244,7 @@ def decisions_of(session: AgentSession, limit: int) -> list[DecisionView]:
     """Return the session's latest decisions, newest last."""
     views = []
     for record in session.decisions.records[-limit:]:
+        usage = record.decision.usage
         verdicts = tuple(
             f"{check.role}: denied ({check.verdict.code}) {check.verdict.reason}"
             if isinstance(check.verdict, Denied)
@@ -259,6 +267,9 @@ def decisions_of(session: AgentSession, limit: int) -> list[DecisionView]:
                 verdicts,
                 orders,
                 record.signal_id,
+                record.brain,
+                None if usage is None else usage.input_tokens + usage.output_tokens,
+                None if usage is None else usage.cost_usd,
             )
         )
     return views

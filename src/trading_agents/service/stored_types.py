@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trading_agents.agents.brains.llm_parts import LlmCounters
 from trading_agents.agents.runner import RunnerSnapshot
 from trading_agents.agents.state import DecisionRecord, OrderOutcome, RiskCheck
 from trading_agents.engine.restart import AccountSnapshot
@@ -58,6 +59,7 @@ STORED_TYPES: tuple[type, ...] = (
     RiskSnapshot,
     RunnerSnapshot,
     AccountSnapshot,
+    LlmCounters,
 )
 
 

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import SecretStr
 
 from trading_agents.agents.brains.llm_cache import CachedChat
+from trading_agents.agents.brains.llm_parts import (
+    ChatModel,
+    EndpointCircuit,
+    LlmCacheOptions,
+    LlmCounters,
+    UsageTally,
+)
 from trading_agents.agents.brains.llm_tools import (
     DECISION_TOOLS,
     READ_TOOLS,
@@ -37,7 +44,7 @@ from trading_agents.core.errors import ConfigurationError, RunAborted
 from trading_agents.market.view import IndicatorColumns, MarketSnapshot
 from trading_agents.model.decisions import Action, Decision, LlmUsage
 
-MILLION = Decimal(1_000_000)
+log = logging.getLogger(__name__)
 INSTRUCTIONS = (
     "You decide for one symbol of a USDT-margined perpetual futures account. Read what you "
     "need with the read tools, then call exactly one decision tool: open_position (with a "
@@ -45,64 +52,6 @@ INSTRUCTIONS = (
     "A risk engine checks every order after you. Prices are USDT. Be brief in rationales."
 )
 REPAIR = "That was not a valid decision. Call exactly one decision tool with valid values."
-
-
-class ChatModel(Protocol):
-    """What the brain needs of a chat model: one async call with the messages."""
-
-    async def ainvoke(self, messages: Any, /) -> Any:
-        """Answer the messages."""
-        ...
-
-
-class LlmCacheOptions(NamedTuple):
-    """Where LLM answers are recorded, and whether only recorded answers may be used."""
-
-    folder: Path
-    replay_only: bool
-
-
-class EndpointCircuit:
-    """Open after `failures` failed calls in a row; closed again by a success after `cool_off_s`."""
-
-    def __init__(self, failures: int = 3, cool_off_s: float = 60.0) -> None:
-        self._threshold = failures
-        self._cool_off_s = cool_off_s
-        self._failures = 0
-        self._opened_at: float | None = None
-
-    def is_open(self) -> bool:
-        """Tell whether calls are refused now."""
-        return self._opened_at is not None and time.monotonic() - self._opened_at < self._cool_off_s
-
-    def failed(self) -> None:
-        """Count a failure."""
-        self._failures += 1
-        if self._failures >= self._threshold:
-            self._opened_at = time.monotonic()
-
-    def succeeded(self) -> None:
-        """Close the circuit."""
-        self._failures, self._opened_at = 0, None
-
-
-class _Usage:
-    def __init__(self, model: str, facts: ModelFacts) -> None:
-        self.model, self.facts = model, facts
-        self.calls = self.input_tokens = self.output_tokens = 0
-
-    def add(self, message: AIMessage) -> None:
-        self.calls += 1
-        usage: dict[str, Any] = dict(message.usage_metadata or {})
-        self.input_tokens += int(usage.get("input_tokens", 0))
-        self.output_tokens += int(usage.get("output_tokens", 0))
-
-    def total(self) -> LlmUsage:
-        cost = (
-            self.input_tokens * self.facts.input_per_million
-            + self.output_tokens * self.facts.output_per_million
-        ) / MILLION
-        return LlmUsage(self.model, self.calls, self.input_tokens, self.output_tokens, cost)
 
 
 class LlmBrain:
@@ -119,6 +68,7 @@ class LlmBrain:
         timeout_s: float = 20.0,
         max_tool_calls: int = 6,
         circuit: EndpointCircuit | None = None,
+        daily_budget_usd: Decimal | None = None,
     ) -> None:
         self._chat = chat
         self._model = model
@@ -128,6 +78,8 @@ class LlmBrain:
         self._timeout_s = timeout_s
         self._max_calls = max_tool_calls
         self.circuit = circuit or EndpointCircuit()
+        self.daily_budget_usd = daily_budget_usd
+        self.counters = LlmCounters()
 
     @property
     def name(self) -> str:
@@ -136,7 +88,10 @@ class LlmBrain:
 
     def triggered(self, snapshot: MarketSnapshot) -> bool:
         """Ask the model only when the rules see something happen: calls cost money."""
-        return self._trigger.triggered(snapshot)
+        if self._trigger.triggered(snapshot):
+            return True
+        self.counters = self.counters._replace(skipped=self.counters.skipped + 1)
+        return False
 
     def trigger_mask(self, columns: IndicatorColumns) -> Any:
         """Return where a backtest must stop to ask: the rule trigger's candles."""
@@ -144,12 +99,45 @@ class LlmBrain:
 
     async def decide(self, state: DecisionState) -> Decision:
         """Run the bounded tool loop; any failure is HOLD with the reason."""
-        symbol = state["symbol"]
-        usage = _Usage(self._model, self._facts)
-        if self.circuit.is_open():
-            return Decision.hold(
-                symbol, "the LLM endpoint's circuit is open after failures; holding"
+        usage = UsageTally(self._model, self._facts)
+        decision = await self._decide(state, usage)
+        self._count(state["ts_ms"], usage.total())
+        return decision
+
+    def _count(self, ts_ms: int, used: LlmUsage) -> None:
+        """Add a decision's use to the counters and to its UTC day's spend."""
+        day = ts_ms - ts_ms % 86_400_000
+        counters = self.counters
+        day_cost = counters.day_cost_usd if counters.day_ms == day else Decimal(0)
+        self.counters = LlmCounters(
+            counters.calls + used.calls,
+            counters.skipped,
+            counters.input_tokens + used.input_tokens,
+            counters.output_tokens + used.output_tokens,
+            counters.cost_usd + used.cost_usd,
+            day,
+            day_cost + used.cost_usd,
+        )
+
+    def _budget_spent(self, ts_ms: int) -> bool:
+        budget = self.daily_budget_usd
+        counters = self.counters
+        today = ts_ms - ts_ms % 86_400_000
+        return budget is not None and counters.day_ms == today and counters.day_cost_usd >= budget
+
+    async def _decide(self, state: DecisionState, usage: UsageTally) -> Decision:
+        if self._budget_spent(state["ts_ms"]):
+            log.warning(
+                "%s on %s: the daily LLM budget of %s USD is spent; holding until tomorrow (UTC)",
+                state["agent"],
+                state["account_id"],
+                self.daily_budget_usd,
             )
+            return self._hold(
+                state, usage, f"the daily LLM budget of {self.daily_budget_usd} USD is spent"
+            )
+        if self.circuit.is_open():
+            return self._hold(state, usage, "the LLM endpoint's circuit is open after failures")
         deadline = time.monotonic() + self._timeout_s
         messages: list[BaseMessage] = [
             SystemMessage(f"{self._mandate}\n\n{INSTRUCTIONS}"),
@@ -193,7 +181,11 @@ class LlmBrain:
         return self._hold(state, usage, f"no decision within {self._max_calls} calls")
 
     def _act(
-        self, answer: AIMessage, messages: list[BaseMessage], state: DecisionState, usage: _Usage
+        self,
+        answer: AIMessage,
+        messages: list[BaseMessage],
+        state: DecisionState,
+        usage: UsageTally,
     ) -> Decision:
         """Answer read tools, or return the decision a decision tool describes."""
         deciding = [call for call in answer.tool_calls if call["name"] in DECISION_TOOLS]
@@ -210,7 +202,7 @@ class LlmBrain:
             messages.append(ToolMessage(json.dumps(result), tool_call_id=call["id"] or ""))
         raise _ReadOnly
 
-    def _hold(self, state: DecisionState, usage: _Usage, reason: str) -> Decision:
+    def _hold(self, state: DecisionState, usage: UsageTally, reason: str) -> Decision:
         signal = state.get("signal")
         signal_id = signal.signal_id if signal is not None else None
         return Decision(
@@ -328,4 +320,5 @@ def llm_brain(
         trigger=RuleBrain(profile.strategy, profile.risk.max_leverage),
         timeout_s=settings.timeout_s,
         max_tool_calls=settings.max_tool_calls,
+        daily_budget_usd=profile.llm_daily_budget_usd,
     )

@@ -1,0 +1,95 @@
+"""Paper trading with the LLM brain through the service, against the fake OpenAI server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.fake_openai import Answer, FakeOpenAI, flip_policy
+from trading_agents.api.app import create_app
+from trading_agents.config.settings import Settings
+from trading_agents.service.build import build_desk
+
+ATLAS = "/accounts/acc-1/agents/atlas"
+BUY = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(responder=flip_policy) as running:
+        monkeypatch.setenv("OPENAI_BASE_URL", running.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("LLM_SERVER", "openai")
+        monkeypatch.setenv("LLM_MODEL", "gpt-4o-mini")
+        monkeypatch.setenv("MARKET_DATA", "replay")
+        monkeypatch.setenv("REPLAY_SPEED", "0.001")
+        yield running
+
+
+@pytest.fixture
+async def client(fake: FakeOpenAI) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            started = await client.post(
+                f"{ATLAS}/start", json={"initial_equity": 10000, "brain": "llm"}
+            )
+            assert started.json()["brain"] == "llm", started.text
+            yield client
+
+
+async def _decisions(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    return list((await client.get(f"{ATLAS}/decisions")).json()["items"])
+
+
+async def test_the_llm_brain_trades_a_signal_and_its_decision_carries_tokens_and_cost(
+    client: httpx.AsyncClient, fake: FakeOpenAI
+) -> None:
+    decision = (await client.post(f"{ATLAS}/signal", json=BUY)).json()
+
+    assert decision["action"] == "open", decision
+    assert decision["reasoning"] == "trend up"
+    assert (await client.get(f"{ATLAS}/positions")).json()["total_positions"] == 1
+    [record] = await _decisions(client)
+    assert record["brain"] == "llm:gpt-4o-mini"
+    assert record["tokens"] == 960
+    assert record["cost_usd"] > 0
+    llm = (await client.get(f"{ATLAS}/metrics")).json()["llm"]
+    assert (llm["calls"], llm["input_tokens"], llm["output_tokens"]) == (1, 900, 60)
+    context = fake.requests[0]["messages"][1]["content"]
+    assert '"symbol":"BTCUSDT"' in context
+    assert '"signal":{"action":"buy","confidence":0.85}' in context
+
+
+async def test_a_failing_llm_holds_with_the_reason_and_sends_no_order(
+    client: httpx.AsyncClient, fake: FakeOpenAI
+) -> None:
+    fake.answer(Answer(status=500))
+
+    decision = (await client.post(f"{ATLAS}/signal", json=BUY)).json()
+
+    assert decision["action"] == "hold"
+    assert "HTTP 500" in decision["reasoning"]
+    assert decision["orders"] == []
+    assert (await client.get(f"{ATLAS}/orders")).json()["count"] == 0
+
+
+async def test_an_llm_start_without_a_key_is_refused_and_starts_nothing(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            refused = await client.post(
+                f"{ATLAS}/start", json={"initial_equity": 10000, "brain": "llm"}
+            )
+            status = await client.get(f"{ATLAS}/status")
+    assert refused.status_code == 422
+    assert "OPENAI_API_KEY" in refused.json()["detail"]
+    assert status.status_code == 404
