@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -147,3 +148,44 @@ def test_openai_without_a_key_is_a_configuration_error() -> None:
     settings = LlmSettings(OPENAI_API_KEY=None, LLM_SERVER="openai")
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
         llm_brain(agent("atlas").model_copy(update={"brain": "llm"}), settings)
+
+
+async def test_a_spent_daily_budget_holds_until_the_next_utc_day(fake: FakeOpenAI) -> None:
+    brain = _brain(fake)
+    brain.daily_budget_usd = Decimal("0.0002")  # one decision costs 0.000171 USD here
+    fake.answer(
+        call("hold", rationale="a"), call("hold", rationale="b"), call("hold", rationale="c")
+    )
+    today = state()
+    await brain.decide(today)
+    await brain.decide(today)
+
+    spent = await brain.decide(today)
+    tomorrow = await brain.decide({**today, "ts_ms": today["ts_ms"] + 86_400_000})
+
+    assert "daily LLM budget of 0.0002 USD is spent" in spent.reasoning
+    assert len(fake.requests) == 3  # the budget stopped the third day-one call
+    assert tomorrow.reasoning == "c"
+    assert brain.counters.day_cost_usd < brain.counters.cost_usd
+
+
+def test_candles_the_rules_pass_over_are_counted_as_skipped_calls(fake: FakeOpenAI) -> None:
+    brain = _brain(fake)
+
+    brain.triggered(snapshot(prev_fast=100_005.0))  # no crossing: nothing to ask
+    brain.triggered(snapshot())  # a crossing: worth a call
+
+    assert brain.counters.skipped == 1
+
+
+async def test_the_whole_exchange_goes_with_the_decision(fake: FakeOpenAI) -> None:
+    fake.answer(call("market", symbol="BTCUSDT"), call("hold", rationale="flat"))
+
+    decision = await _brain(fake).decide(state())
+
+    assert decision.exchange is not None
+    exchange = json.loads(decision.exchange)
+    kinds = [m["type"] for m in exchange["messages"]]
+    assert kinds == ["system", "human", "ai", "tool", "ai"]
+    assert exchange["usage"]["calls"] == 2
+    assert "open_position" in exchange["tools"]

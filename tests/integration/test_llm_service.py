@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from tests.support.fake_openai import Answer, FakeOpenAI, flip_policy
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
+from trading_agents.journal.tables import audit_log
 from trading_agents.service.build import build_desk
 
 ATLAS = "/accounts/acc-1/agents/atlas"
@@ -30,8 +33,12 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-async def client(fake: FakeOpenAI) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(), build_desk)
+def app(fake: FakeOpenAI) -> Any:
+    return create_app(Settings(), build_desk)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -93,3 +100,20 @@ async def test_an_llm_start_without_a_key_is_refused_and_starts_nothing(
     assert refused.status_code == 422
     assert "OPENAI_API_KEY" in refused.json()["detail"]
     assert status.status_code == 404
+
+
+async def test_the_audit_log_keeps_the_llm_exchange_of_each_decision(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    await client.post(f"{ATLAS}/signal", json=BUY)
+    desk = app.state.desk
+
+    async with desk.journal.journal.engine.connect() as connection:
+        rows = (
+            await connection.execute(select(audit_log.c.body).where(audit_log.c.kind == "decision"))
+        ).all()
+    [body] = [json.loads(row.body) for row in rows]
+    assert body["tokens"]["input"] == 900
+    assert body["llm_exchange"]["messages"][-1]["data"]["tool_calls"][0]["name"] == "open_position"
+    _, problem = await desk.journal.journal.verify_audit()
+    assert problem is None

@@ -53,6 +53,7 @@ class Decision:
     confidence: Decimal | None = None
     signal_id: str | None = None  # the signal that led to it, if one did
     usage: LlmUsage | None = None  # an LLM brain's calls, tokens and cost
+    exchange: str | None = None  # an LLM brain's messages and answers, as JSON, for the audit
 
     def __post_init__(self) -> None:
         if self.action is Action.OPEN and self.side is None:

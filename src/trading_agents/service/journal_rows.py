@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from trading_agents.agents.state import DecisionRecord
@@ -139,6 +140,9 @@ def add_decision(
         "latency_ms": record.latency_ms,
         "tokens": _tokens(record),
     }
+    if record.decision.exchange is not None:
+        # The whole exchange with the model: messages, tool calls and answers, usage.
+        body["llm_exchange"] = json.loads(record.decision.exchange)
     batch.audit.append(AuditEntry(record.ts_ms, "decision", record.agent, record.account_id, body))
 
 

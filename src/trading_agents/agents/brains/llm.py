@@ -13,10 +13,18 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+    message_to_dict,
+)
 from pydantic import SecretStr
 
 from trading_agents.agents.brains.llm_cache import CachedChat
@@ -80,6 +88,7 @@ class LlmBrain:
         self.circuit = circuit or EndpointCircuit()
         self.daily_budget_usd = daily_budget_usd
         self.counters = LlmCounters()
+        self._messages: list[BaseMessage] = []  # the decision in progress's exchange
 
     @property
     def name(self) -> str:
@@ -100,9 +109,24 @@ class LlmBrain:
     async def decide(self, state: DecisionState) -> Decision:
         """Run the bounded tool loop; any failure is HOLD with the reason."""
         usage = UsageTally(self._model, self._facts)
+        self._messages = []
         decision = await self._decide(state, usage)
-        self._count(state["ts_ms"], usage.total())
-        return decision
+        used = usage.total()
+        self._count(state["ts_ms"], used)
+        return replace(decision, exchange=self._exchange(used))
+
+    def _exchange(self, used: LlmUsage) -> str:
+        """Return the decision's whole exchange with the model, for the audit trail."""
+        return json.dumps(
+            {
+                "model": self._model,
+                "tools": sorted([*DECISION_TOOLS, *READ_TOOLS]),
+                "messages": [message_to_dict(message) for message in self._messages],
+                "usage": {**used._asdict(), "cost_usd": str(used.cost_usd)},
+            },
+            separators=(",", ":"),
+            default=str,
+        )
 
     def _count(self, ts_ms: int, used: LlmUsage) -> None:
         """Add a decision's use to the counters and to its UTC day's spend."""
@@ -139,10 +163,9 @@ class LlmBrain:
         if self.circuit.is_open():
             return self._hold(state, usage, "the LLM endpoint's circuit is open after failures")
         deadline = time.monotonic() + self._timeout_s
-        messages: list[BaseMessage] = [
-            SystemMessage(f"{self._mandate}\n\n{INSTRUCTIONS}"),
-            HumanMessage(json.dumps(_context(state), separators=(",", ":"))),
-        ]
+        messages = self._messages
+        messages.append(SystemMessage(f"{self._mandate}\n\n{INSTRUCTIONS}"))
+        messages.append(HumanMessage(json.dumps(_context(state), separators=(",", ":"))))
         repaired = False
         for _ in range(self._max_calls):
             remaining = deadline - time.monotonic()
