@@ -60,6 +60,8 @@ INSTRUCTIONS = (
     "A risk engine checks every order after you. Prices are USDT. Be brief in rationales."
 )
 REPAIR = "That was not a valid decision. Call exactly one decision tool with valid values."
+# One circuit per endpoint, shared by every agent that calls it: an outage is the server's.
+_CIRCUITS: dict[str, EndpointCircuit] = {}
 
 
 class LlmBrain:
@@ -343,5 +345,6 @@ def llm_brain(
         trigger=RuleBrain(profile.strategy, profile.risk.max_leverage),
         timeout_s=settings.timeout_s,
         max_tool_calls=settings.max_tool_calls,
+        circuit=_CIRCUITS.setdefault(settings.base_url or "openai", EndpointCircuit()),
         daily_budget_usd=profile.llm_daily_budget_usd,
     )
