@@ -14,6 +14,7 @@ from tests.support.fake_openai import Answer, FakeOpenAI, call
 from trading_agents.agents.brains.llm import LlmBrain, llm_brain
 from trading_agents.config.llm import LlmSettings
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.market.candles import Candle
 from trading_agents.model.decisions import Action
 from trading_agents.model.enums import Side
 
@@ -189,3 +190,38 @@ async def test_the_whole_exchange_goes_with_the_decision(fake: FakeOpenAI) -> No
     assert kinds == ["system", "human", "ai", "tool", "ai"]
     assert exchange["usage"]["calls"] == 2
     assert "open_position" in exchange["tools"]
+
+
+async def test_the_recent_candles_tool_summarizes_the_clock_bound_market(
+    fake: FakeOpenAI,
+) -> None:
+    brain = _brain(fake)
+    brain.market = _Recent([candle(open_="100", close="101"), candle(open_="101", close="103")])
+    fake.answer(call("recent_candles", symbol="BTCUSDT", count=2), call("hold", rationale="ok"))
+
+    await brain.decide(state())
+
+    summary = json.loads(fake.requests[1]["messages"][-1]["content"])
+    assert (summary["count"], summary["open"], summary["close"]) == (2, 100.0, 103.0)
+    assert summary["change_pct"] == 3.0
+    assert summary["last_closes"] == [101.0, 103.0]
+
+
+class _Recent:
+    """A market view that holds a few candles."""
+
+    def __init__(self, candles: list[Candle]) -> None:
+        self._candles = candles
+
+    def snapshot(self, symbol: str) -> None:
+        return None
+
+    def recent(self, symbol: str, count: int) -> list[Candle]:
+        return self._candles[-count:]
+
+
+def candle(open_: str, close: str) -> Candle:
+    price = Decimal(open_)
+    return Candle(
+        "BTCUSDT", 0, 60_000, price, max(price, Decimal(close)), price, Decimal(close), Decimal(1)
+    )

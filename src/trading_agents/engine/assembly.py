@@ -70,6 +70,8 @@ def sim_account(
 ) -> SimAccountParts:
     """Assemble an agent trading one account on the simulated venue."""
     brain = brain or make_brain(profile)
+    if isinstance(brain, LlmBrain):
+        brain.market = market  # its recent-candles tool reads the same clock-bound view
     venue = SimVenue(instruments, clock, venue_config)
     portfolio = Portfolio(instruments, venue_config.default_leverage)
     limits = risk_limits(profile, frozenset(symbols))

@@ -49,7 +49,7 @@ from trading_agents.agents.state import DecisionState
 from trading_agents.config.llm import LlmSettings, ModelFacts, llm_tables
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.errors import ConfigurationError, RunAborted
-from trading_agents.market.view import IndicatorColumns, MarketSnapshot
+from trading_agents.market.view import IndicatorColumns, MarketSnapshot, MarketView
 from trading_agents.model.decisions import Action, Decision, LlmUsage
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ class LlmBrain:
         self.circuit = circuit or EndpointCircuit()
         self.daily_budget_usd = daily_budget_usd
         self.counters = LlmCounters()
+        self.market: MarketView | None = None  # for recent candles; bound once assembled
         self._messages: list[BaseMessage] = []  # the decision in progress's exchange
 
     @property
@@ -221,7 +222,7 @@ class LlmBrain:
             return decision_from(call["name"], call["args"], state, usage.total())
         for call in answer.tool_calls:
             try:
-                result = read(call["name"], call["args"], state)
+                result = read(call["name"], call["args"], state, self.market)
             except ToolRefused as refused:
                 result = {"error": str(refused)}
             messages.append(ToolMessage(json.dumps(result), tool_call_id=call["id"] or ""))

@@ -14,7 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from trading_agents.agents.state import DecisionState
-from trading_agents.market.view import MarketSnapshot
+from trading_agents.market.candles import Candle
+from trading_agents.market.view import MarketSnapshot, MarketView
 from trading_agents.model.decisions import Action, Decision, LlmUsage
 from trading_agents.model.enums import Side
 
@@ -69,6 +70,13 @@ class SymbolArg(_Args):
     symbol: str
 
 
+class CandlesArg(_Args):
+    """Which symbol, and how many of its latest closed candles (of the agent's timeframe)."""
+
+    symbol: str
+    count: int = Field(default=20, ge=2, le=200)
+
+
 class NoArgs(_Args):
     """No arguments."""
 
@@ -81,6 +89,7 @@ DECISION_TOOLS: dict[str, type[_Args]] = {
 }
 READ_TOOLS: dict[str, tuple[type[_Args], str]] = {
     "market": (SymbolArg, "The symbol's last closed candle and indicators, as of now."),
+    "recent_candles": (CandlesArg, "A summary of the symbol's latest closed candles."),
     "positions": (NoArgs, "The open positions."),
     "account": (NoArgs, "Equity and the balance free for new positions."),
     "risk_limits": (NoArgs, "The limits every order must keep."),
@@ -97,10 +106,19 @@ def tool_schemas() -> list[dict[str, Any]]:
         function = {
             "name": name,
             "description": description,
-            "parameters": model.model_json_schema(),
+            "parameters": _without_titles(model.model_json_schema()),
         }
         schemas.append({"type": "function", "function": function})
     return schemas
+
+
+def _without_titles(schema: Any) -> Any:
+    """Drop pydantic's titles: the names say the same, and every token is paid for."""
+    if isinstance(schema, dict):
+        return {k: _without_titles(v) for k, v in schema.items() if k != "title"}
+    if isinstance(schema, list):
+        return [_without_titles(item) for item in schema]
+    return schema
 
 
 def _plain(value: Decimal | float | None, places: int = 6) -> Any:
@@ -124,13 +142,20 @@ def market_view(snapshot: MarketSnapshot | None) -> dict[str, Any] | None:
     }
 
 
-def read(name: str, arguments: Mapping[str, Any], state: DecisionState) -> Any:
-    """Answer a read-only tool from the decision state."""
+def read(
+    name: str, arguments: Mapping[str, Any], state: DecisionState, market: MarketView | None
+) -> Any:
+    """Answer a read-only tool from the decision state (and the clock-bound market view)."""
     model, _ = READ_TOOLS[name]
     try:
         args = model.model_validate(arguments)
     except ValidationError as error:
         raise ToolRefused(f"{name}: {_first(error)}") from None
+    if isinstance(args, CandlesArg):
+        if args.symbol not in state["limits"].allowed_symbols:
+            raise ToolRefused(f"{args.symbol} is not a symbol this agent trades")
+        candles = [] if market is None else list(market.recent(args.symbol, args.count))
+        return candle_summary(candles)
     if isinstance(args, SymbolArg):
         if args.symbol not in state["limits"].allowed_symbols:
             raise ToolRefused(f"{args.symbol} is not a symbol this agent trades")
@@ -154,6 +179,23 @@ def read(name: str, arguments: Mapping[str, Any], state: DecisionState) -> Any:
         "risk_per_trade": _plain(limits.risk_per_trade),
         "max_open_positions": limits.max_open_positions,
         "min_confidence": _plain(limits.min_confidence),
+    }
+
+
+def candle_summary(candles: list[Candle]) -> dict[str, Any] | None:
+    """Summarize candles compactly: span, range, change, and the last ten closes."""
+    if not candles:
+        return None
+    first, last = candles[0], candles[-1]
+    change = (last.close - first.open) / first.open if first.open else Decimal(0)
+    return {
+        "count": len(candles),
+        "open": _plain(first.open),
+        "close": _plain(last.close),
+        "high": _plain(max(c.high for c in candles)),
+        "low": _plain(min(c.low for c in candles)),
+        "change_pct": _plain(change * 100, 3),
+        "last_closes": [_plain(c.close) for c in candles[-10:]],
     }
 
 
