@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from trading_agents.agents.brains.llm import LlmBrain, llm_brain
 from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 from trading_agents.agents.brains.rules import RuleBrain
 from trading_agents.agents.graph import DecisionPorts, DirectRunner, LangGraphRunner
@@ -27,8 +26,11 @@ from trading_agents.risk.engine import RiskEngine
 from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.venue import SimVenue
 
+if TYPE_CHECKING:  # LangChain is imported only where an LLM brain is built
+    from trading_agents.agents.brains.llm import LlmBrain
+
 GraphRuntime = Literal["langgraph", "direct"]
-TradingBrain = RuleBrain | LlmBrain
+TradingBrain: TypeAlias = "RuleBrain | LlmBrain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ def make_brain(
     """Return the profile's brain: the rules, or an LLM on the configured endpoint."""
     if profile.brain == "rules":
         return RuleBrain(profile.strategy, profile.risk.max_leverage)
+    from trading_agents.agents.brains.llm import llm_brain
+
     return llm_brain(profile, llm or LlmSettings(), cache)
 
 
@@ -70,8 +74,8 @@ def sim_account(
 ) -> SimAccountParts:
     """Assemble an agent trading one account on the simulated venue."""
     brain = brain or make_brain(profile)
-    if isinstance(brain, LlmBrain):
-        brain.market = market  # its recent-candles tool reads the same clock-bound view
+    if not isinstance(brain, RuleBrain):
+        brain.market = market  # the LLM's recent-candles tool reads the same clock-bound view
     venue = SimVenue(instruments, clock, venue_config)
     portfolio = Portfolio(instruments, venue_config.default_leverage)
     limits = risk_limits(profile, frozenset(symbols))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
-
-from langchain_core.messages import AIMessage
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from trading_agents.config.llm import ModelFacts
 from trading_agents.model.decisions import LlmUsage
+
+if TYPE_CHECKING:  # LangChain is imported only where an LLM brain is built
+    from langchain_core.messages import AIMessage
 
 MILLION = Decimal(1_000_000)
 
