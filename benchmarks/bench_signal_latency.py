@@ -15,25 +15,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
+# The service's process is started as the end-to-end tests start it; run from the repo root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.service import running_service
+
 RUNS = ((1, 30.0), (100, 10.0))  # (signals per second, seconds)
-SERVE = [str(Path(sys.executable).parent / "trading-agents"), "serve"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _start_accounts(client: httpx.AsyncClient, accounts: list[str]) -> None:
@@ -105,43 +98,15 @@ async def measure(url: str) -> list[dict[str, object]]:
 
 
 def main() -> None:
-    """Run the service in a folder of its own, measure, then stop it."""
-    folder = tempfile.mkdtemp(prefix="bench-latency-")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TRADING_AGENTS_PORT": str(port),
-        "MARKET_DATA": "replay",
-        "REPLAY_SPEED": os.environ.get("BENCH_REPLAY_SPEED", str(1 / 60)),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}",
-        "TRADING_AGENTS_SPOOL_DIR": str(Path(folder) / "spool"),
-    }
-    log = (Path(folder) / "service.log").open("wb")
-    # To a file: a pipe nobody reads would fill up with access logs and stall the service.
-    process = subprocess.Popen(SERVE, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the service did not start: {_tail(folder)}")
-            time.sleep(0.2)
-        for row in asyncio.run(measure(url)):
+    """Run the service (journal in a folder of its own), measure, then stop it."""
+    with running_service(
+        {
+            "MARKET_DATA": "replay",
+            "REPLAY_SPEED": os.environ.get("BENCH_REPLAY_SPEED", str(1 / 60)),
+        }
+    ) as service:
+        for row in asyncio.run(measure(service.url)):
             print(json.dumps(row))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _tail(folder: str) -> str:
-    return (Path(folder) / "service.log").read_text(errors="replace")[-2000:]
 
 
 if __name__ == "__main__":

@@ -17,30 +17,22 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
+# The service's process is started as the end-to-end tests start it; run from the repo root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.service import running_service
 from trading_agents.signals.webhook import sign
 
 RATE = int(os.environ.get("BENCH_RATE", "500"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
 SESSIONS = 100
 SECRET = "bench-webhook-secret"
-SERVE = [str(Path(sys.executable).parent / "trading-agents"), "serve"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _request(index: int) -> tuple[bytes, dict[str, str]]:
@@ -124,40 +116,12 @@ async def _decided(client: httpx.AsyncClient, started_at: float, count: int) -> 
 
 
 def main() -> None:
-    """Run the service in a folder of its own, measure, then stop it."""
-    folder = tempfile.mkdtemp(prefix="bench-webhook-")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TRADING_AGENTS_PORT": str(port),
-        "MARKET_DATA": "replay",
-        "REPLAY_SPEED": str(1 / 60),
-        "WEBHOOK_SECRET": SECRET,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{Path(folder) / 'journal.db'}",
-        "TRADING_AGENTS_SPOOL_DIR": str(Path(folder) / "spool"),
-    }
-    log = (Path(folder) / "service.log").open("wb")
-    # To a file: a pipe nobody reads would fill up with access logs and stall the service.
-    process = subprocess.Popen(SERVE, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the service did not start")
-            time.sleep(0.2)
-        for row in asyncio.run(measure(url)):
+    """Run the service (journal in a folder of its own), measure, then stop it."""
+    with running_service(
+        {"MARKET_DATA": "replay", "REPLAY_SPEED": str(1 / 60), "WEBHOOK_SECRET": SECRET}
+    ) as service:
+        for row in asyncio.run(measure(service.url)):
             print(json.dumps(row))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

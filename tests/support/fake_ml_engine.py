@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
+from tests.support.threaded_server import ThreadedServer
 from trading_agents.signals.webhook import sign
 
 
@@ -62,80 +61,35 @@ def signed(secret: str, payload: Any, timestamp: int | None = None) -> tuple[byt
     return body, headers
 
 
-class FakeMlEngine:
+class FakeMlEngine(ThreadedServer):
     """Serve scripted signals; fail or stall on command; record every request."""
 
+    name = "fake ML engine"
+
     def __init__(self) -> None:
+        super().__init__()
         self.signals: dict[str, dict[str, Any]] = {}  # latest signal by symbol
         self.account_signals: dict[str, list[dict[str, Any]]] = {}
         self.requests: list[EngineRequest] = []
         self.status: int | None = None  # answer every call with this status (an outage)
         self.delay_s = 0.0  # answer every call this late
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._port = 0
 
     @property
     def url(self) -> str:
         """Return the engine's base URL."""
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def requests_to(self, path_start: str) -> list[EngineRequest]:
         """Return the requests whose path starts with `path_start`."""
         return [r for r in list(self.requests) if r.path.startswith(path_start)]
 
-    def start(self) -> None:
-        """Listen on a free loopback port, in a thread of its own."""
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._serve())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-ml-engine", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the fake ML engine did not start")
-
-    async def _serve(self) -> None:
+    def app(self) -> web.Application:
+        """Return the engine's three endpoints behind the fault middleware."""
         app = web.Application(middlewares=[self._middleware])
         app.router.add_post("/api/v1/signals/batch", self._batch)
         app.router.add_get("/api/v1/signals/latest/{symbol}", self._latest)
         app.router.add_get("/api/v1/signals/account/{account_id}", self._account)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self._port = int(self._runner.addresses[0][1])
-
-    def close(self) -> None:
-        """Stop serving and join the thread."""
-        loop = self._loop
-        if loop is None:
-            return
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-        loop.close()
-        self._loop = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
+        return app
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
+
+from tests.support.threaded_server import ThreadedServer
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,78 +41,32 @@ def call(tool: str, **arguments: Any) -> Answer:
     return Answer(tool=tool, arguments=arguments)
 
 
-@dataclass
-class FakeOpenAI:
-    """Serve scripted chat completions; without a script, answer `hold`."""
+class FakeOpenAI(ThreadedServer):
+    """Serve scripted chat completions; without a script, answer from `responder` or hold."""
 
-    script: deque[Answer] = field(default_factory=deque)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    # Without a script: answer from the request (a trading policy for backtests), or hold.
-    responder: Callable[[dict[str, Any]], Answer] | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-    _runner: web.AppRunner | None = None
-    _port: int = 0
-    _ids: Any = field(default_factory=lambda: itertools.count(1))
+    name = "fake OpenAI server"
+
+    def __init__(self, responder: Callable[[dict[str, Any]], Answer] | None = None) -> None:
+        super().__init__()
+        self.script: deque[Answer] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.responder = responder  # a trading policy for backtests, say
+        self._ids = itertools.count(1)
 
     @property
     def url(self) -> str:
         """Return the base URL a client uses (`.../v1`)."""
-        return f"http://127.0.0.1:{self._port}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def answer(self, *answers: Answer) -> None:
         """Queue answers for the next calls."""
         self.script.extend(answers)
 
-    def start(self) -> None:
-        """Listen on a free loopback port in a thread of its own."""
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._serve())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-openai", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the fake OpenAI server did not start")
-
-    async def _serve(self) -> None:
+    def app(self) -> web.Application:
+        """Return `/v1/chat/completions`."""
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._completions)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self._port = int(self._runner.addresses[0][1])
-
-    def close(self) -> None:
-        """Stop serving and join the thread."""
-        loop = self._loop
-        if loop is None:
-            return
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-        loop.close()
-        self._loop = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
+        return app
 
     async def _completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

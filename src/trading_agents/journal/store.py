@@ -6,13 +6,13 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Executable, Table, bindparam, event, func, insert, select
+from sqlalchemy import Executable, Table, bindparam, event, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
@@ -29,6 +29,7 @@ from trading_agents.journal import audit, platform, schema
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.codec import Codec
 from trading_agents.journal.platform import Posting
+from trading_agents.journal.reading import CURSOR, Row, StoredDesk, read_desk
 from trading_agents.journal.spool import Spool
 from trading_agents.journal.tables import (
     PLATFORM_SCHEMA,
@@ -49,8 +50,7 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
 RETRY_FIRST_S = 0.5  # after an outage, the first retry; doubled up to RETRY_MAX_S
 RETRY_MAX_S = 10.0
-Row = dict[str, Any]
-CURSOR = "service"
+T = TypeVar("T")
 
 
 @dataclass
@@ -86,27 +86,6 @@ def unreachable(error: BaseException) -> bool:
     if isinstance(error, DBAPIError):
         return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
     return False
-
-
-@dataclass
-class StoredSession:
-    """An agent session as stored: its row, and its history oldest first."""
-
-    row: Row
-    orders: list[Row] = field(default_factory=list)
-    trips: list[Row] = field(default_factory=list)
-    marks: list[Row] = field(default_factory=list)
-    decisions: list[Row] = field(default_factory=list)
-    pending_intents: list[str] = field(default_factory=list)  # client order ids
-
-
-@dataclass
-class StoredDesk:
-    """What the journal holds for a restart: the market cursor and the latest sessions."""
-
-    last_close_ms: int | None
-    source: str | None
-    sessions: list[StoredSession]
 
 
 class Journal:
@@ -221,22 +200,18 @@ class Journal:
                 f"the journal's database cannot be reached ({self.degraded}): a new agent"
                 " starts once it is back"
             )
+
+        async def insert_and_write(connection: AsyncConnection) -> int:
+            result = await connection.execute(insert(agent_sessions).values(**row))
+            key = result.inserted_primary_key
+            session_id = key[0] if key else None
+            if not isinstance(session_id, int):
+                raise RuntimeError("the database returned no id for the new session")
+            await self._write(connection, batch(session_id))
+            return session_id
+
         async with self._writing:
-            self._pending_head = None
-            try:
-                async with self.engine.begin() as connection:
-                    result = await connection.execute(insert(agent_sessions).values(**row))
-                    key = result.inserted_primary_key
-                    session_id = key[0] if key else None
-                    if not isinstance(session_id, int):
-                        raise RuntimeError("the database returned no id for the new session")
-                    await self._write(connection, batch(session_id))
-            except BaseException:
-                self._audit_head = None
-                raise
-            if self._pending_head is not None:
-                self._audit_head = self._pending_head
-        return session_id
+            return await self._transaction(insert_and_write)
 
     @property
     def spooled(self) -> int:
@@ -268,16 +243,25 @@ class Journal:
             return True
 
     async def _commit(self, batch: JournalBatch, replay: bool = False) -> None:
-        """Write one batch in its own transaction; keep the audit head only once committed."""
+        """Write one batch in its own transaction."""
+
+        async def write(connection: AsyncConnection) -> None:
+            await self._write(connection, batch, replay)
+
+        await self._transaction(write)
+
+    async def _transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `work` in one transaction; keep the audit chain's head only once committed."""
         self._pending_head = None
         try:
             async with self.engine.begin() as connection:
-                await self._write(connection, batch, replay)
+                done = await work(connection)
         except BaseException:
             self._audit_head = None  # read again: the transaction may or may not have landed
             raise
         if self._pending_head is not None:
             self._audit_head = self._pending_head
+        return done
 
     async def drain(self) -> bool:
         """Write what waits in the spool, oldest first; return True once nothing waits."""
@@ -430,55 +414,7 @@ class Journal:
     async def load(self, keep_decisions: int) -> StoredDesk:
         """Read the cursor and each (agent, account)'s latest session with its history."""
         async with self.engine.connect() as connection:
-            cursor = (
-                await connection.execute(
-                    select(market_cursor).where(market_cursor.c.name == CURSOR)
-                )
-            ).first()
-            latest = (
-                select(func.max(agent_sessions.c.id))
-                .group_by(agent_sessions.c.agent, agent_sessions.c.account_id)
-                .scalar_subquery()
-            )
-            rows = (
-                await connection.execute(
-                    select(agent_sessions)
-                    .where(agent_sessions.c.id.in_(latest))
-                    .order_by(agent_sessions.c.id)
-                )
-            ).mappings()
-            sessions = {row["id"]: StoredSession(dict(row)) for row in rows}
-            ids = list(sessions)
-            for table, name in (
-                (orders, "orders"),
-                (round_trips, "trips"),
-                (equity_marks, "marks"),
-            ):
-                found = await connection.execute(
-                    select(table).where(table.c.session_id.in_(ids)).order_by(table.c.id)
-                )
-                for row in found.mappings():
-                    getattr(sessions[row["session_id"]], name).append(dict(row))
-            pending = await connection.execute(
-                select(order_intents.c.session_id, order_intents.c.client_order_id)
-                .where(order_intents.c.session_id.in_(ids), order_intents.c.state == "pending")
-                .order_by(order_intents.c.id)
-            )
-            for session_id, cid in pending:
-                sessions[session_id].pending_intents.append(str(cid))
-            for session_id, stored in sessions.items():
-                recent = await connection.execute(
-                    select(decisions)
-                    .where(decisions.c.session_id == session_id)
-                    .order_by(decisions.c.id.desc())
-                    .limit(keep_decisions)
-                )
-                stored.decisions = [dict(row) for row in reversed(list(recent.mappings()))]
-        return StoredDesk(
-            None if cursor is None else int(cursor.last_close_ms),
-            None if cursor is None else str(cursor.source),
-            list(sessions.values()),
-        )
+            return await read_desk(connection, keep_decisions)
 
 
 @functools.cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 from collections import deque
@@ -22,13 +21,15 @@ from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.moments import moments
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.platform import DaySnapshot, day_of
-from trading_agents.journal.store import JournalUnavailable, StoredDesk
+from trading_agents.journal.reading import StoredDesk
+from trading_agents.journal.store import JournalUnavailable
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import LiveMarket
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.signals import Signal, SignalAction
 from trading_agents.portfolio.ledger import InsufficientFunds
+from trading_agents.service.background import cancel
 from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
 from trading_agents.service.journal_keeper import JournalKeeper
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
@@ -103,11 +104,8 @@ class TradingDesk:
 
     async def close(self) -> None:
         """Stop the market stream, then close the journal."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         await self.keeper.close()
         await self.journal.journal.close()
 
@@ -411,9 +409,7 @@ class TradingDesk:
             account.risk.record_cash_flow(amount)
             session.parts.venue.deposit(amount)
             account.portfolio.deposit(amount)
-            session.cash_flows.append(CashFlow(uuid4().hex, "deposit", amount, self.clock.now_ms()))
-            session.dirty = True
-            await self._save([session])
+            await self._journal_cash_flow(session, "deposit", amount)
         log.info("deposit of %s USDT to %s on account %s", amount, agent, account_id)
         return session
 
@@ -430,13 +426,15 @@ class TradingDesk:
                 raise Invalid(str(error)) from None
             account.risk.record_cash_flow(-amount)
             account.portfolio.withdraw(amount)
-            session.cash_flows.append(
-                CashFlow(uuid4().hex, "withdrawal", amount, self.clock.now_ms())
-            )
-            session.dirty = True
-            await self._save([session])
+            await self._journal_cash_flow(session, "withdrawal", amount)
         log.info("withdrawal of %s USDT from %s on account %s", amount, agent, account_id)
         return session
+
+    async def _journal_cash_flow(self, session: AgentSession, kind: str, amount: Decimal) -> None:
+        """Write a deposit or withdrawal with an id of its own: a retry posts it once."""
+        session.cash_flows.append(CashFlow(uuid4().hex, kind, amount, self.clock.now_ms()))
+        session.dirty = True
+        await self._save([session])
 
     def _fill_now(self, session: AgentSession) -> None:
         """Fill what a signal or a stop sent at the latest price, not at the next candle.

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from trading_agents.core.clock import Clock
+from trading_agents.service.background import cancel
 from trading_agents.service.journaling import SessionJournal
 from trading_agents.service.sessions import AgentSession
 
@@ -99,7 +100,4 @@ class JournalKeeper:
 
     async def close(self) -> None:
         """Stop retrying; what waits in the spool is written at the next start."""
-        if self._recovery is not None:
-            self._recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recovery
+        await cancel(self._recovery)

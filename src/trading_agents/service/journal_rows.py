@@ -9,7 +9,8 @@ from trading_agents.agents.state import DecisionRecord
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.codec import Codec
 from trading_agents.journal.platform import Posting, trade_description
-from trading_agents.journal.store import JournalBatch, Row
+from trading_agents.journal.reading import Row
+from trading_agents.journal.store import JournalBatch
 from trading_agents.model.enums import PositionSide
 from trading_agents.model.orders import Order
 from trading_agents.model.reports import FillReport

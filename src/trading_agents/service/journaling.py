@@ -19,7 +19,8 @@ from trading_agents.engine.restart import (
 )
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.codec import CodecError
-from trading_agents.journal.store import Journal, JournalBatch, Row, StoredSession
+from trading_agents.journal.reading import Row, StoredSession
+from trading_agents.journal.store import Journal, JournalBatch
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.reports import FillReport, OrderUpdate
@@ -27,6 +28,7 @@ from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.service import journal_rows as rows
 from trading_agents.service.sessions import AgentSession, CashFlow, SessionStatus
 from trading_agents.service.stored_types import make_codec
+from trading_agents.venues.errors import OrderNotFound
 
 KEEP_DECISIONS = 1_000  # per session, in memory and read back at a restart
 
@@ -146,10 +148,10 @@ class SessionJournal:
                 touched[report.client_order_id] = None
             if isinstance(report, FillReport):
                 batch.fills.append(rows.fill_row(sid, report))
-        known = {order.client_order_id: order for order in exchange.orders()}
         for cid in touched:
-            order = known.get(cid)
-            if order is None:
+            try:
+                order = exchange.order(cid)
+            except OrderNotFound:
                 continue  # a liquidation: the exchange's own order, not one of ours
             venue_id = exchange.venue_order_id(cid)
             batch.orders.append(rows.order_row(sid, order, venue_id, now_ms, self.codec))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
 
+from trading_agents.service.background import cancel
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import ServiceError
 from trading_agents.service.sessions import AgentSession, SessionStatus
@@ -29,8 +29,6 @@ class MlPoller:
         self._interval_s = interval_s
         self._task: asyncio.Task[None] | None = None
         self.state = "starting"
-        self.polls = 0
-        self.dispatched = 0
 
     def start(self) -> None:
         """Poll in the background."""
@@ -39,11 +37,8 @@ class MlPoller:
 
     async def close(self) -> None:
         """Stop polling and close the client."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         await self.client.close()
 
     async def _run(self) -> None:
@@ -57,7 +52,6 @@ class MlPoller:
     async def poll_once(self) -> None:
         """Ask for the running agents' symbols and accounts; hand each signal to its agents."""
         running = [s for s in self._desk.sessions.values() if s.status is SessionStatus.RUNNING]
-        self.polls += 1
         if not running:
             self.state = "ok"
             return
@@ -82,13 +76,8 @@ class MlPoller:
 
     async def _dispatch(self, session: AgentSession, payload: Mapping[str, Any]) -> None:
         try:
-            state = await self._intake.receive(
-                session.agent, session.account_id, payload, "ml_poll"
-            )
+            await self._intake.receive(session.agent, session.account_id, payload, "ml_poll")
         except ServiceError as error:
             log.debug(
                 "ML signal for %s on %s refused: %s", session.agent, session.account_id, error
             )
-            return
-        if state is not None:
-            self.dispatched += 1

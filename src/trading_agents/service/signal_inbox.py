@@ -11,7 +11,6 @@ decided then, so an accepted signal is neither lost nor decided twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from trading_agents.model.signals import Signal
+from trading_agents.service.background import cancel
 from trading_agents.service.errors import ServiceError
 from trading_agents.service.signal_intake import SignalIntake
 
@@ -52,8 +52,6 @@ class SignalInbox:
         self._flushing = False
         self._worker: asyncio.Task[None] | None = None
         self._accepting = 0  # accepts between their check and their place in the queue
-        self.accepted = 0
-        self.decided = 0
 
     def start(self) -> None:
         """Decide on what an earlier run accepted and did not decide, then on what comes."""
@@ -64,11 +62,8 @@ class SignalInbox:
 
     async def close(self) -> None:
         """Stop deciding; what waits stays in the file for the next start."""
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+        await cancel(self._worker)
+        self._worker = None
 
     async def accept(
         self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
@@ -90,7 +85,6 @@ class SignalInbox:
             self._queue.put_nowait(entry)
         finally:
             self._accepting -= 1
-        self.accepted += 1
         return signal_id
 
     async def _write(self, line: str) -> None:
@@ -130,7 +124,6 @@ class SignalInbox:
                     entry.agent, entry.account_id, entry.payload, entry.source
                 )
                 await self._intake.decide(entry.agent, entry.account_id, signal, None)
-                self.decided += 1
             except ServiceError as error:
                 log.warning(
                     "accepted signal %s for %s on %s not decided on: %s",

@@ -28,8 +28,6 @@ class SignalIntake:
         self._wall = wall_clock
         self.max_age_ms = max_age_ms
         self._recent = RecentSignals(ttl_ms=max(max_age_ms, 3_600_000))
-        self.rejected = 0  # signals refused by a rule, for health and the logs
-        self.duplicates = 0
 
     async def receive(
         self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
@@ -47,7 +45,6 @@ class SignalIntake:
         signal = self.validate(agent, account_id, payload, source)
         key = self._key(agent, account_id, payload, signal.signal_id, source)
         if key is not None and not self._recent.first_time(key, self._wall.now_ms()):
-            self.duplicates += 1
             # A poll returns the engine's latest signal every time: a repeat is no news there.
             level = logging.DEBUG if source == "ml_poll" else logging.INFO
             log.log(level, "signal %s for %s on %s taken already: ignored", key, agent, account_id)
@@ -70,7 +67,6 @@ class SignalIntake:
                 source=source,
             )
         except SignalRejected as error:
-            self.rejected += 1
             raise Invalid(str(error)) from None
 
     async def decide(

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from trading_agents.core.circuit import CoolingCircuit
 from trading_agents.core.errors import RetryableError
 
 log = logging.getLogger(__name__)
@@ -19,33 +20,6 @@ Payload = Mapping[str, Any]
 
 class EngineUnavailable(RetryableError):
     """The ML engine did not answer usefully, or its circuit is open."""
-
-
-class EngineCircuit:
-    """Open after `failures` failed calls in a row; let one call try again after `cool_off_s`."""
-
-    def __init__(self, failures: int, cool_off_s: float, now: Callable[[], float]) -> None:
-        self._threshold = failures
-        self._cool_off_s = cool_off_s
-        self._now = now
-        self._failures = 0
-        self._opened_at: float | None = None
-
-    @property
-    def is_open(self) -> bool:
-        """Tell whether calls are refused now (open, and not yet cooled off)."""
-        return self._opened_at is not None and self._now() - self._opened_at < self._cool_off_s
-
-    def failed(self) -> None:
-        """Count a failed call; open (again) at the threshold."""
-        self._failures += 1
-        if self._failures >= self._threshold:
-            self._opened_at = self._now()
-
-    def succeeded(self) -> None:
-        """Close the circuit."""
-        self._failures = 0
-        self._opened_at = None
 
 
 class MlEngineClient:
@@ -68,7 +42,7 @@ class MlEngineClient:
         )
         self._retries = retries
         self._backoff_s = backoff_s
-        self.circuit = EngineCircuit(breaker_failures, breaker_cool_off_s, monotonic)
+        self.circuit = CoolingCircuit(breaker_failures, breaker_cool_off_s, monotonic)
         self.last_error = ""
 
     async def close(self) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from trading_agents.core.circuit import CoolingCircuit
 from trading_agents.signals.dedupe import RecentSignals
-from trading_agents.signals.ml_engine import EngineCircuit
 from trading_agents.signals.validation import SignalRejected, signal_from
 from trading_agents.signals.webhook import WebhookRejected, sign, verify
 
@@ -116,7 +116,7 @@ def test_a_key_is_taken_once_until_it_expires_or_is_forgotten() -> None:
 
 def test_the_circuit_opens_after_failures_and_lets_one_try_after_cooling_off() -> None:
     now = [0.0]
-    circuit = EngineCircuit(3, 30.0, lambda: now[0])
+    circuit = CoolingCircuit(3, 30.0, lambda: now[0])
     for _ in range(3):
         assert not circuit.is_open
         circuit.failed()

@@ -30,7 +30,6 @@ from pydantic import SecretStr
 from trading_agents.agents.brains.llm_cache import CachedChat
 from trading_agents.agents.brains.llm_parts import (
     ChatModel,
-    EndpointCircuit,
     LlmCacheOptions,
     LlmCounters,
     UsageTally,
@@ -48,6 +47,7 @@ from trading_agents.agents.brains.rules import RuleBrain
 from trading_agents.agents.state import DecisionState
 from trading_agents.config.llm import LlmSettings, ModelFacts, llm_tables
 from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.circuit import CoolingCircuit
 from trading_agents.core.errors import ConfigurationError, RunAborted
 from trading_agents.market.view import IndicatorColumns, MarketSnapshot, MarketView
 from trading_agents.model.decisions import Action, Decision, LlmUsage
@@ -61,7 +61,8 @@ INSTRUCTIONS = (
 )
 REPAIR = "That was not a valid decision. Call exactly one decision tool with valid values."
 # One circuit per endpoint, shared by every agent that calls it: an outage is the server's.
-_CIRCUITS: dict[str, EndpointCircuit] = {}
+_CIRCUITS: dict[str, CoolingCircuit] = {}
+ENDPOINT_FAILURES, ENDPOINT_COOL_OFF_S = 3, 60.0
 
 
 class LlmBrain:
@@ -77,7 +78,7 @@ class LlmBrain:
         trigger: RuleBrain,
         timeout_s: float = 20.0,
         max_tool_calls: int = 6,
-        circuit: EndpointCircuit | None = None,
+        circuit: CoolingCircuit | None = None,
         daily_budget_usd: Decimal | None = None,
     ) -> None:
         self._chat = chat
@@ -87,7 +88,7 @@ class LlmBrain:
         self._trigger = trigger
         self._timeout_s = timeout_s
         self._max_calls = max_tool_calls
-        self.circuit = circuit or EndpointCircuit()
+        self.circuit = circuit or CoolingCircuit(ENDPOINT_FAILURES, ENDPOINT_COOL_OFF_S)
         self.daily_budget_usd = daily_budget_usd
         self.counters = LlmCounters()
         self.market: MarketView | None = None  # for recent candles; bound once assembled
@@ -163,7 +164,7 @@ class LlmBrain:
             return self._hold(
                 state, usage, f"the daily LLM budget of {self.daily_budget_usd} USD is spent"
             )
-        if self.circuit.is_open():
+        if self.circuit.is_open:
             return self._hold(state, usage, "the LLM endpoint's circuit is open after failures")
         deadline = time.monotonic() + self._timeout_s
         messages = self._messages
@@ -346,6 +347,8 @@ def llm_brain(
         trigger=RuleBrain(profile.strategy, profile.risk.max_leverage),
         timeout_s=settings.timeout_s,
         max_tool_calls=settings.max_tool_calls,
-        circuit=_CIRCUITS.setdefault(settings.base_url or "openai", EndpointCircuit()),
+        circuit=_CIRCUITS.setdefault(
+            settings.base_url or "openai", CoolingCircuit(ENDPOINT_FAILURES, ENDPOINT_COOL_OFF_S)
+        ),
         daily_budget_usd=profile.llm_daily_budget_usd,
     )

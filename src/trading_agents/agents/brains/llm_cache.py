@@ -37,8 +37,6 @@ class CachedChat:
         self._folder = folder
         self._request = request  # model, tools, tool_choice: what every call shares
         self._replay_only = replay_only
-        self.hits = 0
-        self.calls = 0
 
     def key(self, messages: list[BaseMessage]) -> str:
         """Return the request's key."""
@@ -51,7 +49,6 @@ class CachedChat:
         key = self.key(messages)
         path = self._folder / f"{key}.json"
         if path.exists():
-            self.hits += 1
             [answer] = messages_from_dict([json.loads(path.read_text(encoding="utf-8"))])
             if not isinstance(answer, AIMessage):
                 raise CacheMiss(f"{path} does not hold a model's answer")
@@ -64,7 +61,6 @@ class CachedChat:
         answer = await self._chat.ainvoke(messages)
         if not isinstance(answer, AIMessage):
             raise TypeError(f"the model answered a {type(answer).__name__}")
-        self.calls += 1
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(message_to_dict(answer)), encoding="utf-8")
         temporary.replace(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -41,30 +40,6 @@ class LlmCacheOptions(NamedTuple):
 
     folder: Path
     replay_only: bool
-
-
-class EndpointCircuit:
-    """Open after `failures` failed calls in a row; closed again by a success after `cool_off_s`."""
-
-    def __init__(self, failures: int = 3, cool_off_s: float = 60.0) -> None:
-        self._threshold = failures
-        self._cool_off_s = cool_off_s
-        self._failures = 0
-        self._opened_at: float | None = None
-
-    def is_open(self) -> bool:
-        """Tell whether calls are refused now."""
-        return self._opened_at is not None and time.monotonic() - self._opened_at < self._cool_off_s
-
-    def failed(self) -> None:
-        """Count a failure."""
-        self._failures += 1
-        if self._failures >= self._threshold:
-            self._opened_at = time.monotonic()
-
-    def succeeded(self) -> None:
-        """Close the circuit."""
-        self._failures, self._opened_at = 0, None
 
 
 class UsageTally:

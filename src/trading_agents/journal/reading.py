@@ -1,0 +1,94 @@
+"""Read the desk back from the journal: the market cursor and each account's latest session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from trading_agents.journal.tables import (
+    agent_sessions,
+    decisions,
+    equity_marks,
+    market_cursor,
+    order_intents,
+    orders,
+    round_trips,
+)
+
+Row = dict[str, Any]
+CURSOR = "service"
+
+
+@dataclass
+class StoredSession:
+    """An agent session as stored: its row, and its history oldest first."""
+
+    row: Row
+    orders: list[Row] = field(default_factory=list)
+    trips: list[Row] = field(default_factory=list)
+    marks: list[Row] = field(default_factory=list)
+    decisions: list[Row] = field(default_factory=list)
+    pending_intents: list[str] = field(default_factory=list)  # client order ids
+
+
+@dataclass
+class StoredDesk:
+    """What the journal holds for a restart: the market cursor and the latest sessions."""
+
+    last_close_ms: int | None
+    source: str | None
+    sessions: list[StoredSession]
+
+
+async def read_desk(connection: AsyncConnection, keep_decisions: int) -> StoredDesk:
+    """Read the cursor and each (agent, account)'s latest session with its history."""
+    cursor = (
+        await connection.execute(select(market_cursor).where(market_cursor.c.name == CURSOR))
+    ).first()
+    latest = (
+        select(func.max(agent_sessions.c.id))
+        .group_by(agent_sessions.c.agent, agent_sessions.c.account_id)
+        .scalar_subquery()
+    )
+    rows = (
+        await connection.execute(
+            select(agent_sessions)
+            .where(agent_sessions.c.id.in_(latest))
+            .order_by(agent_sessions.c.id)
+        )
+    ).mappings()
+    sessions = {row["id"]: StoredSession(dict(row)) for row in rows}
+    ids = list(sessions)
+    for table, name in (
+        (orders, "orders"),
+        (round_trips, "trips"),
+        (equity_marks, "marks"),
+    ):
+        found = await connection.execute(
+            select(table).where(table.c.session_id.in_(ids)).order_by(table.c.id)
+        )
+        for row in found.mappings():
+            getattr(sessions[row["session_id"]], name).append(dict(row))
+    pending = await connection.execute(
+        select(order_intents.c.session_id, order_intents.c.client_order_id)
+        .where(order_intents.c.session_id.in_(ids), order_intents.c.state == "pending")
+        .order_by(order_intents.c.id)
+    )
+    for session_id, cid in pending:
+        sessions[session_id].pending_intents.append(str(cid))
+    for session_id, stored in sessions.items():
+        recent = await connection.execute(
+            select(decisions)
+            .where(decisions.c.session_id == session_id)
+            .order_by(decisions.c.id.desc())
+            .limit(keep_decisions)
+        )
+        stored.decisions = [dict(row) for row in reversed(list(recent.mappings()))]
+    return StoredDesk(
+        None if cursor is None else int(cursor.last_close_ms),
+        None if cursor is None else str(cursor.source),
+        list(sessions.values()),
+    )
