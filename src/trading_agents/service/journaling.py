@@ -215,9 +215,9 @@ class SessionJournal:
         if session.intents is None:
             return
         session.intents.session_id = session.journal_id
-        held = {order.client_order_id for order in session.parts.venue.exchange.orders()}
+        exchange = session.parts.venue.exchange
         for cid in stored.pending_intents:
-            if cid in held:
+            if exchange.holds(cid):
                 session.intents.settle(cid, "sent", "found at the venue after a restart")
             else:
                 session.intents.settle(

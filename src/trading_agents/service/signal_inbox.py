@@ -145,16 +145,16 @@ class SignalInbox:
         for line in self._file.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 entries.append(_from_json(json.loads(line)))
-        sessions = self._intake.desk.sessions
-        undecided = []
-        for entry in entries:
-            session = sessions.get((entry.agent, entry.account_id))
-            if session is None:
-                continue
-            decided = {r.signal_id for r in session.decisions.records}
-            if entry.signal_id not in decided:
-                undecided.append(entry)
-        return undecided
+        decided: dict[tuple[str, str], set[str | None]] = {
+            key: {record.signal_id for record in session.decisions.records}
+            for key, session in self._intake.desk.sessions.items()
+        }
+        return [
+            entry
+            for entry in entries
+            if (entry.agent, entry.account_id) in decided
+            and entry.signal_id not in decided[(entry.agent, entry.account_id)]
+        ]
 
     def _compact(self) -> None:
         """Empty the file once every accepted signal was decided on (or refused)."""

@@ -167,6 +167,10 @@ class SimExchange:
         except KeyError:
             raise OrderNotFound(client_order_id) from None
 
+    def holds(self, client_order_id: str) -> bool:
+        """Tell whether the exchange took an order with this client order id."""
+        return client_order_id in self._orders
+
     def venue_order_id(self, client_order_id: str) -> str:
         """Return the exchange's own id for an order."""
         return self._venue_ids[client_order_id]
