@@ -122,13 +122,17 @@ class VenueContract:
 
         assert refused.value.code == BinanceCode.DUPLICATE_CLIENT_ORDER_ID
 
-    async def test_a_quantity_off_the_step_is_refused_for_precision(
+    async def test_a_quantity_off_the_step_is_rounded_down_to_it_before_sending(
         self, harness: VenueHarness
     ) -> None:
-        with pytest.raises(OrderRejected) as refused:
-            await harness.venue.submit(market("c-prec", Side.BUY, "0.0101"))
+        limit = OrderIntent(
+            "c-prec", SYMBOL, Side.BUY, OrderType.LIMIT, Decimal("0.0109"),
+            price=Decimal("90000.04"),
+        )  # fmt: skip
+        await harness.venue.submit(limit)
 
-        assert refused.value.code == BinanceCode.BAD_PRECISION
+        order = await harness.venue.order(SYMBOL, "c-prec")
+        assert (order.quantity, order.price) == (Decimal("0.010"), Decimal("90000.0"))
 
     async def test_leverage_above_the_brackets_is_refused(self, harness: VenueHarness) -> None:
         with pytest.raises(OrderRejected) as refused:

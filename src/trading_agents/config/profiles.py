@@ -86,6 +86,8 @@ class AgentProfile(_Strict):
     mandate: str = Field(min_length=1)
     brain: Literal["rules", "llm"] = "rules"
     model: str | None = None
+    # Where the agent trades; None follows the service's VENUE setting.
+    venue: Literal["paper", "binance"] | None = None
     # With the LLM brain: dollars a UTC day may cost; spent, the agent holds until the next.
     llm_daily_budget_usd: Decimal | None = Field(default=None, ge=0)
     symbols: tuple[str, ...] = Field(min_length=1)

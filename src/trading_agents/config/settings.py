@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from trading_agents.config.binance import BinanceConfig
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 EMBEDDED_DATABASE_URL = "sqlite+aiosqlite:///var/trading_agents.db"  # relative to the start folder
 # The async driver for each database a plain URL names.
@@ -46,7 +48,13 @@ class Settings(BaseSettings):
     signal_max_age_s: float = Field(default=300.0, gt=0, alias="SIGNAL_MAX_AGE")
     binance_api_key: SecretStr | None = Field(default=None, alias="BINANCE_API_KEY")
     binance_api_secret: SecretStr | None = Field(default=None, alias="BINANCE_API_SECRET")
+    # true: Binance's demo trading (play money); false: the real account, which needs
+    # BINANCE_LIVE_MONEY=true as well. Never real money by default.
     binance_testnet: bool = Field(default=True, alias="BINANCE_TESTNET")
+    binance_live_money: bool = Field(default=False, alias="BINANCE_LIVE_MONEY")
+    binance_base_url: str | None = Field(default=None, alias="BINANCE_BASE_URL")
+    binance_ws_url: str | None = Field(default=None, alias="BINANCE_WS_URL")
+    venue: Literal["paper", "binance"] = Field(default="paper", alias="VENUE")
     default_account: str = Field(default="default", alias="TRADING_AGENTS_DEFAULT_ACCOUNT")
 
     @field_validator("api_key", "webhook_secret", mode="after")
@@ -55,6 +63,18 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().strip():
             return None
         return value
+
+    def binance(self) -> BinanceConfig:
+        """Return the Binance venue's settings; raise ConfigurationError when they fall short."""
+        key, secret = self.binance_api_key, self.binance_api_secret
+        return BinanceConfig(
+            api_key=key.get_secret_value() if key is not None else "",
+            api_secret=secret.get_secret_value() if secret is not None else "",
+            demo=self.binance_testnet,
+            live_money=self.binance_live_money,
+            rest_url=self.binance_base_url,
+            ws_url=self.binance_ws_url,
+        )
 
     def database(self) -> str:
         """Return the journal's database URL, with the async driver when a plain one is given."""

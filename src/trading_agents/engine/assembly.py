@@ -26,11 +26,24 @@ from trading_agents.risk.engine import RiskEngine
 from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.venue import SimVenue
 
-if TYPE_CHECKING:  # LangChain is imported only where an LLM brain is built
+if TYPE_CHECKING:  # LangChain and ccxt are imported only where they are used
     from trading_agents.agents.brains.llm import LlmBrain
+    from trading_agents.venues.binance.venue import BinanceVenue
 
 GraphRuntime = Literal["langgraph", "direct"]
+# The leverage a Binance account's symbols are set to at start, as the simulated venue starts:
+# the books must know the exchange's leverage, and Binance's own default is whatever was last set.
+START_LEVERAGE = 1
 TradingBrain: TypeAlias = "RuleBrain | LlmBrain"
+
+
+@dataclass(frozen=True, slots=True)
+class BinanceAccountParts:
+    """An assembled account trading at Binance, with handles the runs read."""
+
+    account: AgentAccount
+    venue: BinanceVenue
+    brain: TradingBrain
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +119,63 @@ def sim_account(
         changes=changes,
     )
     return SimAccountParts(account, venue, brain)
+
+
+async def binance_account(
+    *,
+    profile: AgentProfile,
+    account_id: str,
+    symbols: Sequence[str],
+    clock: Clock,
+    venue: BinanceVenue,
+    market: MarketView,
+    sink: DecisionSink,
+    runtime: GraphRuntime,
+    take_candle: Callable[[Candle], None] | None = None,
+    brain: TradingBrain | None = None,
+    changes: AccountChanges | None = None,
+    intents: IntentLog | None = None,
+) -> BinanceAccountParts:
+    """Assemble an agent trading a started Binance venue; its books open at the venue's money."""
+    brain = brain or make_brain(profile)
+    if not isinstance(brain, RuleBrain):
+        brain.market = market
+    instruments = venue.instruments.registry
+    balance = await venue.balance()
+    held = await venue.positions()
+    if held:
+        listed = ", ".join(f"{p.symbol} {p.quantity}" for p in held)
+        raise ValueError(
+            f"the Binance account already holds positions ({listed}); close them, or restore"
+            " the session that opened them, before an agent starts on it"
+        )
+    for symbol in symbols:
+        await venue.set_leverage(symbol, START_LEVERAGE)
+    portfolio = Portfolio(instruments, START_LEVERAGE)
+    limits = risk_limits(profile, frozenset(symbols))
+    risk = RiskEngine(limits, instruments, clock, venue.config.taker_fee)
+    portfolio.deposit(balance.wallet_balance)
+    risk.record_cash_flow(balance.wallet_balance)
+    venue.book_positions = lambda: {p.symbol: p.quantity for p in portfolio.ledger.open_positions()}
+    ports = DecisionPorts(brain, risk, AccountGateway(venue, portfolio, intents), sink)
+    graph = LangGraphRunner(ports) if runtime == "langgraph" else DirectRunner(ports)
+    runner = AgentRunner(
+        agent=profile.name,
+        account_id=account_id,
+        symbols=symbols,
+        brain=brain,
+        gate=DecisionGate(brain, profile.decision_interval_ms, profile.heartbeat_ms),
+        market=market,
+        limits=risk.limits,
+        graph=graph,
+        clock=clock,
+    )
+    account = AgentAccount(
+        runner=runner,
+        portfolio=portfolio,
+        risk=risk,
+        reports=venue.take_reports,
+        take_candle=take_candle,
+        changes=changes,
+    )
+    return BinanceAccountParts(account, venue, brain)

@@ -56,7 +56,7 @@ class Kernel:
         self.last_close_ms = close_ms
         # The accounts of this step: one added or removed during a pause waits for the next.
         accounts = list(self.accounts)
-        changed = [account.settle(self.marks) for account in accounts]
+        changed = [account.settle(self.marks) | account.take_late_changes() for account in accounts]
         if close_ms % self.mark_interval_ms == 0:
             self.mark(close_ms)
         decided: list[DecisionState] = []
@@ -65,9 +65,11 @@ class Kernel:
             decided += taken
             if taken and self._pause is not None:
                 await self._pause()
-        # Orders sent by the decisions were acknowledged at once; book those reports now.
+        # Orders sent by the decisions were acknowledged at once; book those reports now. A live
+        # venue fills a market order before the next candle, where a simulated one fills at
+        # its open: the position change opens the agent's gate at the next step either way.
         for account in accounts:
-            account.settle(self.marks)
+            account.late_changes |= account.settle(self.marks)
         self.decisions += len(decided)
         return decided
 

@@ -15,6 +15,7 @@ from trading_agents.model.positions import PositionSnapshot
 from trading_agents.model.reports import ExecutionReport
 from trading_agents.venues.errors import OrderNotFound
 from trading_agents.venues.port import BalanceSnapshot, OrderAck, OrderSnapshot
+from trading_agents.venues.rounding import round_intent
 from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.exchange import SimExchange
 
@@ -26,6 +27,7 @@ class SimVenue:
         self, instruments: InstrumentRegistry, clock: Clock, config: SimVenueConfig | None = None
     ) -> None:
         self.exchange = SimExchange(instruments, config or SimVenueConfig())
+        self._instruments = instruments
         self._clock = clock
         # A plain buffer rather than an asyncio.Queue: a backtest takes its reports in batches
         # after every candle, and a queue's per-item bookkeeping would cost more than the fills.
@@ -76,6 +78,10 @@ class SimVenue:
 
     async def submit(self, intent: OrderIntent, attached: Sequence[OrderIntent] = ()) -> OrderAck:
         """Place an order; it fills on a later price, and its attached exits at that moment."""
+        if intent.symbol in self._instruments:  # an unknown one is refused by the exchange
+            instrument = self._instruments.get(intent.symbol)
+            intent = round_intent(intent, instrument)
+            attached = [round_intent(exit_, instrument) for exit_ in attached]
         order = self.exchange.submit(intent, self._clock.now_ms(), attached)
         self._publish()
         return OrderAck(

@@ -1,0 +1,1 @@
+"""The Binance USDⓈ-M venue: ccxt REST, the user data stream, reconciliation."""
