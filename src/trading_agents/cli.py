@@ -51,8 +51,10 @@ def serve() -> None:
     from pydantic import ValidationError
 
     from trading_agents.api.app import create_app
+    from trading_agents.config.profiles import configured_profiles
     from trading_agents.config.settings import Settings
-    from trading_agents.service.build import build_desk
+    from trading_agents.core.errors import ConfigurationError
+    from trading_agents.service.build import build_desk, refuse_unserved_venues
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # A line per ML engine poll would drown what matters; its failures are logged by the client.
@@ -60,7 +62,8 @@ def serve() -> None:
     try:
         settings = Settings()
         settings.check_bind()
-    except (ValidationError, ValueError) as error:
+        refuse_unserved_venues(settings, configured_profiles())
+    except (ValidationError, ValueError, ConfigurationError) as error:
         _fail(str(error))
     uvicorn.run(create_app(settings, build_desk), host=settings.host, port=settings.port)
 
