@@ -34,6 +34,10 @@ FUNDS = Decimal(5_000)
 ORDER = "/fapi/v1/order"
 ALGO = "/fapi/v1/algoOrder"
 UNKNOWN_STATUS = "Unknown error, please check your request or try again later."
+BACKEND_TIMEOUT = (
+    "Timeout waiting for response from backend server. Send status unknown;"
+    " execution status unknown."
+)
 
 
 def buy(cid: str = "ta-buy", quantity: str = "0.010") -> OrderIntent:
@@ -74,8 +78,8 @@ async def fake() -> AsyncIterator[FakeBinanceFutures]:
 
 
 async def settled(venue: BinanceVenue, books: Books, fake: FakeBinanceFutures) -> None:
-    """Let the stream deliver, book it, and check the books against the exchange."""
-    await asyncio.sleep(0.1)
+    """Let the stream deliver every trade, book it, and check the books against the exchange."""
+    await wait_until(lambda: venue.book.trades_heard >= fake.trade_count)
     books.book(venue)
     assert books.position() == fake.position(SYMBOL)[0]
 
@@ -115,19 +119,21 @@ async def test_a_timeout_before_the_exchange_took_the_order_sends_it_once_more(
 
 
 @pytest.mark.parametrize(
-    ("status", "message", "after_accept"),
+    ("status", "code", "message", "after_accept"),
     [
-        (503, UNKNOWN_STATUS, True),  # executed, status unknown: ask first
-        (502, "Bad Gateway", False),  # never reached the engine: the question says so
-        (503, "Service Unavailable.", False),  # Binance says it was not executed: resend
+        (503, -1001, UNKNOWN_STATUS, True),  # executed, status unknown: ask first
+        (502, -1001, "Bad Gateway", False),  # never reached the engine: the question says so
+        (503, -1001, "Service Unavailable.", False),  # Binance says it was not executed
+        (408, -1007, BACKEND_TIMEOUT, True),  # the backend timed out: status unknown
+        (408, -1007, BACKEND_TIMEOUT, False),
     ],
 )
-async def test_a_5xx_ends_with_exactly_one_order(
-    fake: FakeBinanceFutures, status: int, message: str, after_accept: bool
+async def test_a_5xx_or_a_backend_timeout_ends_with_exactly_one_order(
+    fake: FakeBinanceFutures, status: int, code: int, message: str, after_accept: bool
 ) -> None:
     books = Books()
     async with binance_venue(fake) as venue:
-        fake.fail("POST", ORDER, status=status, code=-1001, msg=message, after_accept=after_accept)
+        fake.fail("POST", ORDER, status=status, code=code, msg=message, after_accept=after_accept)
 
         await venue.submit(buy())
 

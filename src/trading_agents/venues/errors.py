@@ -13,6 +13,7 @@ class BinanceCode(IntEnum):
     UNKNOWN = -1000
     INTERNAL_ERROR = -1001
     TOO_MANY_REQUESTS = -1003
+    BACKEND_TIMEOUT = -1007  # "execution status unknown": ask before sending again
     SERVICE_SHEDDING = -1008  # throttled before the matching engine: safe to send again
     TIMESTAMP_OUTSIDE_RECV_WINDOW = -1021
     INVALID_SIGNATURE = -1022

@@ -16,6 +16,7 @@ from trading_agents.model.reports import FillReport
 from trading_agents.venues.port import OrderSnapshot
 
 RECONCILE_PREFIX = "reconcile"
+MAX_ORPHANS = 256
 _ALGO_FINAL = frozenset({"CANCELED", "EXPIRED", "REJECTED", "FINISHED"})
 
 
@@ -85,13 +86,14 @@ class OrderBook:
     def owner(self, raw: Mapping[str, Any]) -> str | None:
         """Return whose order an ORDER_TRADE_UPDATE is about; hold it if not known yet."""
         cid = str(raw.get("c"))
-        tracked = self._orders.get(cid)
-        if tracked is not None and not tracked.algo:
+        if cid in self._orders:  # ours; a triggered algo order's order carries its algo id
             return cid
         order_id = str(raw.get("i"))
         if order_id in self._by_order_id:
             return self._by_order_id[order_id]
         # A triggered algo order's fills may come before the ALGO_UPDATE naming the order.
+        if len(self._orphans) >= MAX_ORPHANS:  # others' orders on the account: keep the newest
+            self._orphans.pop(next(iter(self._orphans)))
         self._orphans.setdefault(order_id, []).append(raw)
         return None
 

@@ -224,7 +224,7 @@ class BinanceRest:
             return
         if error.code == BinanceCode.TIMESTAMP_OUTSIDE_RECV_WINDOW:
             return
-        if error.status >= 500:
+        if error.status >= 500 or error.code == BinanceCode.BACKEND_TIMEOUT or error.status == 408:
             if places_order and not error.not_executed:
                 raise OutcomeUnknown(f"{endpoint}: {error}")
             return
