@@ -12,13 +12,20 @@ from decimal import Decimal
 
 import pytest
 
+from tests.support.backtests import agent
 from tests.support.binance_venue import binance_venue, fake_config
 from tests.support.fake_binance_futures import FakeBinanceFutures
+from trading_agents.agents.brains.rules import indicator_spec
+from trading_agents.agents.ports import DecisionList
 from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import LiveClock
+from trading_agents.engine.assembly import binance_account
+from trading_agents.market.view import LiveMarket
+from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import OrderStatus, OrderType, Side
 from trading_agents.model.orders import OrderIntent
 from trading_agents.portfolio.portfolio import Portfolio
+from trading_agents.risk.state import TradingState
 from trading_agents.venues.binance.venue import BinanceVenue
 from trading_agents.venues.errors import (
     BinanceCode,
@@ -341,3 +348,40 @@ async def wait_until(condition: object, timeout_s: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+async def test_consecutive_refusals_trip_the_risk_engines_circuit_breaker(
+    fake: FakeBinanceFutures,
+) -> None:
+    profile = agent("atlas")  # three failures in a row open its breaker
+    clock = LiveClock()
+    market = LiveMarket(indicator_spec(profile.strategy), clock, (SYMBOL,), profile.timeframe_ms)
+    async with binance_venue(fake) as venue:
+        parts = await binance_account(
+            profile=profile, account_id="acct", symbols=(SYMBOL,), clock=clock, venue=venue,
+            market=market, sink=DecisionList(keep=100), runtime="direct",
+        )  # fmt: skip
+        account = parts.account
+        fake.fail("POST", ORDER, status=400, code=-2019, msg="Margin is insufficient.", times=10)
+        entry = Decision(
+            Action.OPEN, SYMBOL, "test entry", side=Side.BUY, leverage=2,
+            stop_loss=Decimal("99000.0"), take_profit=Decimal("102000.0"),
+            confidence=Decimal("0.95"),
+        )  # fmt: skip
+        outcomes = []
+        for _ in range(4):
+            state = await account.runner.decide(
+                SYMBOL,
+                DecisionTrigger.SIGNAL,
+                account.account_state({SYMBOL: PRICE}),
+                account.positions(),
+                forced=entry,
+            )
+            outcomes.append(state["record"])
+
+    sent = [r for r in fake.requests if r[0] == "POST" and r[1] == ORDER]
+    assert [len(record.orders) for record in outcomes] == [1, 1, 1, 0]
+    assert all("-2019" in str(record.orders[0].error) for record in outcomes[:3])
+    assert "circuit breaker" in getattr(outcomes[3].checks[0].verdict, "reason", "")
+    assert len(sent) == 3  # the fourth never reached Binance
+    assert account.risk.state is TradingState.REDUCING
