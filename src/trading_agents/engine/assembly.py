@@ -68,6 +68,34 @@ def make_brain(
     return llm_brain(profile, llm or LlmSettings(), cache)
 
 
+def _runner(  # the parts an agent's runner is made of
+    profile: AgentProfile,
+    account_id: str,
+    symbols: Sequence[str],
+    brain: TradingBrain,
+    market: MarketView,
+    risk: RiskEngine,
+    gateway: AccountGateway,
+    sink: DecisionSink,
+    runtime: GraphRuntime,
+    clock: Clock,
+) -> AgentRunner:
+    """Return the runner of an agent: its brain, the decision graph on its ports, its gate."""
+    ports = DecisionPorts(brain, risk, gateway, sink)
+    graph = LangGraphRunner(ports) if runtime == "langgraph" else DirectRunner(ports)
+    return AgentRunner(
+        agent=profile.name,
+        account_id=account_id,
+        symbols=symbols,
+        brain=brain,
+        gate=DecisionGate(brain, profile.decision_interval_ms, profile.heartbeat_ms),
+        market=market,
+        limits=risk.limits,
+        graph=graph,
+        clock=clock,
+    )
+
+
 def sim_account(
     *,
     profile: AgentProfile,
@@ -96,18 +124,9 @@ def sim_account(
     venue.deposit(initial_equity)
     portfolio.deposit(initial_equity)
     risk.record_cash_flow(initial_equity)
-    ports = DecisionPorts(brain, risk, AccountGateway(venue, portfolio, intents), sink)
-    graph = LangGraphRunner(ports) if runtime == "langgraph" else DirectRunner(ports)
-    runner = AgentRunner(
-        agent=profile.name,
-        account_id=account_id,
-        symbols=symbols,
-        brain=brain,
-        gate=DecisionGate(brain, profile.decision_interval_ms, profile.heartbeat_ms),
-        market=market,
-        limits=risk.limits,
-        graph=graph,
-        clock=clock,
+    gateway = AccountGateway(venue, portfolio, intents)
+    runner = _runner(
+        profile, account_id, symbols, brain, market, risk, gateway, sink, runtime, clock
     )
     account = AgentAccount(
         runner=runner,
@@ -157,18 +176,9 @@ async def binance_account(
     portfolio.deposit(balance.wallet_balance)
     risk.record_cash_flow(balance.wallet_balance)
     venue.book_positions = lambda: {p.symbol: p.quantity for p in portfolio.ledger.open_positions()}
-    ports = DecisionPorts(brain, risk, AccountGateway(venue, portfolio, intents), sink)
-    graph = LangGraphRunner(ports) if runtime == "langgraph" else DirectRunner(ports)
-    runner = AgentRunner(
-        agent=profile.name,
-        account_id=account_id,
-        symbols=symbols,
-        brain=brain,
-        gate=DecisionGate(brain, profile.decision_interval_ms, profile.heartbeat_ms),
-        market=market,
-        limits=risk.limits,
-        graph=graph,
-        clock=clock,
+    gateway = AccountGateway(venue, portfolio, intents)
+    runner = _runner(
+        profile, account_id, symbols, brain, market, risk, gateway, sink, runtime, clock
     )
     account = AgentAccount(
         runner=runner,
