@@ -94,7 +94,10 @@ class UserDataStream:
                         self.listen_key = None
                         self.renewals += 1
                         break
-                    self._on_event(event)
+                    try:
+                        self._on_event(event)
+                    except Exception:  # one unreadable event must not end the stream
+                        log.exception("user data event not understood: %s", message.data[:500])
             finally:
                 self.connected.clear()
                 self._socket = None

@@ -131,6 +131,8 @@ class BinanceVenue:
                 return
             except VenueError as error:
                 log.warning("Binance maintenance failed this round: %s", error)
+            except Exception:  # the next round tries again; a bug must not end the upkeep
+                log.exception("Binance maintenance failed this round")
 
     async def _one_way_mode(self) -> None:
         answer = await self.rest.call("fapiPrivateGetPositionSideDual", {}, weight=30)
