@@ -29,6 +29,7 @@ from trading_agents.risk.state import TradingState
 from trading_agents.venues.binance.venue import BinanceVenue
 from trading_agents.venues.errors import (
     BinanceCode,
+    OrderOutcomeUnknown,
     OrderRejected,
     VenueBanned,
     VenueStopped,
@@ -385,3 +386,25 @@ async def test_consecutive_refusals_trip_the_risk_engines_circuit_breaker(
     assert "circuit breaker" in getattr(outcomes[3].checks[0].verdict, "reason", "")
     assert len(sent) == 3  # the fourth never reached Binance
     assert account.risk.state is TradingState.REDUCING
+
+
+async def test_an_order_whose_fate_cannot_be_asked_stays_pending_until_reconciliation_finds_it(
+    fake: FakeBinanceFutures,
+) -> None:
+    books = Books()
+    async with binance_venue(fake, timeout_s=0.3) as venue:
+        fake.timeout("POST", ORDER, seconds=1.0, after_accept=True)
+        fake.fail("GET", ORDER, status=502, msg="Bad Gateway", times=20)  # asking fails too
+
+        with pytest.raises(OrderOutcomeUnknown):
+            await venue.submit(buy(), [stop()])
+        await asyncio.sleep(1.0)  # Binance is back
+        fake.clear_faults()
+
+        repairs = await venue.reconcile()
+        await settled(venue, books, fake)
+
+    assert repairs == ["ta-buy: sent"]
+    assert orders_at_exchange(fake) == ["ta-buy"]
+    assert [algo.client_algo_id for algo in fake.algo_orders(SYMBOL)] == ["sl-ta-buy"]
+    assert books.position() == Decimal("0.010")

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from trading_agents.model.orders import OrderIntent
 from trading_agents.portfolio.portfolio import Portfolio
-from trading_agents.venues.errors import VenueError
+from trading_agents.venues.errors import OrderOutcomeUnknown, VenueError
 from trading_agents.venues.port import OrderAck, OrderSnapshot, Venue
 
 
@@ -46,6 +46,8 @@ class AccountGateway:
         await intents.before_send(intent, attached)
         try:
             ack = await self._venue.submit(intent, attached)
+        except OrderOutcomeUnknown:
+            raise  # the intent stays pending: the venue (or the next start) asks by its id
         except VenueError as error:
             intents.answered(intent.client_order_id, False, str(error))
             raise

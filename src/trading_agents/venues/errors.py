@@ -45,6 +45,10 @@ class VenueUnavailable(VenueError, RetryableError):
     """The venue did not answer in time or answered 5xx."""
 
 
+class OrderOutcomeUnknown(VenueUnavailable):
+    """An order may or may not have reached the venue; only asking it by client id can tell."""
+
+
 class VenueBanned(VenueError, FatalError):
     """The venue banned this IP (HTTP 418): nothing may be sent until the ban ends."""
 

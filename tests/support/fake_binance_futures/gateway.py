@@ -111,6 +111,10 @@ class Faults:
         """Queue `fault` for the next `times` matching requests."""
         self._queue.extend([fault] * times)
 
+    def clear(self) -> None:
+        """Forget every fault still queued."""
+        self._queue.clear()
+
     def take(self, method: str, path: str) -> Fault | None:
         """Remove and return the first fault queued for this request, if any."""
         for index, fault in enumerate(self._queue):

@@ -229,6 +229,10 @@ class FakeBinanceFutures(ThreadedServer):
         fault = Fault(method.upper(), path, status, code, text, after_accept)
         self._call(lambda: self._faults.add(fault, times))
 
+    def clear_faults(self) -> None:
+        """Forget the faults still queued: the exchange answers normally again."""
+        self._call(self._faults.clear)
+
     def timeout(
         self,
         method: str,

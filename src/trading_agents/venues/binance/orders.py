@@ -24,6 +24,7 @@ _ALGO_FINAL = frozenset({"CANCELED", "EXPIRED", "REJECTED", "FINISHED"})
 class _Tracked:
     symbol: str
     algo: bool
+    intent: OrderIntent | None = None  # what was sent, while Binance has not confirmed it
     order_id: str = ""
     filled: Decimal = ZERO
     open: bool = True
@@ -45,7 +46,7 @@ class OrderBook:
     def expect(self, intent: OrderIntent, attached: Sequence[OrderIntent]) -> None:
         """Track an order about to be sent, with the exits to place once it has filled."""
         self._orders[intent.client_order_id] = _Tracked(
-            intent.symbol, algo=False, attached=list(attached)
+            intent.symbol, algo=False, intent=intent, attached=list(attached)
         )
 
     def forget(self, client_order_id: str) -> None:
@@ -55,6 +56,7 @@ class OrderBook:
     def placed(self, snapshot: OrderSnapshot) -> None:
         """Note the exchange's id of an order it took."""
         tracked = self._orders[snapshot.client_order_id]
+        tracked.intent = None
         tracked.order_id = snapshot.venue_order_id
         tracked.open = snapshot.status.is_open
         self._by_order_id[snapshot.venue_order_id] = snapshot.client_order_id
@@ -180,6 +182,14 @@ class OrderBook:
             (cid, t.symbol, t.order_id)
             for cid, t in self._orders.items()
             if not t.algo and t.open and t.order_id
+        ]
+
+    def unsettled(self) -> list[tuple[OrderIntent, list[OrderIntent]]]:
+        """Return the orders sent whose arrival Binance has not confirmed, with their exits."""
+        return [
+            (t.intent, list(t.attached))
+            for t in self._orders.values()
+            if t.intent is not None and not t.order_id
         ]
 
     def open_algos(self) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from trading_agents.core.clock import MS_PER_SECOND, Clock
 from trading_agents.venues.binance.limiter import WeightLimiter
 from trading_agents.venues.errors import (
     BinanceCode,
+    OrderOutcomeUnknown,
     OrderRejected,
     VenueBanned,
     VenueStopped,
@@ -60,10 +61,6 @@ class BinanceHttpError(Exception):
         # Binance's own words: 503 "Service Unavailable" and -1008 are refused before the
         # engine; any other 5xx ("Unknown error ... execution status unknown") may have run.
         return self.code == BinanceCode.SERVICE_SHEDDING or "Service Unavailable" in self.msg
-
-
-class OutcomeUnknown(VenueUnavailable):
-    """An order request may or may not have reached the matching engine: ask before resending."""
 
 
 class _BinanceUsdm(ccxt_async.binanceusdm):  # type: ignore[misc]  # ccxt is untyped
@@ -182,7 +179,7 @@ class BinanceRest:
         """Call one endpoint by its ccxt name; raise a VenueError when it cannot be done.
 
         A request that places an order is never sent again here once it may have reached the
-        matching engine: that raises OutcomeUnknown, and the caller asks by client order id.
+        matching engine: that raises OrderOutcomeUnknown, and the caller asks by client order id.
         """
         config = self.config
         attempt = 0
@@ -200,7 +197,7 @@ class BinanceRest:
                 skewed = error.code == BinanceCode.TIMESTAMP_OUTSIDE_RECV_WINDOW
             except NetworkError as error:  # a timeout, or no connection
                 if places_order and not _never_connected(error):
-                    raise OutcomeUnknown(f"{endpoint}: {error}") from error
+                    raise OrderOutcomeUnknown(f"{endpoint}: {error}") from error
                 why, pause = f"{type(error).__name__}: {error}", None
             if attempt >= config.max_attempts:
                 raise VenueUnavailable(f"{endpoint} failed {attempt} times; last: {why}")
@@ -226,7 +223,7 @@ class BinanceRest:
             return
         if error.status >= 500 or error.code == BinanceCode.BACKEND_TIMEOUT or error.status == 408:
             if places_order and not error.not_executed:
-                raise OutcomeUnknown(f"{endpoint}: {error}")
+                raise OrderOutcomeUnknown(f"{endpoint}: {error}")
             return
         raise OrderRejected(error.code if error.code is not None else error.status, error.msg)
 

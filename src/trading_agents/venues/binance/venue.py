@@ -19,7 +19,7 @@ from trading_agents.model.positions import PositionSnapshot
 from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
 from trading_agents.venues.binance.instruments import ExchangeInstruments
 from trading_agents.venues.binance.orders import OrderBook
-from trading_agents.venues.binance.rest import BinanceRest, OutcomeUnknown
+from trading_agents.venues.binance.rest import BinanceRest
 from trading_agents.venues.binance.stream import UserDataStream
 from trading_agents.venues.binance.wire import (
     algo_params,
@@ -35,6 +35,7 @@ from trading_agents.venues.binance.wire import (
 from trading_agents.venues.errors import (
     BinanceCode,
     OrderNotFound,
+    OrderOutcomeUnknown,
     OrderRejected,
     VenueError,
     VenueStopped,
@@ -192,6 +193,8 @@ class BinanceVenue:
             self.book.expect(intent, attached)
             try:
                 snapshot = await self._place_order(intent)
+            except OrderOutcomeUnknown:
+                raise  # still tracked: reconciliation asks Binance about it until it knows
             except VenueError:
                 self.book.forget(intent.client_order_id)
                 raise
@@ -299,7 +302,7 @@ class BinanceVenue:
                     if found is not None:
                         return found
                 raise OrderRejected(refused.code, refused.message, intent.client_order_id) from None
-            except OutcomeUnknown as unknown:
+            except OrderOutcomeUnknown as unknown:
                 log.warning(
                     "%s: %s; asking Binance whether it landed", intent.client_order_id, unknown
                 )
@@ -315,10 +318,16 @@ class BinanceVenue:
         raise VenueUnavailable(f"{intent.client_order_id}: not placed")
 
     async def _find_order(self, intent: OrderIntent) -> OrderSnapshot | None:
+        """Ask Binance for the order; raise OrderOutcomeUnknown when it cannot be asked."""
         try:
             return await self.order(intent.symbol, intent.client_order_id)
         except OrderNotFound:
             return None
+        except VenueError as error:
+            raise OrderOutcomeUnknown(
+                f"{intent.client_order_id}: sent, but Binance could not be asked whether it"
+                f" landed ({error}); reconciliation will ask again"
+            ) from error
 
     async def _place_algo(self, intent: OrderIntent) -> OrderSnapshot:
         """Send a conditional order to the algo service, asking first when its fate is unknown."""
@@ -335,7 +344,7 @@ class BinanceVenue:
                     if found is not None:
                         return found
                 raise OrderRejected(refused.code, refused.message, intent.client_order_id) from None
-            except OutcomeUnknown:
+            except OrderOutcomeUnknown:
                 found = await self._find_order(intent)
                 if found is not None:
                     return found
@@ -349,18 +358,19 @@ class BinanceVenue:
         for exit_ in self.book.take_attached(parent):
             try:
                 await self._place_algo(exit_)
+            except OrderRejected as refused:
+                if refused.code == BinanceCode.DUPLICATE_CLIENT_ORDER_ID:
+                    continue  # exit ids are deterministic: this one is ours, already placed
+                self._exit_refused(parent, exit_, f"{refused.code}: {refused}")
             except VenueError as error:
-                log.error("%s: exit %s not placed: %s", parent, exit_.client_order_id, error)
-                code = error.code if isinstance(error, OrderRejected) else 0
-                self._publish(
-                    OrderUpdate(
-                        exit_.client_order_id,
-                        exit_.symbol,
-                        OrderStatus.REJECTED,
-                        self._clock.now_ms(),
-                        f"{code}: {error}",
-                    )
-                )
+                self._exit_refused(parent, exit_, f"0: {error}")
+
+    def _exit_refused(self, parent: str, exit_: OrderIntent, reason: str) -> None:
+        log.error("%s: exit %s not placed: %s", parent, exit_.client_order_id, reason)
+        now = self._clock.now_ms()
+        self._publish(
+            OrderUpdate(exit_.client_order_id, exit_.symbol, OrderStatus.REJECTED, now, reason)
+        )
 
     async def _await_fills(self, snapshot: OrderSnapshot) -> None:
         """Wait until the stream delivered the order's fills; fetch those it did not."""
@@ -496,7 +506,8 @@ class BinanceVenue:
             settled[intent.client_order_id] = "sent"
             if intent.order_type.is_conditional:
                 continue
-            self.book.expect(intent, attached)
+            if not self.book.knows(intent.client_order_id):
+                self.book.expect(intent, attached)
             self.book.placed(found)
             if found.filled_quantity > ZERO:
                 await self._fetch_fills(
@@ -509,6 +520,14 @@ class BinanceVenue:
     async def reconcile(self) -> list[str]:
         """Compare the exchange with what we know; book what was missed; return the repairs."""
         repairs: list[str] = []
+        for intent, attached in self.book.unsettled():
+            found = await self._find_order(intent)
+            if found is None:
+                self.book.forget(intent.client_order_id)
+                repairs.append(f"{intent.client_order_id}: never reached Binance")
+                continue
+            settled = await self.settle([(intent, attached)])
+            repairs.append(f"{intent.client_order_id}: {settled[intent.client_order_id]}")
         for cid, symbol, order_id in self.book.open_regular():
             try:
                 raw = await self.rest.call(
