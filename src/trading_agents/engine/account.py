@@ -69,13 +69,6 @@ class AgentAccount:
         # Symbols whose position changed after this step's decisions: the next step's news.
         self.late_changes: set[str] = set()
 
-    def take_late_changes(self) -> set[str]:
-        """Return the symbols that changed after the last decisions, and forget them."""
-        if not self.late_changes:
-            return self.late_changes
-        taken, self.late_changes = self.late_changes, set()
-        return taken
-
     def on_candle(self, candle: Candle) -> None:
         """Give a base candle to a simulated venue and to the agent's market."""
         if self._take_prices is not None:

@@ -68,7 +68,7 @@ def make_brain(
     return llm_brain(profile, llm or LlmSettings(), cache)
 
 
-def _runner(  # the parts an agent's runner is made of
+def _runner(
     profile: AgentProfile,
     account_id: str,
     symbols: Sequence[str],
@@ -81,6 +81,8 @@ def _runner(  # the parts an agent's runner is made of
     clock: Clock,
 ) -> AgentRunner:
     """Return the runner of an agent: its brain, the decision graph on its ports, its gate."""
+    if not isinstance(brain, RuleBrain):
+        brain.market = market  # the LLM's recent-candles tool reads the same clock-bound view
     ports = DecisionPorts(brain, risk, gateway, sink)
     graph = LangGraphRunner(ports) if runtime == "langgraph" else DirectRunner(ports)
     return AgentRunner(
@@ -115,8 +117,6 @@ def sim_account(
 ) -> SimAccountParts:
     """Assemble an agent trading one account on the simulated venue."""
     brain = brain or make_brain(profile)
-    if not isinstance(brain, RuleBrain):
-        brain.market = market  # the LLM's recent-candles tool reads the same clock-bound view
     venue = SimVenue(instruments, clock, venue_config)
     portfolio = Portfolio(instruments, venue_config.default_leverage)
     limits = risk_limits(profile, frozenset(symbols))
@@ -157,8 +157,6 @@ async def binance_account(
 ) -> BinanceAccountParts:
     """Assemble an agent trading a started Binance venue; its books open at the venue's money."""
     brain = brain or make_brain(profile)
-    if not isinstance(brain, RuleBrain):
-        brain.market = market
     instruments = venue.instruments.registry
     balance = await venue.balance()
     held = await venue.positions()

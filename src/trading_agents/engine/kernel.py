@@ -56,7 +56,11 @@ class Kernel:
         self.last_close_ms = close_ms
         # The accounts of this step: one added or removed during a pause waits for the next.
         accounts = list(self.accounts)
-        changed = [account.settle(self.marks) | account.take_late_changes() for account in accounts]
+        changed = [account.settle(self.marks) for account in accounts]
+        for account, symbols in zip(accounts, changed, strict=True):
+            if account.late_changes:  # a live venue's fills booked after the last decisions
+                symbols |= account.late_changes
+                account.late_changes = set()
         if close_ms % self.mark_interval_ms == 0:
             self.mark(close_ms)
         decided: list[DecisionState] = []

@@ -40,7 +40,7 @@ class OrderBook:
         self._by_order_id: dict[str, str] = {}  # Binance order id -> our client order id
         self._trades: set[tuple[str, str]] = set()
         self._orphans: dict[str, list[Mapping[str, Any]]] = {}  # events before their trigger
-        self._fill_heard = asyncio.Condition()
+        self._fill_heard = asyncio.Event()
         self._adjustments = 0
 
     def expect(self, intent: OrderIntent, attached: Sequence[OrderIntent]) -> None:
@@ -61,7 +61,7 @@ class OrderBook:
         tracked.open = snapshot.status.is_open
         self._by_order_id[snapshot.venue_order_id] = snapshot.client_order_id
 
-    def algo_expected(self, client_order_id: str, symbol: str = "") -> None:
+    def algo_expected(self, client_order_id: str, symbol: str) -> None:
         """Track an algo order about to be sent."""
         if client_order_id not in self._orders:
             self._orders[client_order_id] = _Tracked(symbol, algo=True)
@@ -132,22 +132,14 @@ class OrderBook:
             tracked.filled += fill.quantity
             if not fill.order_status.is_open:
                 tracked.open = False
-        self._notify()
+        self._fill_heard.set()
         return True
 
-    def _notify(self) -> None:
-        async def wake() -> None:
-            async with self._fill_heard:
-                self._fill_heard.notify_all()
-
-        with contextlib.suppress(RuntimeError):  # no loop: nobody can be waiting
-            asyncio.get_running_loop().create_task(wake())
-
-    async def fill_arrived(self, client_order_id: str, timeout_s: float) -> None:
+    async def fill_arrived(self, timeout_s: float) -> None:
         """Wait up to `timeout_s` for the next fill of any order."""
-        async with self._fill_heard:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._fill_heard.wait(), max(0.0, timeout_s))
+        self._fill_heard.clear()  # no await since the caller's check: no fill slips between
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._fill_heard.wait(), max(0.0, timeout_s))
 
     @property
     def trades_heard(self) -> int:

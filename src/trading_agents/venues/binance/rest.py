@@ -238,10 +238,3 @@ def _never_connected(error: NetworkError) -> bool:
     cause = error.__cause__
     name = type(cause).__name__ if cause is not None else ""
     return name in {"ClientConnectorError", "ClientConnectorDNSError", "gaierror"}
-
-
-def decode(answer: Any) -> Any:
-    """Return an answer ccxt left as text as JSON."""
-    if isinstance(answer, str | bytes):
-        return json.loads(answer)
-    return answer

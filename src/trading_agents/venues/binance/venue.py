@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +41,7 @@ from trading_agents.venues.errors import (
     VenueUnavailable,
 )
 from trading_agents.venues.port import BalanceSnapshot, OrderAck, OrderSnapshot
+from trading_agents.venues.reports import PublishedReports
 from trading_agents.venues.rounding import round_intent
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ _NO_NEED = (BinanceCode.NO_NEED_TO_CHANGE_MARGIN_TYPE, BinanceCode.NO_NEED_TO_CH
 _MARGIN_TYPE_LOCKED = (-4047, -4048)
 
 
-class BinanceVenue:
+class BinanceVenue(PublishedReports):
     """Trade one Binance USDⓈ-M account: orders by REST, their fate from the user stream."""
 
     def __init__(
@@ -70,10 +70,8 @@ class BinanceVenue:
         self.rest = rest or BinanceRest(config, clock)
         self.instruments = instruments or ExchangeInstruments(self.rest)
         self.book = OrderBook()
-        self._pending: deque[ExecutionReport] = deque()
-        self._arrived = asyncio.Event()
+        super().__init__()
         self._prepared: set[str] = set()
-        self._position_mode_checked = False
         self._tasks: list[asyncio.Task[None]] = []
         self.repairs: list[str] = []
         self._in_flight = 0  # orders being sent: their fills may not have been heard yet
@@ -271,22 +269,6 @@ class BinanceVenue:
         """Return the account's USDT money."""
         return balance_snapshot(await self.rest.call("fapiPrivateV3GetBalance", {}, weight=5))
 
-    def take_reports(self) -> list[ExecutionReport]:
-        """Return and forget the reports received since the last call, oldest first."""
-        if not self._pending:
-            return []
-        reports = list(self._pending)
-        self._pending.clear()
-        return reports
-
-    async def reports(self) -> AsyncIterator[ExecutionReport]:
-        """Yield execution reports as they arrive."""
-        while True:
-            while not self._pending:
-                self._arrived.clear()
-                await self._arrived.wait()
-            yield self._pending.popleft()
-
     # -- placing -------------------------------------------------------------------------------
 
     async def _place_order(self, intent: OrderIntent) -> OrderSnapshot:
@@ -332,7 +314,7 @@ class BinanceVenue:
     async def _place_algo(self, intent: OrderIntent) -> OrderSnapshot:
         """Send a conditional order to the algo service, asking first when its fate is unknown."""
         params = algo_params(intent)
-        self.book.algo_expected(intent.client_order_id)
+        self.book.algo_expected(intent.client_order_id, intent.symbol)
         for attempt in range(1, self.config.max_attempts + 1):
             try:
                 raw = await self.rest.call("fapiPrivatePostAlgoOrder", params, places_order=True)
@@ -382,7 +364,7 @@ class BinanceVenue:
                     snapshot.symbol, cid, snapshot.venue_order_id, snapshot.status
                 )
                 return
-            await self.book.fill_arrived(cid, deadline - asyncio.get_running_loop().time())
+            await self.book.fill_arrived(deadline - asyncio.get_running_loop().time())
 
     async def _fetch_fills(self, symbol: str, cid: str, order_id: str, status: OrderStatus) -> int:
         """Book the order's trades the stream did not deliver; return how many."""
@@ -411,8 +393,7 @@ class BinanceVenue:
     # -- the stream ------------------------------------------------------------------------------
 
     def _publish(self, report: ExecutionReport) -> None:
-        self._pending.append(report)
-        self._arrived.set()
+        self._publish_all((report,))
 
     def _on_event(self, event: Mapping[str, Any]) -> None:
         kind = event.get("e")
@@ -500,22 +481,26 @@ class BinanceVenue:
         settled: dict[str, str] = {}
         for intent, attached in intents:
             found = await self._find_order(intent)
-            if found is None:
-                settled[intent.client_order_id] = "lost"
-                continue
-            settled[intent.client_order_id] = "sent"
-            if intent.order_type.is_conditional:
-                continue
-            if not self.book.knows(intent.client_order_id):
-                self.book.expect(intent, attached)
-            self.book.placed(found)
-            if found.filled_quantity > ZERO:
-                await self._fetch_fills(
-                    intent.symbol, intent.client_order_id, found.venue_order_id, found.status
-                )
-            if found.status is OrderStatus.FILLED:
-                await self._place_exits(intent.client_order_id)
+            settled[intent.client_order_id] = "lost" if found is None else "sent"
+            if found is not None:
+                await self._adopt(intent, attached, found)
         return settled
+
+    async def _adopt(
+        self, intent: OrderIntent, attached: Sequence[OrderIntent], found: OrderSnapshot
+    ) -> None:
+        """Track an order Binance confirmed late; book its fills and place its exits."""
+        if intent.order_type.is_conditional:
+            return
+        if not self.book.knows(intent.client_order_id):
+            self.book.expect(intent, attached)
+        self.book.placed(found)
+        if found.filled_quantity > ZERO:
+            await self._fetch_fills(
+                intent.symbol, intent.client_order_id, found.venue_order_id, found.status
+            )
+        if found.status is OrderStatus.FILLED:
+            await self._place_exits(intent.client_order_id)
 
     async def reconcile(self) -> list[str]:
         """Compare the exchange with what we know; book what was missed; return the repairs."""
@@ -526,8 +511,8 @@ class BinanceVenue:
                 self.book.forget(intent.client_order_id)
                 repairs.append(f"{intent.client_order_id}: never reached Binance")
                 continue
-            settled = await self.settle([(intent, attached)])
-            repairs.append(f"{intent.client_order_id}: {settled[intent.client_order_id]}")
+            await self._adopt(intent, attached, found)
+            repairs.append(f"{intent.client_order_id}: sent")
         for cid, symbol, order_id in self.book.open_regular():
             try:
                 raw = await self.rest.call(

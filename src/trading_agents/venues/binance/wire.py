@@ -55,8 +55,7 @@ def dec(value: Any) -> Decimal:
 
 def _text(value: Decimal) -> str:
     """Return a decimal as Binance wants it: plain digits, no exponent, no trailing zeros."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def order_params(intent: OrderIntent) -> dict[str, str]:

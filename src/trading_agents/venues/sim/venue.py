@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from trading_agents.core.clock import Clock
@@ -12,15 +10,15 @@ from trading_agents.market.candles import Candle
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.positions import PositionSnapshot
-from trading_agents.model.reports import ExecutionReport
 from trading_agents.venues.errors import OrderNotFound
 from trading_agents.venues.port import BalanceSnapshot, OrderAck, OrderSnapshot
+from trading_agents.venues.reports import PublishedReports
 from trading_agents.venues.rounding import round_intent
 from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.exchange import SimExchange
 
 
-class SimVenue:
+class SimVenue(PublishedReports):
     """Serve the venue port from a simulated exchange fed with candles or prices."""
 
     def __init__(
@@ -29,10 +27,7 @@ class SimVenue:
         self.exchange = SimExchange(instruments, config or SimVenueConfig())
         self._instruments = instruments
         self._clock = clock
-        # A plain buffer rather than an asyncio.Queue: a backtest takes its reports in batches
-        # after every candle, and a queue's per-item bookkeeping would cost more than the fills.
-        self._pending: deque[ExecutionReport] = deque()
-        self._arrived = asyncio.Event()
+        super().__init__()
 
     def on_candle(self, candle: Candle) -> None:
         """Feed a closed candle to the exchange and publish what it caused."""
@@ -53,16 +48,7 @@ class SimVenue:
     def _publish(self) -> None:
         reports = self.exchange.drain_reports()
         if reports:
-            self._pending.extend(reports)
-            self._arrived.set()
-
-    def take_reports(self) -> list[ExecutionReport]:
-        """Return and forget the reports published since the last call, oldest first."""
-        if not self._pending:
-            return []
-        reports = list(self._pending)
-        self._pending.clear()
-        return reports
+            self._publish_all(reports)
 
     def deposit(self, amount: Decimal) -> None:
         """Credit the simulated account, as a transfer into the futures wallet would."""
@@ -120,14 +106,6 @@ class SimVenue:
             used_margin=ledger.used_margin(),
             unrealized_pnl=ledger.unrealized_pnl(self.exchange.marks()),
         )
-
-    async def reports(self) -> AsyncIterator[ExecutionReport]:
-        """Yield execution reports as they happen."""
-        while True:
-            while not self._pending:
-                self._arrived.clear()
-                await self._arrived.wait()
-            yield self._pending.popleft()
 
     def _snapshot(self, order: Order) -> OrderSnapshot:
         intent = order.intent

@@ -1,0 +1,39 @@
+"""The reports a venue has published and nobody has taken yet: taken in batches, or streamed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+
+from trading_agents.model.reports import ExecutionReport
+
+
+class PublishedReports:
+    """Keep a venue's execution reports until the books take them (both venues share it)."""
+
+    def __init__(self) -> None:
+        # A plain buffer rather than an asyncio.Queue: a backtest takes its reports in batches
+        # after every candle, and a queue's per-item bookkeeping would cost more than the fills.
+        self._pending: deque[ExecutionReport] = deque()
+        self._arrived = asyncio.Event()
+
+    def _publish_all(self, reports: Iterable[ExecutionReport]) -> None:
+        self._pending.extend(reports)
+        self._arrived.set()
+
+    def take_reports(self) -> list[ExecutionReport]:
+        """Return and forget the reports published since the last call, oldest first."""
+        if not self._pending:
+            return []
+        reports = list(self._pending)
+        self._pending.clear()
+        return reports
+
+    async def reports(self) -> AsyncIterator[ExecutionReport]:
+        """Yield execution reports as they are published."""
+        while True:
+            while not self._pending:
+                self._arrived.clear()
+                await self._arrived.wait()
+            yield self._pending.popleft()
