@@ -11,7 +11,13 @@ from trading_agents.core.decimals import ZERO
 from trading_agents.market.candles import Candle
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import OrderStatus
-from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport, OrderUpdate
+from trading_agents.model.reports import (
+    BalanceAdjustment,
+    ExecutionReport,
+    FillReport,
+    FundingReport,
+    OrderUpdate,
+)
 from trading_agents.model.requests import AccountState
 from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.portfolio.portfolio import Portfolio
@@ -84,13 +90,16 @@ class AgentAccount:
         if changes is not None and reports:
             changes.reports.extend(reports)
         for report in reports:
+            if isinstance(report, BalanceAdjustment):
+                # Heard before the books move, so the equity it brings is not read as a gain.
+                self.risk.record_cash_flow(report.amount)
             trip = self.portfolio.apply(report)
             if trip is not None and changes is not None:
                 changes.trips.append(trip)
             if isinstance(report, FillReport):
                 changed.add(report.symbol)
                 self._count_realized(report, marks)
-            elif isinstance(report, FundingReport):
+            elif isinstance(report, FundingReport | BalanceAdjustment):
                 continue
             elif _is_rejected_stop(report):
                 self.unprotected.add(report.symbol)

@@ -16,6 +16,7 @@ from trading_agents.agents.runner import AgentRunner, DecisionGate
 from trading_agents.config.llm import LlmSettings
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
+from trading_agents.core.decimals import ZERO
 from trading_agents.engine.account import AccountChanges, AgentAccount
 from trading_agents.engine.gateway import AccountGateway, IntentLog
 from trading_agents.market.candles import Candle
@@ -53,6 +54,17 @@ class SimAccountParts:
     account: AgentAccount
     venue: SimVenue
     brain: TradingBrain
+
+
+AccountParts: TypeAlias = "SimAccountParts | BinanceAccountParts"
+
+
+class AccountNotReady(ValueError):
+    """The exchange account is not in a state an agent may start on (it holds positions)."""
+
+
+class EquityMismatch(ValueError):
+    """The equity asked for is not the money the exchange account holds."""
 
 
 def make_brain(
@@ -154,26 +166,31 @@ async def binance_account(
     brain: TradingBrain | None = None,
     changes: AccountChanges | None = None,
     intents: IntentLog | None = None,
+    equity: Decimal | None = None,
+    resuming: bool = False,
 ) -> BinanceAccountParts:
-    """Assemble an agent trading a started Binance venue; its books open at the venue's money."""
+    """Assemble an agent trading a started Binance venue; its books open at the venue's money.
+
+    `equity`, when given, must be the account's wallet balance: the agent trades the whole
+    account. `resuming` assembles without asking Binance anything: the books come back
+    from the journal, and the caller settles and reconciles once the venue is started.
+    """
     brain = brain or make_brain(profile)
     instruments = venue.instruments.registry
-    balance = await venue.balance()
-    held = await venue.positions()
-    if held:
-        listed = ", ".join(f"{p.symbol} {p.quantity}" for p in held)
-        raise ValueError(
-            f"the Binance account already holds positions ({listed}); close them, or restore"
-            " the session that opened them, before an agent starts on it"
-        )
-    for symbol in symbols:
-        await venue.set_leverage(symbol, START_LEVERAGE)
+    wallet = ZERO
+    if not resuming:
+        wallet = await _opening_wallet(venue, equity)
+        for symbol in symbols:
+            await venue.set_leverage(symbol, START_LEVERAGE)
     portfolio = Portfolio(instruments, START_LEVERAGE)
     limits = risk_limits(profile, frozenset(symbols))
     risk = RiskEngine(limits, instruments, clock, venue.config.taker_fee)
-    portfolio.deposit(balance.wallet_balance)
-    risk.record_cash_flow(balance.wallet_balance)
+    venue.instruments.on_refresh = risk.use_instruments
+    if not resuming:
+        portfolio.deposit(wallet)
+        risk.record_cash_flow(wallet)
     venue.book_positions = lambda: {p.symbol: p.quantity for p in portfolio.ledger.open_positions()}
+    venue.book_wallet = lambda: portfolio.ledger.wallet_balance
     gateway = AccountGateway(venue, portfolio, intents)
     runner = _runner(
         profile, account_id, symbols, brain, market, risk, gateway, sink, runtime, clock
@@ -187,3 +204,22 @@ async def binance_account(
         changes=changes,
     )
     return BinanceAccountParts(account, venue, brain)
+
+
+async def _opening_wallet(venue: BinanceVenue, equity: Decimal | None) -> Decimal:
+    """Return the wallet a new agent opens with; refuse an account it cannot start on."""
+    balance = await venue.balance()
+    held = await venue.positions()
+    if held:
+        listed = ", ".join(f"{p.symbol} {p.quantity}" for p in held)
+        raise AccountNotReady(
+            f"the Binance account already holds positions ({listed}); close them, or restore"
+            " the session that opened them, before an agent starts on it"
+        )
+    if equity is not None and equity != balance.wallet_balance:
+        raise EquityMismatch(
+            f"the Binance account's wallet holds {balance.wallet_balance} USDT and an agent"
+            f" trades the whole account: initial_equity must be {balance.wallet_balance},"
+            f" not {equity}"
+        )
+    return balance.wallet_balance

@@ -136,6 +136,10 @@ class InstrumentRegistry:
         """Return every known symbol."""
         return tuple(self._by_symbol)
 
+    def replace_with(self, fresh: InstrumentRegistry) -> None:
+        """Take the fresh instruments in place: the books and the risk engine hold this object."""
+        self._by_symbol = dict(fresh._by_symbol)
+
 
 def _filters(entry: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {f["filterType"]: f for f in entry.get("filters", ())}

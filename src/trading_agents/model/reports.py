@@ -1,4 +1,4 @@
-"""Execution reports: what a venue tells about orders, fills and funding."""
+"""Execution reports: what a venue tells about orders, fills, funding and the wallet."""
 
 from __future__ import annotations
 
@@ -39,14 +39,28 @@ class FillReport(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class FundingReport:
-    """A funding payment on a held position: above zero received, below zero paid."""
+    """A funding payment on a held position: above zero received, below zero paid.
+
+    A venue that states only the amount (Binance's income history) leaves the rate and the
+    mark price None: the ledger then takes the amount as given instead of recomputing it.
+    """
 
     symbol: str
     ts_ms: int
-    rate: Decimal
-    mark_price: Decimal
+    rate: Decimal | None
+    mark_price: Decimal | None
     position_quantity: Decimal
     amount: Decimal
 
 
-ExecutionReport = OrderUpdate | FillReport | FundingReport
+@dataclass(frozen=True, slots=True)
+class BalanceAdjustment:
+    """Money the exchange's wallet gained or lost outside our orders: a transfer, a missed fee."""
+
+    adjustment_id: str
+    ts_ms: int
+    amount: Decimal  # above zero credited, below zero debited
+    reason: str
+
+
+ExecutionReport = OrderUpdate | FillReport | FundingReport | BalanceAdjustment

@@ -88,6 +88,17 @@ class Ledger:
         self.withdrawals += amount
         self.wallet_balance -= amount
 
+    def book_transfer(self, amount: Decimal) -> None:
+        """Book money the exchange already moved in (above zero) or out (below zero)."""
+        # No funds check, unlike withdraw: the money has left already, the books only follow.
+        if amount > ZERO:
+            self.deposits += amount
+        elif amount < ZERO:
+            self.withdrawals -= amount
+        else:
+            raise ValueError("a transfer must move some money, not zero")
+        self.wallet_balance += amount
+
     def apply_fill(
         self, symbol: str, side: Side, quantity: Decimal, price: Decimal, fee: Decimal, ts_ms: int
     ) -> Decimal:
@@ -103,9 +114,13 @@ class Ledger:
         position = self.position(symbol)
         # A positive rate means longs pay shorts; the amount is booked to USDT's 8 decimals.
         amount = (-position.quantity * mark_price * rate).quantize(USDT_QUANTUM, ROUND_HALF_EVEN)
+        self.book_funding(amount)
+        return amount
+
+    def book_funding(self, amount: Decimal) -> None:
+        """Book a funding payment of a stated amount (received above zero)."""
         self.funding += amount
         self.wallet_balance += amount
-        return amount
 
     def liquidate(
         self, symbol: str, price: Decimal, ts_ms: int

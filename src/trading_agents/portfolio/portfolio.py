@@ -10,7 +10,12 @@ from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import FatalError
 from trading_agents.model.enums import Side
 from trading_agents.model.instruments import InstrumentRegistry
-from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport
+from trading_agents.model.reports import (
+    BalanceAdjustment,
+    ExecutionReport,
+    FillReport,
+    FundingReport,
+)
 from trading_agents.portfolio._exact import exact_add
 from trading_agents.portfolio.equity import DrawdownTracker, EquityCurve, EquityPoint
 from trading_agents.portfolio.ledger import Ledger, LedgerSnapshot
@@ -62,7 +67,7 @@ class Portfolio:
         return self._drawdown.maximum
 
     def apply(self, report: ExecutionReport) -> RoundTrip | None:
-        """Book a fill or a funding payment; return the round trip a fill closed, if any.
+        """Book a fill, a funding payment or a wallet adjustment; return the trip a fill closed.
 
         When the venue's figure disagrees with the ledger's, the ledger's own figure is booked
         (so the books stay consistent with themselves) and LedgerMismatch is raised.
@@ -74,6 +79,9 @@ class Portfolio:
                 return self._book_fill(report)
             case FundingReport():
                 self._book_funding(report)
+            case BalanceAdjustment():
+                # A transfer, not a gain: it moves the net deposits, which the curve takes out.
+                self.ledger.book_transfer(report.amount)
         # An order update moves no money.
         return None
 
@@ -159,6 +167,9 @@ class Portfolio:
         return trip
 
     def _book_funding(self, funding: FundingReport) -> None:
+        if funding.rate is None or funding.mark_price is None:
+            self._book_stated_funding(funding)
+            return
         held = self.ledger.position(funding.symbol).quantity
         if held != funding.position_quantity:
             raise LedgerMismatch(
@@ -171,6 +182,15 @@ class Portfolio:
             raise LedgerMismatch(
                 f"{funding.symbol}: venue booked funding of {funding.amount}, the ledger {amount}"
             )
+
+    def _book_stated_funding(self, funding: FundingReport) -> None:
+        """Book the amount the exchange settled; its rate and mark price are not known here."""
+        self.ledger.book_funding(funding.amount)
+        # With no position in the books (closed as funding settled, or one the books never
+        # had) the money still moved: it stays in the wallet, attributed to no round trip.
+        position = self.ledger.positions.get(funding.symbol)
+        if position is not None and position.is_open:
+            self._tracker.on_funding(funding.symbol, funding.amount)
 
     def _record(self, trip: RoundTrip | None) -> RoundTrip | None:
         if trip is not None:

@@ -39,14 +39,19 @@ class RiskEngine:
         self.limits = limits
         self._clock = clock
         self._fee_rate = taker_fee_rate
-        self._rules = {
-            instrument.symbol: InstrumentRules.of(instrument) for instrument in instruments
-        }
+        self._rules: dict[str, InstrumentRules] = {}
+        self.use_instruments(instruments)
         self._breaker = CircuitBreaker(limits.circuit_breaker_failures)
         self._throttle = OrderThrottle(limits.max_orders_per_minute)
         self._daily = DailyLossTracker(limits.daily_loss_limit)
         self._drawdown = DrawdownTracker(limits.max_drawdown)
         self._reducing_reason: str | None = None
+
+    def use_instruments(self, instruments: InstrumentRegistry) -> None:
+        """Size and check orders with these instruments' filters from now on (a refresh)."""
+        self._rules = {
+            instrument.symbol: InstrumentRules.of(instrument) for instrument in instruments
+        }
 
     @property
     def state(self) -> TradingState:

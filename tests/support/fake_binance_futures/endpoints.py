@@ -17,6 +17,7 @@ from tests.support.fake_binance_futures.wire import (
     Json,
     algo_json,
     income_json,
+    money,
     num,
     order_json,
     refuse,
@@ -86,12 +87,20 @@ class Endpoints:
             ("GET", "/fapi/v1/ping"): lambda _: {},
             ("GET", "/fapi/v1/time"): lambda _: {"serverTime": self.now()},
             ("GET", "/fapi/v1/exchangeInfo"): lambda _: {**self.info, "serverTime": self.now()},
+            ("GET", "/fapi/v1/ticker/price"): self.ticker_price,
         }
         table: dict[tuple[str, str], tuple[Handler, Security]] = {
             key: (handler, "SIGNED") for key, handler in signed.items()
         }
         table |= {key: (handler, "NONE") for key, handler in public.items()}
         return table
+
+    def ticker_price(self, params: Params) -> Json:
+        """GET /fapi/v1/ticker/price for one symbol: the last price the test set."""
+        symbol = self._symbol(params, required=True)
+        assert symbol is not None
+        price = self.exchange.account.prices.get(symbol)
+        return {"symbol": symbol, "price": money(price or ZERO), "time": self.now()}
 
     def _symbol(self, params: Params, *, required: bool) -> str | None:
         symbol = params.required("symbol") if required else params.get("symbol")

@@ -201,6 +201,10 @@ class FakeBinanceFutures(ThreadedServer):
         """Settle funding at `rate` on the symbol's position at the mark price."""
         self._call(lambda: self._exchange.charge_funding(symbol, rate))
 
+    def push_event(self, event: Json) -> None:
+        """Push a user-stream event as given (again, say: a duplicate) to the open sockets."""
+        self._call(lambda: self._stream.push(event))
+
     def skew_clock(self, ms: int) -> None:
         """Shift the server clock by `ms` (on top of earlier shifts)."""
 

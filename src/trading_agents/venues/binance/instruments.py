@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from trading_agents.config.instruments import default_instruments
@@ -19,9 +20,12 @@ class ExchangeInstruments:
 
     def __init__(self, rest: BinanceRest, fallback: InstrumentRegistry | None = None) -> None:
         self._rest = rest
-        self.registry = fallback or default_instruments()
+        # A copy: refreshes replace its instruments in place, and the shipped snapshot is shared.
+        self.registry = InstrumentRegistry(fallback or default_instruments())
         self.source = "snapshot"  # "exchange" once a refresh succeeded
         self.refreshed_ms: int | None = None
+        # Told of every successful refresh: the risk engine sizes with what it precomputed.
+        self.on_refresh: Callable[[InstrumentRegistry], None] | None = None
 
     def get(self, symbol: str) -> Instrument:
         """Return one instrument's filters, as last known."""
@@ -40,7 +44,9 @@ class ExchangeInstruments:
                 self.source,
             )
             return False
-        self.registry = registry
+        self.registry.replace_with(registry)
         self.source = "exchange"
         self.refreshed_ms = now_ms
+        if self.on_refresh is not None:
+            self.on_refresh(self.registry)
         return True

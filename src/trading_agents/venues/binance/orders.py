@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
-from trading_agents.model.orders import OrderIntent
-from trading_agents.model.reports import FillReport
+from trading_agents.model.orders import Order, OrderIntent
+from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
 from trading_agents.venues.port import OrderSnapshot
 
 RECONCILE_PREFIX = "reconcile"
@@ -29,7 +29,13 @@ class _Tracked:
     filled: Decimal = ZERO
     open: bool = True
     attached: list[OrderIntent] = field(default_factory=list)
-    status: OrderStatus | None = None
+    status: OrderStatus | None = None  # an algo order's last status heard, to report news once
+    # What the journal and the API show of the order: as sent, and where Binance says it is.
+    sent: OrderIntent | None = None
+    created_ms: int = 0
+    state: OrderStatus = OrderStatus.SUBMITTED
+    average_price: Decimal = ZERO
+    fees: Decimal = ZERO
 
 
 class OrderBook:
@@ -42,12 +48,19 @@ class OrderBook:
         self._orphans: dict[str, list[Mapping[str, Any]]] = {}  # events before their trigger
         self._fill_heard = asyncio.Event()
         self._adjustments = 0
+        self._changed: dict[str, None] = {}  # orders whose record changed since last taken
 
-    def expect(self, intent: OrderIntent, attached: Sequence[OrderIntent]) -> None:
+    def expect(self, intent: OrderIntent, attached: Sequence[OrderIntent], now_ms: int) -> None:
         """Track an order about to be sent, with the exits to place once it has filled."""
         self._orders[intent.client_order_id] = _Tracked(
-            intent.symbol, algo=False, intent=intent, attached=list(attached)
+            intent.symbol,
+            algo=False,
+            intent=intent,
+            attached=list(attached),
+            sent=intent,
+            created_ms=now_ms,
         )
+        self._changed[intent.client_order_id] = None
 
     def forget(self, client_order_id: str) -> None:
         """Stop tracking an order that was refused."""
@@ -59,12 +72,17 @@ class OrderBook:
         tracked.intent = None
         tracked.order_id = snapshot.venue_order_id
         tracked.open = snapshot.status.is_open
+        tracked.state = snapshot.status
         self._by_order_id[snapshot.venue_order_id] = snapshot.client_order_id
+        self._changed[snapshot.client_order_id] = None
 
-    def algo_expected(self, client_order_id: str, symbol: str) -> None:
+    def algo_expected(self, intent: OrderIntent, now_ms: int) -> None:
         """Track an algo order about to be sent."""
-        if client_order_id not in self._orders:
-            self._orders[client_order_id] = _Tracked(symbol, algo=True)
+        if intent.client_order_id not in self._orders:
+            self._orders[intent.client_order_id] = _Tracked(
+                intent.symbol, algo=True, sent=intent, created_ms=now_ms
+            )
+            self._changed[intent.client_order_id] = None
 
     def algo_seen(self, client_order_id: str, raw: Mapping[str, Any]) -> None:
         """Note what an algo order answer says: its symbol, status and the order it became."""
@@ -129,7 +147,12 @@ class OrderBook:
         self._trades.add(key)
         tracked = self._orders.get(fill.client_order_id)
         if tracked is not None:
-            tracked.filled += fill.quantity
+            total = tracked.filled + fill.quantity
+            tracked.average_price = (
+                tracked.average_price * tracked.filled + fill.price * fill.quantity
+            ) / total
+            tracked.filled = total
+            tracked.fees += fill.fee
             if not fill.order_status.is_open:
                 tracked.open = False
         self._fill_heard.set()
@@ -167,6 +190,76 @@ class OrderBook:
     def closed(self, client_order_id: str) -> None:
         """Note that an order can no longer fill."""
         self._orders[client_order_id].open = False
+
+    def note(self, report: ExecutionReport) -> None:
+        """Keep the status a published report gives one of our orders."""
+        if isinstance(report, OrderUpdate | FillReport):
+            tracked = self._orders.get(report.client_order_id)
+            if tracked is not None:
+                status = report.status if isinstance(report, OrderUpdate) else report.order_status
+                self.set_state(report.client_order_id, status)
+
+    def set_state(self, client_order_id: str, status: OrderStatus) -> None:
+        """Record where Binance says one of our orders is."""
+        tracked = self._orders.get(client_order_id)
+        if tracked is not None and tracked.state is not status:
+            tracked.state = status
+            self._changed[client_order_id] = None
+
+    def take_changed(self) -> list[str]:
+        """Return the orders whose record changed since the last call, once."""
+        changed, self._changed = list(self._changed), {}
+        return changed
+
+    def record(self, client_order_id: str) -> tuple[Order, str] | None:
+        """Return the order as the journal keeps it, and Binance's id of it; None if not ours."""
+        tracked = self._orders.get(client_order_id)
+        if tracked is None or tracked.sent is None:
+            return None
+        order = Order(
+            tracked.sent,
+            tracked.created_ms,
+            tracked.state,
+            tracked.filled,
+            tracked.average_price,
+            tracked.fees,
+        )
+        return order, tracked.order_id
+
+    def records(self) -> list[Order]:
+        """Return every order of ours this run knows, oldest first."""
+        found = (self.record(cid) for cid in self._orders)
+        return sorted((r[0] for r in found if r is not None), key=lambda o: o.created_ms)
+
+    def resume(
+        self,
+        orders: Iterable[tuple[Order, str, Sequence[OrderIntent]]],
+        trades: Iterable[tuple[str, str]],
+    ) -> None:
+        """Track the orders a previous run left open, and the trades it already booked.
+
+        Each comes with Binance's id (empty if never confirmed: it is then asked about as
+        an unsettled order) and the exits still to place once it fills.
+        """
+        self._trades.update(trades)
+        for order, venue_id, attached in orders:
+            intent = order.intent
+            algo = intent.order_type.is_conditional
+            self._orders[intent.client_order_id] = _Tracked(
+                intent.symbol,
+                algo=algo,
+                intent=None if venue_id or algo else intent,
+                order_id=venue_id,
+                filled=order.filled_quantity,
+                attached=list(attached),
+                sent=intent,
+                created_ms=order.created_ms,
+                state=order.status,
+                average_price=order.average_price,
+                fees=order.fees,
+            )
+            if venue_id and not algo:
+                self._by_order_id[venue_id] = intent.client_order_id
 
     def open_regular(self) -> list[tuple[str, str, str]]:
         """Return (client order id, symbol, order id) of the regular orders still open."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,9 +13,15 @@ from trading_agents.config.binance import BinanceConfig
 from trading_agents.core.clock import Clock
 from trading_agents.core.decimals import ZERO
 from trading_agents.model.enums import OrderStatus
-from trading_agents.model.orders import OrderIntent
+from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.positions import PositionSnapshot
-from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
+from trading_agents.model.reports import (
+    BalanceAdjustment,
+    ExecutionReport,
+    FillReport,
+    FundingReport,
+    OrderUpdate,
+)
 from trading_agents.venues.binance.instruments import ExchangeInstruments
 from trading_agents.venues.binance.orders import OrderBook
 from trading_agents.venues.binance.rest import BinanceRest
@@ -47,7 +53,8 @@ from trading_agents.venues.rounding import round_intent
 log = logging.getLogger(__name__)
 
 FILL_WAIT_S = 2.0  # how long an order's fills may take on the stream before REST is asked
-DRIFT_CONFIRM_S = 0.5  # a position difference must last this long to be booked as drift
+DRIFT_CONFIRM_S = 0.5  # a position or wallet difference must last this long to be drift
+INCOME_PAGE = 1_000  # the most records /fapi/v1/income returns at once
 _NOT_FOUND = (BinanceCode.NO_SUCH_ORDER, BinanceCode.UNKNOWN_ORDER)
 _NO_NEED = (BinanceCode.NO_NEED_TO_CHANGE_MARGIN_TYPE, BinanceCode.NO_NEED_TO_CHANGE_POSITION_SIDE)
 # Changing the margin type with a position or open orders on the symbol: keep what is set.
@@ -86,11 +93,20 @@ class BinanceVenue(PublishedReports):
         )
         self._stream_task: asyncio.Task[None] | None = None
         self.book_positions: Callable[[], Mapping[str, Decimal]] | None = None
+        self.book_wallet: Callable[[], Decimal] | None = None  # the books' wallet balance
+        # Funding settled from this time on (ms, Binance's clock) is ours to book; the service
+        # keeps it across restarts. Left None, start() sets it to the time the venue starts.
+        self.funding_since_ms: int | None = None
+        self._funding_booked: set[str] = set()  # tranIds published, so each is booked once
+        self._funding_due = 0  # funding events heard whose payments are not fetched yet
+        self._wallet_adjustments = 0
 
     # -- life --------------------------------------------------------------------------------
 
     async def start(self, connect_timeout_s: float = 10.0) -> None:
         """Load the instruments, put the account in one-way mode, and open the user stream."""
+        if self.funding_since_ms is None:
+            self.funding_since_ms = self._clock.now_ms()
         await self.instruments.refresh(self._clock.now_ms())
         await self._one_way_mode()
         self._stream_task = asyncio.create_task(self.stream.run(), name="binance-user-stream")
@@ -188,7 +204,7 @@ class BinanceVenue(PublishedReports):
         if intent.order_type.is_conditional:
             snapshot = await self._place_algo(intent)
         else:
-            self.book.expect(intent, attached)
+            self.book.expect(intent, attached, self._clock.now_ms())
             try:
                 snapshot = await self._place_order(intent)
             except OrderOutcomeUnknown:
@@ -314,12 +330,14 @@ class BinanceVenue(PublishedReports):
     async def _place_algo(self, intent: OrderIntent) -> OrderSnapshot:
         """Send a conditional order to the algo service, asking first when its fate is unknown."""
         params = algo_params(intent)
-        self.book.algo_expected(intent.client_order_id, intent.symbol)
+        self.book.algo_expected(intent, self._clock.now_ms())
         for attempt in range(1, self.config.max_attempts + 1):
             try:
                 raw = await self.rest.call("fapiPrivatePostAlgoOrder", params, places_order=True)
                 self.book.algo_seen(intent.client_order_id, raw)
-                return algo_snapshot(raw)
+                snapshot = algo_snapshot(raw)
+                self.book.set_state(intent.client_order_id, snapshot.status)
+                return snapshot
             except OrderRejected as refused:
                 if attempt > 1 and refused.code == BinanceCode.DUPLICATE_CLIENT_ORDER_ID:
                     found = await self._find_order(intent)  # our own earlier attempt landed
@@ -393,6 +411,7 @@ class BinanceVenue(PublishedReports):
     # -- the stream ------------------------------------------------------------------------------
 
     def _publish(self, report: ExecutionReport) -> None:
+        self.book.note(report)
         self._publish_all((report,))
 
     def _on_event(self, event: Mapping[str, Any]) -> None:
@@ -405,6 +424,8 @@ class BinanceVenue(PublishedReports):
                 self._on_order_event(raw, ts_ms)
             self._publish_algo_status(event["o"], ts_ms)
         elif kind == "ACCOUNT_UPDATE":
+            if event.get("a", {}).get("m") == "FUNDING_FEE":
+                self._funding_settled()
             for position in event.get("a", {}).get("P", ()):
                 if dec(position.get("pa")) == ZERO:
                     self._retire_exits(str(position.get("s")))
@@ -472,6 +493,144 @@ class BinanceVenue(PublishedReports):
         if self.stream.connections > 1:
             await self.reconcile()
 
+    # -- what a restart needs ------------------------------------------------------------------
+
+    def order_record(self, client_order_id: str) -> tuple[Order, str] | None:
+        """Return one of our orders as the journal keeps it, with Binance's id; None if not ours."""
+        return self.book.record(client_order_id)
+
+    def order_records(self) -> list[Order]:
+        """Return the orders of ours this run knows, oldest first."""
+        return self.book.records()
+
+    def changed_orders(self) -> list[str]:
+        """Return the client ids of our orders whose record changed since the last call."""
+        return self.book.take_changed()
+
+    def resume(
+        self,
+        orders: Sequence[tuple[Order, str, Sequence[OrderIntent]]],
+        trades: Iterable[tuple[str, str]],
+    ) -> None:
+        """Take back what a previous run left: its open orders and the trades it booked.
+
+        Call it before `settle` and `reconcile`: they then book only what the previous run
+        missed, and place the exits of an entry that filled while nobody was listening.
+        """
+        self.book.resume([o for o in orders if o[0].status.is_open], trades)
+
+    def _funding_settled(self) -> None:
+        """Fetch the funding Binance just settled: the income history states each payment."""
+        self._funding_due += 1
+        self._tasks.append(
+            asyncio.create_task(self._fetch_settled_funding(), name="binance-funding")
+        )
+
+    async def _fetch_settled_funding(self) -> None:
+        """Fetch in the background; whatever this misses, reconciliation fetches again."""
+        try:
+            await self._fetch_funding()
+        except VenueStopped:
+            pass
+        except VenueError as error:
+            log.warning("funding not fetched now, reconciliation will: %s", error)
+        except Exception:  # reconciliation fetches it again; a bug must not pass unseen
+            log.exception("funding not fetched")
+        finally:
+            self._funding_due -= 1
+
+    async def _fetch_funding(self) -> int:
+        """Publish the funding payments in the income history not booked yet; return how many."""
+        if self.funding_since_ms is None:
+            return 0  # not started
+        since = start = self.funding_since_ms
+        published = 0
+        while True:
+            page = await self.rest.call(
+                "fapiPrivateGetIncome",
+                {"incomeType": "FUNDING_FEE", "startTime": start, "limit": INCOME_PAGE},
+                weight=30,
+            )
+            latest = since - 1
+            for raw in sorted(page, key=lambda r: (int(r["time"]), str(r["tranId"]))):
+                if int(raw["time"]) >= since and self._publish_funding(raw):
+                    published += 1
+                    latest = int(raw["time"])
+            # The mark moves past the last payment published, so that a restart from the
+            # stored mark books none twice. A payment of that same millisecond that Binance
+            # lists only later is then skipped, and the wallet check books it as an
+            # adjustment: the money right, which booking a payment twice would not leave it.
+            self.funding_since_ms = max(self.funding_since_ms, latest + 1)
+            last = max((int(r["time"]) for r in page), default=start)
+            if len(page) < INCOME_PAGE or last == start:
+                return published
+            start = last  # the next page; the tranIds drop what it repeats
+
+    def _publish_funding(self, raw: Mapping[str, Any]) -> bool:
+        """Publish one income record as a funding payment unless it was published already."""
+        tran_id = str(raw["tranId"])
+        if tran_id in self._funding_booked:
+            return False
+        if raw.get("asset", "USDT") != "USDT":
+            log.warning("funding %s in %s left to the wallet check", tran_id, raw.get("asset"))
+            return False
+        self._funding_booked.add(tran_id)
+        symbol = str(raw["symbol"])
+        held = self.book_positions().get(symbol, ZERO) if self.book_positions else ZERO
+        # Binance states the amount and not the rate or mark it used: the ledger takes it.
+        amount = dec(raw["income"])
+        self._publish(FundingReport(symbol, int(raw["time"]), None, None, held, amount))
+        log.info("%s funding of %s USDT booked (tranId %s)", symbol, amount, tran_id)
+        return True
+
+    async def _reconcile_wallet(self) -> list[str]:
+        """Align the books' wallet with Binance's when no report explains the difference.
+
+        Money moved outside our orders (a transfer, a fee the stream never told of) shows
+        only here. Like a position, a difference counts only while nothing is on its way:
+        no order in flight, no fill waiting to be booked or heard, no funding being fetched;
+        and it must still be there, the same, a moment later.
+        """
+        if self.book_wallet is None or not self._wallet_quiet():
+            return []
+        heard = self.book.trades_heard
+        first = await self._wallet_difference()
+        if first[0] == first[1]:
+            return []
+        await asyncio.sleep(DRIFT_CONFIRM_S)
+        await self._fetch_funding()  # a payment listed late explains it, not a transfer
+        if not self._wallet_quiet() or self.book.trades_heard != heard:
+            return []
+        second = await self._wallet_difference()
+        if second != first:
+            return []  # still moving: the next round looks again
+        theirs, ours = second
+        amount = theirs - ours
+        now = self._clock.now_ms()
+        self._wallet_adjustments += 1
+        reason = f"Binance's wallet holds {theirs} USDT, the books {ours}"
+        self._publish(
+            BalanceAdjustment(f"wallet-{now}-{self._wallet_adjustments}", now, amount, reason)
+        )
+        return [f"wallet: {reason}; booked an adjustment of {amount}"]
+
+    def _wallet_quiet(self) -> bool:
+        """Tell whether no money of ours is on its way to the books."""
+        # A pending fill's effect on the wallet is the ledger's to compute (a position
+        # adjustment reports no PnL), so the wallet is compared once the books took it.
+        pending_fill = any(isinstance(r, FillReport) for r in self._pending)
+        return not (self._in_flight or self._funding_due or pending_fill)
+
+    async def _wallet_difference(self) -> tuple[Decimal, Decimal]:
+        """Return Binance's wallet balance and the books', with the money reported not booked."""
+        assert self.book_wallet is not None
+        theirs = (await self.balance()).wallet_balance
+        ours = self.book_wallet()
+        for report in self._pending:  # reported but not booked yet
+            if isinstance(report, FundingReport | BalanceAdjustment):
+                ours += report.amount
+        return theirs, ours
+
     # -- reconciliation ------------------------------------------------------------------------
 
     async def settle(
@@ -493,7 +652,7 @@ class BinanceVenue(PublishedReports):
         if intent.order_type.is_conditional:
             return
         if not self.book.knows(intent.client_order_id):
-            self.book.expect(intent, attached)
+            self.book.expect(intent, attached, self._clock.now_ms())
         self.book.placed(found)
         if found.filled_quantity > ZERO:
             await self._fetch_fills(
@@ -505,6 +664,9 @@ class BinanceVenue(PublishedReports):
     async def reconcile(self) -> list[str]:
         """Compare the exchange with what we know; book what was missed; return the repairs."""
         repairs: list[str] = []
+        missed = await self._fetch_funding()  # settled while the stream was not listening
+        if missed:
+            repairs.append(f"{missed} funding payment(s) booked from Binance's income history")
         for intent, attached in self.book.unsettled():
             found = await self._find_order(intent)
             if found is None:
@@ -559,9 +721,26 @@ class BinanceVenue(PublishedReports):
                 )
                 repairs.append(f"{cid}: {status} at Binance")
         repairs += await self._reconcile_positions()
+        repairs += await self._retire_stale_exits()
+        repairs += await self._reconcile_wallet()
         for repair in repairs:
             log.warning("reconciliation repair: %s", repair)
         self.repairs += repairs
+        return repairs
+
+    async def _retire_stale_exits(self) -> list[str]:
+        """Cancel the exits left on positions that closed while their event was missed."""
+        exits = {symbol for _, symbol in self.book.open_algos()}
+        if not exits or self._in_flight:
+            return []
+        held = {p.symbol for p in await self.positions()}
+        repairs: list[str] = []
+        for symbol in sorted(exits - held):
+            self._retire_exits(symbol)
+            retiring = self._retiring.get(symbol)
+            if retiring is not None:
+                await asyncio.gather(retiring, return_exceptions=True)
+            repairs.append(f"{symbol}: exits left on a closed position cancelled")
         return repairs
 
     async def _reconcile_positions(self) -> list[str]:
