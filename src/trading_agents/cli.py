@@ -54,7 +54,7 @@ def serve() -> None:
     from trading_agents.config.profiles import configured_profiles
     from trading_agents.config.settings import Settings
     from trading_agents.core.errors import ConfigurationError
-    from trading_agents.service.build import build_desk, refuse_unserved_venues
+    from trading_agents.service.build import agents_at_binance, build_desk
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # A line per ML engine poll would drown what matters; its failures are logged by the client.
@@ -62,7 +62,7 @@ def serve() -> None:
     try:
         settings = Settings()
         settings.check_bind()
-        refuse_unserved_venues(settings, configured_profiles())
+        agents_at_binance(settings, configured_profiles())
     except (ValidationError, ValueError, ConfigurationError) as error:
         _fail(str(error))
     uvicorn.run(create_app(settings, build_desk), host=settings.host, port=settings.port)

@@ -20,6 +20,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.support.threaded_server import ThreadedServer
 from trading_agents.core.clock import INTERVALS_MS, SimulatedClock
 from trading_agents.market.candles import Candle
 
@@ -58,10 +59,17 @@ class _Fault:
     delay: float = 0.0
 
 
-class FakeBinance:
-    """Serve Binance USDⓈ-M public market data from scripted candles on 127.0.0.1."""
+class FakeBinance(ThreadedServer):
+    """Serve Binance USDⓈ-M public market data from scripted candles on 127.0.0.1.
+
+    `async with` serves it on the test's loop; `start()` in a thread of its own, for a
+    service in another process.
+    """
+
+    name = "fake-binance-public"
 
     def __init__(self, candles: Iterable[Candle] = (), *, clock: SimulatedClock | None = None):
+        super().__init__()
         self.clock = clock or SimulatedClock()
         self.requests: list[RecordedRequest] = []
         self.open_candles_served = 0
@@ -75,26 +83,32 @@ class FakeBinance:
             resources.files("trading_agents.config.data").joinpath("exchange_info.json").read_text()
         )
         self._symbols = {s["symbol"] for s in self._exchange_info["symbols"]}
-        self._runner: web.AppRunner | None = None
+        self._async_runner: web.AppRunner | None = None
         self._url = ""
 
     @property
     def url(self) -> str:
         """Return the base URL (scheme, host and port) the fake listens on."""
+        if self.port:  # started in a thread of its own
+            return f"http://127.0.0.1:{self.port}"
         if not self._url:
             raise RuntimeError("the fake Binance server is not running; use `async with`")
         return self._url
 
-    async def __aenter__(self) -> Self:
+    def app(self) -> web.Application:
+        """Return the application: ping, time, exchangeInfo and klines."""
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get("/fapi/v1/ping", self._ping)
         app.router.add_get("/fapi/v1/time", self._time)
         app.router.add_get(EXCHANGE_INFO, self._info)
         app.router.add_get(KLINES, self._klines)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
+        return app
+
+    async def __aenter__(self) -> Self:
+        self._async_runner = web.AppRunner(self.app(), access_log=None)
+        await self._async_runner.setup()
+        await web.TCPSite(self._async_runner, "127.0.0.1", 0).start()
+        host, port = self._async_runner.addresses[0][:2]
         self._url = f"http://{host}:{port}"
         return self
 
@@ -104,9 +118,9 @@ class FakeBinance:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._async_runner is not None:
+            await self._async_runner.cleanup()
+            self._async_runner = None
         self._url = ""
 
     def add(self, *candles: Candle) -> None:

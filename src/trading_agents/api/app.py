@@ -50,7 +50,8 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
             poller = MlPoller(client, intake, desk, settings.ml_poll_interval_s)
         app.state.poller = poller
         log.info(
-            "trading agents: paper mode, market data %s (%s); ML engine %s",
+            "trading agents: %s mode, market data %s (%s); ML engine %s",
+            desk.mode,
             desk.source.kind,
             desk.source.description,
             settings.ml_engine_url or "not polled (ML_ENGINE_URL unset)",

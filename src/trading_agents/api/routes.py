@@ -62,11 +62,13 @@ async def health(request: Request, desk: DeskDep) -> HealthOut:
         desk.market_state in ("starting", "streaming")
         and journal == "ok"
         and not ml_engine.startswith("degraded")
+        and not desk.venue_state().startswith("degraded")
     )
     return HealthOut(
         status="ok" if healthy else "degraded",
         agents_running=desk.running(),
-        mode="paper",
+        mode=desk.mode,
+        venue=desk.venue_state(),
         market_data=desk.source.description,
         market_data_state=desk.market_state,
         journal=journal,

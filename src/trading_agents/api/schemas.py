@@ -188,7 +188,8 @@ class HealthOut(BaseModel):
 
     status: Literal["ok", "degraded"]
     agents_running: int
-    mode: str
+    mode: str  # "paper", or where agents trade at Binance: "binance-demo", "binance-live"
+    venue: str  # "off ...", "ok", or "degraded: ..." once Binance stopped the venue (418)
     market_data: str
     market_data_state: str
     journal: str  # "ok", "degraded: ..." through a database outage, or "failing: ..."

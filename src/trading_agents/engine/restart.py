@@ -1,9 +1,9 @@
-"""What a simulated account needs to go on after a restart, and how it takes it back."""
+"""What an account needs to go on after a restart, and how it takes it back."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from trading_agents.agents.brains.llm import LlmBrain
 from trading_agents.agents.brains.llm_parts import LlmCounters
@@ -17,16 +17,20 @@ from trading_agents.risk.state import RiskSnapshot
 from trading_agents.venues.sim.exchange import ExchangeSnapshot
 from trading_agents.venues.sim.venue import SimVenue
 
+if TYPE_CHECKING:  # ccxt is imported only where it is used
+    from trading_agents.venues.binance.venue import BinanceVenue
+
 
 class AccountSnapshot(NamedTuple):
     """An account's state but its history: venue, books, risk engine and runner."""
 
-    exchange: ExchangeSnapshot
+    exchange: ExchangeSnapshot | None  # the simulated venue's; a real exchange keeps its own
     portfolio: PortfolioSnapshot
     risk: RiskSnapshot
     runner: RunnerSnapshot
     unprotected: tuple[str, ...]  # symbols whose stop the venue refused, to close next
     brain: LlmCounters | None = None  # an LLM brain's use so far (the rule brain keeps none)
+    funding_since_ms: int | None = None  # a real venue's funding booked up to here
 
 
 class AccountHistory(NamedTuple):
@@ -39,30 +43,40 @@ class AccountHistory(NamedTuple):
 
 
 def snapshot_account(
-    account: AgentAccount, venue: SimVenue, brain: object = None
+    account: AgentAccount, venue: SimVenue | BinanceVenue, brain: object = None
 ) -> AccountSnapshot:
     """Return the account's state; book the venue's reports first."""
     counters = brain.counters if isinstance(brain, LlmBrain) else None
     return AccountSnapshot(
-        venue.exchange.snapshot(),
+        venue.exchange.snapshot() if isinstance(venue, SimVenue) else None,
         account.portfolio.snapshot(),
         account.risk.snapshot(),
         account.runner.snapshot(),
         tuple(sorted(account.unprotected)),
         counters,
+        None if isinstance(venue, SimVenue) else venue.funding_since_ms,
     )
 
 
 def restore_account(
     account: AgentAccount,
-    venue: SimVenue,
+    venue: SimVenue | BinanceVenue,
     snapshot: AccountSnapshot,
     history: AccountHistory,
     brain: object = None,
 ) -> None:
-    """Put a freshly assembled account back in the state the snapshot and history hold."""
+    """Put a freshly assembled account back in the state the snapshot and history hold.
+
+    A real venue gets its orders back separately (`BinanceVenue.resume`), with the trades
+    already booked: only the journal knows those.
+    """
     venue.take_reports()
-    venue.exchange.restore(snapshot.exchange, history.orders, history.venue_ids)
+    if isinstance(venue, SimVenue):
+        if snapshot.exchange is None:
+            raise ValueError("a simulated account's snapshot holds no simulated exchange")
+        venue.exchange.restore(snapshot.exchange, history.orders, history.venue_ids)
+    elif snapshot.funding_since_ms is not None:
+        venue.funding_since_ms = snapshot.funding_since_ms
     account.portfolio.restore(snapshot.portfolio, history.trips, history.marks)
     account.risk.restore(snapshot.risk)
     account.runner.restore(snapshot.runner)

@@ -127,12 +127,15 @@ class Codec:
             names: list[str] = list(kind._fields)
         else:
             names = [f.name for f in dataclasses.fields(kind)]
-        if sorted(names) != sorted(stored):
+        # A field added since with a default may be missing: older rows read as they were.
+        defaults = getattr(kind, "_field_defaults", {})
+        missing = [name for name in names if name not in stored and name not in defaults]
+        if missing or not set(stored) <= set(names):
             raise CodecError(
                 f"stored {name} has fields {sorted(stored)}, the {name} of this version"
                 f" {sorted(names)}: it was written by another version"
             )
-        values = {field: self.decode(stored[field]) for field in names}
+        values = {field: self.decode(stored[field]) for field in names if field in stored}
         if issubclass(kind, tuple):
             return kind(**values)
         # Built field by field, as the object was when stored: no __init__ or validation runs

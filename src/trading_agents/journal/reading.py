@@ -12,11 +12,13 @@ from trading_agents.journal.tables import (
     agent_sessions,
     decisions,
     equity_marks,
+    fills,
     market_cursor,
     order_intents,
     orders,
     round_trips,
 )
+from trading_agents.model.enums import OrderStatus
 
 Row = dict[str, Any]
 CURSOR = "service"
@@ -32,6 +34,10 @@ class StoredSession:
     marks: list[Row] = field(default_factory=list)
     decisions: list[Row] = field(default_factory=list)
     pending_intents: list[str] = field(default_factory=list)  # client order ids
+    # What a real venue needs to pick up where a run stopped, for its open orders and pending
+    # intents only: the intents as stored (with their exits), and the trades already booked.
+    intent_bodies: dict[str, str] = field(default_factory=dict)  # by client order id
+    booked_trades: list[tuple[str, str]] = field(default_factory=list)  # (symbol, trade id)
 
 
 @dataclass
@@ -80,6 +86,8 @@ async def read_desk(connection: AsyncConnection, keep_decisions: int) -> StoredD
     for session_id, cid in pending:
         sessions[session_id].pending_intents.append(str(cid))
     for session_id, stored in sessions.items():
+        await _read_unfinished(connection, session_id, stored)
+    for session_id, stored in sessions.items():
         recent = await connection.execute(
             select(decisions)
             .where(decisions.c.session_id == session_id)
@@ -92,3 +100,30 @@ async def read_desk(connection: AsyncConnection, keep_decisions: int) -> StoredD
         None if cursor is None else str(cursor.source),
         list(sessions.values()),
     )
+
+
+async def _read_unfinished(
+    connection: AsyncConnection, session_id: int, stored: StoredSession
+) -> None:
+    """Read the intents and booked trades of the orders a session left open or pending."""
+    unfinished = set(stored.pending_intents) | {
+        str(order["client_order_id"])
+        for order in stored.orders
+        if OrderStatus(order["status"]).is_open
+    }
+    if not unfinished:
+        return
+    cids = sorted(unfinished)
+    bodies = await connection.execute(
+        select(order_intents.c.client_order_id, order_intents.c.body).where(
+            order_intents.c.session_id == session_id,
+            order_intents.c.client_order_id.in_(cids),
+        )
+    )
+    stored.intent_bodies = {str(cid): str(body) for cid, body in bodies if body}
+    trades = await connection.execute(
+        select(fills.c.symbol, fills.c.trade_id).where(
+            fills.c.session_id == session_id, fills.c.client_order_id.in_(cids)
+        )
+    )
+    stored.booked_trades = [(str(symbol), str(trade)) for symbol, trade in trades]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from trading_agents.config.instruments import default_instruments
 from trading_agents.config.profiles import AgentProfile, configured_profiles
@@ -12,32 +13,52 @@ from trading_agents.engine.paper_run import warmup_candles
 from trading_agents.journal.store import Journal
 from trading_agents.service.desk import HISTORY_CANDLES, TradingDesk
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
-from trading_agents.service.market import choose_source
+from trading_agents.service.market import MarketSource, choose_source
+
+if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
+    from trading_agents.venues.binance.venue import BinanceVenue
 
 
-def refuse_unserved_venues(settings: Settings, profiles: Mapping[str, AgentProfile]) -> None:
-    """Refuse agents set to trade at Binance: the service runs them on paper only, so far.
-
-    Starting them on the paper venue instead would be a surprise no operator wants.
-    """
+def agents_at_binance(settings: Settings, profiles: Mapping[str, AgentProfile]) -> list[str]:
+    """Return the agents that trade at Binance; check the keys first when there are some."""
     at_binance = sorted(
         name for name, p in profiles.items() if (p.venue or settings.venue) == "binance"
     )
+    if at_binance:
+        settings.binance()  # a missing key or an unconfirmed live account stops it here
+    return at_binance
+
+
+def binance_factory(
+    settings: Settings, profiles: Mapping[str, AgentProfile], source: MarketSource
+) -> Callable[[], BinanceVenue] | None:
+    """Return how to open the Binance account, if any agent may trade there; refuse bad setups.
+
+    Keys are checked (and live money confirmed) before anything runs. A replay's simulated
+    time cannot trade a real exchange: its candles are not the prices orders fill at.
+    """
+    at_binance = agents_at_binance(settings, profiles)
     if not at_binance:
-        return
-    settings.binance()  # a missing key or an unconfirmed live account is the first thing to say
-    raise ConfigurationError(
-        f"{', '.join(at_binance)} would trade at Binance (VENUE={settings.venue} or the"
-        " profile's venue), but the service does not run Binance sessions yet: the Binance venue"
-        " trades through the engine (docs/BINANCE.md). Use VENUE=paper and no profile venue"
-        " of binance"
-    )
+        return None
+    config = settings.binance()
+    if source.kind != "binance":
+        raise ConfigurationError(
+            f"{', '.join(at_binance)} would trade at Binance, but the market data is"
+            f" {source.description}: orders at Binance fill at Binance's prices, so its agents"
+            " need live market data (MARKET_DATA=binance, or auto with Binance reachable)"
+        )
+
+    def open_venue() -> BinanceVenue:
+        from trading_agents.venues.binance.venue import BinanceVenue
+
+        return BinanceVenue(config, source.clock)
+
+    return open_venue
 
 
 async def build_desk(settings: Settings) -> TradingDesk:
     """Return the desk the settings describe, with the sessions the journal holds restored."""
     profiles = configured_profiles()
-    refuse_unserved_venues(settings, profiles)
     instruments = default_instruments()
     journal = await Journal.open(
         settings.database(), settings.db_upgrade, settings.platform_tables, settings.spool_dir
@@ -50,6 +71,7 @@ async def build_desk(settings: Settings) -> TradingDesk:
             settings, wanted, warmup, HISTORY_CANDLES, stored.last_close_ms
         )
         symbols = list(source.history) if source.kind == "replay" else wanted
+        binance = binance_factory(settings, profiles, source)
         desk = TradingDesk(
             source,
             profiles,
@@ -57,10 +79,21 @@ async def build_desk(settings: Settings) -> TradingDesk:
             symbols,
             SessionJournal(journal, instruments),
             default_account=settings.default_account,
+            venue=settings.venue,
+            binance=binance,
+            mode=_mode(settings, binance is not None),
         )
-        desk.restore(stored)
+        await desk.restore(stored)
         await desk.snapshot_days()  # the days missed while the service was down
     except BaseException:
         await journal.close()
         raise
     return desk
+
+
+def _mode(settings: Settings, binance: bool) -> str:
+    """Say where agents trade: paper, Binance demo or live money, or both."""
+    if not binance:
+        return "paper"
+    at = "binance-demo" if settings.binance().demo else "binance-live"
+    return at if settings.venue == "binance" else f"paper+{at}"

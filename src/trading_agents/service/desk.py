@@ -6,8 +6,9 @@ import asyncio
 import gc
 import logging
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
 from uuid import uuid4
 
 from trading_agents.agents.brains.rules import indicator_spec
@@ -16,12 +17,22 @@ from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import MS_PER_DAY, SimulatedClock
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.account import AccountChanges
-from trading_agents.engine.assembly import make_brain, sim_account
+from trading_agents.engine.assembly import (
+    AccountNotReady,
+    AccountParts,
+    BinanceAccountParts,
+    EquityMismatch,
+    SimAccountParts,
+    binance_account,
+    make_brain,
+    sim_account,
+)
+from trading_agents.engine.gateway import IntentLog
 from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.moments import moments
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.platform import DaySnapshot, day_of
-from trading_agents.journal.reading import StoredDesk
+from trading_agents.journal.reading import StoredDesk, StoredSession
 from trading_agents.journal.store import JournalUnavailable
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import LiveMarket
@@ -40,10 +51,16 @@ from trading_agents.service.sessions import (
     JournaledDecisions,
     SessionStatus,
 )
+from trading_agents.venues.errors import VenueError
 from trading_agents.venues.sim.config import SimVenueConfig
+from trading_agents.venues.sim.venue import SimVenue
+
+if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
+    from trading_agents.venues.binance.venue import BinanceVenue
 
 log = logging.getLogger(__name__)
 HISTORY_CANDLES = 4_000  # per symbol: enough 1m candles to warm up a 15m agent's indicators
+VenueKind = Literal["paper", "binance"]
 
 
 def keep_out_of_collections() -> None:
@@ -68,6 +85,9 @@ class TradingDesk:
         journal: SessionJournal,
         venue_config: SimVenueConfig | None = None,
         default_account: str = "default",
+        venue: VenueKind = "paper",
+        binance: Callable[[], BinanceVenue] | None = None,
+        mode: str = "paper",
     ) -> None:
         self.source = source
         self.journal = journal
@@ -79,6 +99,10 @@ class TradingDesk:
         self.instruments = instruments
         self.symbols = tuple(symbols)
         self.venue_config = venue_config or SimVenueConfig()
+        self.venue: VenueKind = venue  # where agents trade whose profile does not say
+        self._binance = binance  # a new, unstarted venue on the configured Binance account
+        self.venue_alerts: dict[tuple[str, str], str] = {}  # a venue that stopped, and why
+        self.mode = mode  # where agents trade, as health says it
         driven = source.clock if isinstance(source.clock, SimulatedClock) else None
         self.kernel = Kernel(driven if source.drives_clock else None, [], pause=self._let_others_in)
         self.sessions: dict[tuple[str, str], AgentSession] = {}
@@ -103,9 +127,12 @@ class TradingDesk:
             self._task = asyncio.create_task(self._consume(), name="market-data")
 
     async def close(self) -> None:
-        """Stop the market stream, then close the journal."""
+        """Stop the market stream, close the exchange connections, then the journal."""
         await cancel(self._task)
         self._task = None
+        for session in self.sessions.values():
+            if isinstance(session.parts, BinanceAccountParts):
+                await session.parts.venue.close()
         await self.keeper.close()
         await self.journal.journal.close()
 
@@ -194,13 +221,22 @@ class TradingDesk:
             raise Unavailable("the journal's database cannot be reached; snapshots wait for it")
         return await self.snapshot_days(account_id)
 
-    def restore(self, stored: StoredDesk) -> None:
-        """Bring back the sessions the journal holds, where the last run left them."""
+    async def restore(self, stored: StoredDesk) -> None:
+        """Bring back the sessions the journal holds, where the last run left them.
+
+        A session trading at Binance reconnects, settles the intents the last run left
+        pending and reconciles with the exchange before it may decide anything.
+        """
+        if stored.last_close_ms is not None:
+            self.kernel.last_close_ms = stored.last_close_ms
         for found in stored.sessions:
-            session = self.journal.revive(found, self._open)
+            session = await self.journal.revive(found, self._open)
             # An agent whose profile file has gone stays reachable with the settings it had.
             self.profiles.setdefault(session.agent, session.profile)
-            self.sessions[(session.agent, session.account_id)] = session
+            key = (session.agent, session.account_id)
+            self.sessions[key] = session
+            if isinstance(session.parts, BinanceAccountParts):
+                await self._reconnect(session, session.parts.venue, found)
             self.kernel.add(session.parts.account)
             log.info(
                 "restored %s on account %s: %s, %d open position(s)",
@@ -209,9 +245,42 @@ class TradingDesk:
                 session.status,
                 len(session.parts.account.positions()),
             )
-        if stored.last_close_ms is not None:
-            self.kernel.last_close_ms = stored.last_close_ms
         keep_out_of_collections()
+
+    async def _reconnect(
+        self, session: AgentSession, venue: BinanceVenue, stored: StoredSession
+    ) -> None:
+        """Start a restored Binance session: settle what was pending, book what it missed."""
+        if session.status is SessionStatus.STOPPED:
+            return  # nothing of it trades any more: its orders are read from the journal
+        holder = self._binance_holder(exclude=(session.agent, session.account_id))
+        where = f"{session.agent} on account {session.account_id!r}"
+        if holder is not None:
+            raise ConfigurationError(
+                f"cannot restore {where} at Binance: {holder.agent} on account"
+                f" {holder.account_id!r} trades the same Binance account"
+            )
+        self._watch(session, venue)
+        try:
+            await venue.start()
+            repairs = await self.journal.reconnect(session, venue, stored)
+        except VenueError as error:
+            await venue.close()
+            raise ConfigurationError(
+                f"cannot restore {where}: Binance could not be reconciled ({error}); nothing"
+                " was sent. Start the service again once Binance answers"
+            ) from None
+        session.parts.account.settle(self._marks(session))
+        for repair in repairs:
+            log.warning("%s after the restart: %s", where, repair)
+        await self._save([session])
+
+    def _marks(self, session: AgentSession) -> dict[str, Decimal]:
+        """Return the latest marks, entry prices standing in for those not streamed yet."""
+        ledger = session.parts.account.portfolio.ledger
+        marks = {p.symbol: p.entry_price for p in ledger.open_positions()}
+        marks.update(self.kernel.marks)
+        return marks
 
     # -- use cases --------------------------------------------------------------------------
 
@@ -241,19 +310,30 @@ class TradingDesk:
         profile = self.profile(agent)
         if brain is not None and brain != profile.brain:
             profile = profile.model_copy(update={"brain": brain})
+        # Pinned in the stored profile: a restart restores the session where it traded,
+        # whatever VENUE says then.
+        profile = profile.model_copy(update={"venue": self._venue_of(profile)})
         if initial_equity <= 0:
             raise Invalid(f"initial_equity must be above zero, got {initial_equity}")
         async with self._lock:
             existing = self.sessions.get((agent, account_id))
             if existing is not None and existing.status is not SessionStatus.STOPPED:
                 raise Conflict(f"{agent} is already {existing.status} on account {account_id!r}")
-            session = self._open(profile, account_id, initial_equity, self.clock.now_ms())
+            if self._venue_of(profile) == "binance":
+                holder = self._binance_holder()
+                if holder is not None:
+                    raise Conflict(
+                        f"{holder.agent} on account {holder.account_id!r} already trades the"
+                        " Binance account; one agent trades a Binance account at a time"
+                    )
+            session = await self._open_new(profile, account_id, initial_equity)
             if existing is not None:
                 # Order ids carry the decision count: going on from it keeps them unique.
                 session.parts.account.runner.sequence = existing.parts.account.runner.sequence
             try:
                 await self.journal.start(session)
             except JournalUnavailable as error:
+                await self._close_venue(session)
                 raise Unavailable(str(error)) from None
             if existing is not None:
                 self.kernel.remove(existing.parts.account)
@@ -263,42 +343,65 @@ class TradingDesk:
         log.info("started %s on account %s with %s USDT", agent, account_id, initial_equity)
         return session
 
-    def _open(
-        self, profile: AgentProfile, account_id: str, equity: Decimal, started_ms: int
+    async def _open_new(
+        self, profile: AgentProfile, account_id: str, equity: Decimal
     ) -> AgentSession:
+        """Open a new session; a Binance one connects, and must match the account's wallet."""
+        try:
+            return await self._open(profile, account_id, equity, self.clock.now_ms(), False)
+        except AccountNotReady as error:
+            raise Conflict(str(error)) from None
+        except EquityMismatch as error:
+            raise Invalid(str(error)) from None
+        except VenueError as error:
+            raise Unavailable(f"Binance cannot take an agent now: {error}") from None
+
+    async def _open(
+        self,
+        profile: AgentProfile,
+        account_id: str,
+        equity: Decimal,
+        started_ms: int,
+        resuming: bool,
+    ) -> AgentSession:
+        """Assemble a session's parts; `resuming` leaves them for the journal to fill in."""
         symbols = tuple(s for s in profile.symbols if s in self._history)
         if not symbols:
             raise ConfigurationError(
                 f"{profile.name} trades none of the symbols with market data"
                 f" ({', '.join(self.symbols)})"
             )
-        brain = make_brain(profile)
         market = LiveMarket(
             indicator_spec(profile.strategy), self.clock, symbols, profile.timeframe_ms
         )
         decisions = JournaledDecisions(keep=KEEP_DECISIONS)
         intents = self.journal.intents(self.clock)
-        parts = sim_account(
-            profile=profile,
-            account_id=account_id,
-            symbols=symbols,
-            clock=self.clock,
-            instruments=self.instruments,
-            market=market,
-            venue_config=self.venue_config,
-            initial_equity=equity,
-            sink=decisions,
-            runtime="langgraph",
-            take_candle=market.on_candle,
-            brain=brain,
-            changes=AccountChanges(),
-            intents=intents,
-        )
+        if self._venue_of(profile) == "binance":
+            parts: AccountParts = await self._binance_parts(
+                profile, account_id, symbols, market, decisions, intents, equity, resuming
+            )
+        else:
+            parts = sim_account(
+                profile=profile,
+                account_id=account_id,
+                symbols=symbols,
+                clock=self.clock,
+                instruments=self.instruments,
+                market=market,
+                venue_config=self.venue_config,
+                initial_equity=equity,
+                sink=decisions,
+                runtime="langgraph",
+                take_candle=market.on_candle,
+                brain=make_brain(profile),
+                changes=AccountChanges(),
+                intents=intents,
+            )
         for symbol in symbols:
             history = self._history[symbol]
             for candle in history:
                 market.on_candle(candle)
-            if history:
+            if history and isinstance(parts, SimAccountParts):
                 # The venue needs a last price to take orders before the next candle.
                 parts.venue.on_candle(history[-1])
         parts.venue.take_reports()
@@ -306,7 +409,89 @@ class TradingDesk:
             profile, account_id, symbols, equity, parts, market, decisions, started_ms
         )
         session.intents = intents
+        if isinstance(parts, BinanceAccountParts) and not resuming:
+            self._watch(session, parts.venue)
+            # The books open at the exchange's wallet, which initial_equity was checked against.
+            session.initial_equity = parts.account.portfolio.ledger.wallet_balance
         return session
+
+    async def _binance_parts(
+        self,
+        profile: AgentProfile,
+        account_id: str,
+        symbols: Sequence[str],
+        market: LiveMarket,
+        decisions: JournaledDecisions,
+        intents: IntentLog,
+        equity: Decimal,
+        resuming: bool,
+    ) -> BinanceAccountParts:
+        if self._binance is None:
+            raise ConfigurationError(
+                f"{profile.name} trades at Binance, but the service has no Binance account"
+                " configured (BINANCE_API_KEY, BINANCE_API_SECRET)"
+            )
+        venue = self._binance()
+        try:
+            if not resuming:
+                await venue.start()
+            return await binance_account(
+                profile=profile,
+                account_id=account_id,
+                symbols=symbols,
+                clock=self.clock,
+                venue=venue,
+                market=market,
+                sink=decisions,
+                runtime="langgraph",
+                take_candle=market.on_candle,
+                brain=make_brain(profile),
+                changes=AccountChanges(),
+                intents=intents,
+                equity=None if resuming else equity,
+                resuming=resuming,
+            )
+        except BaseException:
+            await venue.close()
+            raise
+
+    def _venue_of(self, profile: AgentProfile) -> VenueKind:
+        return profile.venue or self.venue
+
+    def _binance_holder(self, exclude: tuple[str, str] | None = None) -> AgentSession | None:
+        """Return the session trading the Binance account now, if any."""
+        for key, session in self.sessions.items():
+            if (
+                key != exclude
+                and isinstance(session.parts, BinanceAccountParts)
+                and session.status is not SessionStatus.STOPPED
+            ):
+                return session
+        return None
+
+    def _watch(self, session: AgentSession, venue: BinanceVenue) -> None:
+        """Show a venue that stops itself (Binance banned the IP) in health and the log."""
+        key = (session.agent, session.account_id)
+
+        def alert(reason: str) -> None:
+            self.venue_alerts[key] = reason
+            log.critical("%s on account %s: the Binance venue stopped: %s", key[0], key[1], reason)
+
+        venue.rest.on_alert = alert
+
+    async def _close_venue(self, session: AgentSession) -> None:
+        if isinstance(session.parts, BinanceAccountParts):
+            await session.parts.venue.close()
+            self.venue_alerts.pop((session.agent, session.account_id), None)
+
+    def venue_state(self) -> str:
+        """Say how the exchange connections are: off, ok, or degraded with the reason."""
+        live = [s for s in self.sessions.values() if isinstance(s.parts, BinanceAccountParts)]
+        if not any(s.status is not SessionStatus.STOPPED for s in live):
+            return "off (no agent trades at Binance)"
+        if self.venue_alerts:
+            return "degraded: " + "; ".join(sorted(self.venue_alerts.values()))
+        return "ok"
 
     async def pause(self, agent: str, account_id: str) -> AgentSession:
         """Stop new decisions; open positions keep their stops at the venue."""
@@ -360,8 +545,11 @@ class TradingDesk:
                         forced=close,
                     )
                 self._fill_now(session)
-            account.settle(self.kernel.marks)
+            account.settle(self._marks(session))
             await self._save([session])
+            # Nothing of a stopped session trades: its exchange connection goes (kept
+            # positions keep their exits at Binance).
+            await self._close_venue(session)
         return session
 
     async def decide_on_signal(self, agent: str, account_id: str, signal: Signal) -> DecisionState:
@@ -400,14 +588,14 @@ class TradingDesk:
 
     async def deposit(self, agent: str, account_id: str, amount: Decimal) -> AgentSession:
         """Credit the agent's account: the venue, the books and the risk engine's references."""
-        session = self.session(agent, account_id)
+        session, venue = self._paper_session(agent, account_id, "deposit")
         if amount <= 0:
             raise Invalid(f"a deposit must be above zero, got {amount}")
         async with self._lock:
             account = session.parts.account
             # The risk engine hears of it first, so that the new equity is not a gain.
             account.risk.record_cash_flow(amount)
-            session.parts.venue.deposit(amount)
+            venue.deposit(amount)
             account.portfolio.deposit(amount)
             await self._journal_cash_flow(session, "deposit", amount)
         log.info("deposit of %s USDT to %s on account %s", amount, agent, account_id)
@@ -415,13 +603,13 @@ class TradingDesk:
 
     async def withdraw(self, agent: str, account_id: str, amount: Decimal) -> AgentSession:
         """Debit the agent's account; only money no position or order holds may leave."""
-        session = self.session(agent, account_id)
+        session, venue = self._paper_session(agent, account_id, "withdrawal")
         if amount <= 0:
             raise Invalid(f"a withdrawal must be above zero, got {amount}")
         async with self._lock:
             account = session.parts.account
             try:
-                session.parts.venue.withdraw(amount)
+                venue.withdraw(amount)
             except InsufficientFunds as error:
                 raise Invalid(str(error)) from None
             account.risk.record_cash_flow(-amount)
@@ -429,6 +617,18 @@ class TradingDesk:
             await self._journal_cash_flow(session, "withdrawal", amount)
         log.info("withdrawal of %s USDT from %s on account %s", amount, agent, account_id)
         return session
+
+    def _paper_session(
+        self, agent: str, account_id: str, use_case: str
+    ) -> tuple[AgentSession, SimVenue]:
+        """Return a session whose money the service moves: a Binance account's moves at Binance."""
+        session = self.session(agent, account_id)
+        if not isinstance(session.parts, SimAccountParts):
+            raise Conflict(
+                f"{agent} on account {account_id!r} trades at Binance: a {use_case} is a"
+                " transfer at Binance, which reconciliation books when it sees the wallet change"
+            )
+        return session, session.parts.venue
 
     async def _journal_cash_flow(self, session: AgentSession, kind: str, amount: Decimal) -> None:
         """Write a deposit or withdrawal with an id of its own: a retry posts it once."""
@@ -442,8 +642,11 @@ class TradingDesk:
         Orders decided at a candle's close fill at the next candle's open, as in a backtest;
         an order sent between candles has no next candle to wait for on a live venue.
         """
+        parts = session.parts
+        if not isinstance(parts, SimAccountParts):
+            return  # a real venue's orders fill there: their fills are booked as they come
         prices = {s: self.kernel.marks[s] for s in session.symbols if s in self.kernel.marks}
-        session.parts.venue.fill_waiting(self.clock.now_ms(), prices)
+        parts.venue.fill_waiting(self.clock.now_ms(), prices)
 
     def running(self) -> int:
         """Return how many agent sessions are running."""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.engine.assembly import BinanceAccountParts, SimAccountParts
 from trading_agents.engine.restart import (
     AccountHistory,
     AccountSnapshot,
@@ -22,17 +24,21 @@ from trading_agents.journal.codec import CodecError
 from trading_agents.journal.reading import Row, StoredSession
 from trading_agents.journal.store import Journal, JournalBatch
 from trading_agents.model.instruments import InstrumentRegistry
-from trading_agents.model.orders import OrderIntent
-from trading_agents.model.reports import FillReport, OrderUpdate
+from trading_agents.model.orders import Order, OrderIntent
+from trading_agents.model.reports import BalanceAdjustment, FillReport, OrderUpdate
 from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.service import journal_rows as rows
 from trading_agents.service.sessions import AgentSession, CashFlow, SessionStatus
 from trading_agents.service.stored_types import make_codec
 from trading_agents.venues.errors import OrderNotFound
 
+if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
+    from trading_agents.venues.binance.venue import BinanceVenue
+
 KEEP_DECISIONS = 1_000  # per session, in memory and read back at a restart
 
-OpenSession = Callable[[AgentProfile, str, Decimal, int], AgentSession]
+# (profile, account id, starting equity, started at, resuming a stored session)
+OpenSession = Callable[[AgentProfile, str, Decimal, int, bool], Awaitable[AgentSession]]
 
 
 class SessionIntents:
@@ -141,20 +147,25 @@ class SessionJournal:
         if not (session.dirty or changes or records or settled):
             return False
         sid = session.journal_id
-        exchange = session.parts.venue.exchange
         touched: dict[str, None] = {}
         for report in changes.reports if changes is not None else ():
             if isinstance(report, OrderUpdate | FillReport):
                 touched[report.client_order_id] = None
             if isinstance(report, FillReport):
                 batch.fills.append(rows.fill_row(sid, report))
+            elif isinstance(report, BalanceAdjustment):
+                # Money moved at the exchange: the platform sees it as a deposit or withdrawal.
+                kind = "deposit" if report.amount > 0 else "withdrawal"
+                flow = CashFlow(report.adjustment_id, kind, abs(report.amount), report.ts_ms)
+                rows.add_cash_flow(batch, session, flow)
+        if isinstance(session.parts, BinanceAccountParts):
+            # Exits placed and statuses heard between reports change orders too.
+            touched.update(dict.fromkeys(session.parts.venue.changed_orders()))
         for cid in touched:
-            try:
-                order = exchange.order(cid)
-            except OrderNotFound:
-                continue  # a liquidation: the exchange's own order, not one of ours
-            venue_id = exchange.venue_order_id(cid)
-            batch.orders.append(rows.order_row(sid, order, venue_id, now_ms, self.codec))
+            found = _order_of(session, cid)
+            if found is not None:  # else a liquidation or a repair: no order of ours
+                order, venue_id = found
+                batch.orders.append(rows.order_row(sid, order, venue_id, now_ms, self.codec))
         for trip in changes.trips if changes is not None else ():
             rows.add_trip(batch, session, trip, self.codec)
         for point in changes.marks if changes is not None else ():
@@ -175,8 +186,11 @@ class SessionJournal:
         )
         return True
 
-    def revive(self, stored: StoredSession, open_session: OpenSession) -> AgentSession:
-        """Rebuild a stored session: fresh parts, then its state and history put back."""
+    async def revive(self, stored: StoredSession, open_session: OpenSession) -> AgentSession:
+        """Rebuild a stored session: fresh parts, then its state and history put back.
+
+        A session at a real venue is not reconnected here: see `reconnect`.
+        """
         row = stored.row
         where = f"{row['agent']} on account {row['account_id']!r} (session {row['id']})"
         try:
@@ -186,8 +200,8 @@ class SessionJournal:
                 f"cannot restore {where}: the profile it was started with no longer"
                 f" validates: {error}"
             ) from None
-        session = open_session(
-            profile, row["account_id"], row["initial_equity"], int(row["started_ms"])
+        session = await open_session(
+            profile, row["account_id"], row["initial_equity"], int(row["started_ms"]), True
         )
         symbols = ",".join(session.symbols)
         if symbols != row["symbols"]:
@@ -202,19 +216,21 @@ class SessionJournal:
         session.status = SessionStatus(row["status"])
         session.journal_id = int(row["id"])
         session.saved()
-        self._settle_pending(session, stored)
+        if session.intents is not None:
+            session.intents.session_id = session.journal_id
+        if isinstance(session.parts, SimAccountParts):
+            self._settle_simulated(session, stored)
         return session
 
     @staticmethod
-    def _settle_pending(session: AgentSession, stored: StoredSession) -> None:
+    def _settle_simulated(session: AgentSession, stored: StoredSession) -> None:
         """Settle intents stored before a crash whose answer was never journaled.
 
         The paper venue comes back from the journal: an order it holds was sent; one it does
         not hold was lost with the process before anything filled it.
         """
-        if session.intents is None:
+        if session.intents is None or not isinstance(session.parts, SimAccountParts):
             return
-        session.intents.session_id = session.journal_id
         exchange = session.parts.venue.exchange
         for cid in stored.pending_intents:
             if exchange.holds(cid):
@@ -226,6 +242,34 @@ class SessionJournal:
                     "the process stopped before the venue's answer was journaled;"
                     " the restored paper venue never held it, so nothing was filled",
                 )
+
+    async def reconnect(
+        self, session: AgentSession, venue: BinanceVenue, stored: StoredSession
+    ) -> list[str]:
+        """Settle a started real venue's pending intents by their ids, then reconcile it.
+
+        Runs before the session may send anything: an intent Binance holds is `sent` and its
+        fills are booked; one it never heard of is `lost`. Returns the venue's repairs.
+        """
+        intents = session.intents
+        if intents is None:
+            raise ValueError(f"{session.agent}: a service session keeps its intents")
+        pending: list[tuple[OrderIntent, Sequence[OrderIntent]]] = []
+        for cid in stored.pending_intents:
+            body = stored.intent_bodies.get(cid)
+            if body is None:
+                intents.settle(cid, "lost", "its stored intent could not be read back")
+                continue
+            intent, attached = self.codec.loads(body)
+            pending.append((intent, attached))
+        for cid, state in (await venue.settle(pending)).items():
+            detail = (
+                "found at Binance by its client order id after a restart"
+                if state == "sent"
+                else "Binance never received it: the process stopped before sending it"
+            )
+            intents.settle(cid, state, detail)
+        return await venue.reconcile()
 
     def _put_back(self, session: AgentSession, stored: StoredSession) -> None:
         """Put the stored snapshot, orders, trips, marks and decisions into fresh parts."""
@@ -243,10 +287,38 @@ class SessionJournal:
                 for mark in stored.marks
             ],
         )
-        restore_account(
-            session.parts.account, session.parts.venue, snapshot, history, session.parts.brain
-        )
+        parts = session.parts
+        restore_account(parts.account, parts.venue, snapshot, history, parts.brain)
+        if isinstance(parts, BinanceAccountParts):
+            parts.venue.resume(
+                [
+                    (order, history.venue_ids.get(order.client_order_id, ""), attached)
+                    for order in history.orders
+                    for attached in [self._attached(stored, order.client_order_id)]
+                ],
+                stored.booked_trades,
+            )
         session.decisions.records = [self.codec.loads(d["body"]) for d in stored.decisions]
+
+    def _attached(self, stored: StoredSession, client_order_id: str) -> Sequence[OrderIntent]:
+        """Return the exits an order's stored intent carries, to place once it fills."""
+        body = stored.intent_bodies.get(client_order_id)
+        if body is None:
+            return ()
+        _, attached = self.codec.loads(body)
+        return tuple(attached)
+
+
+def _order_of(session: AgentSession, client_order_id: str) -> tuple[Order, str] | None:
+    """Return one of the session's orders, as its venue last knew it, with the venue's id."""
+    parts = session.parts
+    if isinstance(parts, BinanceAccountParts):
+        return parts.venue.order_record(client_order_id)
+    exchange = parts.venue.exchange
+    try:
+        return exchange.order(client_order_id), exchange.venue_order_id(client_order_id)
+    except OrderNotFound:
+        return None
 
 
 def _snapshot(session: AgentSession) -> AccountSnapshot:

@@ -9,6 +9,7 @@ from trading_agents.agents.brains.llm import LlmBrain
 from trading_agents.agents.brains.llm_parts import LlmCounters
 from trading_agents.core.clock import iso_utc
 from trading_agents.core.decimals import ZERO
+from trading_agents.engine.assembly import SimAccountParts
 from trading_agents.risk.verdicts import Denied
 from trading_agents.service.sessions import AgentSession
 
@@ -192,7 +193,11 @@ class DecisionView:
 
 def orders_of(session: AgentSession, limit: int) -> list[OrderView]:
     """Return the session's latest orders, newest last."""
-    orders = session.parts.venue.exchange.orders()[-limit:]
+    parts = session.parts
+    if isinstance(parts, SimAccountParts):
+        orders = parts.venue.exchange.orders()[-limit:]
+    else:  # the orders of this run and those a restart took back from the journal
+        orders = parts.venue.order_records()[-limit:]
     return [
         OrderView(
             o.client_order_id,

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, Protocol
 from trading_agents.agents.ports import DecisionList
 from trading_agents.agents.state import DecisionRecord
 from trading_agents.config.profiles import AgentProfile
-from trading_agents.engine.assembly import SimAccountParts
+from trading_agents.engine.assembly import AccountParts, SimAccountParts
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.market.view import LiveMarket
 
@@ -73,7 +73,7 @@ class AgentSession:
     account_id: str
     symbols: tuple[str, ...]
     initial_equity: Decimal
-    parts: SimAccountParts
+    parts: AccountParts
     market: LiveMarket
     decisions: JournaledDecisions
     started_ms: int
@@ -83,6 +83,11 @@ class AgentSession:
     cash_flows: list[CashFlow] = field(default_factory=list)  # not yet written
     audit: list[AuditEntry] = field(default_factory=list)  # lifecycle records not yet written
     intents: IntentSettlements | None = None  # the order intents its gateway stores
+
+    @property
+    def simulated(self) -> bool:
+        """Tell whether the account trades on the simulated venue (paper)."""
+        return isinstance(self.parts, SimAccountParts)
 
     @property
     def agent(self) -> str:

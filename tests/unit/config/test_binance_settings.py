@@ -8,7 +8,7 @@ from trading_agents.config.binance import DEMO_REST_URL, LIVE_WS_URL, BinanceCon
 from trading_agents.config.profiles import shipped_profiles
 from trading_agents.config.settings import Settings
 from trading_agents.core.errors import ConfigurationError
-from trading_agents.service.build import refuse_unserved_venues
+from trading_agents.service.build import agents_at_binance
 
 KEYS = {"BINANCE_API_KEY": "key", "BINANCE_API_SECRET": "secret"}
 
@@ -47,17 +47,17 @@ def test_base_urls_point_the_venue_elsewhere() -> None:
     assert (config.rest_base, config.ws_base) == ("http://127.0.0.1:9", "ws://127.0.0.1:9")
 
 
-def test_the_service_refuses_agents_set_to_trade_at_binance_rather_than_paper_trade_them() -> None:
+def test_agents_at_binance_need_keys_before_the_service_starts() -> None:
     profiles = shipped_profiles()
-    refuse_unserved_venues(settings(), profiles)  # paper: nothing to refuse
+    assert agents_at_binance(settings(), profiles) == []  # paper: nothing to check
 
     with pytest.raises(ConfigurationError, match="BINANCE_API_KEY"):
-        refuse_unserved_venues(settings(VENUE="binance"), profiles)
-    with pytest.raises(ConfigurationError, match="does not run Binance sessions yet"):
-        refuse_unserved_venues(settings(VENUE="binance", **KEYS), profiles)
+        agents_at_binance(settings(VENUE="binance"), profiles)
+    assert agents_at_binance(settings(VENUE="binance", **KEYS), profiles) == sorted(profiles)
     nova = profiles["nova"].model_copy(update={"venue": "binance"})
-    with pytest.raises(ConfigurationError, match="nova would trade at Binance"):
-        refuse_unserved_venues(settings(**KEYS), {"nova": nova})
+    assert agents_at_binance(settings(**KEYS), {"nova": nova, "atlas": profiles["atlas"]}) == [
+        "nova"
+    ]
 
 
 def test_a_config_without_keys_is_refused_directly() -> None:

@@ -1,0 +1,225 @@
+"""The service trading at Binance (the fake) through the platform's API, and after restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from tests.support.binance_service import (
+    SYMBOL,
+    binance_environment,
+    btc_only_agents,
+    last_close,
+    public_market,
+    recent_candles,
+)
+from tests.support.fake_binance_futures import FakeBinanceFutures
+from trading_agents.api.app import create_app
+from trading_agents.config.settings import Settings
+from trading_agents.journal.store import Journal
+from trading_agents.journal.tables import cash_flows, order_intents
+from trading_agents.service.build import build_desk
+from trading_agents.service.desk import TradingDesk
+
+EQUITY = Decimal(10_000)
+NOVA = "/accounts/acc-1/agents/nova"
+ATLAS = "/accounts/acc-2/agents/atlas"
+BUY = {"symbol": SYMBOL, "action": "buy", "confidence": 0.9, "price": 1}
+ORDER = "/fapi/v1/order"
+
+
+CANDLES = recent_candles()
+
+
+@pytest.fixture
+async def futures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeBinanceFutures]:
+    """Serve the fake Binance account and live candles; point the service at both."""
+    candles = CANDLES
+    async with public_market(candles) as public, FakeBinanceFutures(wallet=EQUITY) as fake:
+        fake.set_price(SYMBOL, last_close(candles))
+        environment = binance_environment(fake, public, btc_only_agents(tmp_path / "agents"))
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        yield fake
+
+
+@asynccontextmanager
+async def service() -> AsyncIterator[tuple[httpx.AsyncClient, TradingDesk]]:
+    """Run the service in this loop until the block ends, once its market data has come."""
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        desk: TradingDesk = app.state.desk
+        # Every backfilled candle stepped: the agents warm up on them.
+        await until(lambda: desk.kernel.last_close_ms == CANDLES[-1].close_ms)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client, desk
+
+
+async def until(ready: Callable[[], bool], timeout_s: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not ready():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("never got ready")
+        await asyncio.sleep(0.02)
+
+
+async def ok(call: Awaitable[httpx.Response]) -> Any:
+    response = await call
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def held_at_binance(fake: FakeBinanceFutures) -> Decimal:
+    return fake.position(SYMBOL)[0]
+
+
+async def books(client: httpx.AsyncClient, path: str) -> Decimal:
+    positions = (await ok(client.get(f"{path}/positions")))["positions"]
+    return sum((Decimal(str(p["quantity"])) for p in positions), Decimal(0))
+
+
+async def test_an_agent_trades_the_binance_account_through_the_api(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, _):
+        health = await ok(client.get("/health"))
+        assert (health["mode"], health["venue"]) == (
+            "binance-demo",
+            "off (no agent trades at Binance)",
+        )
+
+        wrong = await client.post(f"{NOVA}/start", json={"initial_equity": 9999})
+        assert wrong.status_code == 422
+        assert "wallet holds 10000" in wrong.text
+        assert (await client.get(f"{NOVA}/status")).status_code == 404  # nothing started
+
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        assert (await ok(client.get("/health")))["venue"] == "ok"
+        second = await client.post(f"{ATLAS}/start", json={"initial_equity": 10000})
+        assert second.status_code == 409
+        assert "already trades the Binance account" in second.text
+        deposit = await client.post(f"{NOVA}/deposit", json={"amount": 100})
+        assert deposit.status_code == 409
+        assert "transfer at Binance" in deposit.text
+
+        decision = await ok(client.post(f"{NOVA}/signal", json=BUY))
+        assert decision["action"] == "open", decision
+        held = held_at_binance(futures)
+        assert held > 0
+        assert await books(client, NOVA) == held
+        exits = sorted(a.client_algo_id.split("-")[0] for a in futures.algo_orders(SYMBOL))
+        assert exits == ["sl", "tp"]
+        orders = (await ok(client.get(f"{NOVA}/orders")))["items"]
+        assert [o["status"] for o in orders] == ["filled", "accepted", "accepted"]
+        assert [o["reduce_only"] for o in orders] == [False, True, True]
+
+        await ok(client.post(f"{NOVA}/stop", json={}))
+        assert held_at_binance(futures) == 0
+        assert await books(client, NOVA) == 0
+        assert not [a for a in futures.algo_orders(SYMBOL) if a.is_open]
+        assert (await ok(client.get("/health")))["venue"].startswith("off")
+        trades = (await ok(client.get(f"{NOVA}/trades")))["items"]
+        assert len(trades) == 1
+
+        # The Binance account is free again: another agent may take it.
+        await ok(
+            client.post(f"{ATLAS}/start", json={"initial_equity": str(futures.wallet_balance)})
+        )
+
+
+async def test_a_restart_books_what_binance_did_while_the_service_was_down(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, _):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        held = held_at_binance(futures)
+        assert held > 0
+    # Down: the stop loss triggers at Binance while nobody listens.
+    stop = next(a for a in futures.algo_orders(SYMBOL) if a.client_algo_id.startswith("sl-"))
+    futures.set_price(SYMBOL, stop.trigger_price - 10)
+    assert held_at_binance(futures) == 0
+
+    async with service() as (client, desk):
+        assert await books(client, NOVA) == 0
+        trips = (await ok(client.get(f"{NOVA}/trades")))["items"]
+        assert len(trips) == 1
+        assert not [a for a in futures.algo_orders(SYMBOL) if a.is_open]  # the take profit went
+        session = desk.session("nova", "acc-1")
+        assert session.parts.account.portfolio.ledger.wallet_balance == futures.wallet_balance
+        status = await ok(client.get(f"{NOVA}/status"))
+        assert status["status"] == "running"
+
+
+async def test_an_order_whose_answer_never_came_is_settled_by_its_id_at_the_next_start(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, _):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        # Binance takes the order, but neither its answer nor any question about it comes back.
+        futures.fail("POST", ORDER, status=503, after_accept=True)
+        futures.fail("GET", ORDER, status=502, msg="Bad Gateway", times=50)
+        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        held = held_at_binance(futures)
+        assert held > 0
+    futures.clear_faults()
+    intents = await _intent_states()
+    assert list(intents.values()) == ["pending"]
+
+    async with service() as (client, _):
+        assert await books(client, NOVA) == held  # its fills booked once, whoever heard them
+        assert list((await _intent_states()).values()) == ["sent"]
+        exits = sorted(a.client_algo_id.split("-")[0] for a in futures.algo_orders(SYMBOL))
+        assert exits == ["sl", "tp"]  # placed once Binance confirmed the entry
+        orders = [r for r in futures.requests if r[0] == "POST" and r[1] == ORDER]
+        assert len(orders) == 1  # settled by asking, never sent again
+
+
+async def _intent_states() -> dict[str, str]:
+    journal = await Journal.open(Settings().database())
+    try:
+        async with journal.engine.connect() as connection:
+            rows = await connection.execute(
+                select(order_intents.c.client_order_id, order_intents.c.state)
+            )
+            return {str(cid): str(state) for cid, state in rows}
+    finally:
+        await journal.close()
+
+
+async def test_money_moved_at_binance_reaches_the_books_and_the_journal_as_a_cash_flow(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        futures.fund(Decimal(500))  # a transfer into the futures wallet, made at Binance
+        session = desk.session("nova", "acc-1")
+        repairs = await session.parts.venue.reconcile()
+        assert any("500" in repair for repair in repairs), repairs
+        hold = {**BUY, "confidence": 0.1}  # any use case books what the venue reported
+        await ok(client.post(f"{NOVA}/signal", json=hold))
+
+        assert session.parts.account.portfolio.ledger.wallet_balance == Decimal(10_500)
+    flows = await _cash_flows()
+    assert sorted(flows) == [("deposit", Decimal(500)), ("deposit", EQUITY)]
+
+
+async def _cash_flows() -> list[tuple[str, Decimal]]:
+    journal = await Journal.open(Settings().database())
+    try:
+        async with journal.engine.connect() as connection:
+            rows = await connection.execute(select(cash_flows.c.kind, cash_flows.c.amount))
+            return [(str(kind), Decimal(str(amount))) for kind, amount in rows]
+    finally:
+        await journal.close()

@@ -1,0 +1,71 @@
+"""The service set up to trade at the fake Binance: live candles, keys, URLs and agents."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+from tests.support.fake_binance import FakeBinance
+from tests.support.fake_binance_futures import FakeBinanceFutures
+from tests.support.market_data import candles_from
+from trading_agents.config.profiles import shipped_profiles
+from trading_agents.core.clock import MS_PER_MINUTE, LiveClock, SimulatedClock
+from trading_agents.market.candles import Candle
+
+SYMBOL = "BTCUSDT"
+HISTORY_MINUTES = 240  # of real candles: more than the house agents need to warm up
+
+
+def recent_candles(minutes: int = HISTORY_MINUTES) -> list[Candle]:
+    """Return real BTCUSDT 1m candles moved in time so that the last one closed this minute.
+
+    Live market data backfills the candles before now; real prices keep the agents' indicators
+    and stops what they would be at Binance.
+    """
+    real = candles_from("BTCUSDT_1m_2025-05-04_2025-06-24", start="2025-05-06T00:00:00Z")
+    real = real[:minutes]
+    now_ms = LiveClock().now_ms()
+    shift = now_ms - now_ms % MS_PER_MINUTE - real[-1].close_ms
+    return [replace(c, open_ms=c.open_ms + shift) for c in real]
+
+
+def public_market(candles: list[Candle]) -> FakeBinance:
+    """Return Binance's public market data as a fake serving these candles, all closed."""
+    return FakeBinance(candles, clock=SimulatedClock(candles[-1].close_ms))
+
+
+def btc_only_agents(folder: Path) -> Path:
+    """Write the house agents into `folder` trading BTCUSDT only; return the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, profile in shipped_profiles().items():
+        source = Path(__file__).parents[2] / f"src/trading_agents/config/data/agents/{name}.yaml"
+        lines = [
+            "symbols: [BTCUSDT]" if line.startswith("symbols:") else line
+            for line in source.read_text().splitlines()
+        ]
+        assert profile.name == name
+        (folder / f"{name}.yaml").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def binance_environment(
+    futures: FakeBinanceFutures, public: FakeBinance, profiles: Path
+) -> dict[str, str]:
+    """Return the settings that make the service trade at the fakes, on demo money."""
+    return {
+        "VENUE": "binance",
+        "MARKET_DATA": "binance",
+        "BINANCE_PUBLIC_URL": public.url,
+        "BINANCE_API_KEY": futures.api_key,
+        "BINANCE_API_SECRET": futures.api_secret,
+        "BINANCE_TESTNET": "true",
+        "BINANCE_BASE_URL": futures.base_url,
+        "BINANCE_WS_URL": futures.ws_url,
+        "TRADING_AGENTS_PROFILES_DIR": str(profiles),
+    }
+
+
+def last_close(candles: list[Candle]) -> Decimal:
+    """Return the price Binance trades at when the service starts: the last close."""
+    return candles[-1].close
