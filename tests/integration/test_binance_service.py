@@ -104,7 +104,8 @@ async def test_an_agent_trades_the_binance_account_through_the_api(
         assert "wallet holds 10000" in wrong.text
         assert (await client.get(f"{NOVA}/status")).status_code == 404  # nothing started
 
-        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        status = await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        assert status["mode"] == "binance-demo"
         assert (await ok(client.get("/health")))["venue"] == "ok"
         second = await client.post(f"{ATLAS}/start", json={"initial_equity": 10000})
         assert second.status_code == 409

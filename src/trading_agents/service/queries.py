@@ -79,7 +79,7 @@ def status_of(session: AgentSession, marks: dict[str, Decimal], market_data: str
         session.agent,
         session.account_id,
         str(session.status),
-        "paper",
+        _mode(session),
         market_data,
         session.symbols,
         session.profile.brain,
@@ -88,6 +88,14 @@ def status_of(session: AgentSession, marks: dict[str, Decimal], market_data: str
         equity_of(session, marks),
         iso_utc(session.started_ms),
     )
+
+
+def _mode(session: AgentSession) -> str:
+    """Say where the session trades: paper, or Binance on demo or live money."""
+    parts = session.parts
+    if isinstance(parts, SimAccountParts):
+        return "paper"
+    return "binance-demo" if parts.venue.config.demo else "binance-live"
 
 
 def metrics_of(session: AgentSession, marks: dict[str, Decimal]) -> MetricsView:
