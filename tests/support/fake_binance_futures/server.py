@@ -92,6 +92,7 @@ class FakeBinanceFutures(ThreadedServer):
             now=self._now,
             emit=self._stream.push,
         )
+        self._info = info
         self._routes: dict[tuple[str, str], tuple[Handler, Security]] = Endpoints(
             self._exchange, info, brackets, self._now
         ).table()
@@ -200,6 +201,19 @@ class FakeBinanceFutures(ThreadedServer):
     def charge_funding(self, symbol: str, rate: Decimal) -> None:
         """Settle funding at `rate` on the symbol's position at the mark price."""
         self._call(lambda: self._exchange.charge_funding(symbol, rate))
+
+    def list_filter(self, symbol: str, filter_type: str, **fields: str) -> None:
+        """Change what exchangeInfo lists for a symbol's filter (Binance changed its rules).
+
+        Only the listing changes: matching keeps the rules the fake started with.
+        """
+
+        def change() -> None:
+            entry = next(e for e in self._info["symbols"] if e["symbol"] == symbol)
+            found = next(f for f in entry["filters"] if f["filterType"] == filter_type)
+            found.update(fields)
+
+        self._call(change)
 
     def push_event(self, event: Json) -> None:
         """Push a user-stream event as given (again, say: a duplicate) to the open sockets."""
