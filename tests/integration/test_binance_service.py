@@ -24,8 +24,10 @@ from tests.support.binance_service import (
 from tests.support.fake_binance_futures import FakeBinanceFutures
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
+from trading_agents.core.errors import ConfigurationError
 from trading_agents.journal.store import Journal
 from trading_agents.journal.tables import cash_flows, order_intents
+from trading_agents.model.reports import FundingReport
 from trading_agents.service.build import build_desk
 from trading_agents.service.desk import TradingDesk
 
@@ -224,3 +226,78 @@ async def _cash_flows() -> list[tuple[str, Decimal]]:
             return [(str(kind), Decimal(str(amount))) for kind, amount in rows]
     finally:
         await journal.close()
+
+
+async def test_an_order_reconciliation_confirmed_is_settled_and_its_exits_never_sent_again(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        futures.fail("POST", ORDER, status=503, after_accept=True)
+        futures.fail("GET", ORDER, status=502, msg="Bad Gateway", times=50)
+        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        futures.clear_faults()
+        await desk.session("nova", "acc-1").parts.venue.reconcile()  # finds it: sent
+        await ok(client.post(f"{NOVA}/pause"))  # any write takes the settlement along
+    assert list((await _intent_states()).values()) == ["sent"]
+    stop = next(a for a in futures.algo_orders(SYMBOL) if a.client_algo_id.startswith("sl-"))
+    futures.set_price(SYMBOL, stop.trigger_price - 10)  # the exits end while down
+
+    async with service() as (client, _):
+        assert await books(client, NOVA) == 0
+    placed = [r for r in futures.requests if r[0] == "POST" and r[1] == "/fapi/v1/algoOrder"]
+    assert len(placed) == 2  # the stop loss and the take profit, once each
+
+
+async def test_a_stop_whose_close_binance_refuses_keeps_the_agent_running_with_its_exits(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, _):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        held = held_at_binance(futures)
+        futures.fail("POST", ORDER, status=400, code=-2019, msg="Margin is insufficient.")
+
+        refused = await client.post(f"{NOVA}/stop", json={})
+        assert refused.status_code == 409, refused.text
+        assert "could not close BTCUSDT" in refused.text
+        assert (await ok(client.get(f"{NOVA}/status")))["status"] == "running"
+        assert held_at_binance(futures) == held
+        assert len([a for a in futures.algo_orders(SYMBOL) if a.is_open]) == 2, [
+            (a.client_algo_id, a.status, a.reject_reason) for a in futures.algo_orders(SYMBOL)
+        ]
+
+        await ok(client.post(f"{NOVA}/stop", json={}))  # Binance takes it now
+        assert held_at_binance(futures) == 0
+
+
+async def test_a_session_is_restored_only_with_the_keys_it_traded_with(
+    futures: FakeBinanceFutures, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with service() as (client, _):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+    monkeypatch.setenv("BINANCE_API_KEY", "another-accounts-key")
+
+    with pytest.raises(ConfigurationError, match="restore it with the keys it traded with"):
+        await build_desk(Settings())
+
+
+async def test_funding_heard_before_a_pause_is_journaled_as_funding_not_a_withdrawal(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        venue = desk.session("nova", "acc-1").parts.venue
+        futures.charge_funding(SYMBOL, Decimal("0.001"))
+        await until(lambda: any(isinstance(r, FundingReport) for r in venue._pending))
+        await ok(client.post(f"{NOVA}/pause"))
+
+    async with service() as (client, desk):
+        # Answered before any new candle: the backfill's last close is the mark.
+        metrics = await ok(client.get(f"{NOVA}/metrics"))
+        ledger = desk.session("nova", "acc-1").parts.account.portfolio.ledger
+        assert ledger.funding < 0
+        assert ledger.wallet_balance == futures.wallet_balance
+    assert [kind for kind, _ in await _cash_flows()] == ["deposit"]  # the start only
+    assert Decimal(str(metrics["funding"])) <= 0  # over closed trades: none closed yet

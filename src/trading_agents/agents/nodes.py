@@ -169,7 +169,16 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
     outcomes: list[OrderOutcome] = []
     symbol = state["symbol"]
     if state["decision"].action is Action.ADJUST:
-        await _cancel_exits(gateway, symbol)
+        try:
+            await _cancel_exits(gateway, symbol)
+        except VenueError as error:
+            # The old exits stand: placing new ones beside them would double the stops.
+            risk.record_execution_failure()
+            first = state["checks"][0]
+            refused = OrderOutcome(
+                "", symbol, first.role, OrderStatus.REJECTED, f"old exits not cancelled: {error}"
+            )
+            return {"orders": (refused,)}
     for check in state["checks"]:
         verdict = check.verdict
         if not isinstance(verdict, Approved):

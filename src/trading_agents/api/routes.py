@@ -49,7 +49,7 @@ def _account(desk: TradingDesk, account_id: str | None) -> str:
 
 
 def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
-    return StatusOut.of(status_of(session, desk.kernel.marks, desk.source.description))
+    return StatusOut.of(status_of(session, desk.marks_for(session), desk.source.description))
 
 
 @router.get("/health", response_model=HealthOut)
@@ -102,7 +102,7 @@ async def agent_status(agent: str, desk: DeskDep, account_id: str | None = None)
 async def agent_metrics(agent: str, desk: DeskDep, account_id: str | None = None) -> MetricsOut:
     """Return the agent's metrics on the account."""
     session = desk.session(agent, _account(desk, account_id))
-    return MetricsOut.of(metrics_of(session, desk.kernel.marks))
+    return MetricsOut.of(metrics_of(session, desk.marks_for(session)))
 
 
 @router.post(f"{AGENT}/pause", response_model=StatusOut, dependencies=Guarded)
@@ -197,7 +197,9 @@ async def agent_decisions(
 async def agent_positions(agent: str, desk: DeskDep, account_id: str | None = None) -> PositionsOut:
     """Return the agent's open positions on the account."""
     session = desk.session(agent, _account(desk, account_id))
-    return PositionsOut.of(agent, session.account_id, positions_of(session, desk.kernel.marks))
+    return PositionsOut.of(
+        agent, session.account_id, positions_of(session, desk.marks_for(session))
+    )
 
 
 @router.post(f"{AGENT}/signal", response_model=DecisionOut, dependencies=Guarded)

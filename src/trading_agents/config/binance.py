@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,6 +50,12 @@ class BinanceConfig:
             )
         if self.margin_type not in ("ISOLATED", "CROSSED"):
             raise ConfigurationError(f"margin type {self.margin_type!r} is not ISOLATED or CROSSED")
+
+    @property
+    def account(self) -> str:
+        """Name the account the keys open, without the key: demo or live, and a fingerprint."""
+        fingerprint = hashlib.sha256(self.api_key.encode()).hexdigest()[:12]
+        return f"{'demo' if self.demo else 'live'} account of key {fingerprint}"
 
     @property
     def rest_base(self) -> str:

@@ -31,6 +31,7 @@ class AccountSnapshot(NamedTuple):
     unprotected: tuple[str, ...]  # symbols whose stop the venue refused, to close next
     brain: LlmCounters | None = None  # an LLM brain's use so far (the rule brain keeps none)
     funding_since_ms: int | None = None  # a real venue's funding booked up to here
+    venue_account: str | None = None  # the exchange account a real venue traded
 
 
 class AccountHistory(NamedTuple):
@@ -55,6 +56,7 @@ def snapshot_account(
         tuple(sorted(account.unprotected)),
         counters,
         None if isinstance(venue, SimVenue) else venue.funding_since_ms,
+        None if isinstance(venue, SimVenue) else venue.config.account,
     )
 
 
@@ -75,8 +77,15 @@ def restore_account(
         if snapshot.exchange is None:
             raise ValueError("a simulated account's snapshot holds no simulated exchange")
         venue.exchange.restore(snapshot.exchange, history.orders, history.venue_ids)
-    elif snapshot.funding_since_ms is not None:
-        venue.funding_since_ms = snapshot.funding_since_ms
+    else:
+        stored = snapshot.venue_account
+        if stored is not None and stored != venue.config.account:
+            raise ValueError(
+                f"it traded the Binance {stored}, but the keys configured now open the"
+                f" {venue.config.account}: restore it with the keys it traded with"
+            )
+        if snapshot.funding_since_ms is not None:
+            venue.funding_since_ms = snapshot.funding_since_ms
     account.portfolio.restore(snapshot.portfolio, history.trips, history.marks)
     account.risk.restore(snapshot.risk)
     account.runner.restore(snapshot.runner)

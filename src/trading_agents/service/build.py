@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from trading_agents.config.profiles import AgentProfile, configured_profiles
 from trading_agents.config.settings import Settings
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.paper_run import warmup_candles
+from trading_agents.journal.reading import StoredDesk, StoredSession
 from trading_agents.journal.store import Journal
 from trading_agents.service.desk import HISTORY_CANDLES, TradingDesk
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
@@ -30,20 +32,37 @@ def agents_at_binance(settings: Settings, profiles: Mapping[str, AgentProfile]) 
 
 
 def binance_factory(
-    settings: Settings, profiles: Mapping[str, AgentProfile], source: MarketSource
+    settings: Settings,
+    profiles: Mapping[str, AgentProfile],
+    source: MarketSource,
+    stored: StoredDesk,
 ) -> Callable[[], BinanceVenue] | None:
     """Return how to open the Binance account, if any agent may trade there; refuse bad setups.
 
-    Keys are checked (and live money confirmed) before anything runs. A replay's simulated
-    time cannot trade a real exchange: its candles are not the prices orders fill at.
+    The agents whose profile (or VENUE) says Binance count, and so do the sessions the
+    journal holds at Binance: the venue is pinned where a session started. Keys are checked
+    (and live money confirmed) before anything runs. A replay's simulated time cannot trade
+    a real exchange: its candles are not the prices orders fill at.
     """
     at_binance = agents_at_binance(settings, profiles)
-    if not at_binance:
+    held = [session for session in stored.sessions if _stored_venue(session) == "binance"]
+    trading = at_binance + [
+        f"{s.row['agent']} on account {s.row['account_id']!r}"
+        for s in held
+        if s.row["status"] != "stopped"
+    ]
+    if not at_binance and not held:
         return None
-    config = settings.binance()
-    if source.kind != "binance":
+    try:
+        config = settings.binance()
+    except ConfigurationError as error:
+        names = ", ".join(f"{s.row['agent']} on account {s.row['account_id']!r}" for s in held)
         raise ConfigurationError(
-            f"{', '.join(at_binance)} would trade at Binance, but the market data is"
+            f"the journal holds sessions at Binance ({names}): {error}"
+        ) from None
+    if trading and source.kind != "binance":
+        raise ConfigurationError(
+            f"{', '.join(trading)} would trade at Binance, but the market data is"
             f" {source.description}: orders at Binance fill at Binance's prices, so its agents"
             " need live market data (MARKET_DATA=binance, or auto with Binance reachable)"
         )
@@ -54,6 +73,15 @@ def binance_factory(
         return BinanceVenue(config, source.clock)
 
     return open_venue
+
+
+def _stored_venue(session: StoredSession) -> str | None:
+    """Return the venue a stored session was pinned to (None before venues were pinned)."""
+    try:
+        venue = json.loads(session.row["profile"]).get("venue")
+    except (ValueError, AttributeError):
+        return None  # its restore says what is wrong with it
+    return str(venue) if venue is not None else None
 
 
 async def build_desk(settings: Settings) -> TradingDesk:
@@ -71,7 +99,7 @@ async def build_desk(settings: Settings) -> TradingDesk:
             settings, wanted, warmup, HISTORY_CANDLES, stored.last_close_ms
         )
         symbols = list(source.history) if source.kind == "replay" else wanted
-        binance = binance_factory(settings, profiles, source)
+        binance = binance_factory(settings, profiles, source, stored)
         desk = TradingDesk(
             source,
             profiles,
@@ -83,8 +111,12 @@ async def build_desk(settings: Settings) -> TradingDesk:
             binance=binance,
             mode=_mode(settings, binance is not None),
         )
-        await desk.restore(stored)
-        await desk.snapshot_days()  # the days missed while the service was down
+        try:
+            await desk.restore(stored)
+            await desk.snapshot_days()  # the days missed while the service was down
+        except BaseException:
+            await desk.close_venues()
+            raise
     except BaseException:
         await journal.close()
         raise

@@ -46,6 +46,7 @@ from trading_agents.service.journal_keeper import JournalKeeper
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
 from trading_agents.service.market import MarketSource
 from trading_agents.service.sessions import (
+    TRANSITIONS,
     AgentSession,
     CashFlow,
     JournaledDecisions,
@@ -130,11 +131,15 @@ class TradingDesk:
         """Stop the market stream, close the exchange connections, then the journal."""
         await cancel(self._task)
         self._task = None
+        await self.close_venues()
+        await self.keeper.close()
+        await self.journal.journal.close()
+
+    async def close_venues(self) -> None:
+        """Close every exchange connection the sessions hold (closing twice is harmless)."""
         for session in self.sessions.values():
             if isinstance(session.parts, BinanceAccountParts):
                 await session.parts.venue.close()
-        await self.keeper.close()
-        await self.journal.journal.close()
 
     async def _consume(self) -> None:
         try:
@@ -181,6 +186,9 @@ class TradingDesk:
                 await self._lock.acquire()
 
     def _show_past(self, moment: Sequence[Candle]) -> None:
+        for candle in moment:
+            # After a restart on live data, the backfill is the only price there is yet.
+            self.kernel.marks[candle.symbol] = candle.close
         for session in self.sessions.values():
             for candle in moment:
                 if candle.symbol in session.symbols:
@@ -198,6 +206,13 @@ class TradingDesk:
         """
         last = self.kernel.last_close_ms
         cursor = (last, self.source.description) if last is not None else None
+        sessions = list(sessions)
+        for session in sessions:
+            if isinstance(session.parts, BinanceAccountParts):
+                # A live venue reports at any time: what the journal writes of its orders
+                # and funding is booked first, with no await between the two.
+                account = session.parts.account
+                account.late_changes |= account.settle(self.marks_for(session))
         await self.keeper.save(sessions, cursor)
 
     async def snapshot_days(self, account_id: str | None = None) -> list[DaySnapshot]:
@@ -267,15 +282,18 @@ class TradingDesk:
         except VenueError as error:
             await venue.close()
             raise ConfigurationError(
-                f"cannot restore {where}: Binance could not be reconciled ({error}); nothing"
-                " was sent. Start the service again once Binance answers"
+                f"cannot restore {where}: Binance could not be reconciled ({error}); no new"
+                " order was sent. Start the service again once Binance answers"
             ) from None
-        session.parts.account.settle(self._marks(session))
+        except BaseException:
+            await venue.close()
+            raise
+        session.parts.account.settle(self.marks_for(session))
         for repair in repairs:
             log.warning("%s after the restart: %s", where, repair)
         await self._save([session])
 
-    def _marks(self, session: AgentSession) -> dict[str, Decimal]:
+    def marks_for(self, session: AgentSession) -> dict[str, Decimal]:
         """Return the latest marks, entry prices standing in for those not streamed yet."""
         ledger = session.parts.account.portfolio.ledger
         marks = {p.symbol: p.entry_price for p in ledger.open_positions()}
@@ -332,9 +350,11 @@ class TradingDesk:
                 session.parts.account.runner.sequence = existing.parts.account.runner.sequence
             try:
                 await self.journal.start(session)
-            except JournalUnavailable as error:
-                await self._close_venue(session)
-                raise Unavailable(str(error)) from None
+            except BaseException as error:
+                await self._close_venue(session)  # never left connected with no session
+                if isinstance(error, JournalUnavailable):
+                    raise Unavailable(str(error)) from None
+                raise
             if existing is not None:
                 self.kernel.remove(existing.parts.account)
             self.sessions[(agent, account_id)] = session
@@ -470,7 +490,10 @@ class TradingDesk:
         return None
 
     def _watch(self, session: AgentSession, venue: BinanceVenue) -> None:
-        """Show a venue that stops itself (Binance banned the IP) in health and the log."""
+        """Show a venue that stops itself (Binance banned the IP) in health and the log.
+
+        And let reconciliation settle the intents whose outcome was unknown.
+        """
         key = (session.agent, session.account_id)
 
         def alert(reason: str) -> None:
@@ -478,6 +501,13 @@ class TradingDesk:
             log.critical("%s on account %s: the Binance venue stopped: %s", key[0], key[1], reason)
 
         venue.rest.on_alert = alert
+
+        def settled(client_order_id: str, state: str) -> None:
+            if session.intents is not None:
+                detail = "reconciled with Binance by its client order id"
+                session.intents.settle(client_order_id, state, detail)
+
+        venue.on_settled = settled
 
     async def _close_venue(self, session: AgentSession) -> None:
         if isinstance(session.parts, BinanceAccountParts):
@@ -526,31 +556,61 @@ class TradingDesk:
         return session
 
     async def stop(self, agent: str, account_id: str, keep_positions: bool) -> AgentSession:
-        """Stop the agent: cancel its open orders and close its positions at market."""
+        """Stop the agent: close its positions at market, then cancel its open orders.
+
+        Positions go first, so that a close the venue refuses leaves them with their exits;
+        the agent then keeps running and the call answers why. Only a stop that did all it
+        had to moves the agent to stopped.
+        """
         async with self._lock:
-            session = self._move(agent, account_id, "stop")
+            session = self.session(agent, account_id)
+            if (session.status, "stop") not in TRANSITIONS:
+                raise Conflict(
+                    f"cannot stop: {agent} on account {account_id!r} is {session.status}"
+                )
             account, venue = session.parts.account, session.parts.venue
-            for order in await venue.open_orders():
-                if not keep_positions or not order.reduce_only:
-                    await venue.cancel(order.symbol, order.client_order_id)
-            if not keep_positions:
-                marks = self.kernel.marks
-                for symbol in list(account.positions()):
-                    close = Decision(Action.CLOSE, symbol, "the agent was stopped: closing")
-                    await account.runner.decide(
-                        symbol,
-                        DecisionTrigger.POSITION,
-                        account.account_state(marks),
-                        account.positions(),
-                        forced=close,
-                    )
-                self._fill_now(session)
-            account.settle(self._marks(session))
+            try:
+                if not keep_positions:
+                    await self._close_all(session)
+                    left = sorted(account.positions())
+                    if left:
+                        await self._save([session])
+                        raise Conflict(
+                            f"{agent} on account {account_id!r} could not close"
+                            f" {', '.join(left)} (its decisions say why); it keeps running,"
+                            " its stops in place"
+                        )
+                for order in await venue.open_orders():
+                    if not keep_positions or not order.reduce_only:
+                        await venue.cancel(order.symbol, order.client_order_id)
+            except VenueError as error:
+                await self._save([session])  # what was done is journaled
+                raise Unavailable(
+                    f"{agent} on account {account_id!r} could not be stopped: the venue did not"
+                    f" answer ({error}); it keeps running. Try again"
+                ) from None
+            account.settle(self.marks_for(session))
+            self._move(agent, account_id, "stop")
             await self._save([session])
             # Nothing of a stopped session trades: its exchange connection goes (kept
             # positions keep their exits at Binance).
             await self._close_venue(session)
         return session
+
+    async def _close_all(self, session: AgentSession) -> None:
+        """Close every open position at market, as forced decisions of the agent."""
+        account = session.parts.account
+        for symbol in list(account.positions()):
+            close = Decision(Action.CLOSE, symbol, "the agent was stopped: closing")
+            await account.runner.decide(
+                symbol,
+                DecisionTrigger.POSITION,
+                account.account_state(self.marks_for(session)),
+                account.positions(),
+                forced=close,
+            )
+            self._fill_now(session)
+            account.settle(self.marks_for(session))
 
     async def decide_on_signal(self, agent: str, account_id: str, signal: Signal) -> DecisionState:
         """Let a running agent decide at once on a validated signal (see SignalIntake)."""
@@ -564,10 +624,10 @@ class TradingDesk:
         async with self._lock:
             account = session.parts.account
             state = await account.runner.on_signal(
-                signal, account.account_state(self.kernel.marks), account.positions()
+                signal, account.account_state(self.marks_for(session)), account.positions()
             )
             self._fill_now(session)
-            account.settle(self.kernel.marks)
+            account.settle(self.marks_for(session))
             await self._save([session])
         return state
 

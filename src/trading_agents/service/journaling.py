@@ -211,7 +211,8 @@ class SessionJournal:
             )
         try:
             self._put_back(session, stored)
-        except CodecError as error:
+        except (CodecError, ValueError) as error:
+            await _close_venue(session)
             raise ConfigurationError(f"cannot restore {where}: {error}") from None
         session.status = SessionStatus(row["status"])
         session.journal_id = int(row["id"])
@@ -307,6 +308,11 @@ class SessionJournal:
             return ()
         _, attached = self.codec.loads(body)
         return tuple(attached)
+
+
+async def _close_venue(session: AgentSession) -> None:
+    if isinstance(session.parts, BinanceAccountParts):
+        await session.parts.venue.close()
 
 
 def _order_of(session: AgentSession, client_order_id: str) -> tuple[Order, str] | None:

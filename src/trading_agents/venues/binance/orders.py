@@ -236,7 +236,7 @@ class OrderBook:
         orders: Iterable[tuple[Order, str, Sequence[OrderIntent]]],
         trades: Iterable[tuple[str, str]],
     ) -> None:
-        """Track the orders a previous run left open, and the trades it already booked.
+        """Take back the orders a previous run knew, and the trades it already booked.
 
         Each comes with Binance's id (empty if never confirmed: it is then asked about as
         an unsettled order) and the exits still to place once it fills.
@@ -245,12 +245,14 @@ class OrderBook:
         for order, venue_id, attached in orders:
             intent = order.intent
             algo = intent.order_type.is_conditional
+            still_open = order.status.is_open
             self._orders[intent.client_order_id] = _Tracked(
                 intent.symbol,
                 algo=algo,
-                intent=None if venue_id or algo else intent,
+                intent=intent if still_open and not venue_id and not algo else None,
                 order_id=venue_id,
                 filled=order.filled_quantity,
+                open=still_open,
                 attached=list(attached),
                 sent=intent,
                 created_ms=order.created_ms,

@@ -344,17 +344,39 @@ class BinanceTrading(PublishedReports):
                 await asyncio.sleep(self.rest.backoff(attempt))
         raise VenueUnavailable(f"{intent.client_order_id}: not placed")
 
-    async def _place_exits(self, parent: str) -> None:
-        """Place the exits that ride on a filled order; a refused one is reported REJECTED."""
+    async def _place_exits(self, parent: str, ask_first: bool = False) -> None:
+        """Place the exits that ride on a filled order; a refused one is reported REJECTED.
+
+        `ask_first` when a previous run may have placed them: an exit Binance knows by its
+        id, in any status, is taken as it is. Binance takes an id again once its first
+        order ended, so sending it again could reduce a later position.
+        """
         for exit_ in self.book.take_attached(parent):
+            if ask_first and await self._known_algo(exit_):
+                continue
             try:
                 await self._place_algo(exit_)
             except OrderRejected as refused:
                 if refused.code == BinanceCode.DUPLICATE_CLIENT_ORDER_ID:
                     continue  # exit ids are deterministic: this one is ours, already placed
+                self.book.closed(exit_.client_order_id)  # refused: nothing to ask about
                 self._exit_refused(parent, exit_, f"{refused.code}: {refused}")
             except VenueError as error:
                 self._exit_refused(parent, exit_, f"0: {error}")
+
+    async def _known_algo(self, exit_: OrderIntent) -> bool:
+        """Tell whether Binance knows the algo order; track it if so."""
+        cid = exit_.client_order_id
+        try:
+            raw = await self._call_or_not_found(
+                "fapiPrivateGetAlgoOrder", {"clientAlgoId": cid}, cid
+            )
+        except OrderNotFound:
+            return False
+        self.book.algo_expected(exit_, self._clock.now_ms())
+        self.book.algo_seen(cid, raw)
+        self.book.set_state(cid, algo_snapshot(raw).status)
+        return True
 
     def _exit_refused(self, parent: str, exit_: OrderIntent, reason: str) -> None:
         log.error("%s: exit %s not placed: %s", parent, exit_.client_order_id, reason)

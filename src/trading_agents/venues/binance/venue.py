@@ -46,6 +46,8 @@ class BinanceVenue(BinanceTrading):
         self._funding_booked: set[str] = set()  # tranIds published, so each is booked once
         self._funding_due = 0  # funding events heard whose payments are not fetched yet
         self._wallet_adjustments = 0
+        # Told how an order sent with an unknown outcome ended, once reconciliation knows.
+        self.on_settled: Callable[[str, str], None] | None = None
 
     async def start(self, connect_timeout_s: float = 10.0) -> None:
         """Start trading; funding from now on is ours unless a restart said from when."""
@@ -77,7 +79,7 @@ class BinanceVenue(BinanceTrading):
         Call it before `settle` and `reconcile`: they then book only what the previous run
         missed, and place the exits of an entry that filled while nobody was listening.
         """
-        self.book.resume([o for o in orders if o[0].status.is_open], trades)
+        self.book.resume(orders, trades)
 
     def _funding_settled(self) -> None:
         """Fetch the funding Binance just settled: the income history states each payment."""
@@ -219,7 +221,12 @@ class BinanceVenue(BinanceTrading):
                 intent.symbol, intent.client_order_id, found.venue_order_id, found.status
             )
         if found.status is OrderStatus.FILLED:
-            await self._place_exits(intent.client_order_id)
+            await self._place_exits(intent.client_order_id, ask_first=True)
+
+    def _settled(self, client_order_id: str, state: str) -> None:
+        """Tell the intent log how an order whose fate was unknown ended."""
+        if self.on_settled is not None:
+            self.on_settled(client_order_id, state)
 
     async def reconcile(self) -> list[str]:
         """Compare the exchange with what we know; book what was missed; return the repairs."""
@@ -231,9 +238,11 @@ class BinanceVenue(BinanceTrading):
             found = await self._find_order(intent)
             if found is None:
                 self.book.forget(intent.client_order_id)
+                self._settled(intent.client_order_id, "lost")
                 repairs.append(f"{intent.client_order_id}: never reached Binance")
                 continue
             await self._adopt(intent, attached, found)
+            self._settled(intent.client_order_id, "sent")
             repairs.append(f"{intent.client_order_id}: sent")
         for cid, symbol, order_id in self.book.open_regular():
             try:
@@ -257,7 +266,7 @@ class BinanceVenue(BinanceTrading):
                     )
                     repairs.append(f"{cid}: {snapshot.status} at Binance")
                 elif self.book.has_attached(cid):
-                    await self._place_exits(cid)
+                    await self._place_exits(cid, ask_first=True)
         for cid, symbol in self.book.open_algos():
             try:
                 raw = await self.rest.call("fapiPrivateGetAlgoOrder", {"clientAlgoId": cid})

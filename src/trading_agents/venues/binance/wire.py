@@ -172,6 +172,18 @@ def balance_snapshot(raw: list[Mapping[str, Any]], asset: str = "USDT") -> Balan
     return BalanceSnapshot(ZERO, ZERO, ZERO, ZERO)
 
 
+def trade_key(symbol: str, trade_id: object) -> str:
+    """Return a trade's id as the books keep it: Binance numbers trades per symbol."""
+    return f"{symbol}-{trade_id}"
+
+
+def usdt_fee(commission: object, asset: object) -> Decimal:
+    """Return a trade's fee in USDT; one paid in another asset (BNB) leaves USDT untouched."""
+    if asset not in (None, "", "USDT"):
+        return ZERO
+    return dec(commission)
+
+
 def order_event(
     raw: Mapping[str, Any], client_order_id: str, ts_ms: int
 ) -> FillReport | OrderUpdate | None:
@@ -182,12 +194,12 @@ def order_event(
     if execution in ("TRADE", "CALCULATED"):
         return FillReport(
             client_order_id=client_order_id,
-            trade_id=str(raw["t"]),
+            trade_id=trade_key(symbol, raw["t"]),
             symbol=symbol,
             side=SIDES_BACK[raw["S"]],
             quantity=dec(raw["l"]),
             price=dec(raw["L"]),
-            fee=dec(raw.get("n")),
+            fee=usdt_fee(raw.get("n"), raw.get("N")),
             liquidity=Liquidity.MAKER if raw.get("m") else Liquidity.TAKER,
             ts_ms=int(raw.get("T") or ts_ms),
             order_status=status,
@@ -205,12 +217,12 @@ def trade_fill(
     """Return a /fapi/v1/userTrades entry as a fill of the order with `client_order_id`."""
     return FillReport(
         client_order_id=client_order_id,
-        trade_id=str(raw["id"]),
+        trade_id=trade_key(str(raw["symbol"]), raw["id"]),
         symbol=str(raw["symbol"]),
         side=SIDES_BACK[raw["side"]],
         quantity=dec(raw["qty"]),
         price=dec(raw["price"]),
-        fee=dec(raw.get("commission")),
+        fee=usdt_fee(raw.get("commission"), raw.get("commissionAsset")),
         liquidity=Liquidity.MAKER if raw.get("maker") else Liquidity.TAKER,
         ts_ms=int(raw["time"]),
         order_status=order_status,
