@@ -206,7 +206,9 @@ async def test_money_moved_at_binance_is_one_adjustment_and_no_profit_or_loss(
 
     adjustments = [r for r in changes.reports if isinstance(r, BalanceAdjustment)]
     assert [a.amount for a in adjustments] == [Decimal(1_000), Decimal(-3_000)]
-    assert all(a.adjustment_id.startswith("wallet-") for a in adjustments)
+    # Binance's income history names them transfers: cash flows, not trading.
+    assert all(a.adjustment_id.startswith("transfer-") for a in adjustments)
+    assert {a.kind for a in adjustments} == {"transfer"}
     assert len(moved_in) == len(moved_out) == 1
     assert moved_in[0].startswith("wallet: ")
     assert wallet_in == FUNDS + 1_000
@@ -221,3 +223,35 @@ async def test_money_moved_at_binance_is_one_adjustment_and_no_profit_or_loss(
     last = account.portfolio.equity_curve.last
     assert last is not None
     assert last.equity == last.net_deposits == FUNDS - 2_000
+
+
+async def test_a_trade_made_by_hand_at_binance_counts_as_trading_not_as_a_transfer(
+    fake: FakeBinanceFutures,
+) -> None:
+    profile = agent("atlas")
+    clock = LiveClock()
+    market = LiveMarket(indicator_spec(profile.strategy), clock, (SYMBOL,), profile.timeframe_ms)
+    changes = AccountChanges()
+    async with binance_venue(fake) as venue:
+        parts = await binance_account(
+            profile=profile, account_id="acct", symbols=(SYMBOL,), clock=clock, venue=venue,
+            market=market, sink=DecisionList(keep=100), runtime="direct", changes=changes,
+        )  # fmt: skip
+        account, ledger = parts.account, parts.account.portfolio.ledger
+        # Someone buys and sells at a loss on the account, by hand; no position is left.
+        fake.place_foreign_market_order(SYMBOL, "BUY", Decimal("0.010"))
+        fake.set_price(SYMBOL, PRICE - 1_000)
+        fake.place_foreign_market_order(SYMBOL, "SELL", Decimal("0.010"))
+        repairs = await venue.reconcile()
+        account.settle({})
+        daily_realized = account.risk.snapshot().daily[-1]
+
+    adjustments = [r for r in changes.reports if isinstance(r, BalanceAdjustment)]
+    assert [a.kind for a in adjustments] == ["trading"]
+    loss = adjustments[0].amount
+    assert loss < Decimal(-10)  # 0.010 BTC lost 1,000 USDT each, and paid two fees
+    assert ledger.wallet_balance == fake.wallet_balance
+    assert (ledger.deposits, ledger.withdrawals) == (FUNDS, ZERO)  # not a withdrawal
+    assert ledger.realized_pnl == loss
+    assert daily_realized == loss  # the daily loss limit sees it
+    assert any("trading the books did not see" in r for r in repairs)

@@ -90,7 +90,7 @@ class AgentAccount:
         if changes is not None and reports:
             changes.reports.extend(reports)
         for report in reports:
-            if isinstance(report, BalanceAdjustment):
+            if isinstance(report, BalanceAdjustment) and report.kind == "transfer":
                 # Heard before the books move, so the equity it brings is not read as a gain.
                 self.risk.record_cash_flow(report.amount)
             trip = self.portfolio.apply(report)
@@ -99,7 +99,11 @@ class AgentAccount:
             if isinstance(report, FillReport):
                 changed.add(report.symbol)
                 self._count_realized(report, marks)
-            elif isinstance(report, FundingReport | BalanceAdjustment):
+            elif isinstance(report, BalanceAdjustment):
+                if report.kind == "trading":  # a loss the books missed counts as one
+                    equity = self.portfolio.ledger.equity(marks)
+                    self.risk.record_realized(report.amount, equity)
+            elif isinstance(report, FundingReport):
                 continue
             elif _is_rejected_stop(report):
                 self.unprotected.add(report.symbol)

@@ -32,6 +32,7 @@ class AccountSnapshot(NamedTuple):
     brain: LlmCounters | None = None  # an LLM brain's use so far (the rule brain keeps none)
     funding_since_ms: int | None = None  # a real venue's funding booked up to here
     venue_account: str | None = None  # the exchange account a real venue traded
+    wallet_since_ms: int | None = None  # a real venue's wallet checked up to here
 
 
 class AccountHistory(NamedTuple):
@@ -57,6 +58,7 @@ def snapshot_account(
         counters,
         None if isinstance(venue, SimVenue) else venue.funding_since_ms,
         None if isinstance(venue, SimVenue) else venue.config.account,
+        None if isinstance(venue, SimVenue) else venue.wallet_since_ms,
     )
 
 
@@ -86,6 +88,8 @@ def restore_account(
             )
         if snapshot.funding_since_ms is not None:
             venue.funding_since_ms = snapshot.funding_since_ms
+        if snapshot.wallet_since_ms is not None:
+            venue.wallet_since_ms = snapshot.wallet_since_ms
     account.portfolio.restore(snapshot.portfolio, history.trips, history.marks)
     account.risk.restore(snapshot.risk)
     account.runner.restore(snapshot.runner)

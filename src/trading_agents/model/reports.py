@@ -61,6 +61,9 @@ class BalanceAdjustment:
     ts_ms: int
     amount: Decimal  # above zero credited, below zero debited
     reason: str
+    # "transfer": money moved in or out (a deposit or withdrawal to the books); "trading": a
+    # result of trades the books did not see (a manual trade), counted as realized PnL.
+    kind: str = "transfer"
 
 
 ExecutionReport = OrderUpdate | FillReport | FundingReport | BalanceAdjustment

@@ -99,6 +99,11 @@ class Ledger:
             raise ValueError("a transfer must move some money, not zero")
         self.wallet_balance += amount
 
+    def book_trading_result(self, amount: Decimal) -> None:
+        """Book PnL the exchange realized on trades the books only adjusted for."""
+        self.realized_pnl += amount
+        self.wallet_balance += amount
+
     def apply_fill(
         self, symbol: str, side: Side, quantity: Decimal, price: Decimal, fee: Decimal, ts_ms: int
     ) -> Decimal:

@@ -79,6 +79,8 @@ class Portfolio:
                 return self._book_fill(report)
             case FundingReport():
                 self._book_funding(report)
+            case BalanceAdjustment(kind="trading"):
+                self.ledger.book_trading_result(report.amount)
             case BalanceAdjustment():
                 # A transfer, not a gain: it moves the net deposits, which the curve takes out.
                 self.ledger.book_transfer(report.amount)

@@ -153,7 +153,7 @@ class SessionJournal:
                 touched[report.client_order_id] = None
             if isinstance(report, FillReport):
                 batch.fills.append(rows.fill_row(sid, report))
-            elif isinstance(report, BalanceAdjustment):
+            elif isinstance(report, BalanceAdjustment) and report.kind == "transfer":
                 # Money moved at the exchange: the platform sees it as a deposit or withdrawal.
                 kind = "deposit" if report.amount > 0 else "withdrawal"
                 flow = CashFlow(report.adjustment_id, kind, abs(report.amount), report.ts_ms)

@@ -25,6 +25,17 @@ log = logging.getLogger(__name__)
 
 DRIFT_CONFIRM_S = 0.5  # a position or wallet difference must last this long to be drift
 INCOME_PAGE = 1_000  # the most records /fapi/v1/income returns at once
+# Income types that move money in or out of the futures wallet rather than trade with it.
+TRANSFER_TYPES = frozenset(
+    {
+        "TRANSFER",
+        "INTERNAL_TRANSFER",
+        "CROSS_COLLATERAL_TRANSFER",
+        "COIN_SWAP_DEPOSIT",
+        "COIN_SWAP_WITHDRAW",
+        "STRATEGY_UMFUTURES_TRANSFER",
+    }
+)
 
 
 class BinanceVenue(BinanceTrading):
@@ -46,6 +57,10 @@ class BinanceVenue(BinanceTrading):
         self._funding_booked: set[str] = set()  # tranIds published, so each is booked once
         self._funding_due = 0  # funding events heard whose payments are not fetched yet
         self._wallet_adjustments = 0
+        # Transfers from this time on are looked for when the wallet differs; kept across
+        # restarts like the funding mark. Left None, start() sets it.
+        self.wallet_since_ms: int | None = None
+        self._transfers_booked: set[str] = set()
         # Told how an order sent with an unknown outcome ended, once reconciliation knows.
         self.on_settled: Callable[[str, str], None] | None = None
 
@@ -53,6 +68,8 @@ class BinanceVenue(BinanceTrading):
         """Start trading; funding from now on is ours unless a restart said from when."""
         if self.funding_since_ms is None:
             self.funding_since_ms = self._clock.now_ms()
+        if self.wallet_since_ms is None:
+            self.wallet_since_ms = self._clock.now_ms()
         await super().start(connect_timeout_s)
 
     # -- what a restart needs ------------------------------------------------------------------
@@ -158,6 +175,7 @@ class BinanceVenue(BinanceTrading):
         heard = self.book.trades_heard
         first = await self._wallet_difference()
         if first[0] == first[1]:
+            self.wallet_since_ms = self._clock.now_ms()  # nothing before now is missing
             return []
         await asyncio.sleep(DRIFT_CONFIRM_S)
         await self._fetch_funding()  # a payment listed late explains it, not a transfer
@@ -167,14 +185,50 @@ class BinanceVenue(BinanceTrading):
         if second != first:
             return []  # still moving: the next round looks again
         theirs, ours = second
-        amount = theirs - ours
         now = self._clock.now_ms()
-        self._wallet_adjustments += 1
-        reason = f"Binance's wallet holds {theirs} USDT, the books {ours}"
-        self._publish(
-            BalanceAdjustment(f"wallet-{now}-{self._wallet_adjustments}", now, amount, reason)
-        )
-        return [f"wallet: {reason}; booked an adjustment of {amount}"]
+        repairs: list[str] = []
+        moved = ZERO
+        for tran_id, ts_ms, amount in await self._transfers():
+            self._transfers_booked.add(tran_id)
+            reason = f"a transfer at Binance (tranId {tran_id})"
+            self._publish(BalanceAdjustment(f"transfer-{tran_id}", ts_ms, amount, reason))
+            repairs.append(f"wallet: {reason} of {amount} booked")
+            moved += amount
+        rest = theirs - ours - moved
+        if rest != ZERO:
+            # No transfer explains it: trades the books only adjusted for (by hand, an ADL),
+            # or a fee never heard of. Their result counts toward the loss limits.
+            self._wallet_adjustments += 1
+            reason = f"Binance's wallet holds {theirs} USDT, the books {ours + moved}"
+            ident = f"wallet-{now}-{self._wallet_adjustments}"
+            self._publish(BalanceAdjustment(ident, now, rest, reason, kind="trading"))
+            repairs.append(f"wallet: {reason}; booked {rest} as trading the books did not see")
+        self.wallet_since_ms = now
+        return repairs
+
+    async def _transfers(self) -> list[tuple[str, int, Decimal]]:
+        """Return the transfers in the income history since the last check not booked yet."""
+        since = self.wallet_since_ms or 0
+        start = since
+        found: list[tuple[str, int, Decimal]] = []
+        while True:
+            page = await self.rest.call(
+                "fapiPrivateGetIncome", {"startTime": start, "limit": INCOME_PAGE}, weight=30
+            )
+            for raw in page:
+                tran_id = str(raw["tranId"])
+                if (
+                    str(raw.get("incomeType")) in TRANSFER_TYPES
+                    and raw.get("asset", "USDT") == "USDT"
+                    and int(raw["time"]) >= since
+                    and tran_id not in self._transfers_booked
+                    and tran_id not in {f[0] for f in found}
+                ):
+                    found.append((tran_id, int(raw["time"]), dec(raw["income"])))
+            last = max((int(r["time"]) for r in page), default=start)
+            if len(page) < INCOME_PAGE or last == start:
+                return sorted(found, key=lambda f: f[1])
+            start = last
 
     def _wallet_quiet(self) -> bool:
         """Tell whether no money of ours is on its way to the books."""
