@@ -23,11 +23,9 @@ from trading_agents.engine.assembly import (
     BinanceAccountParts,
     EquityMismatch,
     SimAccountParts,
-    binance_account,
     make_brain,
     sim_account,
 )
-from trading_agents.engine.gateway import IntentLog
 from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.moments import moments
 from trading_agents.journal.audit import AuditEntry
@@ -41,6 +39,7 @@ from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.signals import Signal, SignalAction
 from trading_agents.portfolio.ledger import InsufficientFunds
 from trading_agents.service.background import cancel
+from trading_agents.service.binance_account import BinanceAccount
 from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
 from trading_agents.service.journal_keeper import JournalKeeper
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
@@ -101,8 +100,7 @@ class TradingDesk:
         self.symbols = tuple(symbols)
         self.venue_config = venue_config or SimVenueConfig()
         self.venue: VenueKind = venue  # where agents trade whose profile does not say
-        self._binance = binance  # a new, unstarted venue on the configured Binance account
-        self.venue_alerts: dict[tuple[str, str], str] = {}  # a venue that stopped, and why
+        self.binance = BinanceAccount(binance)
         self.mode = mode  # where agents trade, as health says it
         driven = source.clock if isinstance(source.clock, SimulatedClock) else None
         self.kernel = Kernel(driven if source.drives_clock else None, [], pause=self._let_others_in)
@@ -268,14 +266,14 @@ class TradingDesk:
         """Start a restored Binance session: settle what was pending, book what it missed."""
         if session.status is SessionStatus.STOPPED:
             return  # nothing of it trades any more: its orders are read from the journal
-        holder = self._binance_holder(exclude=(session.agent, session.account_id))
+        holder = self.binance.holder(self.sessions, exclude=(session.agent, session.account_id))
         where = f"{session.agent} on account {session.account_id!r}"
         if holder is not None:
             raise ConfigurationError(
                 f"cannot restore {where} at Binance: {holder.agent} on account"
                 f" {holder.account_id!r} trades the same Binance account"
             )
-        self._watch(session, venue)
+        self.binance.watch(session, venue)
         try:
             await venue.start()
             repairs = await self.journal.reconnect(session, venue, stored)
@@ -338,7 +336,7 @@ class TradingDesk:
             if existing is not None and existing.status is not SessionStatus.STOPPED:
                 raise Conflict(f"{agent} is already {existing.status} on account {account_id!r}")
             if self._venue_of(profile) == "binance":
-                holder = self._binance_holder()
+                holder = self.binance.holder(self.sessions)
                 if holder is not None:
                     raise Conflict(
                         f"{holder.agent} on account {holder.account_id!r} already trades the"
@@ -351,7 +349,7 @@ class TradingDesk:
             try:
                 await self.journal.start(session)
             except BaseException as error:
-                await self._close_venue(session)  # never left connected with no session
+                await self.binance.close(session)  # never left connected with no session
                 if isinstance(error, JournalUnavailable):
                     raise Unavailable(str(error)) from None
                 raise
@@ -397,8 +395,16 @@ class TradingDesk:
         decisions = JournaledDecisions(keep=KEEP_DECISIONS)
         intents = self.journal.intents(self.clock)
         if self._venue_of(profile) == "binance":
-            parts: AccountParts = await self._binance_parts(
-                profile, account_id, symbols, market, decisions, intents, equity, resuming
+            parts: AccountParts = await self.binance.assemble(
+                profile,
+                account_id,
+                symbols,
+                self.clock,
+                market,
+                decisions,
+                intents,
+                equity,
+                resuming,
             )
         else:
             parts = sim_account(
@@ -430,98 +436,17 @@ class TradingDesk:
         )
         session.intents = intents
         if isinstance(parts, BinanceAccountParts) and not resuming:
-            self._watch(session, parts.venue)
+            self.binance.watch(session, parts.venue)
             # The books open at the exchange's wallet, which initial_equity was checked against.
             session.initial_equity = parts.account.portfolio.ledger.wallet_balance
         return session
 
-    async def _binance_parts(
-        self,
-        profile: AgentProfile,
-        account_id: str,
-        symbols: Sequence[str],
-        market: LiveMarket,
-        decisions: JournaledDecisions,
-        intents: IntentLog,
-        equity: Decimal,
-        resuming: bool,
-    ) -> BinanceAccountParts:
-        if self._binance is None:
-            raise ConfigurationError(
-                f"{profile.name} trades at Binance, but the service has no Binance account"
-                " configured (BINANCE_API_KEY, BINANCE_API_SECRET)"
-            )
-        venue = self._binance()
-        try:
-            if not resuming:
-                await venue.start()
-            return await binance_account(
-                profile=profile,
-                account_id=account_id,
-                symbols=symbols,
-                clock=self.clock,
-                venue=venue,
-                market=market,
-                sink=decisions,
-                runtime="langgraph",
-                take_candle=market.on_candle,
-                brain=make_brain(profile),
-                changes=AccountChanges(),
-                intents=intents,
-                equity=None if resuming else equity,
-                resuming=resuming,
-            )
-        except BaseException:
-            await venue.close()
-            raise
-
     def _venue_of(self, profile: AgentProfile) -> VenueKind:
         return profile.venue or self.venue
 
-    def _binance_holder(self, exclude: tuple[str, str] | None = None) -> AgentSession | None:
-        """Return the session trading the Binance account now, if any."""
-        for key, session in self.sessions.items():
-            if (
-                key != exclude
-                and isinstance(session.parts, BinanceAccountParts)
-                and session.status is not SessionStatus.STOPPED
-            ):
-                return session
-        return None
-
-    def _watch(self, session: AgentSession, venue: BinanceVenue) -> None:
-        """Show a venue that stops itself (Binance banned the IP) in health and the log.
-
-        And let reconciliation settle the intents whose outcome was unknown.
-        """
-        key = (session.agent, session.account_id)
-
-        def alert(reason: str) -> None:
-            self.venue_alerts[key] = reason
-            log.critical("%s on account %s: the Binance venue stopped: %s", key[0], key[1], reason)
-
-        venue.rest.on_alert = alert
-
-        def settled(client_order_id: str, state: str) -> None:
-            if session.intents is not None:
-                detail = "reconciled with Binance by its client order id"
-                session.intents.settle(client_order_id, state, detail)
-
-        venue.on_settled = settled
-
-    async def _close_venue(self, session: AgentSession) -> None:
-        if isinstance(session.parts, BinanceAccountParts):
-            await session.parts.venue.close()
-            self.venue_alerts.pop((session.agent, session.account_id), None)
-
     def venue_state(self) -> str:
         """Say how the exchange connections are: off, ok, or degraded with the reason."""
-        live = [s for s in self.sessions.values() if isinstance(s.parts, BinanceAccountParts)]
-        if not any(s.status is not SessionStatus.STOPPED for s in live):
-            return "off (no agent trades at Binance)"
-        if self.venue_alerts:
-            return "degraded: " + "; ".join(sorted(self.venue_alerts.values()))
-        return "ok"
+        return self.binance.state(self.sessions.values())
 
     async def pause(self, agent: str, account_id: str) -> AgentSession:
         """Stop new decisions; open positions keep their stops at the venue."""
@@ -594,7 +519,7 @@ class TradingDesk:
             await self._save([session])
             # Nothing of a stopped session trades: its exchange connection goes (kept
             # positions keep their exits at Binance).
-            await self._close_venue(session)
+            await self.binance.close(session)
         return session
 
     async def _close_all(self, session: AgentSession) -> None:

@@ -1,0 +1,122 @@
+"""The Binance account the service trades: the venue it opens, who holds it, how it is."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.clock import Clock
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.engine.account import AccountChanges
+from trading_agents.engine.assembly import BinanceAccountParts, binance_account, make_brain
+from trading_agents.engine.gateway import IntentLog
+from trading_agents.market.view import LiveMarket
+from trading_agents.service.sessions import AgentSession, JournaledDecisions, SessionStatus
+
+if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
+    from trading_agents.venues.binance.venue import BinanceVenue
+
+log = logging.getLogger(__name__)
+SessionKey = tuple[str, str]  # (agent, account id)
+
+
+class BinanceAccount:
+    """Open the configured Binance account's venue for sessions; one session holds it."""
+
+    def __init__(self, open_venue: Callable[[], BinanceVenue] | None) -> None:
+        self._open_venue = open_venue  # a new, unstarted venue on the configured account
+        self.alerts: dict[SessionKey, str] = {}  # a venue that stopped itself, and why
+
+    async def assemble(
+        self,
+        profile: AgentProfile,
+        account_id: str,
+        symbols: Sequence[str],
+        clock: Clock,
+        market: LiveMarket,
+        decisions: JournaledDecisions,
+        intents: IntentLog,
+        equity: Decimal,
+        resuming: bool,
+    ) -> BinanceAccountParts:
+        """Return a session's parts at Binance: connected and checked, or `resuming` offline."""
+        if self._open_venue is None:
+            raise ConfigurationError(
+                f"{profile.name} trades at Binance, but the service has no Binance account"
+                " configured (BINANCE_API_KEY, BINANCE_API_SECRET)"
+            )
+        venue = self._open_venue()
+        try:
+            if not resuming:
+                await venue.start()
+            return await binance_account(
+                profile=profile,
+                account_id=account_id,
+                symbols=symbols,
+                clock=clock,
+                venue=venue,
+                market=market,
+                sink=decisions,
+                runtime="langgraph",
+                take_candle=market.on_candle,
+                brain=make_brain(profile),
+                changes=AccountChanges(),
+                intents=intents,
+                equity=None if resuming else equity,
+                resuming=resuming,
+            )
+        except BaseException:
+            await venue.close()
+            raise
+
+    @staticmethod
+    def holder(
+        sessions: Mapping[SessionKey, AgentSession], exclude: SessionKey | None = None
+    ) -> AgentSession | None:
+        """Return the session trading the Binance account now, if any."""
+        for key, session in sessions.items():
+            if (
+                key != exclude
+                and isinstance(session.parts, BinanceAccountParts)
+                and session.status is not SessionStatus.STOPPED
+            ):
+                return session
+        return None
+
+    def watch(self, session: AgentSession, venue: BinanceVenue) -> None:
+        """Show a venue that stops itself (Binance banned the IP) in health and the log.
+
+        And let reconciliation settle the intents whose outcome was unknown.
+        """
+        key = (session.agent, session.account_id)
+
+        def alert(reason: str) -> None:
+            self.alerts[key] = reason
+            log.critical("%s on account %s: the Binance venue stopped: %s", key[0], key[1], reason)
+
+        venue.rest.on_alert = alert
+
+        def settled(client_order_id: str, state: str) -> None:
+            if session.intents is not None:
+                detail = "reconciled with Binance by its client order id"
+                session.intents.settle(client_order_id, state, detail)
+
+        venue.on_settled = settled
+
+    async def close(self, session: AgentSession) -> None:
+        """Close a session's connection to Binance, if it has one."""
+        if isinstance(session.parts, BinanceAccountParts):
+            await session.parts.venue.close()
+            self.alerts.pop((session.agent, session.account_id), None)
+
+    def state(self, sessions: Iterable[AgentSession]) -> str:
+        """Say how the connection is: off, ok, or degraded with the reason."""
+        live = [s for s in sessions if isinstance(s.parts, BinanceAccountParts)]
+        if not any(s.status is not SessionStatus.STOPPED for s in live):
+            return "off (no agent trades at Binance)"
+        if self.alerts:
+            return "degraded: " + "; ".join(sorted(self.alerts.values()))
+        return "ok"
