@@ -82,6 +82,13 @@ async def ok(call: Awaitable[httpx.Response]) -> Any:
     return response.json()
 
 
+async def buy_unheard(client: httpx.AsyncClient, futures: FakeBinanceFutures) -> None:
+    """Buy; Binance takes the order, but neither its answer nor a question about it comes back."""
+    futures.fail("POST", ORDER, status=503, after_accept=True)
+    futures.fail("GET", ORDER, status=502, msg="Bad Gateway", times=50)
+    await ok(client.post(f"{NOVA}/signal", json=BUY))
+
+
 def held_at_binance(fake: FakeBinanceFutures) -> Decimal:
     return fake.position(SYMBOL)[0]
 
@@ -170,10 +177,7 @@ async def test_an_order_whose_answer_never_came_is_settled_by_its_id_at_the_next
 ) -> None:
     async with service() as (client, _):
         await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
-        # Binance takes the order, but neither its answer nor any question about it comes back.
-        futures.fail("POST", ORDER, status=503, after_accept=True)
-        futures.fail("GET", ORDER, status=502, msg="Bad Gateway", times=50)
-        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        await buy_unheard(client, futures)
         held = held_at_binance(futures)
         assert held > 0
     futures.clear_faults()
@@ -233,9 +237,7 @@ async def test_an_order_reconciliation_confirmed_is_settled_and_its_exits_never_
 ) -> None:
     async with service() as (client, desk):
         await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
-        futures.fail("POST", ORDER, status=503, after_accept=True)
-        futures.fail("GET", ORDER, status=502, msg="Bad Gateway", times=50)
-        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        await buy_unheard(client, futures)
         futures.clear_faults()
         await desk.session("nova", "acc-1").parts.venue.reconcile()  # finds it: sent
         await ok(client.post(f"{NOVA}/pause"))  # any write takes the settlement along
