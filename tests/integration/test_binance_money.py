@@ -22,7 +22,7 @@ from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import LiveClock
 from trading_agents.core.decimals import ZERO
 from trading_agents.engine.account import AccountChanges
-from trading_agents.engine.assembly import binance_account
+from trading_agents.engine.assembly import BinanceAccountParts, binance_account
 from trading_agents.market.view import LiveMarket
 from trading_agents.model.enums import OrderType, Side
 from trading_agents.model.orders import OrderIntent
@@ -88,6 +88,18 @@ async def open_long(venue: BinanceVenue, books: Books, fake: FakeBinanceFutures)
     await venue.submit(OrderIntent("ta-buy", SYMBOL, Side.BUY, OrderType.MARKET, Decimal("0.010")))
     await books.book_until(venue, lambda: books.portfolio.ledger.position(SYMBOL).is_open)
     assert books.portfolio.ledger.position(SYMBOL).quantity == fake.position(SYMBOL)[0]
+
+
+async def atlas_at(
+    venue: BinanceVenue, clock: LiveClock, changes: AccountChanges
+) -> BinanceAccountParts:
+    """Assemble Atlas on the started venue, trading BTCUSDT, its changes kept in `changes`."""
+    profile = agent("atlas")
+    market = LiveMarket(indicator_spec(profile.strategy), clock, (SYMBOL,), profile.timeframe_ms)
+    return await binance_account(
+        profile=profile, account_id="acct", symbols=(SYMBOL,), clock=clock, venue=venue,
+        market=market, sink=DecisionList(keep=100), runtime="direct", changes=changes,
+    )  # fmt: skip
 
 
 async def binance_wallet(venue: BinanceVenue) -> Decimal:
@@ -177,15 +189,10 @@ async def test_funding_settled_while_no_venue_listened_is_booked_by_reconciliati
 async def test_money_moved_at_binance_is_one_adjustment_and_no_profit_or_loss(
     fake: FakeBinanceFutures,
 ) -> None:
-    profile = agent("atlas")
     clock = LiveClock()
-    market = LiveMarket(indicator_spec(profile.strategy), clock, (SYMBOL,), profile.timeframe_ms)
     changes = AccountChanges()
     async with binance_venue(fake) as venue:
-        parts = await binance_account(
-            profile=profile, account_id="acct", symbols=(SYMBOL,), clock=clock, venue=venue,
-            market=market, sink=DecisionList(keep=100), runtime="direct", changes=changes,
-        )  # fmt: skip
+        parts = await atlas_at(venue, clock, changes)
         account, ledger = parts.account, parts.account.portfolio.ledger
         account.mark(clock.now_ms(), {})
 
@@ -228,15 +235,10 @@ async def test_money_moved_at_binance_is_one_adjustment_and_no_profit_or_loss(
 async def test_a_trade_made_by_hand_at_binance_counts_as_trading_not_as_a_transfer(
     fake: FakeBinanceFutures,
 ) -> None:
-    profile = agent("atlas")
     clock = LiveClock()
-    market = LiveMarket(indicator_spec(profile.strategy), clock, (SYMBOL,), profile.timeframe_ms)
     changes = AccountChanges()
     async with binance_venue(fake) as venue:
-        parts = await binance_account(
-            profile=profile, account_id="acct", symbols=(SYMBOL,), clock=clock, venue=venue,
-            market=market, sink=DecisionList(keep=100), runtime="direct", changes=changes,
-        )  # fmt: skip
+        parts = await atlas_at(venue, clock, changes)
         account, ledger = parts.account, parts.account.portfolio.ledger
         # Someone buys and sells at a loss on the account, by hand; no position is left.
         fake.place_foreign_market_order(SYMBOL, "BUY", Decimal("0.010"))

@@ -16,7 +16,6 @@ from trading_agents.agents.runner import AgentRunner, DecisionGate
 from trading_agents.config.llm import LlmSettings
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
-from trading_agents.core.decimals import ZERO
 from trading_agents.engine.account import AccountChanges, AgentAccount
 from trading_agents.engine.gateway import AccountGateway, IntentLog
 from trading_agents.market.candles import Candle
@@ -177,16 +176,14 @@ async def binance_account(
     """
     brain = brain or make_brain(profile)
     instruments = venue.instruments.registry
-    wallet = ZERO
-    if not resuming:
-        wallet = await _opening_wallet(venue, equity)
-        for symbol in symbols:
-            await venue.set_leverage(symbol, START_LEVERAGE)
     portfolio = Portfolio(instruments, START_LEVERAGE)
     limits = risk_limits(profile, frozenset(symbols))
     risk = RiskEngine(limits, instruments, clock, venue.config.taker_fee)
     venue.instruments.on_refresh = risk.use_instruments
     if not resuming:
+        wallet = await _opening_wallet(venue, equity)
+        for symbol in symbols:
+            await venue.set_leverage(symbol, START_LEVERAGE)
         portfolio.deposit(wallet)
         risk.record_cash_flow(wallet)
     venue.book_positions = lambda: {p.symbol: p.quantity for p in portfolio.ledger.open_positions()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
 
@@ -63,7 +63,7 @@ class BalanceAdjustment:
     reason: str
     # "transfer": money moved in or out (a deposit or withdrawal to the books); "trading": a
     # result of trades the books did not see (a manual trade), counted as realized PnL.
-    kind: str = "transfer"
+    kind: Literal["transfer", "trading"] = "transfer"
 
 
 ExecutionReport = OrderUpdate | FillReport | FundingReport | BalanceAdjustment

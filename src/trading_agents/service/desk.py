@@ -45,7 +45,6 @@ from trading_agents.service.journal_keeper import JournalKeeper
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
 from trading_agents.service.market import MarketSource
 from trading_agents.service.sessions import (
-    TRANSITIONS,
     AgentSession,
     CashFlow,
     JournaledDecisions,
@@ -136,8 +135,7 @@ class TradingDesk:
     async def close_venues(self) -> None:
         """Close every exchange connection the sessions hold (closing twice is harmless)."""
         for session in self.sessions.values():
-            if isinstance(session.parts, BinanceAccountParts):
-                await session.parts.venue.close()
+            await self.binance.close(session)
 
     async def _consume(self) -> None:
         try:
@@ -286,10 +284,9 @@ class TradingDesk:
         except BaseException:
             await venue.close()
             raise
-        session.parts.account.settle(self.marks_for(session))
         for repair in repairs:
             log.warning("%s after the restart: %s", where, repair)
-        await self._save([session])
+        await self._save([session])  # books what reconciliation found, then writes it
 
     def marks_for(self, session: AgentSession) -> dict[str, Decimal]:
         """Return the latest marks, entry prices standing in for those not streamed yet."""
@@ -335,7 +332,7 @@ class TradingDesk:
             existing = self.sessions.get((agent, account_id))
             if existing is not None and existing.status is not SessionStatus.STOPPED:
                 raise Conflict(f"{agent} is already {existing.status} on account {account_id!r}")
-            if self._venue_of(profile) == "binance":
+            if profile.venue == "binance":  # pinned above
                 holder = self.binance.holder(self.sessions)
                 if holder is not None:
                     raise Conflict(
@@ -489,7 +486,7 @@ class TradingDesk:
         """
         async with self._lock:
             session = self.session(agent, account_id)
-            if (session.status, "stop") not in TRANSITIONS:
+            if not session.allows("stop"):
                 raise Conflict(
                     f"cannot stop: {agent} on account {account_id!r} is {session.status}"
                 )

@@ -219,8 +219,7 @@ class SessionJournal:
         session.saved()
         if session.intents is not None:
             session.intents.session_id = session.journal_id
-        if isinstance(session.parts, SimAccountParts):
-            self._settle_simulated(session, stored)
+        self._settle_simulated(session, stored)  # a real venue's are settled at `reconnect`
         return session
 
     @staticmethod

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, Protocol
 from trading_agents.agents.ports import DecisionList
 from trading_agents.agents.state import DecisionRecord
 from trading_agents.config.profiles import AgentProfile
-from trading_agents.engine.assembly import AccountParts, SimAccountParts
+from trading_agents.engine.assembly import AccountParts
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.market.view import LiveMarket
 
@@ -85,11 +85,6 @@ class AgentSession:
     intents: IntentSettlements | None = None  # the order intents its gateway stores
 
     @property
-    def simulated(self) -> bool:
-        """Tell whether the account trades on the simulated venue (paper)."""
-        return isinstance(self.parts, SimAccountParts)
-
-    @property
     def agent(self) -> str:
         """Return the agent's name."""
         return self.profile.name
@@ -105,6 +100,10 @@ class AgentSession:
         if self.intents is not None:
             self.intents.settled.clear()
         self.dirty = False
+
+    def allows(self, use_case: str) -> bool:
+        """Tell whether the lifecycle use case may be applied now."""
+        return (self.status, use_case) in TRANSITIONS
 
     def move(self, use_case: str) -> SessionStatus:
         """Apply a lifecycle use case, or raise ValueError naming the current status."""

@@ -122,28 +122,35 @@ class BinanceVenue(BinanceTrading):
         """Publish the funding payments in the income history not booked yet; return how many."""
         if self.funding_since_ms is None:
             return 0  # not started
-        since = start = self.funding_since_ms
         published = 0
+        for raw in await self._income(self.funding_since_ms, "FUNDING_FEE"):
+            if self._publish_funding(raw):
+                published += 1
+                # The mark moves past the last payment published, so that a restart from the
+                # stored mark books none twice. A payment of that same millisecond that
+                # Binance lists only later is then skipped, and the wallet check books it as
+                # an adjustment: the money right, which booking a payment twice would not be.
+                self.funding_since_ms = max(self.funding_since_ms, int(raw["time"]) + 1)
+        return published
+
+    async def _income(self, since_ms: int, income_type: str | None = None) -> list[Any]:
+        """Return the income history from `since_ms` on, every page, each record once, in order."""
+        params: dict[str, Any] = {"limit": INCOME_PAGE}
+        if income_type is not None:
+            params["incomeType"] = income_type
+        start = since_ms
+        records: dict[str, Any] = {}
         while True:
             page = await self.rest.call(
-                "fapiPrivateGetIncome",
-                {"incomeType": "FUNDING_FEE", "startTime": start, "limit": INCOME_PAGE},
-                weight=30,
+                "fapiPrivateGetIncome", {**params, "startTime": start}, weight=30
             )
-            latest = since - 1
-            for raw in sorted(page, key=lambda r: (int(r["time"]), str(r["tranId"]))):
-                if int(raw["time"]) >= since and self._publish_funding(raw):
-                    published += 1
-                    latest = int(raw["time"])
-            # The mark moves past the last payment published, so that a restart from the
-            # stored mark books none twice. A payment of that same millisecond that Binance
-            # lists only later is then skipped, and the wallet check books it as an
-            # adjustment: the money right, which booking a payment twice would not leave it.
-            self.funding_since_ms = max(self.funding_since_ms, latest + 1)
+            for raw in page:
+                if int(raw["time"]) >= since_ms:
+                    records.setdefault(str(raw["tranId"]), raw)  # pages repeat their edge
             last = max((int(r["time"]) for r in page), default=start)
             if len(page) < INCOME_PAGE or last == start:
-                return published
-            start = last  # the next page; the tranIds drop what it repeats
+                return sorted(records.values(), key=lambda r: (int(r["time"]), str(r["tranId"])))
+            start = last
 
     def _publish_funding(self, raw: Mapping[str, Any]) -> bool:
         """Publish one income record as a funding payment unless it was published already."""
@@ -208,27 +215,13 @@ class BinanceVenue(BinanceTrading):
 
     async def _transfers(self) -> list[tuple[str, int, Decimal]]:
         """Return the transfers in the income history since the last check not booked yet."""
-        since = self.wallet_since_ms or 0
-        start = since
-        found: list[tuple[str, int, Decimal]] = []
-        while True:
-            page = await self.rest.call(
-                "fapiPrivateGetIncome", {"startTime": start, "limit": INCOME_PAGE}, weight=30
-            )
-            for raw in page:
-                tran_id = str(raw["tranId"])
-                if (
-                    str(raw.get("incomeType")) in TRANSFER_TYPES
-                    and raw.get("asset", "USDT") == "USDT"
-                    and int(raw["time"]) >= since
-                    and tran_id not in self._transfers_booked
-                    and tran_id not in {f[0] for f in found}
-                ):
-                    found.append((tran_id, int(raw["time"]), dec(raw["income"])))
-            last = max((int(r["time"]) for r in page), default=start)
-            if len(page) < INCOME_PAGE or last == start:
-                return sorted(found, key=lambda f: f[1])
-            start = last
+        return [
+            (str(raw["tranId"]), int(raw["time"]), dec(raw["income"]))
+            for raw in await self._income(self.wallet_since_ms or 0)
+            if str(raw.get("incomeType")) in TRANSFER_TYPES
+            and raw.get("asset", "USDT") == "USDT"
+            and str(raw["tranId"]) not in self._transfers_booked
+        ]
 
     def _wallet_quiet(self) -> bool:
         """Tell whether no money of ours is on its way to the books."""
