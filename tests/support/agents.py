@@ -14,6 +14,7 @@ from trading_agents.market.view import MarketSnapshot
 from trading_agents.model.decisions import DecisionTrigger
 from trading_agents.model.enums import OrderStatus
 from trading_agents.model.orders import OrderIntent
+from trading_agents.model.requests import AccountState
 from trading_agents.model.signals import Signal
 from trading_agents.venues.errors import OrderRejected
 from trading_agents.venues.port import OrderAck, OrderSnapshot
@@ -105,6 +106,7 @@ class RecordingGateway:
     leverage: list[tuple[str, int]] = field(default_factory=list)
     canceled: list[str] = field(default_factory=list)
     resting: list[OrderSnapshot] = field(default_factory=list)
+    books: AccountState | None = None  # what the execute step's second check sees, if set
 
     async def set_leverage(self, symbol: str, leverage: int) -> None:
         self.leverage.append((symbol, leverage))
@@ -120,3 +122,6 @@ class RecordingGateway:
 
     async def open_orders(self, symbol: str | None = None) -> Sequence[OrderSnapshot]:
         return [o for o in self.resting if symbol is None or o.symbol == symbol]
+
+    def account_now(self) -> AccountState | None:
+        return self.books

@@ -179,10 +179,17 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
                 "", symbol, first.role, OrderStatus.REJECTED, f"old exits not cancelled: {error}"
             )
             return {"orders": (refused,)}
-    for check in state["checks"]:
+    checks = list(state["checks"])
+    closing = False  # an approved close before the entry: the entry was checked as if flat
+    for index, check in enumerate(checks):
         verdict = check.verdict
         if not isinstance(verdict, Approved):
             break
+        confirmed = _confirm(check, verdict, gateway, risk, closing)
+        if isinstance(confirmed, Denied):
+            checks[index] = RiskCheck(check.role, check.request, confirmed)
+            return {"orders": tuple(outcomes), "checks": tuple(checks)}
+        closing = closing or check.role == CLOSE
         # Defence in depth: an approval is only ever for this decision's symbol.
         if verdict.order.symbol != symbol:
             outcomes.append(
@@ -202,6 +209,31 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
             break
         risk.record_execution_success()
     return {"orders": tuple(outcomes)}
+
+
+def _confirm(
+    check: RiskCheck, verdict: Approved, gateway: OrderGateway, risk: RiskEngine, closing: bool
+) -> Denied | None:
+    """Check an approved order again on the account as it is now (defence in depth).
+
+    Returns the denial when the account changed since `check_risk` in a way that changes the
+    verdict: the new verdict's own denial, or ACCOUNT_CHANGED for another approved order.
+    """
+    account = gateway.account_now()
+    if account is None:
+        return None
+    if closing:
+        account = _without(account, check.request.symbol)
+    again = risk.confirm(check.request, account)
+    if isinstance(again, Denied):
+        return again
+    if again.order != verdict.order or again.protective != verdict.protective:
+        return Denied(
+            DenialCode.ACCOUNT_CHANGED,
+            f"the account changed between the risk check and execution: {check.role}"
+            f" approved for {verdict.order.quantity}, now {again.order.quantity}; not sent",
+        )
+    return None
 
 
 async def _cancel_exits(gateway: OrderGateway, symbol: str) -> None:

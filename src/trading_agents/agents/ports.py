@@ -7,6 +7,7 @@ from typing import Protocol
 
 from trading_agents.agents.state import DecisionRecord
 from trading_agents.model.orders import OrderIntent
+from trading_agents.model.requests import AccountState
 from trading_agents.venues.port import OrderAck, OrderSnapshot
 
 
@@ -27,6 +28,10 @@ class OrderGateway(Protocol):
 
     async def open_orders(self, symbol: str | None = None) -> Sequence[OrderSnapshot]:
         """Return the orders still open."""
+        ...
+
+    def account_now(self) -> AccountState | None:
+        """Return the account as its books hold it now; None where the gateway keeps no books."""
         ...
 
 

@@ -74,6 +74,8 @@ class AgentAccount:
         self.unprotected: set[str] = set()
         # Symbols whose position changed after this step's decisions: the next step's news.
         self.late_changes: set[str] = set()
+        # The marks the last decision was checked at: the execute step checks again at them.
+        self._marks: Mapping[str, Decimal] = {}
 
     def on_candle(self, candle: Candle) -> None:
         """Give a base candle to a simulated venue and to the agent's market."""
@@ -125,6 +127,7 @@ class AgentAccount:
 
     def account_state(self, marks: Mapping[str, Decimal]) -> AccountState:
         """Return what the risk engine needs to know about the account now."""
+        self._marks = marks
         ledger = self.portfolio.ledger
         positions = {p.symbol: p.quantity for p in ledger.open_positions()}
         return AccountState(
@@ -133,6 +136,10 @@ class AgentAccount:
             positions=positions,
             marks={symbol: marks[symbol] for symbol in self.symbols if symbol in marks},
         )
+
+    def state_now(self) -> AccountState:
+        """Return the account's state at the marks its last decision was checked at."""
+        return self.account_state(self._marks)
 
     def positions(self) -> dict[str, PositionView]:
         """Return the open positions as the brain sees them."""

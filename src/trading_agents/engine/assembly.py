@@ -148,6 +148,7 @@ def sim_account(
         take_candle=take_candle,
         changes=changes,
     )
+    gateway.books = account.state_now
     return SimAccountParts(account, venue, brain)
 
 
@@ -200,6 +201,7 @@ async def binance_account(
         take_candle=take_candle,
         changes=changes,
     )
+    gateway.books = account.state_now
     return BinanceAccountParts(account, venue, brain)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from trading_agents.model.orders import OrderIntent
+from trading_agents.model.requests import AccountState
 from trading_agents.portfolio.portfolio import Portfolio
 from trading_agents.venues.errors import OrderOutcomeUnknown, VenueError
 from trading_agents.venues.port import OrderAck, OrderSnapshot, Venue
@@ -32,6 +33,8 @@ class AccountGateway:
         self._venue = venue
         self._portfolio = portfolio
         self._intents = intents  # the service journals intents; a backtest has none
+        # The account's state at this moment, given by the account once it is assembled.
+        self.books: Callable[[], AccountState] | None = None
 
     async def set_leverage(self, symbol: str, leverage: int) -> None:
         """Set the leverage at the venue, then in the books (margin and liquidation follow it)."""
@@ -61,3 +64,7 @@ class AccountGateway:
     async def open_orders(self, symbol: str | None = None) -> Sequence[OrderSnapshot]:
         """Return the orders still open."""
         return await self._venue.open_orders(symbol)
+
+    def account_now(self) -> AccountState | None:
+        """Return the account as its books hold it now, for the execute step's second check."""
+        return None if self.books is None else self.books()

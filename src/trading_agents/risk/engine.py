@@ -64,6 +64,17 @@ class RiskEngine:
 
     def check(self, request: OrderRequest, account: AccountState) -> Verdict:
         """Approve the request, resized to fit every limit, or deny it with a code and a reason."""
+        return self._check(request, account, counted=False)
+
+    def confirm(self, request: OrderRequest, account: AccountState) -> Verdict:
+        """Check an approved request again on the account as it is now, before it is sent.
+
+        The entry was counted toward the order-rate throttle when it was first approved, so
+        the throttle neither counts nor refuses it a second time.
+        """
+        return self._check(request, account, counted=True)
+
+    def _check(self, request: OrderRequest, account: AccountState, counted: bool) -> Verdict:
         now_ms = self._clock.now_ms()
         try:
             # The account's equity is the freshest reading there is: it can trip the kill switch.
@@ -74,7 +85,7 @@ class RiskEngine:
             denial = self._restriction(now_ms) or self._check_entry_rules(request, account)
             if denial is not None:
                 return denial
-            return self._size_and_approve(request, account, now_ms)
+            return self._size_and_approve(request, account, now_ms, counted)
         except ArithmeticError as error:
             # A NaN, an infinity or an absurd magnitude: fail closed rather than raise.
             return Denied(
@@ -235,7 +246,7 @@ class RiskEngine:
         return None
 
     def _size_and_approve(
-        self, request: OrderRequest, account: AccountState, now_ms: int
+        self, request: OrderRequest, account: AccountState, now_ms: int, counted: bool
     ) -> Verdict:
         symbol, limits = request.symbol, self.limits
         rules = self._rules[symbol]
@@ -261,7 +272,7 @@ class RiskEngine:
                 DenialCode.MAX_OPEN_POSITIONS,
                 f"{open_positions} positions open, the most allowed; {symbol} would be another",
             )
-        if not self._throttle.allows(now_ms):
+        if not counted and not self._throttle.allows(now_ms):
             return Denied(
                 DenialCode.ORDER_RATE_LIMIT,
                 f"{limits.max_orders_per_minute} entries already approved in the last minute",
@@ -281,7 +292,8 @@ class RiskEngine:
         sized = size_entry(request.quantity, facts, rules, lot, limits, self._fee_rate)
         if not isinstance(sized, Sized):
             return sized
-        self._throttle.record(now_ms)
+        if not counted:
+            self._throttle.record(now_ms)
         order, protective = entry_orders(request, sized.quantity, prices)
         adjustments = sized.adjustments
         if prices.adjustments:

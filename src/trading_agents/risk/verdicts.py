@@ -33,6 +33,7 @@ class DenialCode(StrEnum):
     CIRCUIT_BREAKER_OPEN = "circuit_breaker_open"
     TRADING_REDUCING = "trading_reducing"
     SIZE_BELOW_MINIMUM = "size_below_minimum"
+    ACCOUNT_CHANGED = "account_changed"
 
 
 @dataclass(frozen=True, slots=True)

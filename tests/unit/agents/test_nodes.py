@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.agents import RecordingGateway, long_position, state
 from tests.support.instruments import registry
-from tests.support.risk import atlas_limits
+from tests.support.risk import account, atlas_limits
 from trading_agents.agents import nodes
 from trading_agents.agents.ports import DecisionList
 from trading_agents.agents.state import DecisionState
@@ -160,6 +160,63 @@ async def test_a_venue_refusal_is_recorded_and_counts_toward_the_breaker(
     (outcome,) = update["orders"]
     assert outcome.status is OrderStatus.REJECTED
     assert "-2019" in (outcome.error or "")
+
+
+async def test_execute_checks_again_and_sends_what_the_account_still_allows(
+    risk: RiskEngine,
+) -> None:
+    gateway = RecordingGateway(books=account())  # the same account check_risk saw
+    checked = {**state(), "decision": _open_long()}
+    checked.update(nodes.check_risk(checked, risk))  # type: ignore[typeddict-item]
+
+    update = await nodes.execute_trade(checked, gateway, risk)
+
+    assert [outcome.status for outcome in update["orders"]] == [OrderStatus.ACCEPTED]
+    assert len(gateway.submitted) == 1
+
+
+async def test_execute_denies_with_the_new_code_when_the_account_changed_since_the_check(
+    risk: RiskEngine,
+) -> None:
+    checked = {**state(), "decision": _open_long()}
+    checked.update(nodes.check_risk(checked, risk))  # type: ignore[typeddict-item]
+    # Between check_risk and execute, a short BTC position appeared on the account.
+    gateway = RecordingGateway(books=account(positions={"BTCUSDT": "-0.01"}))
+
+    update = await nodes.execute_trade(checked, gateway, risk)
+
+    assert gateway.submitted == []
+    assert update["orders"] == ()
+    (check,) = update["checks"]
+    assert isinstance(check.verdict, Denied)
+    assert check.verdict.code is DenialCode.POSITION_CONFLICT
+
+
+async def test_execute_denies_an_order_the_changed_account_would_size_differently(
+    risk: RiskEngine,
+) -> None:
+    checked = {**state(), "decision": _open_long()}
+    checked.update(nodes.check_risk(checked, risk))  # type: ignore[typeddict-item]
+    gateway = RecordingGateway(books=account("9900"))  # a loss meanwhile: a smaller size
+
+    update = await nodes.execute_trade(checked, gateway, risk)
+
+    assert gateway.submitted == []
+    (check,) = update["checks"]
+    assert isinstance(check.verdict, Denied)
+    assert check.verdict.code is DenialCode.ACCOUNT_CHANGED
+
+
+async def test_the_second_check_does_not_count_toward_the_order_rate_throttle() -> None:
+    clock = SimulatedClock("2025-06-05T12:00:00Z")
+    risk = RiskEngine(atlas_limits(max_orders_per_minute=1), registry(), clock)
+    gateway = RecordingGateway(books=account())
+    checked = {**state(), "decision": _open_long()}
+    checked.update(nodes.check_risk(checked, risk))  # type: ignore[typeddict-item]
+
+    update = await nodes.execute_trade(checked, gateway, risk)
+
+    assert [outcome.status for outcome in update["orders"]] == [OrderStatus.ACCEPTED]
 
 
 async def test_order_ids_are_deterministic_per_decision() -> None:
