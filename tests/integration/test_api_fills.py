@@ -56,3 +56,24 @@ async def test_a_stop_closes_the_position_before_it_returns(client: httpx.AsyncC
     # The position closes first (its exits stand until it is flat), so they expire with it.
     assert [o["status"] for o in orders if o["reduce_only"]] == ["expired", "expired", "filled"]
     assert (await client.get(f"{BASE}/metrics")).json()["total_trades"] == 1
+
+
+async def test_a_realized_loss_shows_in_the_drawdown_at_once_and_the_kill_switch_reads_it_too(
+    client: httpx.AsyncClient,
+) -> None:
+    before = (await client.get(f"{BASE}/metrics")).json()
+    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+    await client.post(f"{BASE}/signal", json=signal)
+    await client.post(f"{BASE}/stop")  # closes at the same price: the fees are the loss
+
+    after = (await client.get(f"{BASE}/metrics")).json()
+    equity = (await client.get(f"{BASE}/equity")).json()
+
+    assert equity["count"] == 0  # no equity mark came in between: no candle arrived
+    assert before["current_drawdown"] == before["max_drawdown"] == 0
+    assert after["net_profit"] < 0
+    loss = -after["net_profit"]
+    assert after["current_drawdown"] == pytest.approx(loss / 10000)
+    assert after["max_drawdown"] == after["current_drawdown"]
+    assert after["drawdown_limit"] == 0.05  # Atlas's kill switch, which watches the same figure
+    assert (after["sharpe"], after["sortino"]) == (None, None)  # no day of returns yet

@@ -96,6 +96,13 @@ class MetricsOut(BaseModel):
     funding: Amount
     current_drawdown: Amount
     max_drawdown: Amount
+    drawdown_limit: Amount
+    sharpe: float | None = Field(
+        description="annualised Sharpe ratio of daily returns (365 days); None with under two or no spread"
+    )
+    sortino: float | None = Field(
+        description="annualised Sortino ratio of daily returns; None with under two or no losing day"
+    )
     equity: Amount
     llm: LlmMetricsOut | None = None
 

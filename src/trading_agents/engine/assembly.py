@@ -131,7 +131,9 @@ def sim_account(
     venue = SimVenue(instruments, clock, venue_config)
     portfolio = Portfolio(instruments, venue_config.default_leverage)
     limits = risk_limits(profile, frozenset(symbols))
-    risk = RiskEngine(limits, instruments, clock, venue_config.taker_fee)
+    risk = RiskEngine(
+        limits, instruments, clock, venue_config.taker_fee, drawdown=portfolio.drawdown
+    )
     venue.deposit(initial_equity)
     portfolio.deposit(initial_equity)
     risk.record_cash_flow(initial_equity)
@@ -179,7 +181,9 @@ async def binance_account(
     instruments = venue.instruments.registry
     portfolio = Portfolio(instruments, START_LEVERAGE)
     limits = risk_limits(profile, frozenset(symbols))
-    risk = RiskEngine(limits, instruments, clock, venue.config.taker_fee)
+    risk = RiskEngine(
+        limits, instruments, clock, venue.config.taker_fee, drawdown=portfolio.drawdown
+    )
     venue.instruments.on_refresh = risk.use_instruments
     if not resuming:
         wallet = await _opening_wallet(venue, equity)

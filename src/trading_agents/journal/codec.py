@@ -130,7 +130,9 @@ class Codec:
         # A field added since with a default may be missing: older rows read as they were.
         defaults = getattr(kind, "_field_defaults", {})
         missing = [name for name in names if name not in stored and name not in defaults]
-        if missing or not set(stored) <= set(names):
+        # A field dropped since is named in `_retired_fields`: older rows carry it, unread.
+        retired = getattr(kind, "_retired_fields", ())
+        if missing or not set(stored) <= set(names).union(retired):
             raise CodecError(
                 f"stored {name} has fields {sorted(stored)}, the {name} of this version"
                 f" {sorted(names)}: it was written by another version"

@@ -17,10 +17,11 @@ from trading_agents.model.reports import (
     FundingReport,
 )
 from trading_agents.portfolio._exact import exact_add
-from trading_agents.portfolio.equity import DrawdownTracker, EquityCurve, EquityPoint
+from trading_agents.portfolio.equity import EquityCurve, EquityPoint
 from trading_agents.portfolio.ledger import Ledger, LedgerSnapshot
 from trading_agents.portfolio.metrics import PortfolioMetrics, compute_metrics
 from trading_agents.portfolio.trades import OpenTrip, RoundTrip, RoundTripTracker
+from trading_agents.risk.state import DrawdownTracker
 
 
 class LedgerMismatch(FatalError):
@@ -33,18 +34,27 @@ class PortfolioSnapshot(NamedTuple):
     ledger: LedgerSnapshot
     open_trips: tuple[OpenTrip, ...]
     trips_opened: dict[str, int]
-    drawdown: tuple[Decimal | None, Decimal, Decimal]
+
+    # Stored by versions whose books kept a drawdown of their own; the risk engine's
+    # snapshot holds the account's one drawdown now.
+    _retired_fields = ("drawdown",)
 
 
 class Portfolio:
     """Book a venue's reports and cash flows, and measure how the account performs."""
 
-    def __init__(self, instruments: InstrumentRegistry, default_leverage: int = 1) -> None:
+    def __init__(
+        self,
+        instruments: InstrumentRegistry,
+        default_leverage: int = 1,
+        drawdown: DrawdownTracker | None = None,
+    ) -> None:
+        """Open empty books; `drawdown` is the account's, shared with its risk engine."""
         self.ledger = Ledger(instruments, default_leverage)
         self._tracker = RoundTripTracker()
         self._trades: list[RoundTrip] = []
         self._curve = EquityCurve()
-        self._drawdown = DrawdownTracker()
+        self.drawdown = drawdown or DrawdownTracker()
 
     @property
     def trades(self) -> Sequence[RoundTrip]:
@@ -58,13 +68,13 @@ class Portfolio:
 
     @property
     def current_drawdown(self) -> Decimal:
-        """Return the fraction 0..1 by which equity at the last mark is below its peak."""
-        return self._drawdown.current
+        """Return the fraction 0..1 by which equity at the last reading is below its peak."""
+        return self.drawdown.drawdown()
 
     @property
     def max_drawdown(self) -> Decimal:
-        """Return the deepest drawdown seen at any mark."""
-        return self._drawdown.maximum
+        """Return the deepest drawdown seen at any reading."""
+        return self.drawdown.deepest
 
     def apply(self, report: ExecutionReport) -> RoundTrip | None:
         """Book a fill, a funding payment or a wallet adjustment; return the trip a fill closed.
@@ -84,16 +94,19 @@ class Portfolio:
             case BalanceAdjustment():
                 # A transfer, not a gain: it moves the net deposits, which the curve takes out.
                 self.ledger.book_transfer(report.amount)
+                self.drawdown.shift(report.amount)
         # An order update moves no money.
         return None
 
     def deposit(self, amount: Decimal) -> None:
-        """Book money coming into the account."""
+        """Book money coming into the account; it moves the drawdown's peak, not its depth."""
         self.ledger.deposit(amount)
+        self.drawdown.shift(amount)
 
     def withdraw(self, amount: Decimal) -> None:
         """Book money leaving the account; only what no position holds as margin may leave."""
         self.ledger.withdraw(amount)
+        self.drawdown.shift(-amount)
 
     def mark(self, ts_ms: int, marks: Mapping[str, Decimal]) -> EquityPoint:
         """Record equity at the given mark prices and update the drawdown."""
@@ -102,7 +115,7 @@ class Portfolio:
             raise ValueError(f"no mark price for the open position(s) {', '.join(missing)}")
         net_deposits = exact_add(self.ledger.deposits, self.ledger.withdrawals.copy_negate())
         point = self._curve.append(ts_ms, self.ledger.equity(marks), net_deposits)
-        self._drawdown.update(point.equity, point.net_deposits)
+        self.drawdown.update(point.equity)
         return point
 
     def metrics(self) -> PortfolioMetrics:
@@ -112,9 +125,7 @@ class Portfolio:
     def snapshot(self) -> PortfolioSnapshot:
         """Return the books as they are now, less the trips and marks already stored."""
         open_trips, opened = self._tracker.snapshot()
-        return PortfolioSnapshot(
-            self.ledger.snapshot(), open_trips, opened, self._drawdown.snapshot()
-        )
+        return PortfolioSnapshot(self.ledger.snapshot(), open_trips, opened)
 
     def restore(
         self,
@@ -125,7 +136,6 @@ class Portfolio:
         """Take back the books after a restart: the snapshot, the trips and the marks."""
         self.ledger.restore(snapshot.ledger)
         self._tracker.restore(snapshot.open_trips, snapshot.trips_opened)
-        self._drawdown.restore(*snapshot.drawdown)
         self._trades = list(trades)
         self._curve = EquityCurve()
         for point in marks:

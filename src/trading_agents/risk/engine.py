@@ -35,7 +35,13 @@ class RiskEngine:
         instruments: InstrumentRegistry,
         clock: Clock,
         taker_fee_rate: Decimal = Decimal("0.0005"),
+        drawdown: DrawdownTracker | None = None,
     ) -> None:
+        """Check against `limits`; `drawdown` is the account's own, kept by its books.
+
+        Given one, the books shift it by their cash flows; without one the engine keeps its
+        own and shifts it in `record_cash_flow`.
+        """
         self.limits = limits
         self._clock = clock
         self._fee_rate = taker_fee_rate
@@ -44,7 +50,9 @@ class RiskEngine:
         self._breaker = CircuitBreaker(limits.circuit_breaker_failures)
         self._throttle = OrderThrottle(limits.max_orders_per_minute)
         self._daily = DailyLossTracker(limits.daily_loss_limit)
-        self._drawdown = DrawdownTracker(limits.max_drawdown)
+        self._shifts_drawdown = drawdown is None
+        self._drawdown = drawdown or DrawdownTracker(limits.max_drawdown)
+        self._drawdown.max_drawdown = limits.max_drawdown
         self._reducing_reason: str | None = None
 
     def use_instruments(self, instruments: InstrumentRegistry) -> None:
@@ -61,6 +69,16 @@ class RiskEngine:
         if self._restriction(self._clock.now_ms()) is not None:
             return TradingState.REDUCING
         return TradingState.ACTIVE
+
+    @property
+    def drawdown(self) -> Decimal:
+        """Return the account's current drawdown, the fraction 0..1 the kill switch watches."""
+        return self._drawdown.drawdown()
+
+    @property
+    def deepest_drawdown(self) -> Decimal:
+        """Return the deepest drawdown the account has had."""
+        return self._drawdown.deepest
 
     def check(self, request: OrderRequest, account: AccountState) -> Verdict:
         """Approve the request, resized to fit every limit, or deny it with a code and a reason."""
@@ -106,7 +124,8 @@ class RiskEngine:
     def record_cash_flow(self, amount: Decimal) -> None:
         """Shift the reference equities by a deposit or withdrawal; report it before its equity."""
         self._daily.shift(amount)
-        self._drawdown.shift(amount)
+        if self._shifts_drawdown:
+            self._drawdown.shift(amount)
 
     def record_execution_failure(self) -> None:
         """Count a failed execution toward the circuit breaker."""
@@ -140,6 +159,7 @@ class RiskEngine:
             self._daily.state(),
             self._drawdown.state(),
             self._reducing_reason,
+            self._drawdown.deepest,
         )
 
     def restore(self, snapshot: RiskSnapshot) -> None:
@@ -147,7 +167,7 @@ class RiskEngine:
         self._breaker.restore(*snapshot.breaker)
         self._throttle.restore(snapshot.order_times)
         self._daily.restore(*snapshot.daily)
-        self._drawdown.restore(*snapshot.drawdown)
+        self._drawdown.restore(*snapshot.drawdown, snapshot.deepest_drawdown)
         self._reducing_reason = snapshot.reducing_reason
 
     def _restriction(self, now_ms: int) -> Denied | None:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from trading_agents.core.clock import MS_PER_DAY, MS_PER_MINUTE, utc_day_start
-from trading_agents.core.decimals import ZERO
+from trading_agents.core.decimals import ONE, ZERO
 
 
 class TradingState(StrEnum):
@@ -27,6 +27,7 @@ class RiskSnapshot(NamedTuple):
     daily: tuple[int, Decimal | None, Decimal]  # day start, starting equity, realized
     drawdown: tuple[Decimal | None, Decimal | None, bool]  # peak, last equity, tripped
     reducing_reason: str | None
+    deepest_drawdown: Decimal | None = None  # None in states stored before it was kept
 
 
 class CircuitBreaker:
@@ -179,15 +180,22 @@ class DailyLossTracker:
 
 
 class DrawdownTracker:
-    """Follow the peak equity and trip a sticky kill switch at the maximum drawdown."""
+    """An account's one drawdown: the fall of equity from its peak, and the kill switch.
 
-    __slots__ = ("_equity", "_peak", "_tripped", "max_drawdown")
+    Readings come at every fill, every equity mark and every risk check. A deposit or a
+    withdrawal moves the peak and the last equity by its amount (`shift`), so it is neither
+    a gain nor a loss. The switch trips when the fall reaches `max_drawdown` and stays on
+    until `reset`.
+    """
 
-    def __init__(self, max_drawdown: Decimal) -> None:
+    __slots__ = ("_deepest", "_equity", "_peak", "_tripped", "max_drawdown")
+
+    def __init__(self, max_drawdown: Decimal = ONE) -> None:
         self.max_drawdown = max_drawdown
         self._peak: Decimal | None = None
         self._equity: Decimal | None = None
         self._tripped = False
+        self._deepest = ZERO
 
     @property
     def tripped(self) -> bool:
@@ -199,19 +207,29 @@ class DrawdownTracker:
         """Return the highest equity seen, net of cash flows."""
         return self._peak
 
+    @property
+    def deepest(self) -> Decimal:
+        """Return the deepest drawdown seen so far, a fraction 0..1."""
+        return self._deepest
+
     def drawdown(self) -> Decimal:
-        """Return the current fall from the peak as a fraction of the peak."""
+        """Return the current fall from the peak as a fraction 0..1 of the peak."""
         if self._peak is None or self._equity is None or self._peak <= ZERO:
             return ZERO
-        return (self._peak - self._equity) / self._peak
+        # Equity below zero would be a fall of more than the peak: a drawdown stops at all of it.
+        return min(ONE, (self._peak - self._equity) / self._peak)
 
     def update(self, equity: Decimal) -> None:
         """Take a new equity reading; trip the switch if the fall from the peak is too deep."""
         peak = self._peak
         if peak is None or equity > peak:
             self._peak = equity
-        elif peak > ZERO and peak - equity >= peak * self.max_drawdown:
-            self._tripped = True
+        elif peak > ZERO:
+            if peak - equity >= peak * self.max_drawdown:
+                self._tripped = True
+            fall = min(ONE, (peak - equity) / peak)
+            if fall > self._deepest:
+                self._deepest = fall
         self._equity = equity
 
     def shift(self, amount: Decimal) -> None:
@@ -225,9 +243,17 @@ class DrawdownTracker:
         """Return the peak, the last equity and whether the switch is on."""
         return self._peak, self._equity, self._tripped
 
-    def restore(self, peak: Decimal | None, equity: Decimal | None, tripped: bool) -> None:
-        """Take back a state that `state` returned."""
+    def restore(
+        self,
+        peak: Decimal | None,
+        equity: Decimal | None,
+        tripped: bool,
+        deepest: Decimal | None = None,
+    ) -> None:
+        """Take back a state that `state` and `deepest` returned."""
         self._peak, self._equity, self._tripped = peak, equity, tripped
+        # A state stored before the deepest drawdown was kept starts from the current one.
+        self._deepest = self.drawdown() if deepest is None else deepest
 
     def reset(self) -> None:
         """Turn the switch off and measure drawdowns from the last equity seen."""

@@ -47,8 +47,11 @@ class MetricsView:
     realized_pnl: Decimal
     fees: Decimal
     funding: Decimal
-    current_drawdown: Decimal
+    current_drawdown: Decimal  # the kill switch's own reading, updated at every fill and mark
     max_drawdown: Decimal
+    drawdown_limit: Decimal  # where the kill switch trips
+    sharpe: float | None  # on daily returns of the equity marks, as backtests report it
+    sortino: float | None
     equity: Decimal
     llm: LlmCounters | None  # calls made and skipped, tokens, dollars; None for the rule brain
 
@@ -117,6 +120,9 @@ def metrics_of(session: AgentSession, marks: dict[str, Decimal]) -> MetricsView:
         metrics.funding,
         portfolio.current_drawdown,
         portfolio.max_drawdown,
+        session.parts.account.risk.limits.max_drawdown,
+        metrics.sharpe,
+        metrics.sortino,
         equity_of(session, marks),
         session.parts.brain.counters if isinstance(session.parts.brain, LlmBrain) else None,
     )
