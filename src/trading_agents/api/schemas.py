@@ -98,10 +98,10 @@ class MetricsOut(BaseModel):
     max_drawdown: Amount
     drawdown_limit: Amount
     sharpe: float | None = Field(
-        description="annualised Sharpe ratio of daily returns (365 days); None with under two or no spread"
+        description="annualised Sharpe ratio of daily returns; None with under two or no spread"
     )
     sortino: float | None = Field(
-        description="annualised Sortino ratio of daily returns; None with under two or no losing day"
+        description="annualised Sortino ratio of daily returns; None without two or a losing day"
     )
     equity: Amount
     llm: LlmMetricsOut | None = None

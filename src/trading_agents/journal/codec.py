@@ -29,8 +29,13 @@ class Codec:
     """Encode and decode values of the registered dataclasses, NamedTuples and enums."""
 
     def __init__(
-        self, types: Iterable[type], instruments: InstrumentRegistry | None = None
+        self,
+        types: Iterable[type],
+        instruments: InstrumentRegistry | None = None,
+        retired: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
+        """Register `types`; `retired` names, by type, fields older versions stored and dropped."""
+        self._retired = {name: frozenset(fields) for name, fields in (retired or {}).items()}
         self._types: dict[str, type] = {}
         for kind in types:
             name = kind.__name__
@@ -130,9 +135,9 @@ class Codec:
         # A field added since with a default may be missing: older rows read as they were.
         defaults = getattr(kind, "_field_defaults", {})
         missing = [name for name in names if name not in stored and name not in defaults]
-        # A field dropped since is named in `_retired_fields`: older rows carry it, unread.
-        retired = getattr(kind, "_retired_fields", ())
-        if missing or not set(stored) <= set(names).union(retired):
+        # A field dropped since is retired: older rows carry it, and it is not read.
+        retired = self._retired.get(name, frozenset())
+        if missing or not set(stored) <= set(names) | retired:
             raise CodecError(
                 f"stored {name} has fields {sorted(stored)}, the {name} of this version"
                 f" {sorted(names)}: it was written by another version"

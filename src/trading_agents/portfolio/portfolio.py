@@ -35,10 +35,6 @@ class PortfolioSnapshot(NamedTuple):
     open_trips: tuple[OpenTrip, ...]
     trips_opened: dict[str, int]
 
-    # Stored by versions whose books kept a drawdown of their own; the risk engine's
-    # snapshot holds the account's one drawdown now.
-    _retired_fields = ("drawdown",)
-
 
 class Portfolio:
     """Book a venue's reports and cash flows, and measure how the account performs."""

@@ -62,7 +62,13 @@ STORED_TYPES: tuple[type, ...] = (
     LlmCounters,
 )
 
+# Fields older versions stored that this one no longer has: read past, not refused.
+RETIRED_FIELDS = {
+    # The books kept a drawdown of their own; the risk engine's snapshot holds the one now.
+    "PortfolioSnapshot": ("drawdown",),
+}
+
 
 def make_codec(instruments: InstrumentRegistry) -> Codec:
     """Return the codec of the journal's stored types, instruments read from `instruments`."""
-    return Codec(STORED_TYPES, instruments)
+    return Codec(STORED_TYPES, instruments, RETIRED_FIELDS)

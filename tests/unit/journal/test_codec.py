@@ -113,3 +113,15 @@ def test_a_record_written_by_another_version_is_refused_not_half_built() -> None
 
     with pytest.raises(CodecError, match="written by another version"):
         CODEC.loads(json.dumps(stored))
+
+
+def test_a_retired_field_of_an_older_version_is_read_past_and_an_unknown_one_refused() -> None:
+    codec = Codec(STORED_TYPES, INSTRUMENTS, {"OrderAccepted": ("venue",)})
+    older = json.dumps({"$o": "OrderAccepted", "f": {"ts_ms": 5, "venue": "sim"}})
+    foreign = json.dumps({"$o": "OrderAccepted", "f": {"ts_ms": 5, "colour": "red"}})
+
+    assert codec.loads(older) == OrderAccepted(5)
+    with pytest.raises(CodecError, match="another version"):
+        codec.loads(foreign)
+    with pytest.raises(CodecError, match="another version"):
+        CODEC.loads(older)
