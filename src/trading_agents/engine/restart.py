@@ -9,6 +9,7 @@ from trading_agents.agents.brains.llm import LlmBrain
 from trading_agents.agents.brains.llm_parts import LlmCounters
 from trading_agents.agents.runner import RunnerSnapshot
 from trading_agents.engine.account import AgentAccount
+from trading_agents.engine.assembly import SimAccountParts
 from trading_agents.model.orders import Order
 from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.portfolio.portfolio import PortfolioSnapshot
@@ -96,3 +97,21 @@ def restore_account(
     account.unprotected = set(snapshot.unprotected)
     if isinstance(brain, LlmBrain) and snapshot.brain is not None:
         brain.counters = snapshot.brain
+
+
+def continue_account(previous: SimAccountParts, parts: SimAccountParts) -> None:
+    """Put a stopped account's venue, books, risk state and runner into freshly assembled parts.
+
+    A new start on an account goes on from where its last session stopped: the same wallet,
+    positions, open orders, round trips, equity marks and kill switch.
+    """
+    exchange = previous.venue.exchange
+    orders = exchange.orders()
+    history = AccountHistory(
+        orders,
+        {order.client_order_id: exchange.venue_order_id(order.client_order_id) for order in orders},
+        list(previous.account.portfolio.trades),
+        list(previous.account.portfolio.equity_curve),
+    )
+    snapshot = snapshot_account(previous.account, previous.venue, previous.brain)
+    restore_account(parts.account, parts.venue, snapshot, history, parts.brain)

@@ -193,8 +193,15 @@ class Journal:
                 written += await platform.snapshot_days(connection, account, days)
         return written
 
-    async def start_session(self, row: Row, batch: Callable[[int], JournalBatch]) -> int:
-        """Store a new session and what its start wrote (`batch`, given its id); return the id."""
+    async def start_session(
+        self, row: Row, batch: Callable[[int], JournalBatch], continues: int | None = None
+    ) -> int:
+        """Store a started session and what its start wrote (`batch`, given its id).
+
+        `continues` names the stored session of the same agent and account whose books the
+        start goes on with: its row takes the new settings and keeps its history. Returns
+        the session's id.
+        """
         if self.degraded:
             raise JournalUnavailable(
                 f"the journal's database cannot be reached ({self.degraded}): a new agent"
@@ -202,9 +209,15 @@ class Journal:
             )
 
         async def insert_and_write(connection: AsyncConnection) -> int:
-            result = await connection.execute(insert(agent_sessions).values(**row))
-            key = result.inserted_primary_key
-            session_id = key[0] if key else None
+            if continues is not None:
+                session_id: object = continues
+                await connection.execute(
+                    agent_sessions.update().where(agent_sessions.c.id == continues).values(**row)
+                )
+            else:
+                result = await connection.execute(insert(agent_sessions).values(**row))
+                key = result.inserted_primary_key
+                session_id = key[0] if key else None
             if not isinstance(session_id, int):
                 raise RuntimeError("the database returned no id for the new session")
             await self._write(connection, batch(session_id))

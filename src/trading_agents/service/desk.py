@@ -28,6 +28,7 @@ from trading_agents.engine.assembly import (
 )
 from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.moments import moments
+from trading_agents.engine.restart import continue_account
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.platform import DaySnapshot, day_of
 from trading_agents.journal.reading import StoredDesk, StoredSession
@@ -332,6 +333,12 @@ class TradingDesk:
             existing = self.sessions.get((agent, account_id))
             if existing is not None and existing.status is not SessionStatus.STOPPED:
                 raise Conflict(f"{agent} is already {existing.status} on account {account_id!r}")
+            if existing is not None and "binance" in (profile.venue, existing.profile.venue):
+                raise Conflict(
+                    f"{agent} on account {account_id!r} has a stopped session at"
+                    f" {existing.profile.venue or 'paper'}: a new start goes on with its books,"
+                    " which is done for paper sessions only so far; start it on another account"
+                )
             if profile.venue == "binance":  # pinned above
                 holder = self.binance.holder(self.sessions)
                 if holder is not None:
@@ -339,12 +346,19 @@ class TradingDesk:
                         f"{holder.agent} on account {holder.account_id!r} already trades the"
                         " Binance account; one agent trades a Binance account at a time"
                     )
-            session = await self._open_new(profile, account_id, initial_equity)
-            if existing is not None:
-                # Order ids carry the decision count: going on from it keeps them unique.
-                session.parts.account.runner.sequence = existing.parts.account.runner.sequence
+            if existing is None:
+                session = await self._open_new(profile, account_id, initial_equity)
+                opening: CashFlow | None = CashFlow(
+                    f"start-{session.started_ms}",
+                    "deposit",
+                    session.initial_equity,
+                    session.started_ms,
+                )
+            else:
+                session, opening = await self._continue(existing, profile, initial_equity)
+            continues = None if existing is None else existing.journal_id
             try:
-                await self.journal.start(session)
+                await self.journal.start(session, opening, continues)
             except BaseException as error:
                 await self.binance.close(session)  # never left connected with no session
                 if isinstance(error, JournalUnavailable):
@@ -357,6 +371,49 @@ class TradingDesk:
         keep_out_of_collections()
         log.info("started %s on account %s with %s USDT", agent, account_id, initial_equity)
         return session
+
+    async def _continue(
+        self, previous: AgentSession, profile: AgentProfile, equity: Decimal
+    ) -> tuple[AgentSession, CashFlow | None]:
+        """Start again on a stopped paper account: its books go on, brought to `equity`.
+
+        The wallet, positions, open orders, round trips, marks, decisions and kill switch
+        carry over; the difference between `equity` and the wallet is booked as a deposit or
+        a withdrawal, so the platform's ledger and the books tell one story.
+        """
+        old = previous.parts
+        if not isinstance(old, SimAccountParts):
+            raise Conflict(f"{previous.agent} on account {previous.account_id!r} is not paper")
+        old.account.settle(self.marks_for(previous))
+        await self._save([previous])  # what it booked last is journaled before it goes on
+        now = self.clock.now_ms()
+        session = await self._open(profile, previous.account_id, equity, now, True)
+        held = {p.symbol for p in old.account.portfolio.ledger.open_positions()}
+        held |= {order.symbol for order in await old.venue.open_orders()}
+        dropped = sorted(held - set(session.symbols))
+        if dropped:
+            raise Conflict(
+                f"{profile.name} on account {previous.account_id!r} holds {', '.join(dropped)},"
+                " which its profile no longer trades: stop it closing its positions first"
+            )
+        parts = session.parts
+        if not isinstance(parts, SimAccountParts):
+            raise Conflict(f"{profile.name} on account {previous.account_id!r} is not paper")
+        continue_account(old, parts)
+        session.decisions.records = list(previous.decisions.records)
+        change = equity - parts.account.portfolio.ledger.wallet_balance
+        if change == 0:
+            return session, None
+        try:
+            self._book_cash_flow(session, parts.venue, change)
+        except InsufficientFunds as error:
+            raise Invalid(
+                f"initial_equity {equity} would withdraw {-change} USDT from the account's"
+                f" books: {error}"
+            ) from None
+        kind = "deposit" if change > 0 else "withdrawal"
+        # An id of its own: in a replay two starts can fall on the same simulated moment.
+        return session, CashFlow(f"start-{uuid4().hex}", kind, abs(change), now)
 
     async def _open_new(
         self, profile: AgentProfile, account_id: str, equity: Decimal
@@ -574,11 +631,7 @@ class TradingDesk:
         if amount <= 0:
             raise Invalid(f"a deposit must be above zero, got {amount}")
         async with self._lock:
-            account = session.parts.account
-            # The risk engine hears of it first, so that the new equity is not a gain.
-            account.risk.record_cash_flow(amount)
-            venue.deposit(amount)
-            account.portfolio.deposit(amount)
+            self._book_cash_flow(session, venue, amount)
             await self._journal_cash_flow(session, "deposit", amount)
         log.info("deposit of %s USDT to %s on account %s", amount, agent, account_id)
         return session
@@ -589,16 +642,30 @@ class TradingDesk:
         if amount <= 0:
             raise Invalid(f"a withdrawal must be above zero, got {amount}")
         async with self._lock:
-            account = session.parts.account
             try:
-                venue.withdraw(amount)
+                self._book_cash_flow(session, venue, -amount)
             except InsufficientFunds as error:
                 raise Invalid(str(error)) from None
-            account.risk.record_cash_flow(-amount)
-            account.portfolio.withdraw(amount)
             await self._journal_cash_flow(session, "withdrawal", amount)
         log.info("withdrawal of %s USDT from %s on account %s", amount, agent, account_id)
         return session
+
+    @staticmethod
+    def _book_cash_flow(session: AgentSession, venue: SimVenue, amount: Decimal) -> None:
+        """Move money in (above zero) or out of a paper account: venue, books, risk engine.
+
+        A withdrawal the venue refuses (InsufficientFunds) moves nothing. The risk engine
+        hears of a cash flow before the books move, so the new equity is not a gain or loss.
+        """
+        account = session.parts.account
+        if amount < 0:
+            venue.withdraw(-amount)
+            account.risk.record_cash_flow(amount)
+            account.portfolio.withdraw(-amount)
+        else:
+            account.risk.record_cash_flow(amount)
+            venue.deposit(amount)
+            account.portfolio.deposit(amount)
 
     def _paper_session(
         self, agent: str, account_id: str, use_case: str

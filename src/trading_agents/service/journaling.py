@@ -94,8 +94,14 @@ class SessionJournal:
         """Return the intent log a new session's gateway stores its orders in."""
         return SessionIntents(self.journal, clock, self.codec.dumps)
 
-    async def start(self, session: AgentSession) -> None:
-        """Store a new session: settings, state, first deposit, and an audit record."""
+    async def start(
+        self, session: AgentSession, opening: CashFlow | None, continues: int | None = None
+    ) -> None:
+        """Store a started session: settings, state, the money it opened with, an audit record.
+
+        `continues` is the journal id of the stopped session whose books it goes on with;
+        `opening` the deposit or withdrawal that brought them to its starting equity.
+        """
         row = {
             "agent": session.agent,
             "account_id": session.account_id,
@@ -107,24 +113,29 @@ class SessionJournal:
             "profile": session.profile.model_dump_json(),
             "snapshot": self.codec.dumps(_snapshot(session)),
         }
-        deposit = CashFlow(
-            f"start-{session.started_ms}", "deposit", session.initial_equity, session.started_ms
-        )
         started = AuditEntry(
             session.started_ms,
             "lifecycle",
             session.agent,
             session.account_id,
-            {"use_case": "start", "status": str(session.status), "symbols": list(session.symbols)},
+            {
+                "use_case": "start",
+                "status": str(session.status),
+                "symbols": list(session.symbols),
+                "initial_equity": str(session.initial_equity),
+                "brain": session.profile.brain,
+                "continues": continues is not None,
+            },
         )
 
         def first_batch(session_id: int) -> JournalBatch:
             session.journal_id = session_id
             batch = JournalBatch(audit=[started])
-            rows.add_cash_flow(batch, session, deposit)
+            if opening is not None:
+                rows.add_cash_flow(batch, session, opening)
             return batch
 
-        session.journal_id = await self.journal.start_session(row, first_batch)
+        session.journal_id = await self.journal.start_session(row, first_batch, continues)
         if session.intents is not None:
             session.intents.session_id = session.journal_id
         session.saved()
