@@ -67,6 +67,8 @@ async def test_a_new_start_goes_on_with_the_books_history_and_money_of_the_accou
     again = await desk.start(AGENT, ACCOUNT, Decimal(1500))
 
     books = again.parts.account.portfolio
+    assert str(again.status) == "running"
+    assert not again.parts.account.runner.paused  # it decides on candles again, not only signals
     assert books.ledger.wallet_balance == Decimal(1500)
     assert metrics_of(again, desk.marks_for(again)).total_trades == 1
     assert len(trades_of(again, 100)) == 1

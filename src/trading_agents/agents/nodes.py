@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 from trading_agents.agents.brains.port import Brain
@@ -14,6 +15,7 @@ from trading_agents.agents.state import (
     PositionView,
     RiskCheck,
 )
+from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import RunAborted, TradingError
 from trading_agents.core.ids import client_order_id
 from trading_agents.model.decisions import Action, Decision
@@ -185,7 +187,8 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
         verdict = check.verdict
         if not isinstance(verdict, Approved):
             break
-        confirmed = _confirm(check, verdict, gateway, risk, closing)
+        reserved = state.get("reserved_margin", ZERO)
+        confirmed = _confirm(check, verdict, gateway, risk, closing, reserved)
         if isinstance(confirmed, Denied):
             checks[index] = RiskCheck(check.role, check.request, confirmed)
             return {"orders": tuple(outcomes), "checks": tuple(checks)}
@@ -212,16 +215,25 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
 
 
 def _confirm(
-    check: RiskCheck, verdict: Approved, gateway: OrderGateway, risk: RiskEngine, closing: bool
+    check: RiskCheck,
+    verdict: Approved,
+    gateway: OrderGateway,
+    risk: RiskEngine,
+    closing: bool,
+    reserved: Decimal,
 ) -> Denied | None:
     """Check an approved order again on the account as it is now (defence in depth).
 
     Returns the denial when the account changed since `check_risk` in a way that changes the
     verdict: the new verdict's own denial, or ACCOUNT_CHANGED for another approved order.
+    `reserved` is the margin entries sent earlier in the step hold, which the books do not
+    show until they fill: the first check left it out of the free margin, and so does this.
     """
     account = gateway.account_now()
     if account is None:
         return None
+    if reserved:
+        account = account._replace(available_balance=account.available_balance - reserved)
     if closing:
         account = _without(account, check.request.symbol)
     again = risk.confirm(check.request, account)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Mapping
+from decimal import Decimal
 from typing import NamedTuple
 
 from trading_agents.agents.brains.port import Brain
@@ -139,12 +140,14 @@ class AgentRunner:
         if self.paused:
             return decided
         last = len(self.symbols) - 1
+        free = account.available_balance
         for number, symbol in enumerate(self.symbols):
             trigger = self.gate.trigger(
                 close_ms, self.market.snapshot(symbol), position_changed=symbol in changed
             )
             if trigger is not None:
-                state = await self.decide(symbol, trigger, account, positions)
+                reserved = free - account.available_balance
+                state = await self.decide(symbol, trigger, account, positions, reserved=reserved)
                 decided.append(state)
                 if number < last:  # only the symbols after this one read the account again
                     account = _after_entries(account, state)
@@ -167,8 +170,9 @@ class AgentRunner:
         positions: Mapping[str, PositionView],
         signal: Signal | None = None,
         forced: Decision | None = None,
+        reserved: Decimal = ZERO,
     ) -> DecisionState:
-        """Run the decision graph once for one symbol."""
+        """Run the decision graph once for one symbol; `reserved` is margin not in the books."""
         self.sequence += 1
         market = {name: snap for name in self.symbols if (snap := self.market.snapshot(name))}
         state: DecisionState = {
@@ -188,4 +192,6 @@ class AgentRunner:
         }
         if forced is not None:
             state["forced"] = forced
+        if reserved:
+            state["reserved_margin"] = reserved
         return await self._graph.run(state)

@@ -61,6 +61,8 @@ class DecisionState(TypedDict, total=False):
     signal: Signal | None
     started_ns: int  # perf_counter_ns when the runner started the decision, for its latency
     forced: Decision  # a decision the runner imposes (protection), bypassing the brain
+    # Margin that entries sent earlier in the same step hold and the books do not show yet.
+    reserved_margin: Decimal
     decision: Decision  # analyze_market
     checks: tuple[RiskCheck, ...]  # check_risk, in the order the orders would go out
     orders: tuple[OrderOutcome, ...]  # execute_trade

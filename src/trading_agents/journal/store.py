@@ -211,8 +211,10 @@ class Journal:
         async def insert_and_write(connection: AsyncConnection) -> int:
             if continues is not None:
                 session_id: object = continues
+                # The account's first start stays: its daily snapshots count from that day.
+                kept = {key: value for key, value in row.items() if key != "started_ms"}
                 await connection.execute(
-                    agent_sessions.update().where(agent_sessions.c.id == continues).values(**row)
+                    agent_sessions.update().where(agent_sessions.c.id == continues).values(**kept)
                 )
             else:
                 result = await connection.execute(insert(agent_sessions).values(**row))

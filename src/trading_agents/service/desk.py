@@ -400,6 +400,7 @@ class TradingDesk:
         if not isinstance(parts, SimAccountParts):
             raise Conflict(f"{profile.name} on account {previous.account_id!r} is not paper")
         continue_account(old, parts)
+        parts.account.runner.paused = False  # the stopped runner's pause ends with the start
         session.decisions.records = list(previous.decisions.records)
         change = equity - parts.account.portfolio.ledger.wallet_balance
         if change == 0:

@@ -207,6 +207,23 @@ async def test_execute_denies_an_order_the_changed_account_would_size_differentl
     assert check.verdict.code is DenialCode.ACCOUNT_CHANGED
 
 
+async def test_the_second_check_leaves_out_the_margin_earlier_entries_of_the_step_hold(
+    risk: RiskEngine,
+) -> None:
+    # An entry sent for another symbol at this close holds 9,000 of margin until it fills:
+    # the runner gave this decision the account less that, and the books do not show it yet.
+    checked = {**state(), "account": account(available="1000"), "decision": _open_long()}
+    checked.update(nodes.check_risk(checked, risk))  # type: ignore[typeddict-item]
+    checked["reserved_margin"] = Decimal(9000)
+    gateway = RecordingGateway(books=account())
+
+    update = await nodes.execute_trade(checked, gateway, risk)
+
+    assert [outcome.status for outcome in update["orders"]] == [OrderStatus.ACCEPTED]
+    ((sent, _),) = gateway.submitted
+    assert sent == checked["checks"][0].verdict.order  # type: ignore[union-attr]
+
+
 async def test_the_second_check_does_not_count_toward_the_order_rate_throttle() -> None:
     clock = SimulatedClock("2025-06-05T12:00:00Z")
     risk = RiskEngine(atlas_limits(max_orders_per_minute=1), registry(), clock)
