@@ -15,13 +15,13 @@ import pytest
 
 from tests.support.backtests import agent
 from tests.support.binance_venue import binance_venue, fake_config
+from tests.support.event_log import ReportLog
 from tests.support.fake_binance_futures import FakeBinanceFutures
 from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.ports import DecisionList
 from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import LiveClock
 from trading_agents.core.decimals import ZERO
-from trading_agents.engine.account import AccountChanges
 from trading_agents.engine.assembly import BinanceAccountParts, binance_account
 from trading_agents.market.view import LiveMarket
 from trading_agents.model.enums import OrderType, Side
@@ -91,14 +91,14 @@ async def open_long(venue: BinanceVenue, books: Books, fake: FakeBinanceFutures)
 
 
 async def atlas_at(
-    venue: BinanceVenue, clock: LiveClock, changes: AccountChanges
+    venue: BinanceVenue, clock: LiveClock, changes: ReportLog
 ) -> BinanceAccountParts:
-    """Assemble Atlas on the started venue, trading BTCUSDT, its changes kept in `changes`."""
+    """Assemble Atlas on the started venue, trading BTCUSDT, its events kept in `changes`."""
     profile = agent("atlas")
     market = LiveMarket(indicator_spec(profile.strategy), clock, (SYMBOL,), profile.timeframe_ms)
     return await binance_account(
         profile=profile, account_id="acct", symbols=(SYMBOL,), clock=clock, venue=venue,
-        market=market, sink=DecisionList(keep=100), runtime="direct", changes=changes,
+        market=market, sink=DecisionList(keep=100), runtime="direct", stream=changes.stream,
     )  # fmt: skip
 
 
@@ -190,7 +190,7 @@ async def test_money_moved_at_binance_is_one_adjustment_and_no_profit_or_loss(
     fake: FakeBinanceFutures,
 ) -> None:
     clock = LiveClock()
-    changes = AccountChanges()
+    changes = ReportLog()
     async with binance_venue(fake) as venue:
         parts = await atlas_at(venue, clock, changes)
         account, ledger = parts.account, parts.account.portfolio.ledger
@@ -236,7 +236,7 @@ async def test_a_trade_made_by_hand_at_binance_counts_as_trading_not_as_a_transf
     fake: FakeBinanceFutures,
 ) -> None:
     clock = LiveClock()
-    changes = AccountChanges()
+    changes = ReportLog()
     async with binance_venue(fake) as venue:
         parts = await atlas_at(venue, clock, changes)
         account, ledger = parts.account, parts.account.portfolio.ledger

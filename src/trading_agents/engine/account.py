@@ -8,6 +8,13 @@ from decimal import Decimal
 from trading_agents.agents.runner import AgentRunner
 from trading_agents.agents.state import DecisionState, PositionView
 from trading_agents.core.decimals import ZERO
+from trading_agents.events.stream import AccountStream
+from trading_agents.events.types import (
+    EquityMarked,
+    OrderChanged,
+    RiskStateChanged,
+    TripClosed,
+)
 from trading_agents.market.candles import Candle
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import OrderStatus
@@ -19,33 +26,13 @@ from trading_agents.model.reports import (
     OrderUpdate,
 )
 from trading_agents.model.requests import AccountState
-from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.portfolio.portfolio import Portfolio
-from trading_agents.portfolio.trades import RoundTrip
 from trading_agents.risk.engine import RiskEngine
 from trading_agents.risk.orders import STOP_LOSS_PREFIX
+from trading_agents.risk.state import TradingState
+from trading_agents.venues.port import Venue
 
 ReportSource = Callable[[], Sequence[ExecutionReport]]
-
-
-class AccountChanges:
-    """What an account booked since the journal last took it: reports, trips and marks."""
-
-    def __init__(self) -> None:
-        self.reports: list[ExecutionReport] = []
-        self.trips: list[RoundTrip] = []
-        self.marks: list[EquityPoint] = []
-
-    def __bool__(self) -> bool:
-        return bool(self.reports or self.marks)
-
-    def take(self) -> AccountChanges:
-        """Return what was booked and start again empty."""
-        taken = AccountChanges()
-        taken.reports, self.reports = self.reports, []
-        taken.trips, self.trips = self.trips, []
-        taken.marks, self.marks = self.marks, []
-        return taken
 
 
 class AgentAccount:
@@ -60,8 +47,10 @@ class AgentAccount:
         reports: ReportSource,
         take_prices: Callable[[Candle], None] | None = None,
         take_candle: Callable[[Candle], None] | None = None,
-        changes: AccountChanges | None = None,
+        stream: AccountStream | None = None,
+        venue: Venue | None = None,
     ) -> None:
+        """Keep an account; with a `stream`, publish what happens on it (orders from `venue`)."""
         self.runner = runner
         self.portfolio = portfolio
         self.risk = risk
@@ -69,8 +58,9 @@ class AgentAccount:
         self._take_prices = take_prices
         self._take_candle = take_candle
         self.symbols = frozenset(runner.symbols)
-        # Kept only where a journal takes them (the service); a backtest keeps no copy.
-        self.changes = changes
+        # Only where someone consumes it (the service): a backtest publishes nothing.
+        self.stream = stream
+        self._venue = venue
         self.unprotected: set[str] = set()
         # Symbols whose position changed after this step's decisions: the next step's news.
         self.late_changes: set[str] = set()
@@ -88,16 +78,17 @@ class AgentAccount:
         """Book what the venue reported; return the symbols whose position changed."""
         changed: set[str] = set()
         reports = self._reports()
-        changes = self.changes
-        if changes is not None and reports:
-            changes.reports.extend(reports)
+        stream = self.stream
+        before = self.risk.state if stream is not None else None
         for report in reports:
+            if stream is not None:
+                stream.publish(report)
             if isinstance(report, BalanceAdjustment) and report.kind == "transfer":
                 # Heard before the books move, so the equity it brings is not read as a gain.
                 self.risk.record_cash_flow(report.amount)
             trip = self.portfolio.apply(report)
-            if trip is not None and changes is not None:
-                changes.trips.append(trip)
+            if trip is not None and stream is not None:
+                stream.publish(TripClosed(trip))
             if isinstance(report, FillReport):
                 changed.add(report.symbol)
                 self._count_realized(report, marks)
@@ -110,7 +101,30 @@ class AgentAccount:
             elif _is_rejected_stop(report):
                 self.unprotected.add(report.symbol)
                 changed.add(report.symbol)
+        if stream is not None and before is not None:
+            self._publish_orders(stream, reports)
+            self._publish_state(stream, before)
         return changed
+
+    def _publish_orders(self, stream: AccountStream, reports: Sequence[ExecutionReport]) -> None:
+        """Publish the state of every order the reports moved, or the venue changed unreported."""
+        venue = self._venue
+        if venue is None:
+            return
+        touched = dict.fromkeys(
+            r.client_order_id for r in reports if isinstance(r, OrderUpdate | FillReport)
+        )
+        touched.update(dict.fromkeys(venue.changed_orders()))
+        for client_order_id in touched:
+            found = venue.order_record(client_order_id)
+            if found is not None:  # else a liquidation or a repair: no order of ours
+                stream.publish(OrderChanged(*found))
+
+    def _publish_state(self, stream: AccountStream, before: TradingState) -> None:
+        """Publish a move of the trading state (kill switch, breaker, daily loss, outage)."""
+        now = self.risk.state
+        if now is not before:
+            stream.publish(RiskStateChanged(now, before))
 
     def _count_realized(self, fill: FillReport, marks: Mapping[str, Decimal]) -> None:
         if fill.realized_pnl == ZERO and fill.fee == ZERO:
@@ -120,10 +134,13 @@ class AgentAccount:
 
     def mark(self, ts_ms: int, marks: Mapping[str, Decimal]) -> None:
         """Record equity at the marks on the curve and with the risk engine."""
+        stream = self.stream
+        before = self.risk.state
         point = self.portfolio.mark(ts_ms, marks)
         self.risk.update_equity(point.equity)
-        if self.changes is not None:
-            self.changes.marks.append(point)
+        if stream is not None:
+            stream.publish(EquityMarked(point))
+            self._publish_state(stream, before)
 
     def account_state(self, marks: Mapping[str, Decimal]) -> AccountState:
         """Return what the risk engine needs to know about the account now."""

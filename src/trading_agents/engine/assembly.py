@@ -16,8 +16,9 @@ from trading_agents.agents.runner import AgentRunner, DecisionGate
 from trading_agents.config.llm import LlmSettings
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
-from trading_agents.engine.account import AccountChanges, AgentAccount
+from trading_agents.engine.account import AgentAccount
 from trading_agents.engine.gateway import AccountGateway, IntentLog
+from trading_agents.events.stream import AccountStream
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import MarketView
 from trading_agents.model.instruments import InstrumentRegistry
@@ -123,7 +124,7 @@ def sim_account(
     runtime: GraphRuntime,
     take_candle: Callable[[Candle], None] | None = None,
     brain: TradingBrain | None = None,
-    changes: AccountChanges | None = None,
+    stream: AccountStream | None = None,
     intents: IntentLog | None = None,
 ) -> SimAccountParts:
     """Assemble an agent trading one account on the simulated venue."""
@@ -148,7 +149,8 @@ def sim_account(
         reports=venue.take_reports,
         take_prices=venue.on_candle,
         take_candle=take_candle,
-        changes=changes,
+        stream=stream,
+        venue=venue,
     )
     gateway.books = account.state_now
     return SimAccountParts(account, venue, brain)
@@ -166,7 +168,7 @@ async def binance_account(
     runtime: GraphRuntime,
     take_candle: Callable[[Candle], None] | None = None,
     brain: TradingBrain | None = None,
-    changes: AccountChanges | None = None,
+    stream: AccountStream | None = None,
     intents: IntentLog | None = None,
     equity: Decimal | None = None,
     resuming: bool = False,
@@ -203,7 +205,8 @@ async def binance_account(
         risk=risk,
         reports=venue.take_reports,
         take_candle=take_candle,
-        changes=changes,
+        stream=stream,
+        venue=venue,
     )
     gateway.books = account.state_now
     return BinanceAccountParts(account, venue, brain)

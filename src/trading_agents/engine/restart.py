@@ -34,6 +34,7 @@ class AccountSnapshot(NamedTuple):
     funding_since_ms: int | None = None  # a real venue's funding booked up to here
     venue_account: str | None = None  # the exchange account a real venue traded
     wallet_since_ms: int | None = None  # a real venue's wallet checked up to here
+    event_seq: int = 0  # the account's last event number: its stream numbers on from it
 
 
 class AccountHistory(NamedTuple):
@@ -60,6 +61,7 @@ def snapshot_account(
         None if isinstance(venue, SimVenue) else venue.funding_since_ms,
         None if isinstance(venue, SimVenue) else venue.config.account,
         None if isinstance(venue, SimVenue) else venue.wallet_since_ms,
+        0 if account.stream is None else account.stream.seq,
     )
 
 
@@ -95,6 +97,9 @@ def restore_account(
     account.risk.restore(snapshot.risk)
     account.runner.restore(snapshot.runner)
     account.unprotected = set(snapshot.unprotected)
+    if account.stream is not None:
+        account.stream.seq = snapshot.event_seq
+        account.stream.journaled(snapshot.event_seq)
     if isinstance(brain, LlmBrain) and snapshot.brain is not None:
         brain.counters = snapshot.brain
 

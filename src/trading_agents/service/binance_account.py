@@ -7,14 +7,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from trading_agents.agents.ports import DecisionSink
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
 from trading_agents.core.errors import ConfigurationError
-from trading_agents.engine.account import AccountChanges
 from trading_agents.engine.assembly import BinanceAccountParts, binance_account, make_brain
 from trading_agents.engine.gateway import IntentLog
+from trading_agents.events.stream import AccountStream
 from trading_agents.market.view import LiveMarket
-from trading_agents.service.sessions import AgentSession, JournaledDecisions, SessionStatus
+from trading_agents.service.sessions import AgentSession, SessionStatus
 
 if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
     from trading_agents.venues.binance.venue import BinanceVenue
@@ -37,8 +38,9 @@ class BinanceAccount:
         symbols: Sequence[str],
         clock: Clock,
         market: LiveMarket,
-        decisions: JournaledDecisions,
+        decisions: DecisionSink,
         intents: IntentLog,
+        stream: AccountStream,
         equity: Decimal,
         resuming: bool,
     ) -> BinanceAccountParts:
@@ -63,7 +65,7 @@ class BinanceAccount:
                 runtime="langgraph",
                 take_candle=market.on_candle,
                 brain=make_brain(profile),
-                changes=AccountChanges(),
+                stream=stream,
                 intents=intents,
                 equity=None if resuming else equity,
                 resuming=resuming,

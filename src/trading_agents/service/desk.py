@@ -16,7 +16,6 @@ from trading_agents.agents.state import DecisionState
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import MS_PER_DAY, SimulatedClock
 from trading_agents.core.errors import ConfigurationError
-from trading_agents.engine.account import AccountChanges
 from trading_agents.engine.assembly import (
     AccountNotReady,
     AccountParts,
@@ -29,7 +28,9 @@ from trading_agents.engine.assembly import (
 from trading_agents.engine.kernel import Kernel
 from trading_agents.engine.moments import moments
 from trading_agents.engine.restart import continue_account
-from trading_agents.journal.audit import AuditEntry
+from trading_agents.events.sinks import PublishedDecisions
+from trading_agents.events.stream import EventHub
+from trading_agents.events.types import CashFlowBooked, LifecycleChanged
 from trading_agents.journal.platform import DaySnapshot, day_of
 from trading_agents.journal.reading import StoredDesk, StoredSession
 from trading_agents.journal.store import JournalUnavailable
@@ -45,12 +46,7 @@ from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailab
 from trading_agents.service.journal_keeper import JournalKeeper
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
 from trading_agents.service.market import MarketSource
-from trading_agents.service.sessions import (
-    AgentSession,
-    CashFlow,
-    JournaledDecisions,
-    SessionStatus,
-)
+from trading_agents.service.sessions import AgentSession, SessionStatus
 from trading_agents.venues.errors import VenueError
 from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.venue import SimVenue
@@ -102,6 +98,7 @@ class TradingDesk:
         self.venue: VenueKind = venue  # where agents trade whose profile does not say
         self.binance = BinanceAccount(binance)
         self.mode = mode  # where agents trade, as health says it
+        self.events = EventHub(source.clock)  # every account's stream, for the desk's consumers
         driven = source.clock if isinstance(source.clock, SimulatedClock) else None
         self.kernel = Kernel(driven if source.drives_clock else None, [], pause=self._let_others_in)
         self.sessions: dict[tuple[str, str], AgentSession] = {}
@@ -348,17 +345,15 @@ class TradingDesk:
                     )
             if existing is None:
                 session = await self._open_new(profile, account_id, initial_equity)
-                opening: CashFlow | None = CashFlow(
-                    f"start-{session.started_ms}",
-                    "deposit",
-                    session.initial_equity,
-                    session.started_ms,
+                deposit = CashFlowBooked(
+                    f"start-{session.started_ms}", "deposit", session.initial_equity
                 )
+                session.stream.publish(deposit)
             else:
-                session, opening = await self._continue(existing, profile, initial_equity)
+                session = await self._continue(existing, profile, initial_equity)
             continues = None if existing is None else existing.journal_id
             try:
-                await self.journal.start(session, opening, continues)
+                await self.journal.start(session, continues)
             except BaseException as error:
                 await self.binance.close(session)  # never left connected with no session
                 if isinstance(error, JournalUnavailable):
@@ -374,7 +369,7 @@ class TradingDesk:
 
     async def _continue(
         self, previous: AgentSession, profile: AgentProfile, equity: Decimal
-    ) -> tuple[AgentSession, CashFlow | None]:
+    ) -> AgentSession:
         """Start again on a stopped paper account: its books go on, brought to `equity`.
 
         The wallet, positions, open orders, round trips, marks, decisions and kill switch
@@ -404,7 +399,7 @@ class TradingDesk:
         session.decisions.records = list(previous.decisions.records)
         change = equity - parts.account.portfolio.ledger.wallet_balance
         if change == 0:
-            return session, None
+            return session
         try:
             self._book_cash_flow(session, parts.venue, change)
         except InsufficientFunds as error:
@@ -412,9 +407,13 @@ class TradingDesk:
                 f"initial_equity {equity} would withdraw {-change} USDT from the account's"
                 f" books: {error}"
             ) from None
-        kind = "deposit" if change > 0 else "withdrawal"
         # An id of its own: in a replay two starts can fall on the same simulated moment.
-        return session, CashFlow(f"start-{uuid4().hex}", kind, abs(change), now)
+        flow_id = f"start-{uuid4().hex}"
+        if change > 0:
+            session.stream.publish(CashFlowBooked(flow_id, "deposit", change))
+        else:
+            session.stream.publish(CashFlowBooked(flow_id, "withdrawal", -change))
+        return session
 
     async def _open_new(
         self, profile: AgentProfile, account_id: str, equity: Decimal
@@ -447,8 +446,9 @@ class TradingDesk:
         market = LiveMarket(
             indicator_spec(profile.strategy), self.clock, symbols, profile.timeframe_ms
         )
-        decisions = JournaledDecisions(keep=KEEP_DECISIONS)
-        intents = self.journal.intents(self.clock)
+        stream = self.events.stream(profile.name, account_id)
+        decisions = PublishedDecisions(KEEP_DECISIONS, stream)
+        intents = self.journal.intents(self.clock, stream)
         if self._venue_of(profile) == "binance":
             parts: AccountParts = await self.binance.assemble(
                 profile,
@@ -458,6 +458,7 @@ class TradingDesk:
                 market,
                 decisions,
                 intents,
+                stream,
                 equity,
                 resuming,
             )
@@ -475,7 +476,7 @@ class TradingDesk:
                 runtime="langgraph",
                 take_candle=market.on_candle,
                 brain=make_brain(profile),
-                changes=AccountChanges(),
+                stream=stream,
                 intents=intents,
             )
         for symbol in symbols:
@@ -487,7 +488,7 @@ class TradingDesk:
                 parts.venue.on_candle(history[-1])
         parts.venue.take_reports()
         session = AgentSession(
-            profile, account_id, symbols, equity, parts, market, decisions, started_ms
+            profile, account_id, symbols, equity, parts, market, decisions, started_ms, stream
         )
         session.intents = intents
         if isinstance(parts, BinanceAccountParts) and not resuming:
@@ -523,15 +524,7 @@ class TradingDesk:
             session.move(use_case)
         except ValueError as error:
             raise Conflict(f"cannot {use_case}: {error}") from None
-        session.audit.append(
-            AuditEntry(
-                self.clock.now_ms(),
-                "lifecycle",
-                agent,
-                account_id,
-                {"use_case": use_case, "status": str(session.status)},
-            )
-        )
+        session.stream.publish(LifecycleChanged(use_case, str(session.status)))
         log.info("%s %s on account %s", use_case, agent, account_id)
         return session
 
@@ -682,8 +675,10 @@ class TradingDesk:
 
     async def _journal_cash_flow(self, session: AgentSession, kind: str, amount: Decimal) -> None:
         """Write a deposit or withdrawal with an id of its own: a retry posts it once."""
-        session.cash_flows.append(CashFlow(uuid4().hex, kind, amount, self.clock.now_ms()))
-        session.dirty = True
+        if kind == "deposit":
+            session.stream.publish(CashFlowBooked(uuid4().hex, "deposit", amount))
+        else:
+            session.stream.publish(CashFlowBooked(uuid4().hex, "withdrawal", amount))
         await self._save([session])
 
     def _fill_now(self, session: AgentSession) -> None:

@@ -19,18 +19,18 @@ from trading_agents.engine.restart import (
     restore_account,
     snapshot_account,
 )
+from trading_agents.events.stream import AccountStream
+from trading_agents.events.types import IntentSettled, IntentState, IntentStored
+from trading_agents.journal import rows
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.codec import CodecError
-from trading_agents.journal.reading import Row, StoredSession
+from trading_agents.journal.reading import StoredSession
 from trading_agents.journal.store import Journal, JournalBatch
 from trading_agents.model.instruments import InstrumentRegistry
-from trading_agents.model.orders import Order, OrderIntent
-from trading_agents.model.reports import BalanceAdjustment, FillReport, OrderUpdate
+from trading_agents.model.orders import OrderIntent
 from trading_agents.portfolio.equity import EquityPoint
-from trading_agents.service import journal_rows as rows
-from trading_agents.service.sessions import AgentSession, CashFlow, SessionStatus
+from trading_agents.service.sessions import AgentSession, SessionStatus
 from trading_agents.service.stored_types import make_codec
-from trading_agents.venues.errors import OrderNotFound
 
 if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
     from trading_agents.venues.binance.venue import BinanceVenue
@@ -42,14 +42,20 @@ OpenSession = Callable[[AgentProfile, str, Decimal, int, bool], Awaitable[AgentS
 
 
 class SessionIntents:
-    """A session's order intents: stored before they are sent, settled with the next write."""
+    """A session's order intents: stored before they are sent, settled on its stream."""
 
-    def __init__(self, journal: Journal, clock: Clock, codec_dumps: Callable[[object], str]):
+    def __init__(
+        self,
+        journal: Journal,
+        clock: Clock,
+        codec_dumps: Callable[[object], str],
+        stream: AccountStream,
+    ) -> None:
         self._journal = journal
         self._clock = clock
         self._dumps = codec_dumps
+        self._stream = stream
         self.session_id = 0  # set once the session is stored; nothing is sent before
-        self.settled: dict[str, Row] = {}  # by client order id, until the next write
 
     async def before_send(self, intent: OrderIntent, attached: Sequence[OrderIntent]) -> None:
         """Store the intent in its own transaction before the order goes out."""
@@ -64,23 +70,15 @@ class SessionIntents:
             "body": self._dumps((intent, tuple(attached))),
         }
         await self._journal.save(JournalBatch(intents=[row]))
+        self._stream.publish(IntentStored(intent.client_order_id, intent.symbol))
 
     def answered(self, client_order_id: str, accepted: bool, detail: str) -> None:
-        """Settle the intent with the venue's answer at the next write."""
+        """Settle the intent with the venue's answer, journaled with the next write."""
         self.settle(client_order_id, "sent" if accepted else "refused", detail)
 
-    def settle(self, client_order_id: str, state: str, detail: str) -> None:
+    def settle(self, client_order_id: str, state: IntentState, detail: str) -> None:
         """Note how an intent ended: sent, refused, or lost in a crash."""
-        self.settled[client_order_id] = {
-            "session_id": self.session_id,
-            "client_order_id": client_order_id,
-            "symbol": "",
-            "state": state,
-            "created_ms": self._clock.now_ms(),
-            "settled_ms": self._clock.now_ms(),
-            "detail": detail,
-            "body": "",
-        }
+        self._stream.publish(IntentSettled(client_order_id, state, detail))
 
 
 class SessionJournal:
@@ -90,17 +88,17 @@ class SessionJournal:
         self.journal = journal
         self.codec = make_codec(instruments)
 
-    def intents(self, clock: Clock) -> SessionIntents:
+    def intents(self, clock: Clock, stream: AccountStream) -> SessionIntents:
         """Return the intent log a new session's gateway stores its orders in."""
-        return SessionIntents(self.journal, clock, self.codec.dumps)
+        return SessionIntents(self.journal, clock, self.codec.dumps, stream)
 
-    async def start(
-        self, session: AgentSession, opening: CashFlow | None, continues: int | None = None
-    ) -> None:
-        """Store a started session: settings, state, the money it opened with, an audit record.
+    async def start(self, session: AgentSession, continues: int | None = None) -> None:
+        """Store a started session: its settings, its state and what its stream holds.
 
-        `continues` is the journal id of the stopped session whose books it goes on with;
-        `opening` the deposit or withdrawal that brought them to its starting equity.
+        `continues` is the journal id of the stopped session whose books it goes on with:
+        that row takes the new settings and keeps its history. The stream holds the money
+        the session opened with (a deposit, or the difference a continued one was brought
+        to its starting equity by).
         """
         row = {
             "agent": session.agent,
@@ -127,75 +125,49 @@ class SessionJournal:
                 "continues": continues is not None,
             },
         )
+        events = session.stream.pending
 
         def first_batch(session_id: int) -> JournalBatch:
             session.journal_id = session_id
             batch = JournalBatch(audit=[started])
-            if opening is not None:
-                rows.add_cash_flow(batch, session, opening)
+            rows.add_events(batch, session, events, self.codec, session.started_ms)
             return batch
 
         session.journal_id = await self.journal.start_session(row, first_batch, continues)
         if session.intents is not None:
             session.intents.session_id = session.journal_id
-        session.saved()
+        session.journaled(events[-1].seq if events else 0)
 
     async def save(
         self, sessions: Iterable[AgentSession], now_ms: int, cursor: tuple[int, str] | None
     ) -> None:
-        """Write the sessions' news and state, and the cursor, in one transaction."""
+        """Write the sessions' events and state, and the cursor, in one transaction."""
         batch = JournalBatch(cursor=cursor)
-        written = [session for session in sessions if self._add(batch, session, now_ms)]
+        written: list[tuple[AgentSession, int]] = []
+        for session in sessions:
+            through = self._add(batch, session, now_ms)
+            if through is not None:
+                written.append((session, through))
         if written or cursor is not None:
             await self.journal.save(batch)
-        for session in written:
-            session.saved()
+        for session, through in written:
+            session.journaled(through)
 
-    def _add(self, batch: JournalBatch, session: AgentSession, now_ms: int) -> bool:
-        changes = session.parts.account.changes
-        records = session.decisions.unsaved
-        settled = session.intents.settled if session.intents is not None else {}
-        if not (session.dirty or changes or records or settled):
-            return False
-        sid = session.journal_id
-        touched: dict[str, None] = {}
-        for report in changes.reports if changes is not None else ():
-            if isinstance(report, OrderUpdate | FillReport):
-                touched[report.client_order_id] = None
-            if isinstance(report, FillReport):
-                batch.fills.append(rows.fill_row(sid, report))
-            elif isinstance(report, BalanceAdjustment) and report.kind == "transfer":
-                # Money moved at the exchange: the platform sees it as a deposit or withdrawal.
-                kind = "deposit" if report.amount > 0 else "withdrawal"
-                flow = CashFlow(report.adjustment_id, kind, abs(report.amount), report.ts_ms)
-                rows.add_cash_flow(batch, session, flow)
-        if isinstance(session.parts, BinanceAccountParts):
-            # Exits placed and statuses heard between reports change orders too.
-            touched.update(dict.fromkeys(session.parts.venue.changed_orders()))
-        for cid in touched:
-            found = _order_of(session, cid)
-            if found is not None:  # else a liquidation or a repair: no order of ours
-                order, venue_id = found
-                batch.orders.append(rows.order_row(sid, order, venue_id, now_ms, self.codec))
-        for trip in changes.trips if changes is not None else ():
-            rows.add_trip(batch, session, trip, self.codec)
-        for point in changes.marks if changes is not None else ():
-            batch.marks.append(rows.mark_row(sid, point))
-        for record in records:
-            rows.add_decision(batch, session, record, self.codec)
-        for flow in session.cash_flows:
-            rows.add_cash_flow(batch, session, flow)
-        batch.audit += session.audit
-        batch.intents += settled.values()
+    def _add(self, batch: JournalBatch, session: AgentSession, now_ms: int) -> int | None:
+        """Add a session's unwritten events and its state; return the last event's number."""
+        events = session.stream.pending
+        if not (session.dirty or events):
+            return None
+        rows.add_events(batch, session, events, self.codec, now_ms)
         batch.sessions.append(
             {
-                "id": sid,
+                "id": session.journal_id,
                 "status": str(session.status),
                 "updated_ms": now_ms,
                 "snapshot": self.codec.dumps(_snapshot(session)),
             }
         )
-        return True
+        return events[-1].seq if events else 0
 
     async def revive(self, stored: StoredSession, open_session: OpenSession) -> AgentSession:
         """Rebuild a stored session: fresh parts, then its state and history put back.
@@ -227,7 +199,7 @@ class SessionJournal:
             raise ConfigurationError(f"cannot restore {where}: {error}") from None
         session.status = SessionStatus(row["status"])
         session.journal_id = int(row["id"])
-        session.saved()
+        session.journaled(session.stream.seq)  # assembling it published nothing new to keep
         if session.intents is not None:
             session.intents.session_id = session.journal_id
         self._settle_simulated(session, stored)  # a real venue's are settled at `reconnect`
@@ -323,18 +295,6 @@ class SessionJournal:
 async def _close_venue(session: AgentSession) -> None:
     if isinstance(session.parts, BinanceAccountParts):
         await session.parts.venue.close()
-
-
-def _order_of(session: AgentSession, client_order_id: str) -> tuple[Order, str] | None:
-    """Return one of the session's orders, as its venue last knew it, with the venue's id."""
-    parts = session.parts
-    if isinstance(parts, BinanceAccountParts):
-        return parts.venue.order_record(client_order_id)
-    exchange = parts.venue.exchange
-    try:
-        return exchange.order(client_order_id), exchange.venue_order_id(client_order_id)
-    except OrderNotFound:
-        return None
 
 
 def _snapshot(session: AgentSession) -> AccountSnapshot:

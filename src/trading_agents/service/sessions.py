@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import Protocol
 
-from trading_agents.agents.ports import DecisionList
-from trading_agents.agents.state import DecisionRecord
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.engine.assembly import AccountParts
-from trading_agents.journal.audit import AuditEntry
+from trading_agents.events.sinks import PublishedDecisions
+from trading_agents.events.stream import AccountStream
+from trading_agents.events.types import IntentState
 from trading_agents.market.view import LiveMarket
 
 
@@ -32,37 +32,14 @@ TRANSITIONS: dict[tuple[SessionStatus, str], SessionStatus] = {
 }
 
 
-class JournaledDecisions(DecisionList):
-    """Keep recent decision records, and those the journal has not written yet."""
-
-    def __init__(self, keep: int) -> None:
-        super().__init__(keep)
-        self.unsaved: list[DecisionRecord] = []
-
-    def record(self, record: DecisionRecord) -> None:
-        """Keep one decision record until the journal has it."""
-        super().record(record)
-        self.unsaved.append(record)
-
-
 class IntentSettlements(Protocol):
-    """The intents of a session settled since the journal last wrote it."""
+    """The intent log of a session, which the journal gives its row id once stored."""
 
     session_id: int
-    settled: dict[str, dict[str, Any]]
 
-    def settle(self, client_order_id: str, state: str, detail: str) -> None:
+    def settle(self, client_order_id: str, state: IntentState, detail: str) -> None:
         """Note how an intent ended."""
         ...
-
-
-class CashFlow(NamedTuple):
-    """Money moved in or out of a session's account, with the id that keeps it once-only."""
-
-    flow_id: str
-    kind: str  # deposit or withdrawal
-    amount: Decimal
-    ts_ms: int
 
 
 @dataclass(eq=False)
@@ -75,13 +52,12 @@ class AgentSession:
     initial_equity: Decimal
     parts: AccountParts
     market: LiveMarket
-    decisions: JournaledDecisions
+    decisions: PublishedDecisions
     started_ms: int
+    stream: AccountStream
     status: SessionStatus = SessionStatus.RUNNING
     journal_id: int = 0  # the session's row in the journal, once stored
     dirty: bool = False  # changed by a command since the journal last wrote it
-    cash_flows: list[CashFlow] = field(default_factory=list)  # not yet written
-    audit: list[AuditEntry] = field(default_factory=list)  # lifecycle records not yet written
     intents: IntentSettlements | None = None  # the order intents its gateway stores
 
     @property
@@ -89,16 +65,9 @@ class AgentSession:
         """Return the agent's name."""
         return self.profile.name
 
-    def saved(self) -> None:
-        """Forget what the journal has just written."""
-        changes = self.parts.account.changes
-        if changes is not None:
-            changes.take()
-        self.decisions.unsaved.clear()
-        self.cash_flows.clear()
-        self.audit.clear()
-        if self.intents is not None:
-            self.intents.settled.clear()
+    def journaled(self, through_seq: int) -> None:
+        """Forget what the journal has just written: its events up to `through_seq`."""
+        self.stream.journaled(through_seq)
         self.dirty = False
 
     def allows(self, use_case: str) -> bool:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from trading_agents.model.enums import OrderStatus, OrderType, Side
-from trading_agents.model.orders import OrderIntent
+from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.positions import PositionSnapshot
 from trading_agents.model.reports import ExecutionReport
 
@@ -75,3 +75,15 @@ class Venue(Protocol):
     async def balance(self) -> BalanceSnapshot: ...
 
     def reports(self) -> AsyncIterator[ExecutionReport]: ...
+
+    def take_reports(self) -> list[ExecutionReport]:
+        """Return and forget the reports published since the last call, oldest first."""
+        ...
+
+    def order_record(self, client_order_id: str) -> tuple[Order, str] | None:
+        """Return one of the account's orders as the venue holds it, with its id, or None."""
+        ...
+
+    def changed_orders(self) -> Sequence[str]:
+        """Return the ids of orders that changed since the last call without a report."""
+        ...

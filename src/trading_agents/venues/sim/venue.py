@@ -107,6 +107,19 @@ class SimVenue(PublishedReports):
             unrealized_pnl=ledger.unrealized_pnl(self.exchange.marks()),
         )
 
+    def order_record(self, client_order_id: str) -> tuple[Order, str] | None:
+        """Return one of the account's orders with its venue id; None if the venue never had it."""
+        if not self.exchange.holds(client_order_id):
+            return None
+        return (
+            self.exchange.order(client_order_id),
+            self.exchange.venue_order_id(client_order_id),
+        )
+
+    def changed_orders(self) -> Sequence[str]:
+        """Return nothing: every change of a simulated order comes with a report."""
+        return ()
+
     def _snapshot(self, order: Order) -> OrderSnapshot:
         intent = order.intent
         return OrderSnapshot(

@@ -1,11 +1,29 @@
-"""Turn what a session did into the journal's rows, the platform's postings and audit records."""
+"""Turn an account's events into the journal's rows, the platform's postings and audit records.
+
+The journal is the first consumer of every account's event stream: `add_events` maps each
+event, in order, to what the journal keeps of it; events the journal keeps nothing of (an
+order update, a funding payment, a risk-state change) pass. Each row has its key, so a batch
+written twice adds nothing.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple, Protocol
 
 from trading_agents.agents.state import DecisionRecord
+from trading_agents.events.types import (
+    AccountEvent,
+    CashFlowBooked,
+    DecisionMade,
+    EquityMarked,
+    IntentSettled,
+    LifecycleChanged,
+    OrderChanged,
+    TripClosed,
+)
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.codec import Codec
 from trading_agents.journal.platform import Posting, trade_description
@@ -13,10 +31,90 @@ from trading_agents.journal.reading import Row
 from trading_agents.journal.store import JournalBatch
 from trading_agents.model.enums import PositionSide
 from trading_agents.model.orders import Order
-from trading_agents.model.reports import FillReport
+from trading_agents.model.reports import BalanceAdjustment, FillReport
 from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.portfolio.trades import RoundTrip
-from trading_agents.service.sessions import AgentSession, CashFlow
+
+
+class SessionRef(Protocol):
+    """Whose events they are: the session's row in the journal, its agent and account."""
+
+    @property
+    def journal_id(self) -> int: ...
+
+    @property
+    def agent(self) -> str: ...
+
+    @property
+    def account_id(self) -> str: ...
+
+
+class CashFlow(NamedTuple):
+    """Money moved in or out of an account, with the id that keeps it once-only."""
+
+    flow_id: str
+    kind: str  # deposit or withdrawal
+    amount: Decimal
+    ts_ms: int
+
+
+def add_events(
+    batch: JournalBatch,
+    session: SessionRef,
+    events: Sequence[AccountEvent],
+    codec: Codec,
+    now_ms: int,
+) -> None:
+    """Add what the journal keeps of each event, in the stream's order."""
+    sid = session.journal_id
+    # An order's latest state once, however often it moved; an intent's last word likewise.
+    orders: dict[str, Row] = {}
+    intents: dict[str, Row] = {}
+    for event in events:
+        match event.payload:
+            case FillReport() as fill:
+                batch.fills.append(fill_row(sid, fill))
+            case BalanceAdjustment(kind="transfer") as moved:
+                # Money moved at the exchange: the platform sees it as a deposit or withdrawal.
+                kind = "deposit" if moved.amount > 0 else "withdrawal"
+                flow = CashFlow(moved.adjustment_id, kind, abs(moved.amount), moved.ts_ms)
+                add_cash_flow(batch, session, flow)
+            case OrderChanged(order=order, venue_order_id=venue_id):
+                orders.pop(order.client_order_id, None)
+                orders[order.client_order_id] = order_row(sid, order, venue_id, now_ms, codec)
+            case TripClosed(trip=trip):
+                add_trip(batch, session, trip, codec)
+            case EquityMarked(point=point):
+                batch.marks.append(mark_row(sid, point))
+            case DecisionMade(record=record):
+                add_decision(batch, session, record, codec)
+            case CashFlowBooked(flow_id=flow_id, kind=kind, amount=amount):
+                add_cash_flow(batch, session, CashFlow(flow_id, kind, amount, event.ts_ms))
+            case IntentSettled() as settled:
+                intents[settled.client_order_id] = intent_row(sid, settled, event.ts_ms)
+            case LifecycleChanged(use_case=use_case, status=status):
+                body = {"use_case": use_case, "status": status}
+                batch.audit.append(
+                    AuditEntry(event.ts_ms, "lifecycle", session.agent, session.account_id, body)
+                )
+            case _:
+                pass  # news for the other consumers: the journal keeps no row of it
+    batch.orders += orders.values()
+    batch.intents += intents.values()
+
+
+def intent_row(session_id: int, settled: IntentSettled, ts_ms: int) -> Row:
+    """Return how an intent ended, as the update of its row."""
+    return {
+        "session_id": session_id,
+        "client_order_id": settled.client_order_id,
+        "symbol": "",
+        "state": settled.state,
+        "created_ms": ts_ms,
+        "settled_ms": ts_ms,
+        "detail": settled.detail,
+        "body": "",
+    }
 
 
 def order_row(session_id: int, order: Order, venue_id: str, now_ms: int, codec: Codec) -> Row:
@@ -49,7 +147,7 @@ def fill_row(session_id: int, fill: FillReport) -> Row:
     }
 
 
-def add_trip(batch: JournalBatch, session: AgentSession, trip: RoundTrip, codec: Codec) -> None:
+def add_trip(batch: JournalBatch, session: SessionRef, trip: RoundTrip, codec: Codec) -> None:
     """Add a closed round trip, and its posting to the platform's account transactions."""
     sid = session.journal_id
     batch.trips.append(
@@ -83,7 +181,7 @@ def add_trip(batch: JournalBatch, session: AgentSession, trip: RoundTrip, codec:
     batch.postings.append(((sid, trip.trade_id), posting))
 
 
-def add_cash_flow(batch: JournalBatch, session: AgentSession, flow: CashFlow) -> None:
+def add_cash_flow(batch: JournalBatch, session: SessionRef, flow: CashFlow) -> None:
     """Add a deposit or withdrawal, its posting and its audit record."""
     sid = session.journal_id
     batch.cash_flows.append(
@@ -121,7 +219,7 @@ def mark_row(session_id: int, point: EquityPoint) -> Row:
 
 
 def add_decision(
-    batch: JournalBatch, session: AgentSession, record: DecisionRecord, codec: Codec
+    batch: JournalBatch, session: SessionRef, record: DecisionRecord, codec: Codec
 ) -> None:
     """Add a decision's row and its audit record: inputs, verdicts, orders, venue answers."""
     batch.decisions.append(

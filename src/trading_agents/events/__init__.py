@@ -1,0 +1,1 @@
+"""Each account's ordered stream of events and the consumers that subscribe to it."""
