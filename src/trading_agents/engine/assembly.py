@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 from trading_agents.agents.brains.rules import RuleBrain
@@ -24,6 +24,7 @@ from trading_agents.market.view import MarketView
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.portfolio.portfolio import Portfolio
 from trading_agents.risk.engine import RiskEngine
+from trading_agents.venues.port import AccountVenue
 from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.venue import SimVenue
 
@@ -56,7 +57,17 @@ class SimAccountParts:
     brain: TradingBrain
 
 
-AccountParts: TypeAlias = "SimAccountParts | BinanceAccountParts"
+class AccountParts(Protocol):
+    """An assembled account as the service and restarts see it: the venue behind its port."""
+
+    @property
+    def account(self) -> AgentAccount: ...
+
+    @property
+    def venue(self) -> AccountVenue: ...
+
+    @property
+    def brain(self) -> TradingBrain: ...
 
 
 class AccountNotReady(ValueError):

@@ -9,17 +9,16 @@ from trading_agents.agents.brains.llm import LlmBrain
 from trading_agents.agents.brains.llm_parts import LlmCounters
 from trading_agents.agents.runner import RunnerSnapshot
 from trading_agents.engine.account import AgentAccount
-from trading_agents.engine.assembly import SimAccountParts
+from trading_agents.engine.assembly import AccountParts
 from trading_agents.model.orders import Order
 from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.portfolio.portfolio import PortfolioSnapshot
 from trading_agents.portfolio.trades import RoundTrip
 from trading_agents.risk.state import RiskSnapshot
-from trading_agents.venues.sim.exchange import ExchangeSnapshot
-from trading_agents.venues.sim.venue import SimVenue
+from trading_agents.venues.port import AccountVenue, VenueState
 
-if TYPE_CHECKING:  # ccxt is imported only where it is used
-    from trading_agents.venues.binance.venue import BinanceVenue
+if TYPE_CHECKING:  # the simulated exchange's state is the venue's own business
+    from trading_agents.venues.sim.exchange import ExchangeSnapshot
 
 
 class AccountSnapshot(NamedTuple):
@@ -47,52 +46,45 @@ class AccountHistory(NamedTuple):
 
 
 def snapshot_account(
-    account: AgentAccount, venue: SimVenue | BinanceVenue, brain: object = None
+    account: AgentAccount, venue: AccountVenue, brain: object = None
 ) -> AccountSnapshot:
-    """Return the account's state; book the venue's reports first."""
+    """Return the account's state: the venue's, the books', the risk engine's, the runner's."""
     counters = brain.counters if isinstance(brain, LlmBrain) else None
+    state = venue.state()
     return AccountSnapshot(
-        venue.exchange.snapshot() if isinstance(venue, SimVenue) else None,
+        state.exchange,
         account.portfolio.snapshot(),
         account.risk.snapshot(),
         account.runner.snapshot(),
         tuple(sorted(account.unprotected)),
         counters,
-        None if isinstance(venue, SimVenue) else venue.funding_since_ms,
-        None if isinstance(venue, SimVenue) else venue.config.account,
-        None if isinstance(venue, SimVenue) else venue.wallet_since_ms,
+        state.funding_since_ms,
+        state.account,
+        state.wallet_since_ms,
         0 if account.stream is None else account.stream.seq,
     )
 
 
 def restore_account(
     account: AgentAccount,
-    venue: SimVenue | BinanceVenue,
+    venue: AccountVenue,
     snapshot: AccountSnapshot,
     history: AccountHistory,
     brain: object = None,
 ) -> None:
     """Put a freshly assembled account back in the state the snapshot and history hold.
 
-    A real venue gets its orders back separately (`BinanceVenue.resume`), with the trades
-    already booked: only the journal knows those.
+    A real venue gets its open orders back separately (`AccountVenue.resume`), with the
+    trades already booked: only the journal knows those.
     """
     venue.take_reports()
-    if isinstance(venue, SimVenue):
-        if snapshot.exchange is None:
-            raise ValueError("a simulated account's snapshot holds no simulated exchange")
-        venue.exchange.restore(snapshot.exchange, history.orders, history.venue_ids)
-    else:
-        stored = snapshot.venue_account
-        if stored is not None and stored != venue.config.account:
-            raise ValueError(
-                f"it traded the Binance {stored}, but the keys configured now open the"
-                f" {venue.config.account}: restore it with the keys it traded with"
-            )
-        if snapshot.funding_since_ms is not None:
-            venue.funding_since_ms = snapshot.funding_since_ms
-        if snapshot.wallet_since_ms is not None:
-            venue.wallet_since_ms = snapshot.wallet_since_ms
+    state = VenueState(
+        snapshot.exchange,
+        snapshot.funding_since_ms,
+        snapshot.venue_account,
+        snapshot.wallet_since_ms,
+    )
+    venue.restore_state(state, history.orders, history.venue_ids)
     account.portfolio.restore(snapshot.portfolio, history.trips, history.marks)
     account.risk.restore(snapshot.risk)
     account.runner.restore(snapshot.runner)
@@ -104,19 +96,23 @@ def restore_account(
         brain.counters = snapshot.brain
 
 
-def continue_account(previous: SimAccountParts, parts: SimAccountParts) -> None:
+def continue_account(previous: AccountParts, parts: AccountParts) -> None:
     """Put a stopped account's venue, books, risk state and runner into freshly assembled parts.
 
     A new start on an account goes on from where its last session stopped: the same wallet,
     positions, open orders, round trips, equity marks and kill switch.
     """
-    exchange = previous.venue.exchange
-    orders = exchange.orders()
+    orders = previous.venue.order_records()
+    venue_ids = {}
+    for order in orders:
+        found = previous.venue.order_record(order.client_order_id)
+        venue_ids[order.client_order_id] = "" if found is None else found[1]
     history = AccountHistory(
         orders,
-        {order.client_order_id: exchange.venue_order_id(order.client_order_id) for order in orders},
+        venue_ids,
         list(previous.account.portfolio.trades),
         list(previous.account.portfolio.equity_curve),
     )
     snapshot = snapshot_account(previous.account, previous.venue, previous.brain)
     restore_account(parts.account, parts.venue, snapshot, history, parts.brain)
+    parts.account.runner.paused = False  # the stopped runner's pause ends with the start

@@ -16,6 +16,7 @@ from trading_agents.engine.gateway import IntentLog
 from trading_agents.events.stream import AccountStream
 from trading_agents.market.view import LiveMarket
 from trading_agents.service.sessions import AgentSession, SessionStatus
+from trading_agents.venues.port import AccountVenue
 
 if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
     from trading_agents.venues.binance.venue import BinanceVenue
@@ -82,13 +83,13 @@ class BinanceAccount:
         for key, session in sessions.items():
             if (
                 key != exclude
-                and isinstance(session.parts, BinanceAccountParts)
+                and session.parts.venue.exclusive_account is not None
                 and session.status is not SessionStatus.STOPPED
             ):
                 return session
         return None
 
-    def watch(self, session: AgentSession, venue: BinanceVenue) -> None:
+    def watch(self, session: AgentSession, venue: AccountVenue) -> None:
         """Show a venue that stops itself (Binance banned the IP) in health and the log.
 
         And let reconciliation settle the intents whose outcome was unknown.
@@ -97,26 +98,23 @@ class BinanceAccount:
 
         def alert(reason: str) -> None:
             self.alerts[key] = reason
-            log.critical("%s on account %s: the Binance venue stopped: %s", key[0], key[1], reason)
-
-        venue.rest.on_alert = alert
+            log.critical("%s on account %s: the %s venue stopped: %s", *key, venue.mode, reason)
 
         def settled(client_order_id: str, state: str) -> None:
             if session.intents is not None:
-                detail = "reconciled with Binance by its client order id"
+                detail = f"reconciled with the {venue.mode} venue by its client order id"
                 session.intents.settle(client_order_id, state, detail)
 
-        venue.on_settled = settled
+        venue.watch(alert, settled)
 
     async def close(self, session: AgentSession) -> None:
-        """Close a session's connection to Binance, if it has one."""
-        if isinstance(session.parts, BinanceAccountParts):
-            await session.parts.venue.close()
-            self.alerts.pop((session.agent, session.account_id), None)
+        """Close a session's connection to its venue (a paper venue has none)."""
+        await session.parts.venue.close()
+        self.alerts.pop((session.agent, session.account_id), None)
 
     def state(self, sessions: Iterable[AgentSession]) -> str:
         """Say how the connection is: off, ok, or degraded with the reason."""
-        live = [s for s in sessions if isinstance(s.parts, BinanceAccountParts)]
+        live = [s for s in sessions if s.parts.venue.exclusive_account is not None]
         if not any(s.status is not SessionStatus.STOPPED for s in live):
             return "off (no agent trades at Binance)"
         if self.alerts:

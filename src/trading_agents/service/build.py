@@ -13,6 +13,7 @@ from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.paper_run import warmup_candles
 from trading_agents.journal.reading import StoredDesk, StoredSession
 from trading_agents.journal.store import Journal
+from trading_agents.service.binance_account import BinanceAccount
 from trading_agents.service.desk import HISTORY_CANDLES, TradingDesk
 from trading_agents.service.journaling import KEEP_DECISIONS, SessionJournal
 from trading_agents.service.market import MarketSource, choose_source
@@ -108,7 +109,7 @@ async def build_desk(settings: Settings) -> TradingDesk:
             SessionJournal(journal, instruments),
             default_account=settings.default_account,
             venue=settings.venue,
-            binance=binance,
+            binance=BinanceAccount(binance),
             mode=_mode(settings, binance is not None),
         )
         try:

@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
 from trading_agents.core.errors import ConfigurationError
-from trading_agents.engine.assembly import BinanceAccountParts, SimAccountParts
 from trading_agents.engine.restart import (
     AccountHistory,
     AccountSnapshot,
@@ -31,9 +30,10 @@ from trading_agents.model.orders import OrderIntent
 from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.service.sessions import AgentSession, SessionStatus
 from trading_agents.service.stored_types import make_codec
+from trading_agents.venues.port import AccountVenue
 
 if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
-    from trading_agents.venues.binance.venue import BinanceVenue
+    pass
 
 KEEP_DECISIONS = 1_000  # per session, in memory and read back at a restart
 
@@ -202,55 +202,29 @@ class SessionJournal:
         session.journaled(session.stream.seq)  # assembling it published nothing new to keep
         if session.intents is not None:
             session.intents.session_id = session.journal_id
-        self._settle_simulated(session, stored)  # a real venue's are settled at `reconnect`
         return session
 
-    @staticmethod
-    def _settle_simulated(session: AgentSession, stored: StoredSession) -> None:
-        """Settle intents stored before a crash whose answer was never journaled.
-
-        The paper venue comes back from the journal: an order it holds was sent; one it does
-        not hold was lost with the process before anything filled it.
-        """
-        if session.intents is None or not isinstance(session.parts, SimAccountParts):
-            return
-        exchange = session.parts.venue.exchange
-        for cid in stored.pending_intents:
-            if exchange.holds(cid):
-                session.intents.settle(cid, "sent", "found at the venue after a restart")
-            else:
-                session.intents.settle(
-                    cid,
-                    "lost",
-                    "the process stopped before the venue's answer was journaled;"
-                    " the restored paper venue never held it, so nothing was filled",
-                )
-
     async def reconnect(
-        self, session: AgentSession, venue: BinanceVenue, stored: StoredSession
+        self, session: AgentSession, venue: AccountVenue, stored: StoredSession
     ) -> list[str]:
-        """Settle a started real venue's pending intents by their ids, then reconcile it.
+        """Settle a started venue's pending intents by their ids, then reconcile it.
 
-        Runs before the session may send anything: an intent Binance holds is `sent` and its
-        fills are booked; one it never heard of is `lost`. Returns the venue's repairs.
+        Runs before the session may send anything: an intent the venue holds is `sent` and
+        its fills are booked; one it never heard of is `lost`. Returns the venue's repairs.
         """
         intents = session.intents
         if intents is None:
             raise ValueError(f"{session.agent}: a service session keeps its intents")
         pending: list[tuple[OrderIntent, Sequence[OrderIntent]]] = []
         for cid in stored.pending_intents:
-            body = stored.intent_bodies.get(cid)
-            if body is None:
+            try:
+                intent, attached = self.codec.loads(stored.intent_bodies[cid])
+            except (KeyError, CodecError, TypeError, ValueError):
+                # Nothing readable to ask the venue about: it was never sent from this body.
                 intents.settle(cid, "lost", "its stored intent could not be read back")
                 continue
-            intent, attached = self.codec.loads(body)
             pending.append((intent, attached))
-        for cid, state in (await venue.settle(pending)).items():
-            detail = (
-                "found at Binance by its client order id after a restart"
-                if state == "sent"
-                else "Binance never received it: the process stopped before sending it"
-            )
+        for cid, (state, detail) in (await venue.settle_after_restart(pending)).items():
             intents.settle(cid, state, detail)
         return await venue.reconcile()
 
@@ -272,15 +246,14 @@ class SessionJournal:
         )
         parts = session.parts
         restore_account(parts.account, parts.venue, snapshot, history, parts.brain)
-        if isinstance(parts, BinanceAccountParts):
-            parts.venue.resume(
-                [
-                    (order, history.venue_ids.get(order.client_order_id, ""), attached)
-                    for order in history.orders
-                    for attached in [self._attached(stored, order.client_order_id)]
-                ],
-                stored.booked_trades,
-            )
+        parts.venue.resume(
+            [
+                (order, history.venue_ids.get(order.client_order_id, ""), attached)
+                for order in history.orders
+                for attached in [self._attached(stored, order.client_order_id)]
+            ],
+            stored.booked_trades,
+        )
         session.decisions.records = [self.codec.loads(d["body"]) for d in stored.decisions]
 
     def _attached(self, stored: StoredSession, client_order_id: str) -> Sequence[OrderIntent]:
@@ -293,8 +266,7 @@ class SessionJournal:
 
 
 async def _close_venue(session: AgentSession) -> None:
-    if isinstance(session.parts, BinanceAccountParts):
-        await session.parts.venue.close()
+    await session.parts.venue.close()
 
 
 def _snapshot(session: AgentSession) -> AccountSnapshot:

@@ -9,7 +9,6 @@ from trading_agents.agents.brains.llm import LlmBrain
 from trading_agents.agents.brains.llm_parts import LlmCounters
 from trading_agents.core.clock import iso_utc
 from trading_agents.core.decimals import ZERO
-from trading_agents.engine.assembly import SimAccountParts
 from trading_agents.risk.verdicts import Denied
 from trading_agents.service.sessions import AgentSession
 
@@ -95,10 +94,7 @@ def status_of(session: AgentSession, marks: dict[str, Decimal], market_data: str
 
 def _mode(session: AgentSession) -> str:
     """Say where the session trades: paper, or Binance on demo or live money."""
-    parts = session.parts
-    if isinstance(parts, SimAccountParts):
-        return "paper"
-    return "binance-demo" if parts.venue.config.demo else "binance-live"
+    return session.parts.venue.mode
 
 
 def metrics_of(session: AgentSession, marks: dict[str, Decimal]) -> MetricsView:
@@ -207,11 +203,7 @@ class DecisionView:
 
 def orders_of(session: AgentSession, limit: int) -> list[OrderView]:
     """Return the session's latest orders, newest last."""
-    parts = session.parts
-    if isinstance(parts, SimAccountParts):
-        orders = parts.venue.exchange.orders()[-limit:]
-    else:  # the orders of this run and those a restart took back from the journal
-        orders = parts.venue.order_records()[-limit:]
+    orders = session.parts.venue.order_records()[-limit:]
     return [
         OrderView(
             o.client_order_id,

@@ -79,3 +79,7 @@ class OrderNotFound(VenueError, FatalError):
     def __init__(self, client_order_id: str) -> None:
         super().__init__(f"{BinanceCode.UNKNOWN_ORDER}: unknown order {client_order_id!r}")
         self.client_order_id = client_order_id
+
+
+class MoneyMovesAtVenue(FatalError):
+    """Money cannot be moved through this venue: it moves by a transfer at the exchange."""

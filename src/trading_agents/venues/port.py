@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from trading_agents.model.enums import OrderStatus, OrderType, Side
 from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.positions import PositionSnapshot
 from trading_agents.model.reports import ExecutionReport
+
+if TYPE_CHECKING:  # the simulated exchange's state is the venue's own business
+    from trading_agents.market.candles import Candle
+    from trading_agents.venues.sim.exchange import ExchangeSnapshot
+
+Pending = Sequence[tuple[OrderIntent, Sequence[OrderIntent]]]  # intents with their exits
 
 
 class OrderAck(NamedTuple):  # a NamedTuple: cheap to build for every order
@@ -86,4 +92,87 @@ class Venue(Protocol):
 
     def changed_orders(self) -> Sequence[str]:
         """Return the ids of orders that changed since the last call without a report."""
+        ...
+
+
+class VenueState(NamedTuple):
+    """What a venue needs to go on after a restart, kept in the account's snapshot."""
+
+    exchange: ExchangeSnapshot | None = None  # a simulated exchange's books and open orders
+    funding_since_ms: int | None = None  # a real venue's funding booked up to here
+    account: str | None = None  # the exchange account a real venue trades
+    wallet_since_ms: int | None = None  # a real venue's wallet checked up to here
+
+
+class AccountVenue(Venue, Protocol):
+    """A venue an agent's account trades on, as the service runs it, whatever it is."""
+
+    @property
+    def mode(self) -> str:
+        """Say where the account trades: paper, binance-demo or binance-live."""
+        ...
+
+    @property
+    def exclusive_account(self) -> str | None:
+        """Return the exchange account only this venue may trade; None for a venue of its own."""
+        ...
+
+    def deposit(self, amount: Decimal) -> None:
+        """Credit the account, or raise MoneyMovesAtVenue where transfers are the exchange's."""
+        ...
+
+    def withdraw(self, amount: Decimal) -> None:
+        """Debit the account (InsufficientFunds beyond the free money), or MoneyMovesAtVenue."""
+        ...
+
+    def on_candle(self, candle: Candle) -> None:
+        """See a closed candle: a simulated venue fills on it, a real one sees its own market."""
+        ...
+
+    def fill_waiting(self, ts_ms: int, prices: Mapping[str, Decimal]) -> None:
+        """Fill orders waiting for a price now; a real venue fills them itself."""
+        ...
+
+    def order_records(self) -> list[Order]:
+        """Return the account's orders the venue knows, oldest first."""
+        ...
+
+    def state(self) -> VenueState:
+        """Return what the venue needs to go on after a restart."""
+        ...
+
+    def restore_state(
+        self, state: VenueState, orders: Sequence[Order], venue_ids: Mapping[str, str]
+    ) -> None:
+        """Take back `state` and the account's stored orders; raise ValueError if they misfit."""
+        ...
+
+    def resume(
+        self,
+        orders: Sequence[tuple[Order, str, Sequence[OrderIntent]]],
+        trades: Sequence[tuple[str, str]],
+    ) -> None:
+        """Take back a previous run's open orders with their exits, and the trades it booked."""
+        ...
+
+    def watch(
+        self, on_alert: Callable[[str], None], on_settled: Callable[[str, str], None]
+    ) -> None:
+        """Be told when the venue stops itself, and how late-settled orders ended."""
+        ...
+
+    async def start(self) -> None:
+        """Connect, where there is anything to connect to."""
+        ...
+
+    async def close(self) -> None:
+        """Close the connection; closing twice is harmless."""
+        ...
+
+    async def settle_after_restart(self, pending: Pending) -> dict[str, tuple[str, str]]:
+        """Settle intents a crash left pending: (sent or lost, why) by client order id."""
+        ...
+
+    async def reconcile(self) -> list[str]:
+        """Compare the venue with the books, book what was missed; return the repairs."""
         ...

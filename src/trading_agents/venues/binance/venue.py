@@ -11,6 +11,7 @@ from typing import Any
 from trading_agents.config.binance import BinanceConfig
 from trading_agents.core.clock import Clock
 from trading_agents.core.decimals import ZERO
+from trading_agents.market.candles import Candle
 from trading_agents.model.enums import OrderStatus
 from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.reports import BalanceAdjustment, FillReport, FundingReport, OrderUpdate
@@ -18,8 +19,13 @@ from trading_agents.venues.binance.instruments import ExchangeInstruments
 from trading_agents.venues.binance.rest import BinanceRest
 from trading_agents.venues.binance.trading import BinanceTrading
 from trading_agents.venues.binance.wire import dec, order_snapshot
-from trading_agents.venues.errors import OrderRejected, VenueError, VenueStopped
-from trading_agents.venues.port import OrderSnapshot
+from trading_agents.venues.errors import (
+    MoneyMovesAtVenue,
+    OrderRejected,
+    VenueError,
+    VenueStopped,
+)
+from trading_agents.venues.port import OrderSnapshot, Pending, VenueState
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,75 @@ class BinanceVenue(BinanceTrading):
         if self.wallet_since_ms is None:
             self.wallet_since_ms = self._clock.now_ms()
         await super().start(connect_timeout_s)
+
+    # -- the account's venue, as the service runs it ---------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """Say where the account trades: Binance, on demo or on live money."""
+        return "binance-demo" if self.config.demo else "binance-live"
+
+    @property
+    def exclusive_account(self) -> str | None:
+        """Return the Binance account the keys open: one agent trades it at a time."""
+        return self.config.account
+
+    def deposit(self, amount: Decimal) -> None:
+        """Refuse: money moves by a transfer at Binance, which reconciliation books."""
+        raise MoneyMovesAtVenue(
+            "a deposit is a transfer at Binance, which reconciliation books when it sees the"
+            " wallet change"
+        )
+
+    def withdraw(self, amount: Decimal) -> None:
+        """Refuse: money moves by a transfer at Binance, which reconciliation books."""
+        raise MoneyMovesAtVenue(
+            "a withdrawal is a transfer at Binance, which reconciliation books when it sees the"
+            " wallet change"
+        )
+
+    def on_candle(self, candle: Candle) -> None:
+        """Ignore: Binance fills on its own market."""
+
+    def fill_waiting(self, ts_ms: int, prices: Mapping[str, Decimal]) -> None:
+        """Ignore: Binance fills its orders itself; the fills are booked as they come."""
+
+    def state(self) -> VenueState:
+        """Return the funding and wallet watermarks and the account the keys open."""
+        return VenueState(None, self.funding_since_ms, self.config.account, self.wallet_since_ms)
+
+    def restore_state(
+        self, state: VenueState, orders: Sequence[Order], venue_ids: Mapping[str, str]
+    ) -> None:
+        """Take back the watermarks; refuse another account's state. Orders come by `resume`."""
+        if state.account is not None and state.account != self.config.account:
+            raise ValueError(
+                f"it traded the Binance {state.account}, but the keys configured now open the"
+                f" {self.config.account}: restore it with the keys it traded with"
+            )
+        if state.funding_since_ms is not None:
+            self.funding_since_ms = state.funding_since_ms
+        if state.wallet_since_ms is not None:
+            self.wallet_since_ms = state.wallet_since_ms
+
+    def watch(
+        self, on_alert: Callable[[str], None], on_settled: Callable[[str, str], None]
+    ) -> None:
+        """Be told when the venue stops itself and how orders of unknown fate ended."""
+        self.rest.on_alert = on_alert
+        self.on_settled = on_settled
+
+    async def settle_after_restart(self, pending: Pending) -> dict[str, tuple[str, str]]:
+        """Settle pending intents by their client order ids at Binance."""
+        return {
+            cid: (
+                state,
+                "found at Binance by its client order id after a restart"
+                if state == "sent"
+                else "Binance never received it: the process stopped before sending it",
+            )
+            for cid, state in (await self.settle(pending)).items()
+        }
 
     # -- what a restart needs ------------------------------------------------------------------
 

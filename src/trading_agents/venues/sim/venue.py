@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from trading_agents.core.clock import Clock
@@ -11,7 +11,13 @@ from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.positions import PositionSnapshot
 from trading_agents.venues.errors import OrderNotFound
-from trading_agents.venues.port import BalanceSnapshot, OrderAck, OrderSnapshot
+from trading_agents.venues.port import (
+    BalanceSnapshot,
+    OrderAck,
+    OrderSnapshot,
+    Pending,
+    VenueState,
+)
 from trading_agents.venues.reports import PublishedReports
 from trading_agents.venues.rounding import round_intent
 from trading_agents.venues.sim.config import SimVenueConfig
@@ -119,6 +125,71 @@ class SimVenue(PublishedReports):
     def changed_orders(self) -> Sequence[str]:
         """Return nothing: every change of a simulated order comes with a report."""
         return ()
+
+    # -- the account's venue, as the service runs it ---------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """Say where the account trades: on paper."""
+        return "paper"
+
+    @property
+    def exclusive_account(self) -> str | None:
+        """Return None: a simulated venue is the account's own."""
+        return None
+
+    def order_records(self) -> list[Order]:
+        """Return every order the exchange took, oldest first."""
+        return self.exchange.orders()
+
+    def state(self) -> VenueState:
+        """Return the simulated exchange's books and open orders."""
+        return VenueState(exchange=self.exchange.snapshot())
+
+    def restore_state(
+        self, state: VenueState, orders: Sequence[Order], venue_ids: Mapping[str, str]
+    ) -> None:
+        """Take back the exchange's books and every order it took."""
+        if state.exchange is None:
+            raise ValueError("a simulated account's snapshot holds no simulated exchange")
+        self.exchange.restore(state.exchange, orders, venue_ids)
+
+    def resume(
+        self,
+        orders: Sequence[tuple[Order, str, Sequence[OrderIntent]]],
+        trades: Sequence[tuple[str, str]],
+    ) -> None:
+        """Take nothing more: `restore_state` brought the orders and the exchange's trades."""
+
+    def watch(
+        self, on_alert: Callable[[str], None], on_settled: Callable[[str, str], None]
+    ) -> None:
+        """Ignore: a simulated venue neither stops itself nor settles orders late."""
+
+    async def start(self) -> None:
+        """Connect to nothing: the simulated exchange is in this process."""
+
+    async def close(self) -> None:
+        """Close nothing."""
+
+    async def settle_after_restart(self, pending: Pending) -> dict[str, tuple[str, str]]:
+        """Settle by what the restored exchange holds: it came back from the journal."""
+        settled: dict[str, tuple[str, str]] = {}
+        for intent, _ in pending:
+            cid = intent.client_order_id
+            if self.exchange.holds(cid):
+                settled[cid] = ("sent", "found at the venue after a restart")
+            else:
+                settled[cid] = (
+                    "lost",
+                    "the process stopped before the venue's answer was journaled;"
+                    " the restored paper venue never held it, so nothing was filled",
+                )
+        return settled
+
+    async def reconcile(self) -> list[str]:
+        """Repair nothing: the books take every report of this venue."""
+        return []
 
     def _snapshot(self, order: Order) -> OrderSnapshot:
         intent = order.intent

@@ -1,0 +1,298 @@
+"""An agent's life on an account: start (afresh or going on), pause, resume, stop."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from uuid import uuid4
+
+from trading_agents.agents.brains.rules import indicator_spec
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.errors import ConfigurationError
+from trading_agents.engine.assembly import (
+    AccountNotReady,
+    AccountParts,
+    EquityMismatch,
+    make_brain,
+    sim_account,
+)
+from trading_agents.engine.restart import continue_account
+from trading_agents.events.sinks import PublishedDecisions
+from trading_agents.events.types import CashFlowBooked, LifecycleChanged
+from trading_agents.journal.store import JournalUnavailable
+from trading_agents.market.view import LiveMarket
+from trading_agents.model.decisions import Action, Decision, DecisionTrigger
+from trading_agents.service.desk_base import DeskBase, keep_out_of_collections
+from trading_agents.service.errors import Conflict, Invalid, Unavailable
+from trading_agents.service.journaling import KEEP_DECISIONS
+from trading_agents.service.sessions import AgentSession, SessionStatus
+from trading_agents.venues.errors import VenueError
+
+log = logging.getLogger(__name__)
+
+
+class Lifecycle(DeskBase):
+    """Start, pause, resume and stop agents on accounts, through one transition table."""
+
+    async def start(
+        self, agent: str, account_id: str, initial_equity: Decimal, brain: str | None = None
+    ) -> AgentSession:
+        """Start an agent on an account with its starting equity; 409 if it already runs.
+
+        `brain` (rules or llm) overrides the profile's, for this session.
+        """
+        profile = self.profile(agent)
+        if brain is not None and brain != profile.brain:
+            profile = profile.model_copy(update={"brain": brain})
+        # Pinned in the stored profile: a restart restores the session where it traded,
+        # whatever VENUE says then.
+        profile = profile.model_copy(update={"venue": self._venue_of(profile)})
+        if initial_equity <= 0:
+            raise Invalid(f"initial_equity must be above zero, got {initial_equity}")
+        async with self._lock:
+            existing = self.sessions.get((agent, account_id))
+            if existing is not None and existing.status is not SessionStatus.STOPPED:
+                raise Conflict(f"{agent} is already {existing.status} on account {account_id!r}")
+            if existing is not None and "binance" in (profile.venue, existing.profile.venue):
+                raise Conflict(
+                    f"{agent} on account {account_id!r} has a stopped session at"
+                    f" {existing.profile.venue or 'paper'}: a new start goes on with its books,"
+                    " which is done for paper sessions only so far; start it on another account"
+                )
+            if profile.venue == "binance":  # pinned above
+                holder = self.binance.holder(self.sessions)
+                if holder is not None:
+                    raise Conflict(
+                        f"{holder.agent} on account {holder.account_id!r} already trades the"
+                        " Binance account; one agent trades a Binance account at a time"
+                    )
+            if existing is None:
+                session = await self._open_new(profile, account_id, initial_equity)
+                deposit = CashFlowBooked(
+                    f"start-{session.started_ms}", "deposit", session.initial_equity
+                )
+                session.stream.publish(deposit)
+            else:
+                session = await self._continue(existing, profile, initial_equity)
+            continues = None if existing is None else existing.journal_id
+            try:
+                await self.journal.start(session, continues)
+            except BaseException as error:
+                await self.binance.close(session)  # never left connected with no session
+                if isinstance(error, JournalUnavailable):
+                    raise Unavailable(str(error)) from None
+                raise
+            if existing is not None:
+                self.kernel.remove(existing.parts.account)
+            self.sessions[(agent, account_id)] = session
+            self.kernel.add(session.parts.account)
+        keep_out_of_collections()
+        log.info("started %s on account %s with %s USDT", agent, account_id, initial_equity)
+        return session
+
+    async def _continue(
+        self, previous: AgentSession, profile: AgentProfile, equity: Decimal
+    ) -> AgentSession:
+        """Start again on a stopped paper account: its books go on, brought to `equity`.
+
+        The wallet, positions, open orders, round trips, marks, decisions and kill switch
+        carry over; the difference between `equity` and the wallet is booked as a deposit or
+        a withdrawal, so the platform's ledger and the books tell one story.
+        """
+        old = previous.parts
+        old.account.settle(self.marks_for(previous))
+        await self._save([previous])  # what it booked last is journaled before it goes on
+        now = self.clock.now_ms()
+        session = await self._open(profile, previous.account_id, equity, now, True)
+        held = {p.symbol for p in old.account.portfolio.ledger.open_positions()}
+        held |= {order.symbol for order in await old.venue.open_orders()}
+        dropped = sorted(held - set(session.symbols))
+        if dropped:
+            raise Conflict(
+                f"{profile.name} on account {previous.account_id!r} holds {', '.join(dropped)},"
+                " which its profile no longer trades: stop it closing its positions first"
+            )
+        parts = session.parts
+        continue_account(old, parts)
+        session.decisions.records = list(previous.decisions.records)
+        change = equity - parts.account.portfolio.ledger.wallet_balance
+        if change == 0:
+            return session
+        try:
+            self._move_money(session, change)
+        except Invalid as error:
+            raise Invalid(
+                f"initial_equity {equity} would withdraw {-change} USDT from the account's"
+                f" books: {error}"
+            ) from None
+        # An id of its own: in a replay two starts can fall on the same simulated moment.
+        flow_id = f"start-{uuid4().hex}"
+        if change > 0:
+            session.stream.publish(CashFlowBooked(flow_id, "deposit", change))
+        else:
+            session.stream.publish(CashFlowBooked(flow_id, "withdrawal", -change))
+        return session
+
+    async def _open_new(
+        self, profile: AgentProfile, account_id: str, equity: Decimal
+    ) -> AgentSession:
+        """Open a new session; a Binance one connects, and must match the account's wallet."""
+        try:
+            return await self._open(profile, account_id, equity, self.clock.now_ms(), False)
+        except AccountNotReady as error:
+            raise Conflict(str(error)) from None
+        except EquityMismatch as error:
+            raise Invalid(str(error)) from None
+        except VenueError as error:
+            raise Unavailable(f"Binance cannot take an agent now: {error}") from None
+
+    async def _open(
+        self,
+        profile: AgentProfile,
+        account_id: str,
+        equity: Decimal,
+        started_ms: int,
+        resuming: bool,
+    ) -> AgentSession:
+        """Assemble a session's parts; `resuming` leaves them for the journal to fill in."""
+        symbols = tuple(s for s in profile.symbols if s in self._history)
+        if not symbols:
+            raise ConfigurationError(
+                f"{profile.name} trades none of the symbols with market data"
+                f" ({', '.join(self.symbols)})"
+            )
+        market = LiveMarket(
+            indicator_spec(profile.strategy), self.clock, symbols, profile.timeframe_ms
+        )
+        stream = self.events.stream(profile.name, account_id)
+        decisions = PublishedDecisions(KEEP_DECISIONS, stream)
+        intents = self.journal.intents(self.clock, stream)
+        if self._venue_of(profile) == "binance":
+            parts: AccountParts = await self.binance.assemble(
+                profile,
+                account_id,
+                symbols,
+                self.clock,
+                market,
+                decisions,
+                intents,
+                stream,
+                equity,
+                resuming,
+            )
+        else:
+            parts = sim_account(
+                profile=profile,
+                account_id=account_id,
+                symbols=symbols,
+                clock=self.clock,
+                instruments=self.instruments,
+                market=market,
+                venue_config=self.venue_config,
+                initial_equity=equity,
+                sink=decisions,
+                runtime="langgraph",
+                take_candle=market.on_candle,
+                brain=make_brain(profile),
+                stream=stream,
+                intents=intents,
+            )
+        for symbol in symbols:
+            history = self._history[symbol]
+            for candle in history:
+                market.on_candle(candle)
+            if history:
+                # A simulated venue needs a last price to take orders before the next candle.
+                parts.venue.on_candle(history[-1])
+        parts.venue.take_reports()
+        session = AgentSession(
+            profile, account_id, symbols, equity, parts, market, decisions, started_ms, stream
+        )
+        session.intents = intents
+        if not resuming:
+            self.binance.watch(session, parts.venue)
+            # The books open at the venue's wallet (at Binance, initial_equity was checked
+            # against it).
+            session.initial_equity = parts.account.portfolio.ledger.wallet_balance
+        return session
+
+    async def pause(self, agent: str, account_id: str) -> AgentSession:
+        """Stop new decisions; open positions keep their stops at the venue."""
+        async with self._lock:
+            session = self._move(agent, account_id, "pause")
+            await self._save([session])
+        return session
+
+    async def resume(self, agent: str, account_id: str) -> AgentSession:
+        """Let a paused agent decide again."""
+        async with self._lock:
+            session = self._move(agent, account_id, "resume")
+            await self._save([session])
+        return session
+
+    def _move(self, agent: str, account_id: str, use_case: str) -> AgentSession:
+        session = self.session(agent, account_id)
+        try:
+            session.move(use_case)
+        except ValueError as error:
+            raise Conflict(f"cannot {use_case}: {error}") from None
+        session.stream.publish(LifecycleChanged(use_case, str(session.status)))
+        log.info("%s %s on account %s", use_case, agent, account_id)
+        return session
+
+    async def stop(self, agent: str, account_id: str, keep_positions: bool) -> AgentSession:
+        """Stop the agent: close its positions at market, then cancel its open orders.
+
+        Positions go first, so that a close the venue refuses leaves them with their exits;
+        the agent then keeps running and the call answers why. Only a stop that did all it
+        had to moves the agent to stopped.
+        """
+        async with self._lock:
+            session = self.session(agent, account_id)
+            if not session.allows("stop"):
+                raise Conflict(
+                    f"cannot stop: {agent} on account {account_id!r} is {session.status}"
+                )
+            account, venue = session.parts.account, session.parts.venue
+            try:
+                if not keep_positions:
+                    await self._close_all(session)
+                    left = sorted(account.positions())
+                    if left:
+                        await self._save([session])
+                        raise Conflict(
+                            f"{agent} on account {account_id!r} could not close"
+                            f" {', '.join(left)} (its decisions say why); it keeps running,"
+                            " its stops in place"
+                        )
+                for order in await venue.open_orders():
+                    if not keep_positions or not order.reduce_only:
+                        await venue.cancel(order.symbol, order.client_order_id)
+            except VenueError as error:
+                await self._save([session])  # what was done is journaled
+                raise Unavailable(
+                    f"{agent} on account {account_id!r} could not be stopped: the venue did not"
+                    f" answer ({error}); it keeps running. Try again"
+                ) from None
+            account.settle(self.marks_for(session))
+            self._move(agent, account_id, "stop")
+            await self._save([session])
+            # Nothing of a stopped session trades: its exchange connection goes (kept
+            # positions keep their exits at Binance).
+            await self.binance.close(session)
+        return session
+
+    async def _close_all(self, session: AgentSession) -> None:
+        """Close every open position at market, as forced decisions of the agent."""
+        account = session.parts.account
+        for symbol in list(account.positions()):
+            close = Decision(Action.CLOSE, symbol, "the agent was stopped: closing")
+            await account.runner.decide(
+                symbol,
+                DecisionTrigger.POSITION,
+                account.account_state(self.marks_for(session)),
+                account.positions(),
+                forced=close,
+            )
+            self._fill_now(session)
+            account.settle(self.marks_for(session))
