@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 from typing import Any
 
 from trading_agents.agents.brains.port import Brain
@@ -119,6 +118,13 @@ def _adjust_requests(
 
 def check_risk(state: DecisionState, risk: RiskEngine) -> Update:
     """Turn the decision into order requests and put each through the risk engine."""
+    update = _check_risk(state, risk)
+    if any(isinstance(check.verdict, Approved) for check in update["checks"]):
+        update["risk_state"] = risk.state  # what the execute step's second check compares
+    return update
+
+
+def _check_risk(state: DecisionState, risk: RiskEngine) -> Update:
     decision, account = state["decision"], state["account"]
     position = state["positions"].get(decision.symbol)
     checks: list[RiskCheck] = []
@@ -187,8 +193,7 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
         verdict = check.verdict
         if not isinstance(verdict, Approved):
             break
-        reserved = state.get("reserved_margin", ZERO)
-        confirmed = _confirm(check, verdict, gateway, risk, closing, reserved)
+        confirmed = _confirm(check, verdict, gateway, risk, closing, state)
         if isinstance(confirmed, Denied):
             checks[index] = RiskCheck(check.role, check.request, confirmed)
             return {"orders": tuple(outcomes), "checks": tuple(checks)}
@@ -220,22 +225,29 @@ def _confirm(
     gateway: OrderGateway,
     risk: RiskEngine,
     closing: bool,
-    reserved: Decimal,
+    state: DecisionState,
 ) -> Denied | None:
     """Check an approved order again on the account as it is now (defence in depth).
 
     Returns the denial when the account changed since `check_risk` in a way that changes the
     verdict: the new verdict's own denial, or ACCOUNT_CHANGED for another approved order.
-    `reserved` is the margin entries sent earlier in the step hold, which the books do not
-    show until they fill: the first check left it out of the free margin, and so does this.
+    The margin entries sent earlier in the step hold (`reserved_margin`) is not in the books
+    until they fill: the first check left it out of the free margin, and so does this one.
+    When neither the account nor the trading state moved, the engine (deterministic) would
+    answer as it did, and is not asked again.
     """
     account = gateway.account_now()
     if account is None:
         return None
+    reserved = state.get("reserved_margin", ZERO)
     if reserved:
         account = account._replace(available_balance=account.available_balance - reserved)
+    decided = state["account"]
     if closing:
         account = _without(account, check.request.symbol)
+        decided = _without(decided, check.request.symbol)
+    if account == decided and risk.state is state.get("risk_state"):
+        return None
     again = risk.confirm(check.request, account)
     if isinstance(again, Denied):
         return again

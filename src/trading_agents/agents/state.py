@@ -13,6 +13,7 @@ from trading_agents.model.enums import OrderStatus
 from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.model.signals import Signal
 from trading_agents.risk.limits import RiskLimits
+from trading_agents.risk.state import TradingState
 from trading_agents.risk.verdicts import Verdict
 
 
@@ -65,6 +66,7 @@ class DecisionState(TypedDict, total=False):
     reserved_margin: Decimal
     decision: Decision  # analyze_market
     checks: tuple[RiskCheck, ...]  # check_risk, in the order the orders would go out
+    risk_state: TradingState  # check_risk: the trading state its verdicts were given in
     orders: tuple[OrderOutcome, ...]  # execute_trade
     record: DecisionRecord  # log_decision
 

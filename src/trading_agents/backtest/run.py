@@ -28,6 +28,7 @@ from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import SimulatedClock
 from trading_agents.engine.account import AgentAccount
 from trading_agents.engine.assembly import make_brain, sim_account
+from trading_agents.engine.driver import KernelDriver
 from trading_agents.engine.kernel import DEFAULT_MARK_INTERVAL_MS, Kernel
 from trading_agents.market.feeds.resample import resample
 from trading_agents.market.series import CandleSeries, IntArray
@@ -146,6 +147,7 @@ class Backtest:
         )
         self.account, self.venue, self.brain = parts.account, parts.venue, parts.brain
         self.kernel = Kernel(self.clock, [self.account], setup.mark_interval_ms)
+        self.driver = KernelDriver(self.kernel)
 
     def mandatory_steps(self) -> IntArray:
         """Return the base candles that must go through whatever the book holds, in order."""
@@ -189,7 +191,7 @@ class Backtest:
         next_report = 0
         steps, pointer, index = 0, 0, 0
         while index < total:
-            await self.kernel.step(close_ms.item(index), [series[s].candle(index) for s in symbols])
+            await self.driver.step([series[s].candle(index) for s in symbols])
             steps += 1
             if progress is not None and index >= next_report:
                 progress(index + 1, total)
@@ -216,8 +218,7 @@ class Backtest:
                     following = start + int(touched[0])
             index = following
         last_close = int(close_ms[-1])
-        if last_close % self.kernel.mark_interval_ms:
-            self.kernel.mark(last_close)
+        self.driver.finish()
         if progress is not None:
             progress(total, total)
         return BacktestRun(

@@ -67,9 +67,9 @@ class AgentAccount:
         # The marks the last decision was checked at: the execute step checks again at them.
         self._marks: Mapping[str, Decimal] = {}
 
-    def on_candle(self, candle: Candle) -> None:
-        """Give a base candle to a simulated venue and to the agent's market."""
-        if self._take_prices is not None:
+    def on_candle(self, candle: Candle, venue: bool = True) -> None:
+        """Give a base candle to a simulated venue (unless told not to) and the agent's market."""
+        if venue and self._take_prices is not None:
             self._take_prices(candle)
         if self._take_candle is not None:
             self._take_candle(candle)
@@ -79,6 +79,10 @@ class AgentAccount:
         changed: set[str] = set()
         reports = self._reports()
         stream = self.stream
+        if not reports:
+            if stream is not None:  # a real venue changes orders between reports too
+                self._publish_orders(stream, reports)
+            return changed
         before = self.risk.state if stream is not None else None
         for report in reports:
             if stream is not None:

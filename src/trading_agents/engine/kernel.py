@@ -77,19 +77,21 @@ class Kernel:
         self.decisions += len(decided)
         return decided
 
-    def warm(self, candles: Sequence[Candle]) -> None:
-        """Show past candles to the markets and venues only: indicators warm up, nothing trades."""
+    def warm(self, candles: Sequence[Candle], venues: bool = True) -> None:
+        """Show past candles to the markets (and the venues): indicators warm up, nothing trades."""
         if self._clock is not None and candles:
-            self._clock.advance_to(max(candle.close_ms for candle in candles))
-        self._show(candles)
+            latest = max(candle.close_ms for candle in candles)
+            if latest > self._clock.now_ms():  # a moment seen before leaves time where it is
+                self._clock.advance_to(latest)
+        self._show(candles, venues)
 
-    def _show(self, candles: Sequence[Candle]) -> None:
+    def _show(self, candles: Sequence[Candle], venues: bool = True) -> None:
         """Give each candle to the accounts that trade its symbol, and keep its close as mark."""
         for candle in candles:
             self.marks[candle.symbol] = candle.close
             for account in self.accounts:
                 if candle.symbol in account.symbols:
-                    account.on_candle(candle)
+                    account.on_candle(candle, venues)
 
     def add(self, account: AgentAccount) -> None:
         """Let one more account trade from the next step on."""

@@ -11,6 +11,7 @@ from trading_agents.agents.state import DecisionState
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock, SimulatedClock
 from trading_agents.engine.assembly import GraphRuntime, make_brain, sim_account
+from trading_agents.engine.driver import KernelDriver
 from trading_agents.engine.kernel import DEFAULT_MARK_INTERVAL_MS, Kernel
 from trading_agents.engine.moments import moments
 from trading_agents.market.candles import Candle
@@ -63,11 +64,18 @@ class PaperSession:
         # A replay moves simulated time candle by candle; live data comes as time passes.
         driven = clock if replay and isinstance(clock, SimulatedClock) else None
         self.kernel = Kernel(driven, [self.account], mark_interval_ms)
-        self.candles = 0
-        self.warmed = 0
-        self._on_decisions: Callable[[list[DecisionState]], None] | None = None
-        # Candles closing before this only warm the indicators up (a live feed's backfill).
-        self.trade_from_ms = trade_from_ms
+        # Candles closing before `trade_from_ms` only warm the indicators up (a live backfill).
+        self.driver = KernelDriver(self.kernel, trade_from_ms=trade_from_ms)
+
+    @property
+    def candles(self) -> int:
+        """Return how many candles were traded on."""
+        return self.driver.candles
+
+    @property
+    def warmed(self) -> int:
+        """Return how many candles only warmed the indicators up."""
+        return self.driver.warmed
 
     async def run(
         self,
@@ -77,19 +85,9 @@ class PaperSession:
         until_ms: int | None = None,
     ) -> None:
         """Trade on every candle of the feed until it ends (or `until_ms`); mark equity then."""
-        self._on_decisions = on_decisions
-        async for moment in moments(feed, self.symbols, until_ms):
-            await self._step(moment)
-        last = self.kernel.last_close_ms
-        if last is not None and last % self.kernel.mark_interval_ms:
-            self.kernel.mark(last)
 
-    async def _step(self, candles: list[Candle]) -> None:
-        if self.trade_from_ms is not None and candles[0].close_ms < self.trade_from_ms:
-            self.warmed += len(candles)
-            self.kernel.warm(candles)
-            return
-        self.candles += len(candles)
-        decided = await self.kernel.step(candles[0].close_ms, candles)
-        if decided and self._on_decisions is not None:
-            self._on_decisions(decided)
+        async def report(_: Sequence[Candle], decided: list[DecisionState]) -> None:
+            if decided and on_decisions is not None:
+                on_decisions(decided)
+
+        await self.driver.run(moments(feed, self.symbols, until_ms), report)

@@ -228,6 +228,14 @@ class Journal:
         async with self._writing:
             return await self._transaction(insert_and_write)
 
+    def retry_in_s(self) -> float:
+        """Return how long to wait before the next attempt on the database (0: try now).
+
+        The one outage policy: after a failed attempt the wait doubles from RETRY_FIRST_S up
+        to RETRY_MAX_S, and a write that succeeds resets it. Whoever retries follows it.
+        """
+        return max(0.0, self._retry_at - time.monotonic())
+
     @property
     def spooled(self) -> int:
         """Return how many batches wait in the spool."""

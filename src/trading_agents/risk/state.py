@@ -225,11 +225,11 @@ class DrawdownTracker:
         if peak is None or equity > peak:
             self._peak = equity
         elif peak > ZERO:
-            if peak - equity >= peak * self.max_drawdown:
+            drop = peak - equity
+            if drop >= peak * self.max_drawdown:
                 self._tripped = True
-            fall = min(ONE, (peak - equity) / peak)
-            if fall > self._deepest:
-                self._deepest = fall
+            if drop > peak * self._deepest:  # a division only when the record falls
+                self._deepest = min(ONE, drop / peak)
         self._equity = equity
 
     def shift(self, amount: Decimal) -> None:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import SimulatedClock
+from trading_agents.engine.driver import KernelDriver
 from trading_agents.engine.kernel import Kernel
 from trading_agents.events.stream import EventHub
 from trading_agents.journal.platform import DaySnapshot, day_of
@@ -75,6 +76,7 @@ class DeskBase:
         self.events = EventHub(source.clock)  # every account's stream, for the desk's consumers
         driven = source.clock if isinstance(source.clock, SimulatedClock) else None
         self.kernel = Kernel(driven if source.drives_clock else None, [], pause=self._let_others_in)
+        self.driver = KernelDriver(self.kernel, warm_venues=False)
         self.sessions: dict[tuple[str, str], AgentSession] = {}
         self.market_state = "starting"
         self.market_error = ""

@@ -2,7 +2,8 @@
 
 While the database cannot be reached the journal spools every batch on local disk, and the
 keeper puts every agent in REDUCING (no new entries; closes and protective stops still go
-out), retries with backoff, and lifts the restriction once the spool is written.
+out), retries when the journal's backoff says to (`Journal.retry_in_s`: the one outage
+policy), and lifts the restriction once the spool is written.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from trading_agents.service.journaling import SessionJournal
 from trading_agents.service.sessions import AgentSession
 
 log = logging.getLogger(__name__)
+MIN_WAIT_S = 0.05
 OUTAGE_REASON = (
     "the journal's database cannot be reached: no new entries until it is back (open"
     " positions keep their stops, and closing orders still go out)"
 )
-RETRY_EVERY_S = 1.0
 
 
 class JournalKeeper:
@@ -88,10 +89,12 @@ class JournalKeeper:
     async def _recover(self) -> None:
         """Retry the spool until the database takes it, then lift the restriction."""
         try:
-            while self.journal.journal.degraded:
-                await asyncio.sleep(RETRY_EVERY_S)
+            store = self.journal.journal
+            while store.degraded:
+                # At least a beat between attempts, so a stuck clock never spins the loop.
+                await asyncio.sleep(max(store.retry_in_s(), MIN_WAIT_S))
                 with contextlib.suppress(Exception):
-                    await self.journal.journal.drain()
+                    await store.drain()
             self._follow()
             if self.on_recovered is not None:
                 await self.on_recovered()

@@ -37,26 +37,16 @@ class MarketLoop(DeskBase):
             log.exception("market data stream failed")
 
     async def step(self, moment: Sequence[Candle]) -> None:
-        """Trade one moment's candles on every account, then journal what changed."""
+        """Trade one moment's candles on every account, then journal what changed.
+
+        A moment the desk traded on before a restart (a live feed's backfill) only warms the
+        agents' indicators: the restored venues must not see it again.
+        """
         async with self._lock:
             for candle in moment:
                 self._history[candle.symbol].append(candle)
-            close_ms = moment[0].close_ms
-            last = self.kernel.last_close_ms
-            if last is not None and close_ms <= last:
-                # Stepped before a restart: the agents' indicators see it, nothing trades.
-                self._show_past(moment)
+            if await self.driver.step(moment) is None:
                 return
-            await self.kernel.step(close_ms, moment)
             await self._save(self.sessions.values())
-            if close_ms % MS_PER_DAY == 0:
+            if moment[0].close_ms % MS_PER_DAY == 0:
                 await self.snapshot_days()  # the UTC day just closed, for every account
-
-    def _show_past(self, moment: Sequence[Candle]) -> None:
-        for candle in moment:
-            # After a restart on live data, the backfill is the only price there is yet.
-            self.kernel.marks[candle.symbol] = candle.close
-        for session in self.sessions.values():
-            for candle in moment:
-                if candle.symbol in session.symbols:
-                    session.market.on_candle(candle)

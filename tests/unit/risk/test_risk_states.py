@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.support.risk import account, long_btc
+from tests.support.instruments import registry
+from tests.support.risk import account, atlas_limits, entry, long_btc
 from trading_agents.core.clock import SimulatedClock
+from trading_agents.model.enums import Side
 from trading_agents.risk import Approved, DenialCode, Denied, RiskEngine, TradingState, Verdict
 
 
@@ -180,3 +182,18 @@ def test_a_denied_entry_takes_no_slot_of_the_order_rate(atlas_risk: RiskEngine) 
         assert isinstance(atlas_risk.check(long_btc(confidence="0.1"), account()), Denied)
 
     assert isinstance(atlas_risk.check(long_btc(), account()), Approved)
+
+
+def test_a_second_check_of_an_approved_entry_neither_counts_nor_hits_the_throttle() -> None:
+    clock = SimulatedClock("2025-06-05T12:00:00Z")
+    risk = RiskEngine(atlas_limits(max_orders_per_minute=1), registry(), clock)
+    request = entry("BTCUSDT", Side.BUY, stop="98000")
+
+    first = risk.check(request, account())
+    again = risk.confirm(request, account())
+    another = risk.check(entry("BTCUSDT", Side.BUY, stop="98000", client_order_id="e-2"), account())
+
+    assert isinstance(first, Approved)
+    assert again == first
+    assert isinstance(another, Denied)
+    assert another.code is DenialCode.ORDER_RATE_LIMIT  # the one entry of the minute was counted

@@ -1,0 +1,68 @@
+"""The one driver of the kernel: moments in, warm-up or a step each, a final mark at the end.
+
+Backtests, paper runs and the service all walk the kernel through it. They differ only in
+where moments come from (a feed, the desk's market stream, a backtest's fast-forward over
+candles where nothing can happen) and in what they do after a step (journal, report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+
+from trading_agents.agents.state import DecisionState
+from trading_agents.engine.kernel import Kernel
+from trading_agents.market.candles import Candle
+
+AfterStep = Callable[[Sequence[Candle], list[DecisionState]], Awaitable[None]]
+
+
+class KernelDriver:
+    """Step the kernel moment by moment; warm it on moments it must not trade on."""
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        *,
+        trade_from_ms: int | None = None,
+        warm_venues: bool = True,
+    ) -> None:
+        """Drive `kernel`; moments closing before `trade_from_ms` (a backfill) only warm it.
+
+        `warm_venues` says whether a warming moment reaches the accounts' venues too: a new
+        account's simulated venue takes its prices, a restored one must not see again what
+        it already traded on.
+        """
+        self.kernel = kernel
+        self.trade_from_ms = trade_from_ms
+        self._warm_venues = warm_venues
+        self.candles = 0  # traded on
+        self.warmed = 0  # shown to the markets only
+
+    async def step(self, moment: Sequence[Candle]) -> list[DecisionState] | None:
+        """Trade one moment's candles; return the decisions, or None if it only warmed."""
+        close_ms = moment[0].close_ms
+        last = self.kernel.last_close_ms
+        before_trading = self.trade_from_ms is not None and close_ms < self.trade_from_ms
+        if before_trading or (last is not None and close_ms <= last):
+            # A backfill, or what a restarted desk traded on before: indicators see it.
+            self.warmed += len(moment)
+            self.kernel.warm(moment, venues=self._warm_venues)
+            return None
+        self.candles += len(moment)
+        return await self.kernel.step(close_ms, moment)
+
+    async def run(
+        self, moments: AsyncIterable[Sequence[Candle]], after: AfterStep | None = None
+    ) -> None:
+        """Step through every moment until the source ends, then mark equity at the end."""
+        async for moment in moments:
+            decided = await self.step(moment)
+            if decided is not None and after is not None:
+                await after(moment, decided)
+        self.finish()
+
+    def finish(self) -> None:
+        """Mark equity at the last close, unless the kernel's cadence just did."""
+        last = self.kernel.last_close_ms
+        if last is not None and last % self.kernel.mark_interval_ms:
+            self.kernel.mark(last)
