@@ -119,8 +119,11 @@ def _adjust_requests(
 def check_risk(state: DecisionState, risk: RiskEngine) -> Update:
     """Turn the decision into order requests and put each through the risk engine."""
     update = _check_risk(state, risk)
-    if any(isinstance(check.verdict, Approved) for check in update["checks"]):
-        update["risk_state"] = risk.state  # what the execute step's second check compares
+    for check in update["checks"]:
+        if isinstance(check.verdict, Approved) and not check.request.reduce_only:
+            # The trading state matters to entries only: the execute step compares it.
+            update["risk_state"] = risk.state
+            break
     return update
 
 
@@ -242,13 +245,14 @@ def _confirm(
     reserved = state.get("reserved_margin", ZERO)
     if reserved:
         account = account._replace(available_balance=account.available_balance - reserved)
-    decided = state["account"]
-    if closing:
-        account = _without(account, check.request.symbol)
-        decided = _without(decided, check.request.symbol)
-    if account == decided and risk.state is state.get("risk_state"):
+    request = check.request
+    if account == state["account"] and (
+        request.reduce_only or risk.state is state.get("risk_state")
+    ):
         return None
-    again = risk.confirm(check.request, account)
+    if closing:
+        account = _without(account, request.symbol)
+    again = risk.confirm(request, account)
     if isinstance(again, Denied):
         return again
     if again.order != verdict.order or again.protective != verdict.protective:

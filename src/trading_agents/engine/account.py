@@ -66,9 +66,13 @@ class AgentAccount:
         self.late_changes: set[str] = set()
         # The marks the last decision was checked at: the execute step checks again at them.
         self._marks: Mapping[str, Decimal] = {}
+        # The state last built, and the version of the books it was built from.
+        self._state: AccountState | None = None
+        self._state_version = -1
 
     def on_candle(self, candle: Candle, venue: bool = True) -> None:
         """Give a base candle to a simulated venue (unless told not to) and the agent's market."""
+        self._state = None  # new prices: the state read before is old
         if venue and self._take_prices is not None:
             self._take_prices(candle)
         if self._take_candle is not None:
@@ -151,15 +155,24 @@ class AgentAccount:
         self._marks = marks
         ledger = self.portfolio.ledger
         positions = {p.symbol: p.quantity for p in ledger.open_positions()}
-        return AccountState(
+        self._state_version = self.portfolio.version
+        self._state = AccountState(
             equity=ledger.equity(marks),
             available_balance=ledger.available_balance(),
             positions=positions,
             marks={symbol: marks[symbol] for symbol in self.symbols if symbol in marks},
         )
+        return self._state
 
     def state_now(self) -> AccountState:
-        """Return the account's state at the marks its last decision was checked at."""
+        """Return the account's state at the marks its last decision was checked at.
+
+        Built again only when the books moved (a fill, funding, a deposit) or prices came
+        since it was last built: otherwise it is the state the decision was checked on.
+        """
+        state = self._state
+        if state is not None and self.portfolio.version == self._state_version:
+            return state
         return self.account_state(self._marks)
 
     def positions(self) -> dict[str, PositionView]:

@@ -51,6 +51,7 @@ class Portfolio:
         self._trades: list[RoundTrip] = []
         self._curve = EquityCurve()
         self.drawdown = drawdown or DrawdownTracker()
+        self.version = 0  # moves with every booking: what was read of the books before is old
 
     @property
     def trades(self) -> Sequence[RoundTrip]:
@@ -78,6 +79,7 @@ class Portfolio:
         When the venue's figure disagrees with the ledger's, the ledger's own figure is booked
         (so the books stay consistent with themselves) and LedgerMismatch is raised.
         """
+        self.version += 1
         match report:
             case FillReport(is_liquidation=True):
                 return self._book_liquidation(report)
@@ -96,11 +98,13 @@ class Portfolio:
 
     def deposit(self, amount: Decimal) -> None:
         """Book money coming into the account; it moves the drawdown's peak, not its depth."""
+        self.version += 1
         self.ledger.deposit(amount)
         self.drawdown.shift(amount)
 
     def withdraw(self, amount: Decimal) -> None:
         """Book money leaving the account; only what no position holds as margin may leave."""
+        self.version += 1
         self.ledger.withdraw(amount)
         self.drawdown.shift(-amount)
 
