@@ -87,10 +87,12 @@ class AgentAccount:
             if stream is not None:  # a real venue changes orders between reports too
                 self._publish_orders(stream, reports)
             return changed
-        before = self.risk.state if stream is not None else None
-        for report in reports:
-            if stream is not None:
+        before = None
+        if stream is not None:
+            before = self.risk.state
+            for report in reports:  # all of them first: a booking that raises loses none
                 stream.publish(report)
+        for report in reports:
             if isinstance(report, BalanceAdjustment) and report.kind == "transfer":
                 # Heard before the books move, so the equity it brings is not read as a gain.
                 self.risk.record_cash_flow(report.amount)

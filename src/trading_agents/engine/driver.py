@@ -24,17 +24,18 @@ class KernelDriver:
         kernel: Kernel,
         *,
         trade_from_ms: int | None = None,
-        warm_venues: bool = True,
+        after_restart: bool = False,
     ) -> None:
         """Drive `kernel`; moments closing before `trade_from_ms` (a backfill) only warm it.
 
-        `warm_venues` says whether a warming moment reaches the accounts' venues too: a new
-        account's simulated venue takes its prices, a restored one must not see again what
-        it already traded on.
+        Such a warm-up reaches the accounts' venues too: a new account's simulated venue
+        takes its prices. With `after_restart`, a moment the kernel already traded on before
+        a restart warms the markets only (the restored venues must not see it again);
+        otherwise a moment back in time is an error, as the kernel says.
         """
         self.kernel = kernel
         self.trade_from_ms = trade_from_ms
-        self._warm_venues = warm_venues
+        self._after_restart = after_restart
         self.candles = 0  # traded on
         self.warmed = 0  # shown to the markets only
 
@@ -42,11 +43,13 @@ class KernelDriver:
         """Trade one moment's candles; return the decisions, or None if it only warmed."""
         close_ms = moment[0].close_ms
         last = self.kernel.last_close_ms
-        before_trading = self.trade_from_ms is not None and close_ms < self.trade_from_ms
-        if before_trading or (last is not None and close_ms <= last):
-            # A backfill, or what a restarted desk traded on before: indicators see it.
-            self.warmed += len(moment)
-            self.kernel.warm(moment, venues=self._warm_venues)
+        if self.trade_from_ms is not None and close_ms < self.trade_from_ms:
+            self.warmed += len(moment)  # a backfill: indicators and venues see it
+            self.kernel.warm(moment)
+            return None
+        if self._after_restart and last is not None and close_ms <= last:
+            self.warmed += len(moment)  # traded on before the restart: indicators see it
+            self.kernel.warm(moment, venues=False)
             return None
         self.candles += len(moment)
         return await self.kernel.step(close_ms, moment)

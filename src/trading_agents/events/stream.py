@@ -83,9 +83,16 @@ class EventHub:
         self._clock = clock
         self._subscriptions: list[Subscription] = []
 
-    def stream(self, agent: str, account_id: str, last_seq: int = 0) -> AccountStream:
-        """Return an account's stream, numbering on after `last_seq` (kept across restarts)."""
-        return AccountStream(agent, account_id, self._clock, self, last_seq)
+    def stream(
+        self, agent: str, account_id: str, last_seq: int = 0, held: bool = False
+    ) -> AccountStream:
+        """Return an account's stream, numbering on after `last_seq` (kept across restarts).
+
+        A `held` stream delivers to the subscribers only once released: what an account
+        publishes before it exists for good (a start the journal may refuse) reaches nobody
+        if it never does.
+        """
+        return AccountStream(agent, account_id, self._clock, self, last_seq, held)
 
     def subscribe(
         self,
@@ -118,6 +125,7 @@ class AccountStream:
         clock: Clock,
         hub: EventHub | None = None,
         last_seq: int = 0,
+        held: bool = False,
     ) -> None:
         self.agent = agent
         self.account_id = account_id
@@ -125,15 +133,25 @@ class AccountStream:
         self._hub = hub
         self.seq = last_seq
         self._unjournaled: list[AccountEvent] = []
+        self._held: list[AccountEvent] | None = [] if held else None
 
     def publish(self, payload: EventPayload) -> AccountEvent:
         """Number an event, keep it for the journal and offer it to the subscribers."""
         self.seq += 1
         event = AccountEvent(self.seq, self._clock.now_ms(), self.agent, self.account_id, payload)
         self._unjournaled.append(event)
-        if self._hub is not None:
+        if self._held is not None:
+            self._held.append(event)
+        elif self._hub is not None:
             self._hub.deliver(event)
         return event
+
+    def release(self) -> None:
+        """Deliver what was held back, in order, and every event from now on."""
+        held, self._held = self._held, None
+        if held and self._hub is not None:
+            for event in held:
+                self._hub.deliver(event)
 
     @property
     def pending(self) -> list[AccountEvent]:

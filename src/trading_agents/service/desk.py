@@ -39,6 +39,7 @@ class TradingDesk(MarketLoop, Lifecycle, MoneyMoves, Deciding):
             self.kernel.last_close_ms = stored.last_close_ms
         for found in stored.sessions:
             session = await self.journal.revive(found, self._open)
+            session.stream.release()
             # An agent whose profile file has gone stays reachable with the settings it had.
             self.profiles.setdefault(session.agent, session.profile)
             key = (session.agent, session.account_id)
@@ -73,8 +74,8 @@ class TradingDesk(MarketLoop, Lifecycle, MoneyMoves, Deciding):
         except VenueError as error:
             await venue.close()
             raise ConfigurationError(
-                f"cannot restore {where}: Binance could not be reconciled ({error}); no new"
-                " order was sent. Start the service again once Binance answers"
+                f"cannot restore {where}: the {venue.mode} venue could not be reconciled"
+                f" ({error}); no new order was sent. Start the service again once it answers"
             ) from None
         except BaseException:
             await venue.close()

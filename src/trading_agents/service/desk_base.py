@@ -76,7 +76,7 @@ class DeskBase:
         self.events = EventHub(source.clock)  # every account's stream, for the desk's consumers
         driven = source.clock if isinstance(source.clock, SimulatedClock) else None
         self.kernel = Kernel(driven if source.drives_clock else None, [], pause=self._let_others_in)
-        self.driver = KernelDriver(self.kernel, warm_venues=False)
+        self.driver = KernelDriver(self.kernel, after_restart=True)
         self.sessions: dict[tuple[str, str], AgentSession] = {}
         self.market_state = "starting"
         self.market_error = ""

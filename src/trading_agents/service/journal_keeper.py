@@ -19,7 +19,7 @@ from trading_agents.service.journaling import SessionJournal
 from trading_agents.service.sessions import AgentSession
 
 log = logging.getLogger(__name__)
-MIN_WAIT_S = 0.05
+MIN_WAIT_S = 0.5  # between attempts even when the journal's backoff says now
 OUTAGE_REASON = (
     "the journal's database cannot be reached: no new entries until it is back (open"
     " positions keep their stops, and closing orders still go out)"
@@ -91,7 +91,8 @@ class JournalKeeper:
         try:
             store = self.journal.journal
             while store.degraded:
-                # At least a beat between attempts, so a stuck clock never spins the loop.
+                # A spool that fails for another reason than an outage does not move the
+                # backoff on: the floor keeps this loop from spinning on it.
                 await asyncio.sleep(max(store.retry_in_s(), MIN_WAIT_S))
                 with contextlib.suppress(Exception):
                     await store.drain()

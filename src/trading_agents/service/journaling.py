@@ -219,9 +219,19 @@ class SessionJournal:
         for cid in stored.pending_intents:
             try:
                 intent, attached = self.codec.loads(stored.intent_bodies[cid])
-            except (KeyError, CodecError, TypeError, ValueError):
-                # Nothing readable to ask the venue about: it was never sent from this body.
-                intents.settle(cid, "lost", "its stored intent could not be read back")
+            except (KeyError, CodecError, TypeError, ValueError) as error:
+                if venue.exclusive_account is not None:
+                    # An exchange may hold it, with exits to place: refuse rather than guess.
+                    raise CodecError(
+                        f"the pending intent {cid} cannot be read back ({error!r}), so it"
+                        " cannot be settled with the exchange"
+                    ) from None
+                # A venue of the account's own came back from the journal: it tells.
+                held = venue.order_record(cid) is not None
+                detail = "its stored intent could not be read back; the venue " + (
+                    "holds it" if held else "never held it"
+                )
+                intents.settle(cid, "sent" if held else "lost", detail)
                 continue
             pending.append((intent, attached))
         for cid, (state, detail) in (await venue.settle_after_restart(pending)).items():

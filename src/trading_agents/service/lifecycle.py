@@ -86,6 +86,7 @@ class Lifecycle(DeskBase):
                 self.kernel.remove(existing.parts.account)
             self.sessions[(agent, account_id)] = session
             self.kernel.add(session.parts.account)
+            session.stream.release()
         keep_out_of_collections()
         log.info("started %s on account %s with %s USDT", agent, account_id, initial_equity)
         return session
@@ -164,7 +165,8 @@ class Lifecycle(DeskBase):
         market = LiveMarket(
             indicator_spec(profile.strategy), self.clock, symbols, profile.timeframe_ms
         )
-        stream = self.events.stream(profile.name, account_id)
+        # Held until the session is stored: a start the journal refuses tells nobody anything.
+        stream = self.events.stream(profile.name, account_id, held=True)
         decisions = PublishedDecisions(KEEP_DECISIONS, stream)
         intents = self.journal.intents(self.clock, stream)
         if self._venue_of(profile) == "binance":

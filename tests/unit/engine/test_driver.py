@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.support.backtests import agent, real_series
 from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import MS_PER_HOUR, SimulatedClock, to_ms
@@ -43,7 +45,7 @@ async def test_moments_before_trading_only_warm_and_the_rest_are_steps() -> None
 async def test_a_moment_already_traded_on_warms_the_markets_but_not_the_venues() -> None:
     session = _session()
     series = real_series(["BTCUSDT"], START, hours=1)["BTCUSDT"]
-    driver = KernelDriver(session.kernel, warm_venues=False)
+    driver = KernelDriver(session.kernel, after_restart=True)
     await driver.step([series.candle(5)])
     venue_last = session.venue.exchange.snapshot().last
 
@@ -65,3 +67,12 @@ async def test_the_run_ends_with_a_mark_at_the_last_close_off_the_cadence() -> N
 
     marks = [point.ts_ms for point in session.account.portfolio.equity_curve]
     assert marks == [to_ms(START) + MS_PER_HOUR, int(series.close_ms[-1])]
+
+
+async def test_without_a_restart_a_moment_back_in_time_is_an_error() -> None:
+    session = _session()
+    series = real_series(["BTCUSDT"], START, hours=1)["BTCUSDT"]
+    await session.driver.step([series.candle(5)])
+
+    with pytest.raises(ValueError, match="not after the previous one"):
+        await session.driver.step([series.candle(3)])

@@ -99,3 +99,17 @@ async def test_a_waiting_subscriber_wakes_on_the_next_event_and_stops_after_clos
 def test_a_subscription_needs_room_for_an_event() -> None:
     with pytest.raises(ValueError, match="at least one"):
         EventHub(SimulatedClock(START)).subscribe(maxsize=0)
+
+
+def test_a_held_stream_tells_subscribers_only_once_released() -> None:
+    hub = EventHub(SimulatedClock(START))
+    watching = hub.subscribe()
+    stream = hub.stream("atlas", "acc-1", held=True)
+
+    stream.publish(_flow(1))
+    assert watching.get_nowait() is None  # a start the journal may still refuse
+    stream.release()
+    stream.publish(_flow(2))
+
+    assert [watching.get_nowait().seq for _ in range(2)] == [1, 2]  # type: ignore[union-attr]
+    assert [e.seq for e in stream.pending] == [1, 2]  # the journal had them all along
