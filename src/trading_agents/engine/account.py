@@ -84,8 +84,11 @@ class AgentAccount:
         reports = self._reports()
         stream = self.stream
         if not reports:
-            if stream is not None:  # a real venue changes orders between reports too
-                self._publish_orders(stream, reports)
+            if stream is not None and self._venue is not None:
+                # A real venue changes orders between reports too (exits it placed).
+                unreported = self._venue.changed_orders()
+                if unreported:
+                    self._publish_orders(stream, reports, unreported)
             return changed
         before = None
         if stream is not None:
@@ -112,11 +115,17 @@ class AgentAccount:
                 self.unprotected.add(report.symbol)
                 changed.add(report.symbol)
         if stream is not None and before is not None:
-            self._publish_orders(stream, reports)
+            unreported = self._venue.changed_orders() if self._venue is not None else ()
+            self._publish_orders(stream, reports, unreported)
             self._publish_state(stream, before)
         return changed
 
-    def _publish_orders(self, stream: AccountStream, reports: Sequence[ExecutionReport]) -> None:
+    def _publish_orders(
+        self,
+        stream: AccountStream,
+        reports: Sequence[ExecutionReport],
+        unreported: Sequence[str],
+    ) -> None:
         """Publish the state of every order the reports moved, or the venue changed unreported."""
         venue = self._venue
         if venue is None:
@@ -124,7 +133,8 @@ class AgentAccount:
         touched = dict.fromkeys(
             r.client_order_id for r in reports if isinstance(r, OrderUpdate | FillReport)
         )
-        touched.update(dict.fromkeys(venue.changed_orders()))
+        if unreported:
+            touched.update(dict.fromkeys(unreported))
         for client_order_id in touched:
             found = venue.order_record(client_order_id)
             if found is not None:  # else a liquidation or a repair: no order of ours

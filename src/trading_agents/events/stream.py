@@ -154,6 +154,11 @@ class AccountStream:
                 self._hub.deliver(event)
 
     @property
+    def has_pending(self) -> bool:
+        """Tell whether the journal has events of this account still to write."""
+        return bool(self._unjournaled)
+
+    @property
     def pending(self) -> list[AccountEvent]:
         """Return the events the journal has not written yet, oldest first."""
         return list(self._unjournaled)

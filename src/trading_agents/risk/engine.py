@@ -70,6 +70,14 @@ class RiskEngine:
             return TradingState.REDUCING
         return TradingState.ACTIVE
 
+    def confirm(self, request: OrderRequest, account: AccountState) -> Verdict:
+        """Check an approved request again on the account as it is now, before it is sent.
+
+        The entry was counted toward the order-rate throttle when it was first approved, so
+        the throttle neither counts nor refuses it a second time.
+        """
+        return self.check(request, account, counted=True)
+
     @property
     def drawdown(self) -> Decimal:
         """Return the account's current drawdown, the fraction 0..1 the kill switch watches."""
@@ -80,19 +88,14 @@ class RiskEngine:
         """Return the deepest drawdown the account has had."""
         return self._drawdown.deepest
 
-    def check(self, request: OrderRequest, account: AccountState) -> Verdict:
-        """Approve the request, resized to fit every limit, or deny it with a code and a reason."""
-        return self._check(request, account, counted=False)
+    def check(
+        self, request: OrderRequest, account: AccountState, *, counted: bool = False
+    ) -> Verdict:
+        """Approve the request, resized to fit every limit, or deny it with a code and a reason.
 
-    def confirm(self, request: OrderRequest, account: AccountState) -> Verdict:
-        """Check an approved request again on the account as it is now, before it is sent.
-
-        The entry was counted toward the order-rate throttle when it was first approved, so
-        the throttle neither counts nor refuses it a second time.
+        `counted`: the request was approved before and counted toward the order-rate
+        throttle then (see `confirm`).
         """
-        return self._check(request, account, counted=True)
-
-    def _check(self, request: OrderRequest, account: AccountState, counted: bool) -> Verdict:
         now_ms = self._clock.now_ms()
         try:
             # The account's equity is the freshest reading there is: it can trip the kill switch.

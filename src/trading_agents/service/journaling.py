@@ -155,9 +155,9 @@ class SessionJournal:
 
     def _add(self, batch: JournalBatch, session: AgentSession, now_ms: int) -> int | None:
         """Add a session's unwritten events and its state; return the last event's number."""
-        events = session.stream.pending
-        if not (session.dirty or events):
+        if not (session.dirty or session.stream.has_pending):
             return None
+        events = session.stream.pending
         rows.add_events(batch, session, events, self.codec, now_ms)
         batch.sessions.append(
             {
