@@ -25,6 +25,7 @@ from tests.support.fake_binance_futures import FakeBinanceFutures
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.events.types import Repaired
 from trading_agents.journal.store import Journal
 from trading_agents.journal.tables import cash_flows, order_intents
 from trading_agents.model.reports import FundingReport
@@ -220,6 +221,24 @@ async def test_money_moved_at_binance_reaches_the_books_and_the_journal_as_a_cas
         assert session.parts.account.portfolio.ledger.wallet_balance == Decimal(10_500)
     flows = await _cash_flows()
     assert sorted(flows) == [("deposit", Decimal(500)), ("deposit", EQUITY)]
+
+
+async def test_a_reconciliation_repair_is_an_event_of_the_account(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        watching = desk.events.subscribe(wanted=lambda e: isinstance(e.payload, Repaired))
+        futures.fund(Decimal(500))  # the wallet moves at Binance: reconciliation repairs it
+        repairs = await desk.session("nova", "acc-1").parts.venue.reconcile()
+
+        published = []
+        while (event := watching.get_nowait()) is not None:
+            published.append(event)
+
+    assert repairs
+    assert [e.payload.description for e in published] == repairs  # type: ignore[union-attr]
+    assert {(e.agent, e.account_id) for e in published} == {("nova", "acc-1")}
 
 
 async def _cash_flows() -> list[tuple[str, Decimal]]:

@@ -14,6 +14,7 @@ from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.assembly import BinanceAccountParts, binance_account, make_brain
 from trading_agents.engine.gateway import IntentLog
 from trading_agents.events.stream import AccountStream
+from trading_agents.events.types import Repaired
 from trading_agents.market.view import LiveMarket
 from trading_agents.service.sessions import AgentSession, SessionStatus
 from trading_agents.venues.port import AccountVenue
@@ -105,7 +106,10 @@ class BinanceAccount:
                 detail = f"reconciled with the {venue.mode} venue by its client order id"
                 session.intents.settle(client_order_id, state, detail)
 
-        venue.watch(alert, settled)
+        def repaired(description: str) -> None:
+            session.stream.publish(Repaired(description))
+
+        venue.watch(alert, settled, repaired)
 
     async def close(self, session: AgentSession) -> None:
         """Close a session's connection to its venue (a paper venue has none)."""

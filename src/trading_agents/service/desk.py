@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from trading_agents.core.errors import ConfigurationError
-from trading_agents.events.types import Repaired
 from trading_agents.journal.reading import StoredDesk, StoredSession
 from trading_agents.service.deciding import Deciding
 from trading_agents.service.desk_base import HISTORY_CANDLES, keep_out_of_collections
@@ -80,9 +79,8 @@ class TradingDesk(MarketLoop, Lifecycle, MoneyMoves, Deciding):
         except BaseException:
             await venue.close()
             raise
-        for repair in repairs:
+        for repair in repairs:  # published on the stream by the venue's watch
             log.warning("%s after the restart: %s", where, repair)
-            session.stream.publish(Repaired(repair))
         account = session.parts.account
         account.late_changes |= account.settle(self.marks_for(session))
         if session.stream.pending:

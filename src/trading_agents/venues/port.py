@@ -156,9 +156,12 @@ class AccountVenue(Venue, Protocol):
         ...
 
     def watch(
-        self, on_alert: Callable[[str], None], on_settled: Callable[[str, str], None]
+        self,
+        on_alert: Callable[[str], None],
+        on_settled: Callable[[str, str], None],
+        on_repaired: Callable[[str], None],
     ) -> None:
-        """Be told when the venue stops itself, and how late-settled orders ended."""
+        """Be told when the venue stops itself, how late-settled orders ended, and repairs."""
         ...
 
     async def start(self) -> None:

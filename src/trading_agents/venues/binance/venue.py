@@ -69,6 +69,8 @@ class BinanceVenue(BinanceTrading):
         self._transfers_booked: set[str] = set()
         # Told how an order sent with an unknown outcome ended, once reconciliation knows.
         self.on_settled: Callable[[str, str], None] | None = None
+        # Told of every repair reconciliation makes, periodic or after a reconnection.
+        self.on_repaired: Callable[[str], None] | None = None
 
     async def start(self, connect_timeout_s: float = 10.0) -> None:
         """Start trading; funding from now on is ours unless a restart said from when."""
@@ -129,11 +131,15 @@ class BinanceVenue(BinanceTrading):
             self.wallet_since_ms = state.wallet_since_ms
 
     def watch(
-        self, on_alert: Callable[[str], None], on_settled: Callable[[str, str], None]
+        self,
+        on_alert: Callable[[str], None],
+        on_settled: Callable[[str, str], None],
+        on_repaired: Callable[[str], None],
     ) -> None:
-        """Be told when the venue stops itself and how orders of unknown fate ended."""
+        """Be told when the venue stops itself, how orders of unknown fate ended, and repairs."""
         self.rest.on_alert = on_alert
         self.on_settled = on_settled
+        self.on_repaired = on_repaired
 
     async def settle_after_restart(self, pending: Pending) -> dict[str, tuple[str, str]]:
         """Settle pending intents by their client order ids at Binance."""
@@ -416,6 +422,8 @@ class BinanceVenue(BinanceTrading):
         repairs += await self._reconcile_wallet()
         for repair in repairs:
             log.warning("reconciliation repair: %s", repair)
+            if self.on_repaired is not None:
+                self.on_repaired(repair)
         self.repairs += repairs
         return repairs
 

@@ -162,9 +162,12 @@ class SimVenue(PublishedReports):
         """Take nothing more: `restore_state` brought the orders and the exchange's trades."""
 
     def watch(
-        self, on_alert: Callable[[str], None], on_settled: Callable[[str, str], None]
+        self,
+        on_alert: Callable[[str], None],
+        on_settled: Callable[[str, str], None],
+        on_repaired: Callable[[str], None],
     ) -> None:
-        """Ignore: a simulated venue neither stops itself nor settles orders late."""
+        """Ignore: a simulated venue stops itself, settles orders late and repairs never."""
 
     async def start(self) -> None:
         """Connect to nothing: the simulated exchange is in this process."""
