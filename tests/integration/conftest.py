@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.databases import KINDS, fresh_database
+from trading_agents.config.settings import Settings
+from trading_agents.service.build import build_desk
+from trading_agents.service.desk import TradingDesk
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +25,21 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     """Yield an empty database's URL: each test using it runs on SQLite and on PostgreSQL."""
     async with fresh_database(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def replay_settings(tmp_path: Path) -> Settings:
+    """Return the service's settings on a fresh SQLite journal and the replayed sample."""
+    return Settings(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'journal.db'}",
+        TRADING_AGENTS_SPOOL_DIR=str(tmp_path / "spool"),
+        MARKET_DATA="replay",
+    )
+
+
+@pytest.fixture
+async def replay_desk(replay_settings: Settings) -> AsyncIterator[TradingDesk]:
+    """Yield a desk built as the service builds it; no candle comes unless a test steps it."""
+    built = await build_desk(replay_settings)
+    yield built
+    await built.close()

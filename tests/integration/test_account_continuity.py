@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,22 +16,6 @@ from trading_agents.service.errors import Invalid
 from trading_agents.service.queries import metrics_of, orders_of, trades_of
 
 AGENT, ACCOUNT = "atlas", "acc-7"
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Settings:
-    return Settings(
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'journal.db'}",
-        TRADING_AGENTS_SPOOL_DIR=str(tmp_path / "spool"),
-        MARKET_DATA="replay",
-    )
-
-
-@pytest.fixture
-async def desk(config: Settings) -> AsyncIterator[TradingDesk]:
-    built = await build_desk(config)
-    yield built
-    await built.close()
 
 
 async def _postings(desk: TradingDesk) -> list[tuple[str, Decimal, Decimal]]:
@@ -57,29 +39,29 @@ async def _trade_once(desk: TradingDesk) -> None:
 
 
 async def test_a_new_start_goes_on_with_the_books_history_and_money_of_the_account(
-    desk: TradingDesk, config: Settings
+    replay_desk: TradingDesk, replay_settings: Settings
 ) -> None:
-    await desk.start(AGENT, ACCOUNT, Decimal(1000))
-    await _trade_once(desk)
-    wallet = desk.session(AGENT, ACCOUNT).parts.account.portfolio.ledger.wallet_balance
-    await desk.deposit(AGENT, ACCOUNT, Decimal(300))  # while stopped: booked, not stranded
+    await replay_desk.start(AGENT, ACCOUNT, Decimal(1000))
+    await _trade_once(replay_desk)
+    wallet = replay_desk.session(AGENT, ACCOUNT).parts.account.portfolio.ledger.wallet_balance
+    await replay_desk.deposit(AGENT, ACCOUNT, Decimal(300))  # while stopped: booked, not stranded
 
-    again = await desk.start(AGENT, ACCOUNT, Decimal(1500))
+    again = await replay_desk.start(AGENT, ACCOUNT, Decimal(1500))
 
     books = again.parts.account.portfolio
     assert str(again.status) == "running"
     assert not again.parts.account.runner.paused  # it decides on candles again, not only signals
     assert books.ledger.wallet_balance == Decimal(1500)
-    assert metrics_of(again, desk.marks_for(again)).total_trades == 1
+    assert metrics_of(again, replay_desk.marks_for(again)).total_trades == 1
     assert len(trades_of(again, 100)) == 1
     assert [o.status for o in orders_of(again, 100)] == ["filled", "expired", "expired", "filled"]
-    postings = await _postings(desk)
+    postings = await _postings(replay_desk)
     assert [kind for kind, _, _ in postings] == ["deposit", "loss", "deposit", "deposit"]
     assert postings[-1][1] == Decimal(1500) - wallet - Decimal(300)  # only the difference
     assert postings[-1][2] == books.ledger.wallet_balance
 
-    await desk.close()
-    restarted = await build_desk(config)
+    await replay_desk.close()
+    restarted = await build_desk(replay_settings)
     try:
         session = restarted.session(AGENT, ACCOUNT)
         assert session.parts.account.portfolio.ledger.wallet_balance == Decimal(1500)
@@ -92,36 +74,38 @@ async def test_a_new_start_goes_on_with_the_books_history_and_money_of_the_accou
         await restarted.close()
 
 
-async def test_a_start_below_the_wallet_withdraws_the_difference(desk: TradingDesk) -> None:
-    await desk.start(AGENT, ACCOUNT, Decimal(1000))
-    await desk.stop(AGENT, ACCOUNT, keep_positions=False)
+async def test_a_start_below_the_wallet_withdraws_the_difference(replay_desk: TradingDesk) -> None:
+    await replay_desk.start(AGENT, ACCOUNT, Decimal(1000))
+    await replay_desk.stop(AGENT, ACCOUNT, keep_positions=False)
 
-    again = await desk.start(AGENT, ACCOUNT, Decimal(400))
+    again = await replay_desk.start(AGENT, ACCOUNT, Decimal(400))
 
     assert again.parts.account.portfolio.ledger.wallet_balance == Decimal(400)
-    assert await _postings(desk) == [
+    assert await _postings(replay_desk) == [
         ("deposit", Decimal(1000), Decimal(1000)),
         ("withdrawal", Decimal(600), Decimal(400)),
     ]
 
 
 async def test_a_start_that_would_withdraw_margin_held_is_refused_and_changes_nothing(
-    desk: TradingDesk,
+    replay_desk: TradingDesk,
 ) -> None:
-    await desk.start(AGENT, ACCOUNT, Decimal(1000))
-    price = desk.kernel.marks["BTCUSDT"]
-    await desk.signal(AGENT, ACCOUNT, "BTCUSDT", SignalAction.BUY, Decimal("0.9"), price)
-    await desk.stop(AGENT, ACCOUNT, keep_positions=True)
-    before = await _postings(desk)
+    await replay_desk.start(AGENT, ACCOUNT, Decimal(1000))
+    price = replay_desk.kernel.marks["BTCUSDT"]
+    await replay_desk.signal(AGENT, ACCOUNT, "BTCUSDT", SignalAction.BUY, Decimal("0.9"), price)
+    await replay_desk.stop(AGENT, ACCOUNT, keep_positions=True)
+    before = await _postings(replay_desk)
 
     with pytest.raises(Invalid, match="would withdraw"):
-        await desk.start(AGENT, ACCOUNT, Decimal(1))
+        await replay_desk.start(AGENT, ACCOUNT, Decimal(1))
 
-    stopped = desk.session(AGENT, ACCOUNT)
+    stopped = replay_desk.session(AGENT, ACCOUNT)
     assert str(stopped.status) == "stopped"
     assert len(stopped.parts.account.positions()) == 1
-    assert await _postings(desk) == before
+    assert await _postings(replay_desk) == before
 
-    kept = await desk.start(AGENT, ACCOUNT, Decimal(1000))  # a start that fits goes on with it
+    kept = await replay_desk.start(
+        AGENT, ACCOUNT, Decimal(1000)
+    )  # a start that fits goes on with it
 
     assert list(kept.parts.account.positions()) == ["BTCUSDT"]

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from trading_agents.config.settings import Settings
@@ -32,22 +29,6 @@ from trading_agents.service.desk import TradingDesk
 AGENT, ACCOUNT = "atlas", "acc-3"
 
 
-@pytest.fixture
-def config(tmp_path: Path) -> Settings:
-    return Settings(
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'journal.db'}",
-        TRADING_AGENTS_SPOOL_DIR=str(tmp_path / "spool"),
-        MARKET_DATA="replay",
-    )
-
-
-@pytest.fixture
-async def desk(config: Settings) -> AsyncIterator[TradingDesk]:
-    built = await build_desk(config)
-    yield built
-    await built.close()
-
-
 async def _buy_and_stop(desk: TradingDesk) -> None:
     price = desk.kernel.marks["BTCUSDT"]
     await desk.signal(AGENT, ACCOUNT, "BTCUSDT", SignalAction.BUY, Decimal("0.9"), price)
@@ -67,11 +48,11 @@ def _drain(desk_events: Any) -> list[AccountEvent]:
 
 
 async def test_a_signal_trade_and_stop_are_one_ordered_stream_the_journal_writes_once(
-    desk: TradingDesk,
+    replay_desk: TradingDesk,
 ) -> None:
-    watching = desk.events.subscribe()
-    await desk.start(AGENT, ACCOUNT, Decimal(10_000))
-    await _buy_and_stop(desk)
+    watching = replay_desk.events.subscribe()
+    await replay_desk.start(AGENT, ACCOUNT, Decimal(10_000))
+    await _buy_and_stop(replay_desk)
 
     seen = _drain(watching)
     kinds = [type(e.payload) for e in seen]
@@ -87,24 +68,24 @@ async def test_a_signal_trade_and_stop_are_one_ordered_stream_the_journal_writes
     assert kinds.index(OrderChanged) > kinds.index(DecisionMade)
     assert kinds[-1] is LifecycleChanged
     assert kinds.count(TripClosed) == 1
-    assert desk.session(AGENT, ACCOUNT).stream.pending == []  # all of it journaled
+    assert replay_desk.session(AGENT, ACCOUNT).stream.pending == []  # all of it journaled
     fills_published = kinds.count(FillReport)
-    assert await _count(desk, fills) == fills_published
-    assert await _count(desk, round_trips) == 1
-    assert await _count(desk, decisions) == kinds.count(DecisionMade)
-    assert await _count(desk, order_intents) == kinds.count(IntentStored)
+    assert await _count(replay_desk, fills) == fills_published
+    assert await _count(replay_desk, round_trips) == 1
+    assert await _count(replay_desk, decisions) == kinds.count(DecisionMade)
+    assert await _count(replay_desk, order_intents) == kinds.count(IntentStored)
 
 
 async def test_the_numbers_go_on_after_a_restart_and_nothing_is_written_twice(
-    desk: TradingDesk, config: Settings
+    replay_desk: TradingDesk, replay_settings: Settings
 ) -> None:
-    await desk.start(AGENT, ACCOUNT, Decimal(10_000))
-    await _buy_and_stop(desk)
-    last = desk.session(AGENT, ACCOUNT).stream.seq
-    written = await _count(desk, fills)
-    await desk.close()
+    await replay_desk.start(AGENT, ACCOUNT, Decimal(10_000))
+    await _buy_and_stop(replay_desk)
+    last = replay_desk.session(AGENT, ACCOUNT).stream.seq
+    written = await _count(replay_desk, fills)
+    await replay_desk.close()
 
-    restarted = await build_desk(config)
+    restarted = await build_desk(replay_settings)
     try:
         watching = restarted.events.subscribe()
         await restarted.start(AGENT, ACCOUNT, Decimal(10_000))
@@ -119,14 +100,20 @@ async def test_the_numbers_go_on_after_a_restart_and_nothing_is_written_twice(
         await restarted.close()
 
 
-async def test_a_tripped_kill_switch_is_an_event(desk: TradingDesk) -> None:
-    watching = desk.events.subscribe(wanted=lambda e: isinstance(e.payload, RiskStateChanged))
-    session = await desk.start(AGENT, ACCOUNT, Decimal(10_000))
+def _is_risk_move(event: AccountEvent) -> bool:
+    return isinstance(event.payload, RiskStateChanged)
+
+
+async def test_a_tripped_kill_switch_is_an_event(replay_desk: TradingDesk) -> None:
+    watching = replay_desk.events.subscribe(
+        wanted=lambda e: isinstance(e.payload, RiskStateChanged)
+    )
+    session = await replay_desk.start(AGENT, ACCOUNT, Decimal(10_000))
     account = session.parts.account
-    account.mark(desk.clock.now_ms(), desk.marks_for(session))
+    account.mark(replay_desk.clock.now_ms(), replay_desk.marks_for(session))
     account.portfolio.ledger.book_trading_result(Decimal(-600))  # 6 % gone: past Atlas's 5 %
 
-    account.mark(desk.clock.now_ms() + 60_000, desk.marks_for(session))
+    account.mark(replay_desk.clock.now_ms() + 60_000, replay_desk.marks_for(session))
 
     (event,) = _drain(watching)
     assert isinstance(event.payload, RiskStateChanged)
