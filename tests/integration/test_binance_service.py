@@ -223,6 +223,38 @@ async def test_money_moved_at_binance_reaches_the_books_and_the_journal_as_a_cas
     assert sorted(flows) == [("deposit", Decimal(500)), ("deposit", EQUITY)]
 
 
+async def test_a_stopped_agent_at_binance_goes_on_with_its_books_at_its_next_start(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        await ok(client.post(f"{NOVA}/stop", json={}))
+        before = await ok(client.get(f"{NOVA}/metrics"))
+        futures.fund(Decimal(250))  # a transfer while it was stopped
+
+        wrong = await client.post(f"{NOVA}/start", json={"initial_equity": 10000})
+        assert wrong.status_code == 422
+        assert "initial_equity must be" in wrong.text
+        assert (await ok(client.get(f"{NOVA}/status")))["status"] == "stopped"
+        wallet = futures.wallet_balance
+        again = await ok(client.post(f"{NOVA}/start", json={"initial_equity": str(wallet)}))
+
+        after = await ok(client.get(f"{NOVA}/metrics"))
+        books = desk.session("nova", "acc-1").parts.account.portfolio.ledger.wallet_balance
+        trades = (await ok(client.get(f"{NOVA}/trades")))["items"]
+        decision = await ok(client.post(f"{NOVA}/signal", json=BUY))
+        await ok(client.post(f"{NOVA}/stop", json={}))
+
+    assert again["status"] == "running"
+    assert (after["total_trades"], after["net_profit"]) == (1, before["net_profit"])
+    assert len(trades) == 1
+    assert books == wallet
+    assert decision["action"] == "open", decision  # it trades again
+    flows = await _cash_flows()
+    assert sorted(flows) == [("deposit", Decimal(250)), ("deposit", EQUITY)]  # none twice
+
+
 async def test_a_reconciliation_repair_is_an_event_of_the_account(
     futures: FakeBinanceFutures,
 ) -> None:

@@ -59,11 +59,20 @@ async def read_desk(connection: AsyncConnection, keep_decisions: int) -> StoredD
         .group_by(agent_sessions.c.agent, agent_sessions.c.account_id)
         .scalar_subquery()
     )
+    return StoredDesk(
+        None if cursor is None else int(cursor.last_close_ms),
+        None if cursor is None else str(cursor.source),
+        await read_sessions(connection, latest, keep_decisions),
+    )
+
+
+async def read_sessions(
+    connection: AsyncConnection, ids: Any, keep_decisions: int
+) -> list[StoredSession]:
+    """Read the sessions whose ids `ids` gives (a list or a subquery) with their history."""
     rows = (
         await connection.execute(
-            select(agent_sessions)
-            .where(agent_sessions.c.id.in_(latest))
-            .order_by(agent_sessions.c.id)
+            select(agent_sessions).where(agent_sessions.c.id.in_(ids)).order_by(agent_sessions.c.id)
         )
     ).mappings()
     sessions = {row["id"]: StoredSession(dict(row)) for row in rows}
@@ -95,11 +104,7 @@ async def read_desk(connection: AsyncConnection, keep_decisions: int) -> StoredD
             .limit(keep_decisions)
         )
         stored.decisions = [dict(row) for row in reversed(list(recent.mappings()))]
-    return StoredDesk(
-        None if cursor is None else int(cursor.last_close_ms),
-        None if cursor is None else str(cursor.source),
-        list(sessions.values()),
-    )
+    return list(sessions.values())
 
 
 async def _read_unfinished(

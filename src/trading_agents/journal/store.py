@@ -29,7 +29,14 @@ from trading_agents.journal import audit, platform, schema
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.codec import Codec
 from trading_agents.journal.platform import Posting
-from trading_agents.journal.reading import CURSOR, Row, StoredDesk, read_desk
+from trading_agents.journal.reading import (
+    CURSOR,
+    Row,
+    StoredDesk,
+    StoredSession,
+    read_desk,
+    read_sessions,
+)
 from trading_agents.journal.spool import Spool
 from trading_agents.journal.tables import (
     PLATFORM_SCHEMA,
@@ -438,6 +445,14 @@ class Journal:
         """Read the cursor and each (agent, account)'s latest session with its history."""
         async with self.engine.connect() as connection:
             return await read_desk(connection, keep_decisions)
+
+    async def load_session(self, session_id: int, keep_decisions: int) -> StoredSession:
+        """Read one stored session with its history, as a restart would."""
+        async with self.engine.connect() as connection:
+            found = await read_sessions(connection, [session_id], keep_decisions)
+        if not found:
+            raise LookupError(f"the journal holds no session {session_id}")
+        return found[0]
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from trading_agents.engine.assembly import (
 from trading_agents.engine.restart import continue_account
 from trading_agents.events.sinks import PublishedDecisions
 from trading_agents.events.types import CashFlowBooked, LifecycleChanged
+from trading_agents.journal.reading import StoredSession
 from trading_agents.journal.store import JournalUnavailable
 from trading_agents.market.view import LiveMarket
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
@@ -53,11 +54,11 @@ class Lifecycle(DeskBase):
             existing = self.sessions.get((agent, account_id))
             if existing is not None and existing.status is not SessionStatus.STOPPED:
                 raise Conflict(f"{agent} is already {existing.status} on account {account_id!r}")
-            if existing is not None and "binance" in (profile.venue, existing.profile.venue):
+            if existing is not None and existing.profile.venue != profile.venue:
                 raise Conflict(
-                    f"{agent} on account {account_id!r} has a stopped session at"
-                    f" {existing.profile.venue or 'paper'}: a new start goes on with its books,"
-                    " which is done for paper sessions only so far; start it on another account"
+                    f"{agent} on account {account_id!r} traded at"
+                    f" {existing.profile.venue or 'paper'}: a new start goes on with its books"
+                    f" there, not at {profile.venue or 'paper'}"
                 )
             if profile.venue == "binance":  # pinned above
                 holder = self.binance.holder(self.sessions)
@@ -72,6 +73,8 @@ class Lifecycle(DeskBase):
                     f"start-{session.started_ms}", "deposit", session.initial_equity
                 )
                 session.stream.publish(deposit)
+            elif existing.parts.venue.exclusive_account is not None:
+                session = await self._continue_at_exchange(existing, profile, initial_equity)
             else:
                 session = await self._continue(existing, profile, initial_equity)
             continues = None if existing is None else existing.journal_id
@@ -133,6 +136,82 @@ class Lifecycle(DeskBase):
         else:
             session.stream.publish(CashFlowBooked(flow_id, "withdrawal", -change))
         return session
+
+    async def _continue_at_exchange(
+        self, previous: AgentSession, profile: AgentProfile, equity: Decimal
+    ) -> AgentSession:
+        """Start again on a stopped account at an exchange: its books go on from the journal.
+
+        The session comes back as a restart brings it (its state, its orders with their
+        exits, the trades it booked); the venue connects, settles and reconciles what
+        happened while it was stopped (an exit that filled, a transfer). Money moves by
+        transfers at the exchange, so `equity` must then be the wallet the books hold.
+        """
+        previous.parts.account.settle(self.marks_for(previous))
+        await self._save([previous])  # what it booked last is journaled before it goes on
+        stored = await self.journal.journal.load_session(previous.journal_id, KEEP_DECISIONS)
+        stored.row = {
+            **stored.row,
+            "profile": profile.model_dump_json(),
+            "status": str(SessionStatus.RUNNING),
+            "initial_equity": equity,
+        }
+        try:
+            session = await self.journal.revive(stored, self._open)
+        except ConfigurationError as error:
+            raise Conflict(str(error)) from None
+        session.parts.account.runner.paused = False  # the stopped runner's pause ends here
+        try:
+            await self._reconnect(session, stored, save=False)  # the start writes it all
+        except ConfigurationError as error:  # the venue is closed again by then
+            raise Unavailable(str(error)) from None
+        wallet = session.parts.account.portfolio.ledger.wallet_balance
+        if equity != wallet:
+            await self.binance.close(session)
+            raise Invalid(
+                f"{profile.name} on account {previous.account_id!r} goes on with its books at"
+                f" {session.parts.venue.mode}, whose wallet holds {wallet} USDT:"
+                f" initial_equity must be {wallet}, not {equity} (money moves by transfers"
+                " there)"
+            )
+        return session
+
+    async def _reconnect(
+        self, session: AgentSession, stored: StoredSession, save: bool = True
+    ) -> None:
+        """Start a restored session's venue: settle what was pending, book what it missed.
+
+        With `save`, what that booked is journaled at once; otherwise the caller writes it.
+        """
+        if session.status is SessionStatus.STOPPED:
+            return  # nothing of it trades any more: its orders are read from the journal
+        venue = session.parts.venue
+        where = f"{session.agent} on account {session.account_id!r}"
+        holder = self.binance.holder(self.sessions, exclude=(session.agent, session.account_id))
+        if venue.exclusive_account is not None and holder is not None:
+            raise ConfigurationError(
+                f"cannot restore {where} at Binance: {holder.agent} on account"
+                f" {holder.account_id!r} trades the same Binance account"
+            )
+        self.binance.watch(session, venue)
+        try:
+            await venue.start()
+            repairs = await self.journal.reconnect(session, venue, stored)
+        except VenueError as error:
+            await venue.close()
+            raise ConfigurationError(
+                f"cannot restore {where}: the {venue.mode} venue could not be reconciled"
+                f" ({error}); no new order was sent. Start the service again once it answers"
+            ) from None
+        except BaseException:
+            await venue.close()
+            raise
+        for repair in repairs:  # published on the stream by the venue's watch
+            log.warning("%s after the restart: %s", where, repair)
+        account = session.parts.account
+        account.late_changes |= account.settle(self.marks_for(session))
+        if save and session.stream.has_pending:
+            await self._save([session])  # what settling and reconciling booked
 
     async def _open_new(
         self, profile: AgentProfile, account_id: str, equity: Decimal
