@@ -255,6 +255,23 @@ async def test_a_stopped_agent_at_binance_goes_on_with_its_books_at_its_next_sta
     assert sorted(flows) == [("deposit", Decimal(250)), ("deposit", EQUITY)]  # none twice
 
 
+async def test_an_agent_cannot_go_on_with_books_another_agent_traded_over_since(
+    futures: FakeBinanceFutures,
+) -> None:
+    async with service() as (client, _):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        await ok(client.post(f"{NOVA}/stop", json={}))
+        wallet = str(futures.wallet_balance)
+        await ok(client.post(f"{ATLAS}/start", json={"initial_equity": wallet}))
+        await ok(client.post(f"{ATLAS}/stop", json={}))
+
+        again = await client.post(f"{NOVA}/start", json={"initial_equity": wallet})
+
+        assert again.status_code == 409
+        assert "traded the same exchange account since" in again.text
+        assert (await ok(client.get(f"{NOVA}/status")))["status"] == "stopped"
+
+
 async def test_a_reconciliation_repair_is_an_event_of_the_account(
     futures: FakeBinanceFutures,
 ) -> None:
