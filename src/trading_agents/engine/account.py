@@ -155,10 +155,10 @@ class AgentAccount:
     def mark(self, ts_ms: int, marks: Mapping[str, Decimal]) -> None:
         """Record equity at the marks on the curve and with the risk engine."""
         stream = self.stream
-        before = self.risk.state
+        before = self.risk.state if stream is not None else None
         point = self.portfolio.mark(ts_ms, marks)
         self.risk.update_equity(point.equity)
-        if stream is not None:
+        if stream is not None and before is not None:
             stream.publish(EquityMarked(point))
             self._publish_state(stream, before)
 

@@ -78,14 +78,16 @@ class BinanceAccount:
 
     @staticmethod
     def holder(
-        sessions: Mapping[SessionKey, AgentSession], exclude: SessionKey | None = None
+        sessions: Mapping[SessionKey, AgentSession],
+        exclude: SessionKey | None = None,
+        stopped_too: bool = False,
     ) -> AgentSession | None:
-        """Return the session trading the Binance account now, if any."""
+        """Return the session trading the Binance account now (or, `stopped_too`, ever)."""
         for key, session in sessions.items():
             if (
                 key != exclude
                 and session.parts.venue.exclusive_account is not None
-                and session.status is not SessionStatus.STOPPED
+                and (stopped_too or session.status is not SessionStatus.STOPPED)
             ):
                 return session
         return None

@@ -9,12 +9,14 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Literal
+from uuid import uuid4
 
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import SimulatedClock
 from trading_agents.engine.driver import KernelDriver
 from trading_agents.engine.kernel import Kernel
 from trading_agents.events.stream import EventHub
+from trading_agents.events.types import CashFlowBooked
 from trading_agents.journal.platform import DaySnapshot, day_of
 from trading_agents.market.candles import Candle
 from trading_agents.model.instruments import InstrumentRegistry
@@ -188,12 +190,13 @@ class DeskBase:
         return self.binance.state(self.sessions.values())
 
     @staticmethod
-    def _move_money(session: AgentSession, amount: Decimal) -> None:
-        """Move money in (above zero) or out of an account: venue, books, risk engine.
+    def _move_money(session: AgentSession, amount: Decimal, flow_id: str = "") -> None:
+        """Move money in (above zero) or out of an account, and publish it as a cash flow.
 
         The venue goes first: a withdrawal beyond the free money (422) or a venue where money
         moves by a transfer at the exchange (409) moves nothing. The risk engine hears of a
-        cash flow before the books move, so the new equity is not a gain or a loss.
+        cash flow before the books move, so the new equity is not a gain or a loss. The flow
+        has an id of its own (`flow_id`, or a new one), so the journal posts it once.
         """
         venue, account = session.parts.venue, session.parts.account
         try:
@@ -208,10 +211,13 @@ class DeskBase:
                 f"{session.agent} on account {session.account_id!r} trades at {venue.mode}: {error}"
             ) from None
         account.risk.record_cash_flow(amount)
+        flow_id = flow_id or uuid4().hex
         if amount < 0:
             account.portfolio.withdraw(-amount)
+            session.stream.publish(CashFlowBooked(flow_id, "withdrawal", -amount))
         else:
             account.portfolio.deposit(amount)
+            session.stream.publish(CashFlowBooked(flow_id, "deposit", amount))
 
     def _fill_now(self, session: AgentSession) -> None:
         """Fill what a signal or a stop sent at the latest price, not at the next candle.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -31,9 +30,6 @@ from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.service.sessions import AgentSession, SessionStatus
 from trading_agents.service.stored_types import make_codec
 from trading_agents.venues.port import AccountVenue
-
-if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
-    pass
 
 KEEP_DECISIONS = 1_000  # per session, in memory and read back at a restart
 
@@ -217,9 +213,13 @@ class SessionJournal:
             raise ValueError(f"{session.agent}: a service session keeps its intents")
         pending: list[tuple[OrderIntent, Sequence[OrderIntent]]] = []
         for cid in stored.pending_intents:
+            body = stored.intent_bodies.get(cid)
+            if body is None:
+                intents.settle(cid, "lost", "its stored intent has no body to send it from")
+                continue
             try:
-                intent, attached = self.codec.loads(stored.intent_bodies[cid])
-            except (KeyError, CodecError, TypeError, ValueError) as error:
+                intent, attached = self.codec.loads(body)
+            except (CodecError, TypeError, ValueError) as error:
                 if venue.exclusive_account is not None:
                     # An exchange may hold it, with exits to place: refuse rather than guess.
                     raise CodecError(

@@ -95,7 +95,6 @@ class Lifecycle(Opening):
         a withdrawal, so the platform's ledger and the books tell one story.
         """
         old = previous.parts
-        old.account.settle(self.marks_for(previous))
         await self._save([previous])  # what it booked last is journaled before it goes on
         now = self.clock.now_ms()
         session = await self._open(profile, previous.account_id, equity, now, True)
@@ -114,18 +113,13 @@ class Lifecycle(Opening):
         if change == 0:
             return session
         try:
-            self._move_money(session, change)
+            # An id of its own: in a replay two starts can fall on the same simulated moment.
+            self._move_money(session, change, f"start-{uuid4().hex}")
         except Invalid as error:
             raise Invalid(
                 f"initial_equity {equity} would withdraw {-change} USDT from the account's"
                 f" books: {error}"
             ) from None
-        # An id of its own: in a replay two starts can fall on the same simulated moment.
-        flow_id = f"start-{uuid4().hex}"
-        if change > 0:
-            session.stream.publish(CashFlowBooked(flow_id, "deposit", change))
-        else:
-            session.stream.publish(CashFlowBooked(flow_id, "withdrawal", -change))
         return session
 
     async def _continue_at_exchange(
@@ -139,14 +133,7 @@ class Lifecycle(Opening):
         transfers at the exchange, so `equity` must then be the wallet the books hold.
         """
         key = (previous.agent, previous.account_id)
-        other = next(
-            (
-                s
-                for k, s in self.sessions.items()
-                if k != key and s.parts.venue.exclusive_account is not None
-            ),
-            None,
-        )
+        other = self.binance.holder(self.sessions, exclude=key, stopped_too=True)
         if other is not None:
             # The exchange account may have traded for the other since: its positions, exits
             # and money are not this agent's books any more.
@@ -157,7 +144,6 @@ class Lifecycle(Opening):
             )
         if self.journal.journal.degraded:
             raise Unavailable("the journal's database cannot be reached; a start waits for it")
-        previous.parts.account.settle(self.marks_for(previous))
         await self._save([previous])  # what it booked last is journaled before it goes on
         stored = await self.journal.journal.load_session(previous.journal_id, KEEP_DECISIONS)
         stored.row = {

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from uuid import uuid4
 
-from trading_agents.events.types import CashFlowBooked
 from trading_agents.service.desk_base import DeskBase
 from trading_agents.service.errors import Invalid
 from trading_agents.service.sessions import AgentSession
@@ -24,8 +22,6 @@ class MoneyMoves(DeskBase):
             raise Invalid(f"a deposit must be above zero, got {amount}")
         async with self._lock:
             self._move_money(session, amount)
-            flow = CashFlowBooked(uuid4().hex, "deposit", amount)  # an id of its own: posted once
-            session.stream.publish(flow)
             await self._save([session])
         log.info("deposit of %s USDT to %s on account %s", amount, agent, account_id)
         return session
@@ -37,7 +33,6 @@ class MoneyMoves(DeskBase):
             raise Invalid(f"a withdrawal must be above zero, got {amount}")
         async with self._lock:
             self._move_money(session, -amount)
-            session.stream.publish(CashFlowBooked(uuid4().hex, "withdrawal", amount))
             await self._save([session])
         log.info("withdrawal of %s USDT from %s on account %s", amount, agent, account_id)
         return session
