@@ -8,6 +8,7 @@ from decimal import Decimal
 from trading_agents.agents.runner import AgentRunner
 from trading_agents.agents.state import DecisionState, PositionView
 from trading_agents.core.decimals import ZERO
+from trading_agents.engine.orders import OrderCache
 from trading_agents.events.stream import AccountStream
 from trading_agents.events.types import (
     EquityMarked,
@@ -30,7 +31,6 @@ from trading_agents.portfolio.portfolio import Portfolio
 from trading_agents.risk.engine import RiskEngine
 from trading_agents.risk.orders import STOP_LOSS_PREFIX
 from trading_agents.risk.state import TradingState
-from trading_agents.venues.port import Venue
 
 ReportSource = Callable[[], Sequence[ExecutionReport]]
 
@@ -44,23 +44,23 @@ class AgentAccount:
         runner: AgentRunner,
         portfolio: Portfolio,
         risk: RiskEngine,
+        orders: OrderCache,
         reports: ReportSource,
         take_prices: Callable[[Candle], None] | None = None,
         take_candle: Callable[[Candle], None] | None = None,
         stream: AccountStream | None = None,
-        venue: Venue | None = None,
     ) -> None:
-        """Keep an account; with a `stream`, publish what happens on it (orders from `venue`)."""
+        """Keep an account; with a `stream`, publish what happens on it."""
         self.runner = runner
         self.portfolio = portfolio
         self.risk = risk
+        self.orders = orders
         self._reports = reports
         self._take_prices = take_prices
         self._take_candle = take_candle
         self.symbols = frozenset(runner.symbols)
         # Only where someone consumes it (the service): a backtest publishes nothing.
         self.stream = stream
-        self._venue = venue
         self.unprotected: set[str] = set()
         # Symbols whose position changed after this step's decisions: the next step's news.
         self.late_changes: set[str] = set()
@@ -84,18 +84,17 @@ class AgentAccount:
         reports = self._reports()
         stream = self.stream
         if not reports:
-            if stream is not None and self._venue is not None:
-                # A real venue changes orders between reports too (exits it placed).
-                unreported = self._venue.changed_orders()
-                if unreported:
-                    self._publish_orders(stream, reports, unreported)
+            if stream is not None:  # orders the gateway opened since
+                self._publish_orders(stream)
             return changed
         before = None
         if stream is not None:
             before = self.risk.state
             for report in reports:  # all of them first: a booking that raises loses none
                 stream.publish(report)
+        orders = self.orders
         for report in reports:
+            orders.apply(report)
             if isinstance(report, BalanceAdjustment) and report.kind == "transfer":
                 # Heard before the books move, so the equity it brings is not read as a gain.
                 self.risk.record_cash_flow(report.amount)
@@ -115,30 +114,14 @@ class AgentAccount:
                 self.unprotected.add(report.symbol)
                 changed.add(report.symbol)
         if stream is not None and before is not None:
-            unreported = self._venue.changed_orders() if self._venue is not None else ()
-            self._publish_orders(stream, reports, unreported)
+            self._publish_orders(stream)
             self._publish_state(stream, before)
         return changed
 
-    def _publish_orders(
-        self,
-        stream: AccountStream,
-        reports: Sequence[ExecutionReport],
-        unreported: Sequence[str],
-    ) -> None:
-        """Publish the state of every order the reports moved, or the venue changed unreported."""
-        venue = self._venue
-        if venue is None:
-            return
-        touched = dict.fromkeys(
-            r.client_order_id for r in reports if isinstance(r, OrderUpdate | FillReport)
-        )
-        if unreported:
-            touched.update(dict.fromkeys(unreported))
-        for client_order_id in touched:
-            found = venue.order_record(client_order_id)
-            if found is not None:  # else a liquidation or a repair: no order of ours
-                stream.publish(OrderChanged(*found))
+    def _publish_orders(self, stream: AccountStream) -> None:
+        """Publish the state of every order opened or moved since the last time."""
+        for order, venue_order_id in self.orders.take_changed():
+            stream.publish(OrderChanged(order, venue_order_id))
 
     def _publish_state(self, stream: AccountStream, before: TradingState) -> None:
         """Publish a move of the trading state (kill switch, breaker, daily loss, outage)."""

@@ -18,6 +18,7 @@ from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
 from trading_agents.engine.account import AgentAccount
 from trading_agents.engine.gateway import AccountGateway, IntentLog
+from trading_agents.engine.orders import OrderCache
 from trading_agents.events.stream import AccountStream
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import MarketView
@@ -149,7 +150,8 @@ def sim_account(
     venue.deposit(initial_equity)
     portfolio.deposit(initial_equity)
     risk.record_cash_flow(initial_equity)
-    gateway = AccountGateway(venue, portfolio, intents)
+    orders = OrderCache(track_changes=stream is not None)
+    gateway = AccountGateway(venue, portfolio, orders, clock, intents)
     runner = _runner(
         profile, account_id, symbols, brain, market, risk, gateway, sink, runtime, clock
     )
@@ -157,11 +159,11 @@ def sim_account(
         runner=runner,
         portfolio=portfolio,
         risk=risk,
+        orders=orders,
         reports=venue.take_reports,
         take_prices=venue.on_candle,
         take_candle=take_candle,
         stream=stream,
-        venue=venue,
     )
     gateway.books = account.state_now
     return SimAccountParts(account, venue, brain)
@@ -206,7 +208,8 @@ async def binance_account(
         risk.record_cash_flow(wallet)
     venue.book_positions = lambda: {p.symbol: p.quantity for p in portfolio.ledger.open_positions()}
     venue.book_wallet = lambda: portfolio.ledger.wallet_balance
-    gateway = AccountGateway(venue, portfolio, intents)
+    orders = OrderCache(track_changes=stream is not None)
+    gateway = AccountGateway(venue, portfolio, orders, clock, intents)
     runner = _runner(
         profile, account_id, symbols, brain, market, risk, gateway, sink, runtime, clock
     )
@@ -214,10 +217,10 @@ async def binance_account(
         runner=runner,
         portfolio=portfolio,
         risk=risk,
+        orders=orders,
         reports=venue.take_reports,
         take_candle=take_candle,
         stream=stream,
-        venue=venue,
     )
     gateway.books = account.state_now
     return BinanceAccountParts(account, venue, brain)

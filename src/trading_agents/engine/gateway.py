@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from trading_agents.core.clock import Clock
+from trading_agents.engine.orders import OrderCache
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.requests import AccountState
 from trading_agents.portfolio.portfolio import Portfolio
@@ -25,13 +27,23 @@ class IntentLog(Protocol):
 
 
 class AccountGateway:
-    """Pass orders to the account's venue; mirror leverage changes in its portfolio."""
+    """Pass orders to the account's venue, opening each in its order cache as it goes.
+
+    Leverage changes are mirrored in the portfolio.
+    """
 
     def __init__(
-        self, venue: Venue, portfolio: Portfolio, intents: IntentLog | None = None
+        self,
+        venue: Venue,
+        portfolio: Portfolio,
+        orders: OrderCache,
+        clock: Clock,
+        intents: IntentLog | None = None,
     ) -> None:
         self._venue = venue
         self._portfolio = portfolio
+        self._orders = orders
+        self._clock = clock
         self._intents = intents  # the service journals intents; a backtest has none
         # The account's state at this moment, given by the account once it is assembled.
         self.books: Callable[[], AccountState] | None = None
@@ -42,19 +54,26 @@ class AccountGateway:
         self._portfolio.ledger.position(symbol).change_leverage(leverage)
 
     async def submit(self, intent: OrderIntent, attached: Sequence[OrderIntent] = ()) -> OrderAck:
-        """Send an order with the exits to place once it fills; its intent is stored first."""
+        """Send an order with the exits to place once it fills; its intent is stored first.
+
+        The order is open in the cache from here on; the venue's reports move it. A venue
+        that refuses it outright never held it, and the cache forgets it.
+        """
         intents = self._intents
-        if intents is None:
-            return await self._venue.submit(intent, attached)
-        await intents.before_send(intent, attached)
+        if intents is not None:
+            await intents.before_send(intent, attached)
+        self._orders.open(intent, self._clock.now_ms(), attached)
         try:
             ack = await self._venue.submit(intent, attached)
         except OrderOutcomeUnknown:
             raise  # the intent stays pending: the venue (or the next start) asks by its id
         except VenueError as error:
-            intents.answered(intent.client_order_id, False, str(error))
+            self._orders.refused(intent.client_order_id, attached)
+            if intents is not None:
+                intents.answered(intent.client_order_id, False, str(error))
             raise
-        intents.answered(intent.client_order_id, True, str(ack.status))
+        if intents is not None:
+            intents.answered(intent.client_order_id, True, str(ack.status))
         return ack
 
     async def cancel(self, symbol: str, client_order_id: str) -> None:

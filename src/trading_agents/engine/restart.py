@@ -85,6 +85,7 @@ def restore_account(
         snapshot.wallet_since_ms,
     )
     venue.restore_state(state, history.orders, history.venue_ids)
+    account.orders.restore(history.orders, history.venue_ids)
     account.portfolio.restore(snapshot.portfolio, history.trips, history.marks)
     account.risk.restore(snapshot.risk)
     account.runner.restore(snapshot.runner)
@@ -102,14 +103,10 @@ def continue_account(previous: AccountParts, parts: AccountParts) -> None:
     A new start on an account goes on from where its last session stopped: the same wallet,
     positions, open orders, round trips, equity marks and kill switch.
     """
-    orders = previous.venue.order_records()
-    venue_ids = {}
-    for order in orders:
-        found = previous.venue.order_record(order.client_order_id)
-        venue_ids[order.client_order_id] = "" if found is None else found[1]
+    orders = previous.account.orders
     history = AccountHistory(
-        orders,
-        venue_ids,
+        orders.orders(),
+        orders.venue_ids(),
         list(previous.account.portfolio.trades),
         list(previous.account.portfolio.equity_curve),
     )

@@ -7,17 +7,28 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
+from trading_agents.model.orders import OrderIntent
 
 
 # Order updates and fills are NamedTuples: immutable, and cheap to build on the hot path.
 class OrderUpdate(NamedTuple):
-    """An order changed status without trading (accepted, triggered, cancelled, expired)."""
+    """An order changed status without trading (accepted, triggered, cancelled, expired).
+
+    A venue that sends an order of its own accord (an exit once its entry filled) reports
+    it as submitted first.
+    """
 
     client_order_id: str
     symbol: str
     status: OrderStatus
     ts_ms: int
     reason: str = ""
+    venue_order_id: str = ""  # the venue's own id, told when it takes the order
+    # The order as the venue took or refused it: rounded to its filters, an exit sized to the
+    # position. Told with the acceptance or rejection, so the books hold what trades.
+    intent: OrderIntent | None = None
+    code: int = 0  # a rejection's code, as the venue gives it
+    price: Decimal | None = None  # the price that triggered a conditional order
 
 
 class FillReport(NamedTuple):

@@ -226,8 +226,9 @@ class SessionJournal:
                         f"the pending intent {cid} cannot be read back ({error!r}), so it"
                         " cannot be settled with the exchange"
                     ) from None
-                # A venue of the account's own came back from the journal: it tells.
-                held = venue.order_record(cid) is not None
+                # A venue of the account's own came back from the journal with its books:
+                # the order cache holds every order it took.
+                held = session.parts.account.orders.venue_order_id(cid) != ""
                 detail = "its stored intent could not be read back; the venue " + (
                     "holds it" if held else "never held it"
                 )

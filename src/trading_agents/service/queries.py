@@ -203,7 +203,7 @@ class DecisionView:
 
 def orders_of(session: AgentSession, limit: int) -> list[OrderView]:
     """Return the session's latest orders, newest last."""
-    orders = session.parts.venue.order_records()[-limit:]
+    orders = session.parts.account.orders.orders()[-limit:]
     return [
         OrderView(
             o.client_order_id,

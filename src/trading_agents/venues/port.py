@@ -62,7 +62,11 @@ class BalanceSnapshot:
 
 
 class Venue(Protocol):
-    """A place that takes orders and reports what happened to them."""
+    """A place that takes orders and reports what happened to them.
+
+    Every change of an order it took or placed itself (an exit on a fill) is told as an
+    execution report: the account's order cache keeps the orders, moved by those alone.
+    """
 
     async def set_leverage(self, symbol: str, leverage: int) -> None: ...
 
@@ -84,14 +88,6 @@ class Venue(Protocol):
 
     def take_reports(self) -> list[ExecutionReport]:
         """Return and forget the reports published since the last call, oldest first."""
-        ...
-
-    def order_record(self, client_order_id: str) -> tuple[Order, str] | None:
-        """Return one of the account's orders as the venue holds it, with its id, or None."""
-        ...
-
-    def changed_orders(self) -> Sequence[str]:
-        """Return the ids of orders that changed since the last call without a report."""
         ...
 
 
@@ -133,10 +129,6 @@ class AccountVenue(Venue, Protocol):
         """Fill orders waiting for a price now; a real venue fills them itself."""
         ...
 
-    def order_records(self) -> list[Order]:
-        """Return the account's orders the venue knows, oldest first."""
-        ...
-
     def state(self) -> VenueState:
         """Return what the venue needs to go on after a restart."""
         ...
@@ -144,7 +136,10 @@ class AccountVenue(Venue, Protocol):
     def restore_state(
         self, state: VenueState, orders: Sequence[Order], venue_ids: Mapping[str, str]
     ) -> None:
-        """Take back `state` and the account's stored orders; raise ValueError if they misfit."""
+        """Take back `state` and the account's orders as its books record them.
+
+        Raise ValueError if they misfit. A venue that keeps its orders itself ignores them.
+        """
         ...
 
     def resume(

@@ -1,4 +1,8 @@
-"""What the Binance venue knows of its own orders: ids, fills heard, exits still to place."""
+"""What the Binance venue needs of our orders: ids, fills heard, exits still to place.
+
+The orders themselves (status, fills, fees) are the account's order cache's, moved by the
+reports this venue publishes; the book keeps only what matching Binance's events needs.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 from trading_agents.core.decimals import ZERO
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
 from trading_agents.model.orders import Order, OrderIntent
-from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
+from trading_agents.model.reports import FillReport
 from trading_agents.venues.port import OrderSnapshot
 
 RECONCILE_PREFIX = "reconcile"
@@ -30,12 +34,9 @@ class _Tracked:
     open: bool = True
     attached: list[OrderIntent] = field(default_factory=list)
     status: OrderStatus | None = None  # an algo order's last status heard, to report news once
-    # What the journal and the API show of the order: as sent, and where Binance says it is.
-    sent: OrderIntent | None = None
-    created_ms: int = 0
-    state: OrderStatus = OrderStatus.SUBMITTED
-    average_price: Decimal = ZERO
-    fees: Decimal = ZERO
+    # The order as sent, until its acceptance is reported: the REST answer and the stream's
+    # NEW event both tell it, and the first to come reports it.
+    untold: OrderIntent | None = None
 
 
 class OrderBook:
@@ -48,19 +49,12 @@ class OrderBook:
         self._orphans: dict[str, list[Mapping[str, Any]]] = {}  # events before their trigger
         self._fill_heard = asyncio.Event()
         self._adjustments = 0
-        self._changed: dict[str, None] = {}  # orders whose record changed since last taken
 
-    def expect(self, intent: OrderIntent, attached: Sequence[OrderIntent], now_ms: int) -> None:
+    def expect(self, intent: OrderIntent, attached: Sequence[OrderIntent]) -> None:
         """Track an order about to be sent, with the exits to place once it has filled."""
         self._orders[intent.client_order_id] = _Tracked(
-            intent.symbol,
-            algo=False,
-            intent=intent,
-            attached=list(attached),
-            sent=intent,
-            created_ms=now_ms,
+            intent.symbol, algo=False, intent=intent, attached=list(attached), untold=intent
         )
-        self._changed[intent.client_order_id] = None
 
     def forget(self, client_order_id: str) -> None:
         """Stop tracking an order that was refused."""
@@ -72,17 +66,20 @@ class OrderBook:
         tracked.intent = None
         tracked.order_id = snapshot.venue_order_id
         tracked.open = snapshot.status.is_open
-        tracked.state = snapshot.status
         self._by_order_id[snapshot.venue_order_id] = snapshot.client_order_id
-        self._changed[snapshot.client_order_id] = None
 
-    def algo_expected(self, intent: OrderIntent, now_ms: int) -> None:
+    def algo_expected(self, intent: OrderIntent) -> None:
         """Track an algo order about to be sent."""
         if intent.client_order_id not in self._orders:
-            self._orders[intent.client_order_id] = _Tracked(
-                intent.symbol, algo=True, sent=intent, created_ms=now_ms
-            )
-            self._changed[intent.client_order_id] = None
+            self._orders[intent.client_order_id] = _Tracked(intent.symbol, algo=True, untold=intent)
+
+    def acceptance(self, client_order_id: str) -> OrderIntent | None:
+        """Return the order as sent if its acceptance is still to report, once; else None."""
+        tracked = self._orders.get(client_order_id)
+        if tracked is None:
+            return None
+        untold, tracked.untold = tracked.untold, None
+        return untold
 
     def algo_seen(self, client_order_id: str, raw: Mapping[str, Any]) -> None:
         """Note what an algo order answer says: its symbol, status and the order it became."""
@@ -147,12 +144,7 @@ class OrderBook:
         self._trades.add(key)
         tracked = self._orders.get(fill.client_order_id)
         if tracked is not None:
-            total = tracked.filled + fill.quantity
-            tracked.average_price = (
-                tracked.average_price * tracked.filled + fill.price * fill.quantity
-            ) / total
-            tracked.filled = total
-            tracked.fees += fill.fee
+            tracked.filled += fill.quantity
             if not fill.order_status.is_open:
                 tracked.open = False
         self._fill_heard.set()
@@ -191,46 +183,6 @@ class OrderBook:
         """Note that an order can no longer fill."""
         self._orders[client_order_id].open = False
 
-    def note(self, report: ExecutionReport) -> None:
-        """Keep the status a published report gives one of our orders."""
-        if isinstance(report, OrderUpdate | FillReport):
-            tracked = self._orders.get(report.client_order_id)
-            if tracked is not None:
-                status = report.status if isinstance(report, OrderUpdate) else report.order_status
-                self.set_state(report.client_order_id, status)
-
-    def set_state(self, client_order_id: str, status: OrderStatus) -> None:
-        """Record where Binance says one of our orders is."""
-        tracked = self._orders.get(client_order_id)
-        if tracked is not None and tracked.state is not status:
-            tracked.state = status
-            self._changed[client_order_id] = None
-
-    def take_changed(self) -> list[str]:
-        """Return the orders whose record changed since the last call, once."""
-        changed, self._changed = list(self._changed), {}
-        return changed
-
-    def record(self, client_order_id: str) -> tuple[Order, str] | None:
-        """Return the order as the journal keeps it, and Binance's id of it; None if not ours."""
-        tracked = self._orders.get(client_order_id)
-        if tracked is None or tracked.sent is None:
-            return None
-        order = Order(
-            tracked.sent,
-            tracked.created_ms,
-            tracked.state,
-            tracked.filled,
-            tracked.average_price,
-            tracked.fees,
-        )
-        return order, tracked.order_id
-
-    def records(self) -> list[Order]:
-        """Return every order of ours this run knows, oldest first."""
-        found = (self.record(cid) for cid in self._orders)
-        return sorted((r[0] for r in found if r is not None), key=lambda o: o.created_ms)
-
     def resume(
         self,
         orders: Iterable[tuple[Order, str, Sequence[OrderIntent]]],
@@ -246,19 +198,16 @@ class OrderBook:
             intent = order.intent
             algo = intent.order_type.is_conditional
             still_open = order.status.is_open
+            unsettled = still_open and not venue_id and not algo
             self._orders[intent.client_order_id] = _Tracked(
                 intent.symbol,
                 algo=algo,
-                intent=intent if still_open and not venue_id and not algo else None,
+                intent=intent if unsettled else None,
+                untold=intent if unsettled else None,
                 order_id=venue_id,
                 filled=order.filled_quantity,
                 open=still_open,
                 attached=list(attached),
-                sent=intent,
-                created_ms=order.created_ms,
-                state=order.status,
-                average_price=order.average_price,
-                fees=order.fees,
             )
             if venue_id and not algo:
                 self._by_order_id[venue_id] = intent.client_order_id

@@ -55,6 +55,7 @@ _NOT_FOUND = (BinanceCode.NO_SUCH_ORDER, BinanceCode.UNKNOWN_ORDER)
 _NO_NEED = (BinanceCode.NO_NEED_TO_CHANGE_MARGIN_TYPE, BinanceCode.NO_NEED_TO_CHANGE_POSITION_SIDE)
 # Changing the margin type with a position or open orders on the symbol: keep what is set.
 _MARGIN_TYPE_LOCKED = (-4047, -4048)
+_ENDED_UNFILLED = frozenset({OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED})
 
 
 class BinanceTrading(PublishedReports):
@@ -195,7 +196,7 @@ class BinanceTrading(PublishedReports):
         if intent.order_type.is_conditional:
             snapshot = await self._place_algo(intent)
         else:
-            self.book.expect(intent, attached, self._clock.now_ms())
+            self.book.expect(intent, attached)
             try:
                 snapshot = await self._place_order(intent)
             except OrderOutcomeUnknown:
@@ -203,7 +204,7 @@ class BinanceTrading(PublishedReports):
             except VenueError:
                 self.book.forget(intent.client_order_id)
                 raise
-            self.book.placed(snapshot)
+            self._placed(intent, snapshot)
             if snapshot.status is OrderStatus.FILLED:
                 await self._await_fills(snapshot)
                 await self._place_exits(intent.client_order_id)
@@ -318,17 +319,50 @@ class BinanceTrading(PublishedReports):
                 f" landed ({error}); reconciliation will ask again"
             ) from error
 
+    def _placed(self, intent: OrderIntent, snapshot: OrderSnapshot) -> None:
+        """Note and report that Binance took an order: its id, and the order as placed."""
+        if not intent.order_type.is_conditional:
+            self.book.placed(snapshot)
+        # An order that ended without trading says so; one that traded, its fills say how.
+        ended = snapshot.status in _ENDED_UNFILLED
+        if self.book.acceptance(intent.client_order_id) is None and not ended:
+            return  # the stream's NEW event told it first
+        self._publish(
+            OrderUpdate(
+                intent.client_order_id,
+                intent.symbol,
+                snapshot.status if ended else OrderStatus.ACCEPTED,
+                self._clock.now_ms(),
+                venue_order_id=snapshot.venue_order_id,
+                intent=intent,
+            )
+        )
+
     async def _place_algo(self, intent: OrderIntent) -> OrderSnapshot:
+        """Send a conditional order to the algo service and report that Binance took it.
+
+        Reported as sent first: an exit placed here is news to the books, and a crash
+        before Binance's answer must leave it in the journal to ask about.
+        """
+        self.book.algo_expected(intent)
+        now = self._clock.now_ms()
+        self._publish(
+            OrderUpdate(
+                intent.client_order_id, intent.symbol, OrderStatus.SUBMITTED, now, intent=intent
+            )
+        )
+        snapshot = await self._send_algo(intent)
+        self._placed(intent, snapshot)
+        return snapshot
+
+    async def _send_algo(self, intent: OrderIntent) -> OrderSnapshot:
         """Send a conditional order to the algo service, asking first when its fate is unknown."""
         params = algo_params(intent)
-        self.book.algo_expected(intent, self._clock.now_ms())
         for attempt in range(1, self.config.max_attempts + 1):
             try:
                 raw = await self.rest.call("fapiPrivatePostAlgoOrder", params, places_order=True)
                 self.book.algo_seen(intent.client_order_id, raw)
-                snapshot = algo_snapshot(raw)
-                self.book.set_state(intent.client_order_id, snapshot.status)
-                return snapshot
+                return algo_snapshot(raw)
             except OrderRejected as refused:
                 if attempt > 1 and refused.code == BinanceCode.DUPLICATE_CLIENT_ORDER_ID:
                     found = await self._find_order(intent)  # our own earlier attempt landed
@@ -360,9 +394,9 @@ class BinanceTrading(PublishedReports):
                 if refused.code == BinanceCode.DUPLICATE_CLIENT_ORDER_ID:
                     continue  # exit ids are deterministic: this one is ours, already placed
                 self.book.closed(exit_.client_order_id)  # refused: nothing to ask about
-                self._exit_refused(parent, exit_, f"{refused.code}: {refused}")
+                self._exit_refused(parent, exit_, refused.code, f"{refused.code}: {refused}")
             except VenueError as error:
-                self._exit_refused(parent, exit_, f"0: {error}")
+                self._exit_refused(parent, exit_, 0, f"0: {error}")
 
     async def _known_algo(self, exit_: OrderIntent) -> bool:
         """Tell whether Binance knows the algo order; track it if so."""
@@ -373,16 +407,23 @@ class BinanceTrading(PublishedReports):
             )
         except OrderNotFound:
             return False
-        self.book.algo_expected(exit_, self._clock.now_ms())
+        self.book.algo_expected(exit_)
         self.book.algo_seen(cid, raw)
-        self.book.set_state(cid, algo_snapshot(raw).status)
+        self._placed(exit_, algo_snapshot(raw))
         return True
 
-    def _exit_refused(self, parent: str, exit_: OrderIntent, reason: str) -> None:
+    def _exit_refused(self, parent: str, exit_: OrderIntent, code: int, reason: str) -> None:
         log.error("%s: exit %s not placed: %s", parent, exit_.client_order_id, reason)
-        now = self._clock.now_ms()
         self._publish(
-            OrderUpdate(exit_.client_order_id, exit_.symbol, OrderStatus.REJECTED, now, reason)
+            OrderUpdate(
+                exit_.client_order_id,
+                exit_.symbol,
+                OrderStatus.REJECTED,
+                self._clock.now_ms(),
+                reason,
+                intent=exit_,
+                code=code,
+            )
         )
 
     async def _await_fills(self, snapshot: OrderSnapshot) -> None:
@@ -424,7 +465,6 @@ class BinanceTrading(PublishedReports):
     # -- the stream ------------------------------------------------------------------------------
 
     def _publish(self, report: ExecutionReport) -> None:
-        self.book.note(report)
         self._publish_all((report,))
 
     def _on_event(self, event: Mapping[str, Any]) -> None:
@@ -482,8 +522,14 @@ class BinanceTrading(PublishedReports):
             if report.order_status is OrderStatus.FILLED and self.book.has_attached(cid):
                 self._tasks.append(asyncio.create_task(self._place_exits(cid)))
             return
-        if not self.book.is_algo(cid):
-            self._publish(report)
+        if self.book.is_algo(cid):
+            return  # a triggered algo order's own order: the ALGO_UPDATE tells its news
+        if report.status is OrderStatus.ACCEPTED:
+            placed = self.book.acceptance(cid)
+            if placed is None:
+                return  # the REST answer told it first
+            report = report._replace(intent=placed)
+        self._publish(report)
 
     def _publish_algo_status(self, raw: Mapping[str, Any], ts_ms: int) -> None:
         status = str(raw.get("X"))

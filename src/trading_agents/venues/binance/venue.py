@@ -26,6 +26,7 @@ from trading_agents.venues.errors import (
     VenueStopped,
 )
 from trading_agents.venues.port import OrderSnapshot, Pending, VenueState
+from trading_agents.venues.rounding import round_intent
 
 log = logging.getLogger(__name__)
 
@@ -154,18 +155,6 @@ class BinanceVenue(BinanceTrading):
         }
 
     # -- what a restart needs ------------------------------------------------------------------
-
-    def order_record(self, client_order_id: str) -> tuple[Order, str] | None:
-        """Return one of our orders as the journal keeps it, with Binance's id; None if not ours."""
-        return self.book.record(client_order_id)
-
-    def order_records(self) -> list[Order]:
-        """Return the orders of ours this run knows, oldest first."""
-        return self.book.records()
-
-    def changed_orders(self) -> list[str]:
-        """Return the client ids of our orders whose record changed since the last call."""
-        return self.book.take_changed()
 
     def resume(
         self,
@@ -342,8 +331,8 @@ class BinanceVenue(BinanceTrading):
         if intent.order_type.is_conditional:
             return
         if not self.book.knows(intent.client_order_id):
-            self.book.expect(intent, attached, self._clock.now_ms())
-        self.book.placed(found)
+            self.book.expect(intent, attached)
+        self._placed(round_intent(intent, self.instruments.get(intent.symbol)), found)
         if found.filled_quantity > ZERO:
             await self._fetch_fills(
                 intent.symbol, intent.client_order_id, found.venue_order_id, found.status

@@ -207,7 +207,9 @@ def order_event(
             is_liquidation=execution == "CALCULATED",
         )
     if execution in ("NEW", "CANCELED", "EXPIRED", "REJECTED"):
-        return OrderUpdate(client_order_id, symbol, status, ts_ms, str(raw.get("er", "")))
+        return OrderUpdate(
+            client_order_id, symbol, status, ts_ms, str(raw.get("er", "")), str(raw.get("i", ""))
+        )
     return None  # AMENDMENT and the like change nothing the books hold
 
 

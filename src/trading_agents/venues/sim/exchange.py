@@ -104,9 +104,18 @@ class SimExchange:
     def restore(
         self, snapshot: ExchangeSnapshot, orders: Sequence[Order], venue_ids: Mapping[str, str]
     ) -> None:
-        """Take back a snapshot and every order (oldest first) with its venue id."""
+        """Take back a snapshot and the account's orders (oldest first) with their venue ids.
+
+        The orders are the books' record of them, the same as the exchange's: each is copied,
+        since from here on the exchange moves its own. One it never took (an exit it refused:
+        no venue id) is left out.
+        """
         self.ledger.restore(snapshot.ledger)
-        self._orders = {order.client_order_id: order for order in orders}
+        self._orders = {
+            order.client_order_id: _copy(order)
+            for order in orders
+            if venue_ids.get(order.client_order_id)
+        }
         self._venue_ids = {cid: venue_ids[cid] for cid in self._orders}
         self._open = self._orders_by_symbol(snapshot.open_orders)
         self._awaiting_next_price = self._orders_by_symbol(snapshot.awaiting_next_price)
@@ -286,13 +295,22 @@ class SimExchange:
         order = Order(intent, created_ms=ts_ms)
         order.apply(OrderAccepted(ts_ms))
         self._order_seq += 1
+        venue_id = str(self._order_seq)
         self._orders[intent.client_order_id] = order
-        self._venue_ids[intent.client_order_id] = str(self._order_seq)
+        self._venue_ids[intent.client_order_id] = venue_id
         self._open.setdefault(intent.symbol, []).append(order)
         if intent.order_type is _MARKET or self._is_marketable(intent, last):
             self._awaiting_next_price.setdefault(intent.symbol, []).append(order)
         self._reports.append(
-            OrderUpdate(intent.client_order_id, intent.symbol, OrderStatus.ACCEPTED, ts_ms)
+            OrderUpdate(
+                intent.client_order_id,
+                intent.symbol,
+                OrderStatus.ACCEPTED,
+                ts_ms,
+                "",
+                venue_id,
+                intent,
+            )
         )
         return order
 
@@ -321,6 +339,8 @@ class SimExchange:
                         OrderStatus.REJECTED,
                         ts_ms,
                         f"{rejected.code}: {rejected.message}",
+                        intent=sized,
+                        code=rejected.code,
                     )
                 )
                 continue
@@ -480,7 +500,13 @@ class SimExchange:
             if order.status is OrderStatus.ACCEPTED:
                 order.apply(OrderTriggered(ts_ms, price))
                 self._reports.append(
-                    OrderUpdate(intent.client_order_id, intent.symbol, OrderStatus.TRIGGERED, ts_ms)
+                    OrderUpdate(
+                        intent.client_order_id,
+                        intent.symbol,
+                        OrderStatus.TRIGGERED,
+                        ts_ms,
+                        price=price,
+                    )
                 )
             slipped = self._slipped(intent.side, price, intent.symbol)
             self._execute(order, slipped, Liquidity.TAKER, ts_ms, market=price)
@@ -627,6 +653,18 @@ class SimExchange:
         waiting = self._awaiting_next_price.get(symbol)
         if waiting and order in waiting:
             waiting.remove(order)
+
+
+def _copy(order: Order) -> Order:
+    return Order(
+        order.intent,
+        order.created_ms,
+        order.status,
+        order.filled_quantity,
+        order.average_price,
+        order.fees,
+        list(order.events),
+    )
 
 
 def _ids_by_symbol(orders: Mapping[str, list[Order]]) -> dict[str, tuple[str, ...]]:

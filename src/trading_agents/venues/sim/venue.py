@@ -113,19 +113,6 @@ class SimVenue(PublishedReports):
             unrealized_pnl=ledger.unrealized_pnl(self.exchange.marks()),
         )
 
-    def order_record(self, client_order_id: str) -> tuple[Order, str] | None:
-        """Return one of the account's orders with its venue id; None if the venue never had it."""
-        if not self.exchange.holds(client_order_id):
-            return None
-        return (
-            self.exchange.order(client_order_id),
-            self.exchange.venue_order_id(client_order_id),
-        )
-
-    def changed_orders(self) -> Sequence[str]:
-        """Return nothing: every change of a simulated order comes with a report."""
-        return ()
-
     # -- the account's venue, as the service runs it ---------------------------------------
 
     @property
@@ -138,10 +125,6 @@ class SimVenue(PublishedReports):
         """Return None: a simulated venue is the account's own."""
         return None
 
-    def order_records(self) -> list[Order]:
-        """Return every order the exchange took, oldest first."""
-        return self.exchange.orders()
-
     def state(self) -> VenueState:
         """Return the simulated exchange's books and open orders."""
         return VenueState(exchange=self.exchange.snapshot())
@@ -149,7 +132,7 @@ class SimVenue(PublishedReports):
     def restore_state(
         self, state: VenueState, orders: Sequence[Order], venue_ids: Mapping[str, str]
     ) -> None:
-        """Take back the exchange's books and every order it took."""
+        """Take back the exchange's books and its orders, as the account's books record them."""
         if state.exchange is None:
             raise ValueError("a simulated account's snapshot holds no simulated exchange")
         self.exchange.restore(state.exchange, orders, venue_ids)

@@ -1,0 +1,215 @@
+"""The account's own record of its orders: opened when sent, moved only by the venue's reports."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from trading_agents.core.decimals import ZERO
+from trading_agents.core.errors import InvalidTransition
+from trading_agents.model.enums import OrderStatus
+from trading_agents.model.orders import (
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderIntent,
+    OrderPartiallyFilled,
+    OrderRejected,
+    OrderTriggered,
+)
+from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
+
+log = logging.getLogger(__name__)
+
+# Enum members bound once: the cache moves on every report of a backtest.
+_SUBMITTED, _ACCEPTED = OrderStatus.SUBMITTED, OrderStatus.ACCEPTED
+_FILLED, _PARTIALLY_FILLED = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED
+_FILL_STATUSES = frozenset({_FILLED, _PARTIALLY_FILLED})
+
+
+class OrderCache:
+    """Every order of one account as an `Order` state machine, in the order they were opened.
+
+    An entry is opened when the gateway sends it; an exit the venue places itself is opened
+    by the report of its placement (or its refusal), which carries the order as placed.
+    Reports then move each order. A venue may tell the same news twice or late (Binance's
+    REST answer after the stream's fill): news an order is already past changes nothing, and
+    a step a venue leaves untold (a fill with no acceptance heard) is taken as implied.
+    """
+
+    def __init__(self, track_changes: bool = False) -> None:
+        """Keep orders; with `track_changes`, also which moved since `take_changed`."""
+        self._orders: dict[str, Order] = {}
+        self._venue_ids: dict[str, str] = {}
+        self._armed: dict[str, OrderIntent] = {}  # exits sent with an entry, not placed yet
+        # An order whose id a new one took (ids of ended orders may be used again), kept
+        # until the venue takes the new one: a refused newcomer gives it back.
+        self._displaced: dict[str, Order] = {}
+        self._track = track_changes
+        self._changed: dict[str, None] = {}
+        self.unexplained = 0  # reports that contradicted the record: logged, and counted here
+
+    def open(self, intent: OrderIntent, ts_ms: int, attached: Sequence[OrderIntent] = ()) -> None:
+        """Open an order about to be sent, with the exits the venue places once it fills."""
+        cid = intent.client_order_id
+        previous = self._orders.get(cid)
+        if previous is not None:
+            self._displaced[cid] = previous
+        self._orders[cid] = Order(intent, ts_ms)
+        for exit_ in attached:
+            self._armed[exit_.client_order_id] = exit_
+        if self._track:
+            self._changed[cid] = None
+
+    def refused(self, client_order_id: str, attached: Sequence[OrderIntent] = ()) -> None:
+        """Forget an order the venue refused outright: it never existed there."""
+        self._orders.pop(client_order_id, None)
+        self._changed.pop(client_order_id, None)
+        previous = self._displaced.pop(client_order_id, None)
+        if previous is not None:
+            self._orders[client_order_id] = previous
+        for exit_ in attached:
+            self._armed.pop(exit_.client_order_id, None)
+
+    def apply(self, report: ExecutionReport) -> bool:
+        """Move the order a report is about; tell whether it is one of the account's."""
+        if isinstance(report, FillReport):
+            order = self._find(report.client_order_id, None, report.ts_ms)
+            if order is None:
+                return False  # a liquidation or a repair: no order of the account's
+            self._fill(order, report)
+        elif isinstance(report, OrderUpdate):
+            order = self._find(report.client_order_id, report.intent, report.ts_ms)
+            if order is None:
+                return False
+            if report.venue_order_id:
+                self._venue_ids[order.client_order_id] = report.venue_order_id
+            self._update(order, report)
+        else:
+            return False
+        if self._track:
+            self._changed[order.client_order_id] = None
+        return True
+
+    def _find(self, cid: str, placed: OrderIntent | None, ts_ms: int) -> Order | None:
+        order = self._orders.get(cid)
+        if order is not None:
+            if placed is not None and order.status is _SUBMITTED and placed is not order.intent:
+                order.intent = placed  # the venue rounded it to its filters
+            return order
+        intent = self._armed.pop(cid, None) if placed is None else placed
+        if intent is None:
+            return None
+        self._armed.pop(cid, None)
+        order = self._orders[cid] = Order(intent, ts_ms)
+        return order
+
+    def _update(self, order: Order, report: OrderUpdate) -> None:
+        status = report.status
+        if status is order.status or not order.status.is_open or status in _FILL_STATUSES:
+            return  # old news, or news a fill report brings
+        ts_ms = report.ts_ms
+        if status is OrderStatus.REJECTED:
+            if order.status is _SUBMITTED:
+                order.apply(OrderRejected(ts_ms, report.code, report.reason))
+            else:
+                self._unexplained(order, f"rejected once {order.status}")
+            return
+        if order.status is _SUBMITTED:
+            order.apply(OrderAccepted(ts_ms))
+        if status is _ACCEPTED:
+            return
+        if status is OrderStatus.TRIGGERED:
+            self._trigger(order, ts_ms, report.price)
+        elif status is OrderStatus.CANCELED:
+            order.apply(OrderCanceled(ts_ms, report.reason))
+        elif status is OrderStatus.EXPIRED:
+            order.apply(OrderExpired(ts_ms, report.reason))
+
+    @staticmethod
+    def _trigger(order: Order, ts_ms: int, price: Decimal | None) -> None:
+        intent = order.intent
+        if order.status is not _ACCEPTED or not intent.order_type.is_conditional:
+            return
+        trigger = price if price is not None else intent.trigger_price
+        assert trigger is not None  # a conditional intent has a trigger price
+        order.apply(OrderTriggered(ts_ms, trigger))
+
+    def _fill(self, order: Order, fill: FillReport) -> None:
+        if not order.status.is_open:
+            self._unexplained(order, f"a fill ({fill.trade_id}) once {order.status}")
+            return
+        if order.status is _SUBMITTED:
+            order.apply(OrderAccepted(fill.ts_ms))
+        if order.status is _ACCEPTED and order.intent.order_type.is_conditional:
+            self._trigger(order, fill.ts_ms, fill.price)
+        left = order.remaining - fill.quantity
+        done = fill.order_status is _FILLED if fill.order_status in _FILL_STATUSES else left == ZERO
+        if done and left != ZERO:
+            # The venue's word on what traded wins: it filled an order of another size.
+            self._unexplained(order, f"filled at {order.filled_quantity + fill.quantity}")
+            order.intent = order.intent.resized(order.filled_quantity + fill.quantity)
+        elif not done and left <= ZERO:
+            self._unexplained(order, f"a partial fill of {fill.quantity} leaving {left}")
+            return
+        event = OrderFilled if done else OrderPartiallyFilled
+        try:
+            order.apply(
+                event(
+                    fill.ts_ms,
+                    fill.trade_id,
+                    fill.quantity,
+                    fill.price,
+                    fill.fee,
+                    fill.liquidity,
+                )
+            )
+        except InvalidTransition as error:
+            self._unexplained(order, str(error))
+
+    def _unexplained(self, order: Order, what: str) -> None:
+        self.unexplained += 1
+        log.warning(
+            "%s: the venue reported %s; the order record keeps %s",
+            order.client_order_id,
+            what,
+            order.status,
+        )
+
+    def get(self, client_order_id: str) -> Order | None:
+        """Return one of the account's orders, or None."""
+        return self._orders.get(client_order_id)
+
+    def venue_order_id(self, client_order_id: str) -> str:
+        """Return the venue's id of an order; empty while the venue has not told it."""
+        return self._venue_ids.get(client_order_id, "")
+
+    def orders(self) -> list[Order]:
+        """Return every order of the account, oldest first."""
+        return list(self._orders.values())
+
+    def venue_ids(self) -> dict[str, str]:
+        """Return the venue's id of every order it told one of, by client order id."""
+        return dict(self._venue_ids)
+
+    def take_changed(self) -> list[tuple[Order, str]]:
+        """Return the orders opened or moved since the last call, with their venue ids."""
+        if not self._changed:
+            return []
+        changed, self._changed = self._changed, {}
+        return [
+            (self._orders[cid], self._venue_ids.get(cid, ""))
+            for cid in changed
+            if cid in self._orders
+        ]
+
+    def restore(self, orders: Iterable[Order], venue_ids: Mapping[str, str]) -> None:
+        """Take back the account's orders, oldest first, with the venue's ids of them."""
+        self._orders = {order.client_order_id: order for order in orders}
+        self._venue_ids = {cid: vid for cid, vid in venue_ids.items() if vid}
+        self._armed = {}
+        self._displaced = {}
+        self._changed = {}
