@@ -144,6 +144,7 @@ class Backtest:
             sink=self.decisions,
             runtime="direct",
             brain=brain,
+            keep_orders=False,  # the result is the trades; the exchange keeps every order
         )
         self.account, self.venue, self.brain = parts.account, parts.venue, parts.brain
         self.kernel = Kernel(self.clock, [self.account], setup.mark_interval_ms)

@@ -138,8 +138,12 @@ def sim_account(
     brain: TradingBrain | None = None,
     stream: AccountStream | None = None,
     intents: IntentLog | None = None,
+    keep_orders: bool = True,
 ) -> SimAccountParts:
-    """Assemble an agent trading one account on the simulated venue."""
+    """Assemble an agent trading one account on the simulated venue.
+
+    Without `keep_orders` the account's order cache lets ended orders go (a backtest).
+    """
     brain = brain or make_brain(profile)
     venue = SimVenue(instruments, clock, venue_config)
     portfolio = Portfolio(instruments, venue_config.default_leverage)
@@ -150,7 +154,7 @@ def sim_account(
     venue.deposit(initial_equity)
     portfolio.deposit(initial_equity)
     risk.record_cash_flow(initial_equity)
-    orders = OrderCache(track_changes=stream is not None)
+    orders = OrderCache(track_changes=stream is not None, keep_ended=keep_orders)
     gateway = AccountGateway(venue, portfolio, orders, clock, intents)
     runner = _runner(
         profile, account_id, symbols, brain, market, risk, gateway, sink, runtime, clock

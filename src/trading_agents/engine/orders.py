@@ -40,9 +40,15 @@ class OrderCache:
     a step a venue leaves untold (a fill with no acceptance heard) is taken as implied.
     """
 
-    def __init__(self, track_changes: bool = False) -> None:
-        """Keep orders; with `track_changes`, also which moved since `take_changed`."""
+    def __init__(self, track_changes: bool = False, keep_ended: bool = True) -> None:
+        """Keep orders; with `track_changes`, also which moved since `take_changed`.
+
+        Without `keep_ended` an order is let go once it ends: a backtest's result is its
+        fills and trades, and a year of ended orders would be kept twice (the simulated
+        exchange keeps every order it took).
+        """
         self._orders: dict[str, Order] = {}
+        self._keep_ended = keep_ended
         self._venue_ids: dict[str, str] = {}
         self._armed: dict[str, OrderIntent] = {}  # exits sent with an entry, not placed yet
         # An order whose id a new one took (ids of ended orders may be used again), kept
@@ -92,14 +98,19 @@ class OrderCache:
             return False
         if self._track:
             self._changed[order.client_order_id] = None
+        elif not self._keep_ended and not order.status.is_open:
+            cid = order.client_order_id
+            del self._orders[cid]
+            self._venue_ids.pop(cid, None)
         return True
 
     def _find(self, cid: str, placed: OrderIntent | None, ts_ms: int) -> Order | None:
         order = self._orders.get(cid)
-        if order is not None:
+        if order is not None and (placed is None or order.status.is_open):
             if placed is not None and order.status is _SUBMITTED and placed is not order.intent:
                 order.intent = placed  # the venue rounded it to its filters
             return order
+        # Unknown, or an ended order's id the venue placed a new one under (an exit's id).
         intent = self._armed.pop(cid, None) if placed is None else placed
         if intent is None:
             return None
@@ -113,9 +124,9 @@ class OrderCache:
             return  # old news, or news a fill report brings
         ts_ms = report.ts_ms
         if status is OrderStatus.REJECTED:
-            if order.status is _SUBMITTED:
+            try:  # sent and refused, or a conditional order refused when it triggered
                 order.apply(OrderRejected(ts_ms, report.code, report.reason))
-            else:
+            except InvalidTransition:
                 self._unexplained(order, f"rejected once {order.status}")
             return
         if order.status is _SUBMITTED:

@@ -130,18 +130,22 @@ _TRANSITIONS: dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus] = {
     (S.ACCEPTED, OrderFilled): S.FILLED,
     (S.ACCEPTED, OrderCanceled): S.CANCELED,
     (S.ACCEPTED, OrderExpired): S.EXPIRED,
+    (S.ACCEPTED, OrderRejected): S.REJECTED,
     (S.TRIGGERED, OrderPartiallyFilled): S.PARTIALLY_FILLED,
     (S.TRIGGERED, OrderFilled): S.FILLED,
     (S.TRIGGERED, OrderCanceled): S.CANCELED,
     (S.TRIGGERED, OrderExpired): S.EXPIRED,
+    (S.TRIGGERED, OrderRejected): S.REJECTED,
     (S.PARTIALLY_FILLED, OrderPartiallyFilled): S.PARTIALLY_FILLED,
     (S.PARTIALLY_FILLED, OrderFilled): S.FILLED,
     (S.PARTIALLY_FILLED, OrderCanceled): S.CANCELED,
     (S.PARTIALLY_FILLED, OrderExpired): S.EXPIRED,
 }
-# A conditional order trades only after its trigger; any other order has no trigger.
+# A conditional order trades only after its trigger; any other order has no trigger. A venue
+# may still refuse a conditional order it took, when its trigger comes and the order it
+# becomes cannot be placed (Binance's algo service: a reduce-only exit with nothing left).
 _CONDITIONAL_FORBIDDEN = frozenset({(S.ACCEPTED, OrderPartiallyFilled), (S.ACCEPTED, OrderFilled)})
-_PLAIN_FORBIDDEN = frozenset({(S.ACCEPTED, OrderTriggered)})
+_PLAIN_FORBIDDEN = frozenset({(S.ACCEPTED, OrderTriggered), (S.ACCEPTED, OrderRejected)})
 
 
 def allowed_transitions(

@@ -81,6 +81,7 @@ class Exchange:
         self.trades: list[Trade] = []
         self.income: list[Income] = []
         self.dual_side = False
+        self.pieces = 1  # how many trades a market order fills in, as a thin book does
         self._next_order, self._next_algo = 8_100_000_001, 3_000_000_001
         self._next_trade, self._next_tran = 610_000_001, 9_000_000_001
 
@@ -226,7 +227,13 @@ class Exchange:
         market = market if market is not None else self.account.prices.get(order.symbol)
         if order.type == "MARKET":
             assert market is not None
-            self._fill(order, market, maker=False)
+            step = self.symbol_rules(order.symbol).instrument.market_step_size
+            part = (order.remaining / self.pieces // step) * step
+            for _ in range(self.pieces - 1):
+                if part > ZERO and order.is_open:
+                    self._fill(order, market, maker=False, quantity=part)
+            if order.is_open:
+                self._fill(order, market, maker=False)
         elif market is not None and self._marketable(order.side, order.price, market):
             self._fill(order, market, maker=False)
         elif order.time_in_force in ("IOC", "FOK"):
@@ -245,11 +252,16 @@ class Exchange:
         self.emit(order_trade_update(order, now, execution, expiry_reason=expiry_reason))
         self._finish_algo(order)
 
-    def _fill(self, order: Order, price: Decimal, *, maker: bool) -> None:
-        """Fill what is left of an order at `price`, cutting a reduce-only order to the position."""
+    def _fill(
+        self, order: Order, price: Decimal, *, maker: bool, quantity: Decimal | None = None
+    ) -> None:
+        """Fill what is left of an order (or `quantity` of it) at `price`.
+
+        A reduce-only order is cut to the position.
+        """
         account = self.account
         position = account.positions[order.symbol]
-        qty = order.remaining
+        qty = order.remaining if quantity is None else min(quantity, order.remaining)
         if order.reduce_only or order.close_position:
             qty = min(qty, _reduces(position.amount, order.side))
             if qty == ZERO:

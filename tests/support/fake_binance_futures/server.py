@@ -290,6 +290,22 @@ class FakeBinanceFutures(ThreadedServer):
         """Cut every open user-data WebSocket without a closing handshake."""
         self._call(self._stream.drop)
 
+    def fill_in_pieces(self, pieces: int) -> None:
+        """Fill each market order in `pieces` trades from now on, as a thin book does."""
+
+        def set_pieces() -> None:
+            self._exchange.pieces = pieces
+
+        self._call(set_pieces)
+
+    def lose_trade_events(self, count: int) -> None:
+        """Leave the next `count` trade events of the user stream undelivered."""
+
+        def lose() -> None:
+            self._stream.trades_to_lose = count
+
+        self._call(lose)
+
     def expire_listen_keys(self) -> None:
         """Expire the listen key: push listenKeyExpired on its sockets, then close them."""
         self._call(self._stream.expire)

@@ -41,6 +41,7 @@ class UserStream:
         self.now = now
         self.listen_key: str | None = None
         self.events: list[Json] = []
+        self.trades_to_lose = 0  # the next trade events to leave undelivered
         self._sockets: list[_Socket] = []
 
     # REST --------------------------------------------------------------------------------
@@ -73,6 +74,10 @@ class UserStream:
     def push(self, event: Json) -> None:
         """Queue an event for every socket of the valid key; sockets write in queue order."""
         self.events.append(event)
+        trade = event.get("e") == "ORDER_TRADE_UPDATE" and event["o"].get("x") == "TRADE"
+        if trade and self.trades_to_lose:
+            self.trades_to_lose -= 1
+            return  # lost on the way, as a flaky network loses it
         text = json.dumps(event)
         for socket in self._sockets:
             if socket.listen_key == self.listen_key:

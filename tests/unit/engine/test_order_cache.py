@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from trading_agents.engine.orders import OrderCache
 from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side
-from trading_agents.model.orders import OrderIntent
+from trading_agents.model.orders import OrderIntent, OrderTriggered
 from trading_agents.model.reports import FillReport, FundingReport, OrderUpdate
 
 SYMBOL = "BTCUSDT"
@@ -102,7 +102,8 @@ def test_news_told_twice_or_late_changes_nothing() -> None:
     cache.open(entry(), 1)
     cache.apply(accepted(entry()))
     cache.apply(fill("e1", "0.010", OrderStatus.FILLED))
-    cache.apply(accepted(entry()))  # Binance's REST answer after the stream's fill
+    late = accepted(entry())._replace(intent=None)  # only an order's first news carries it
+    cache.apply(late)
 
     order = cache.get("e1")
     assert order is not None
@@ -216,3 +217,42 @@ def test_restore_takes_back_orders_and_venue_ids() -> None:
 
     assert [o.client_order_id for o in second.orders()] == ["e1"]
     assert second.venue_order_id("e1") == "5"
+
+
+def test_an_exit_placed_under_an_ended_orders_id_is_a_new_order() -> None:
+    cache = OrderCache()
+    cache.apply(accepted(stop(), "1"))
+    cache.apply(OrderUpdate("sl-e1", SYMBOL, OrderStatus.EXPIRED, 5, "position closed"))
+    cache.apply(accepted(stop(quantity="0.020"), "2", ts=9))
+
+    order = cache.get("sl-e1")
+    assert order is not None
+    assert (order.status, order.intent.quantity, order.created_ms) == (
+        OrderStatus.ACCEPTED,
+        Decimal("0.020"),
+        9,
+    )
+    assert cache.venue_order_id("sl-e1") == "2"
+
+
+def test_a_stop_refused_when_it_triggers_ends_rejected() -> None:
+    cache = OrderCache()
+    cache.apply(accepted(stop()))
+    cache.apply(OrderUpdate("sl-e1", SYMBOL, OrderStatus.TRIGGERED, 5, price=Decimal("98990")))
+    cache.apply(OrderUpdate("sl-e1", SYMBOL, OrderStatus.REJECTED, 6, "ReduceOnly rejected"))
+
+    order = cache.get("sl-e1")
+    assert order is not None
+    assert order.status is OrderStatus.REJECTED
+    assert order.events[1] == OrderTriggered(5, Decimal("98990"))
+    assert cache.unexplained == 0
+
+
+def test_without_history_an_order_is_let_go_once_it_ends() -> None:
+    cache = OrderCache(keep_ended=False)
+    cache.open(entry(), 1)
+    cache.open(entry("e2"), 1)
+    cache.apply(fill("e1", "0.010", OrderStatus.FILLED))
+
+    assert [o.client_order_id for o in cache.orders()] == ["e2"]
+    assert cache.venue_order_id("e1") == ""

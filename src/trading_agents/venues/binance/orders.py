@@ -69,9 +69,8 @@ class OrderBook:
         self._by_order_id[snapshot.venue_order_id] = snapshot.client_order_id
 
     def algo_expected(self, intent: OrderIntent) -> None:
-        """Track an algo order about to be sent."""
-        if intent.client_order_id not in self._orders:
-            self._orders[intent.client_order_id] = _Tracked(intent.symbol, algo=True, untold=intent)
+        """Track an algo order about to be sent (under an ended one's id, a new one)."""
+        self._orders[intent.client_order_id] = _Tracked(intent.symbol, algo=True, untold=intent)
 
     def acceptance(self, client_order_id: str) -> OrderIntent | None:
         """Return the order as sent if its acceptance is still to report, once; else None."""
@@ -80,6 +79,11 @@ class OrderBook:
             return None
         untold, tracked.untold = tracked.untold, None
         return untold
+
+    def unconfirmed(self, client_order_id: str) -> OrderIntent | None:
+        """Return the order as sent while Binance has not confirmed taking it; else None."""
+        tracked = self._orders.get(client_order_id)
+        return None if tracked is None else tracked.untold
 
     def algo_seen(self, client_order_id: str, raw: Mapping[str, Any]) -> None:
         """Note what an algo order answer says: its symbol, status and the order it became."""
@@ -180,8 +184,10 @@ class OrderBook:
         return taken
 
     def closed(self, client_order_id: str) -> None:
-        """Note that an order can no longer fill."""
-        self._orders[client_order_id].open = False
+        """Note that an order can no longer fill (one not tracked needs nothing)."""
+        tracked = self._orders.get(client_order_id)
+        if tracked is not None:
+            tracked.open = False
 
     def resume(
         self,
@@ -199,11 +205,14 @@ class OrderBook:
             algo = intent.order_type.is_conditional
             still_open = order.status.is_open
             unsettled = still_open and not venue_id and not algo
+            # An order journaled as sent that Binance never confirmed: its acceptance (or
+            # that it never arrived) is still to tell. An algo order is asked by its id.
+            unconfirmed = order.status is OrderStatus.SUBMITTED
             self._orders[intent.client_order_id] = _Tracked(
                 intent.symbol,
                 algo=algo,
                 intent=intent if unsettled else None,
-                untold=intent if unsettled else None,
+                untold=intent if unconfirmed else None,
                 order_id=venue_id,
                 filled=order.filled_quantity,
                 open=still_open,

@@ -84,6 +84,7 @@ class BinanceTrading(PublishedReports):
         self.repairs: list[str] = []
         self._in_flight = 0  # orders being sent: their fills may not have been heard yet
         self._retiring: dict[str, asyncio.Task[None]] = {}
+        self._sending: set[str] = set()  # algo orders on their way: not lost if not found yet
         self.stream = UserDataStream(
             self.rest,
             config.ws_base,
@@ -323,35 +324,34 @@ class BinanceTrading(PublishedReports):
         """Note and report that Binance took an order: its id, and the order as placed."""
         if not intent.order_type.is_conditional:
             self.book.placed(snapshot)
-        # An order that ended without trading says so; one that traded, its fills say how.
-        ended = snapshot.status in _ENDED_UNFILLED
-        if self.book.acceptance(intent.client_order_id) is None and not ended:
+        untold = self.book.acceptance(intent.client_order_id) is not None
+        # An order that ended without trading says so now; one that traded ends after its
+        # fills are booked (the stream's events, or the caller once it fetched them).
+        if snapshot.status in _ENDED_UNFILLED and snapshot.filled_quantity == ZERO:
+            status = snapshot.status
+        elif untold:
+            status = OrderStatus.ACCEPTED
+        else:
             return  # the stream's NEW event told it first
         self._publish(
             OrderUpdate(
                 intent.client_order_id,
                 intent.symbol,
-                snapshot.status if ended else OrderStatus.ACCEPTED,
+                status,
                 self._clock.now_ms(),
                 venue_order_id=snapshot.venue_order_id,
-                intent=intent,
+                intent=intent if untold else None,  # the order as placed, with its first news
             )
         )
 
     async def _place_algo(self, intent: OrderIntent) -> OrderSnapshot:
-        """Send a conditional order to the algo service and report that Binance took it.
-
-        Reported as sent first: an exit placed here is news to the books, and a crash
-        before Binance's answer must leave it in the journal to ask about.
-        """
+        """Send a conditional order to the algo service and report that Binance took it."""
         self.book.algo_expected(intent)
-        now = self._clock.now_ms()
-        self._publish(
-            OrderUpdate(
-                intent.client_order_id, intent.symbol, OrderStatus.SUBMITTED, now, intent=intent
-            )
-        )
-        snapshot = await self._send_algo(intent)
+        self._sending.add(intent.client_order_id)
+        try:
+            snapshot = await self._send_algo(intent)
+        finally:
+            self._sending.discard(intent.client_order_id)
         self._placed(intent, snapshot)
         return snapshot
 
@@ -388,6 +388,14 @@ class BinanceTrading(PublishedReports):
         for exit_ in self.book.take_attached(parent):
             if ask_first and await self._known_algo(exit_):
                 continue
+            # Reported as sent first: an exit placed here is news to the books, and a crash
+            # before Binance's answer must leave it in the journal to ask about.
+            now = self._clock.now_ms()
+            self._publish(
+                OrderUpdate(
+                    exit_.client_order_id, exit_.symbol, OrderStatus.SUBMITTED, now, intent=exit_
+                )
+            )
             try:
                 await self._place_algo(exit_)
             except OrderRejected as refused:
@@ -440,12 +448,19 @@ class BinanceTrading(PublishedReports):
 
     async def _fetch_fills(self, symbol: str, cid: str, order_id: str, status: OrderStatus) -> int:
         """Book the order's trades the stream did not deliver; return how many."""
-        trades = await self.rest.call(
-            "fapiPrivateGetUserTrades", {"symbol": symbol, "orderId": order_id}, weight=5
+        trades = sorted(
+            await self.rest.call(
+                "fapiPrivateGetUserTrades", {"symbol": symbol, "orderId": order_id}, weight=5
+            ),
+            key=lambda t: int(t["id"]),
         )
         added = 0
-        for raw in sorted(trades, key=lambda t: int(t["id"])):
-            fill = trade_fill(raw, cid, status)
+        # Each trade but the last left the order partly filled; the last leaves it as it is.
+        last = status if status is OrderStatus.FILLED else OrderStatus.PARTIALLY_FILLED
+        for index, raw in enumerate(trades):
+            fill = trade_fill(
+                raw, cid, last if index == len(trades) - 1 else OrderStatus.PARTIALLY_FILLED
+            )
             if self.book.new_fill(fill):
                 self._publish(fill)
                 added += 1
@@ -507,6 +522,11 @@ class BinanceTrading(PublishedReports):
                 log.error("%s: exit %s left standing on a closed position: %s", symbol, cid, error)
             else:
                 self.book.closed(cid)
+                if self.book.algo_status_changed(cid, OrderStatus.CANCELED):
+                    now = self._clock.now_ms()
+                    self._publish(
+                        OrderUpdate(cid, symbol, OrderStatus.CANCELED, now, "position closed")
+                    )
 
     def _on_order_event(self, raw: Mapping[str, Any], ts_ms: int) -> None:
         cid = self.book.owner(raw)

@@ -18,9 +18,10 @@ from trading_agents.model.reports import BalanceAdjustment, FillReport, FundingR
 from trading_agents.venues.binance.instruments import ExchangeInstruments
 from trading_agents.venues.binance.rest import BinanceRest
 from trading_agents.venues.binance.trading import BinanceTrading
-from trading_agents.venues.binance.wire import dec, order_snapshot
+from trading_agents.venues.binance.wire import algo_snapshot, dec, order_snapshot
 from trading_agents.venues.errors import (
     MoneyMovesAtVenue,
+    OrderNotFound,
     OrderRejected,
     VenueError,
     VenueStopped,
@@ -320,7 +321,9 @@ class BinanceVenue(BinanceTrading):
         for intent, attached in intents:
             found = await self._find_order(intent)
             settled[intent.client_order_id] = "lost" if found is None else "sent"
-            if found is not None:
+            if found is None:
+                self._never_arrived(intent.client_order_id, intent.symbol)
+            else:
                 await self._adopt(intent, attached, found)
         return settled
 
@@ -330,15 +333,25 @@ class BinanceVenue(BinanceTrading):
         """Track an order Binance confirmed late; book its fills and place its exits."""
         if intent.order_type.is_conditional:
             return
-        if not self.book.knows(intent.client_order_id):
+        cid = intent.client_order_id
+        if not self.book.knows(cid):
             self.book.expect(intent, attached)
         self._placed(round_intent(intent, self.instruments.get(intent.symbol)), found)
         if found.filled_quantity > ZERO:
-            await self._fetch_fills(
-                intent.symbol, intent.client_order_id, found.venue_order_id, found.status
-            )
+            await self._fetch_fills(intent.symbol, cid, found.venue_order_id, found.status)
+            if not found.status.is_open and found.status is not OrderStatus.FILLED:
+                now = self._clock.now_ms()  # ended part-filled: told once its fills are booked
+                self._publish(OrderUpdate(cid, intent.symbol, found.status, now, "found ended"))
         if found.status is OrderStatus.FILLED:
-            await self._place_exits(intent.client_order_id, ask_first=True)
+            await self._place_exits(cid, ask_first=True)
+
+    def _never_arrived(self, client_order_id: str, symbol: str) -> None:
+        """Report an order sent but never received: refused, as far as the books go."""
+        self.book.closed(client_order_id)
+        now = self._clock.now_ms()
+        self._publish(
+            OrderUpdate(client_order_id, symbol, OrderStatus.REJECTED, now, "never reached Binance")
+        )
 
     def _settled(self, client_order_id: str, state: str) -> None:
         """Tell the intent log how an order whose fate was unknown ended."""
@@ -354,6 +367,7 @@ class BinanceVenue(BinanceTrading):
         for intent, attached in self.book.unsettled():
             found = await self._find_order(intent)
             if found is None:
+                self._never_arrived(intent.client_order_id, intent.symbol)
                 self.book.forget(intent.client_order_id)
                 self._settled(intent.client_order_id, "lost")
                 repairs.append(f"{intent.client_order_id}: never reached Binance")
@@ -386,9 +400,21 @@ class BinanceVenue(BinanceTrading):
                     await self._place_exits(cid, ask_first=True)
         for cid, symbol in self.book.open_algos():
             try:
-                raw = await self.rest.call("fapiPrivateGetAlgoOrder", {"clientAlgoId": cid})
+                raw = await self._call_or_not_found(
+                    "fapiPrivateGetAlgoOrder", {"clientAlgoId": cid}, cid
+                )
+            except OrderNotFound:
+                sent = self.book.unconfirmed(cid)
+                if sent is not None and cid not in self._sending:  # journaled, never received
+                    self.book.acceptance(cid)
+                    self._never_arrived(cid, symbol)
+                    repairs.append(f"{cid}: never reached Binance")
+                continue
             except OrderRejected:
                 continue
+            sent = self.book.unconfirmed(cid)
+            if sent is not None:  # journaled as sent before a crash: Binance took it
+                self._placed(sent, algo_snapshot(raw))
             actual = raw.get("actualOrderId")
             if actual not in (None, "", 0, "0"):
                 self.book.algo_seen(cid, raw)
