@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 _SUBMITTED, _ACCEPTED = OrderStatus.SUBMITTED, OrderStatus.ACCEPTED
 _FILLED, _PARTIALLY_FILLED = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED
 _FILL_STATUSES = frozenset({_FILLED, _PARTIALLY_FILLED})
+_OPEN = frozenset(status for status in OrderStatus if status.is_open)
 
 
 class OrderCache:
@@ -82,23 +83,28 @@ class OrderCache:
 
     def apply(self, report: ExecutionReport) -> bool:
         """Move the order a report is about; tell whether it is one of the account's."""
-        if isinstance(report, FillReport):
-            order = self._find(report.client_order_id, None, report.ts_ms)
+        kind = type(report)  # reports are NamedTuples and dataclasses: no subclasses
+        if kind is FillReport:
+            fill: FillReport = report  # type: ignore[assignment]
+            order = self._orders.get(fill.client_order_id)
             if order is None:
-                return False  # a liquidation or a repair: no order of the account's
-            self._fill(order, report)
-        elif isinstance(report, OrderUpdate):
-            order = self._find(report.client_order_id, report.intent, report.ts_ms)
+                order = self._find(fill.client_order_id, None, fill.ts_ms)
+                if order is None:
+                    return False  # a liquidation or a repair: no order of the account's
+            self._fill(order, fill)
+        elif kind is OrderUpdate:
+            update: OrderUpdate = report  # type: ignore[assignment]
+            order = self._find(update.client_order_id, update.intent, update.ts_ms)
             if order is None:
                 return False
-            if report.venue_order_id:
-                self._venue_ids[order.client_order_id] = report.venue_order_id
-            self._update(order, report)
+            if update.venue_order_id:
+                self._venue_ids[order.client_order_id] = update.venue_order_id
+            self._update(order, update)
         else:
             return False
         if self._track:
             self._changed[order.client_order_id] = None
-        elif not self._keep_ended and not order.status.is_open:
+        elif not self._keep_ended and order.status not in _OPEN:
             cid = order.client_order_id
             del self._orders[cid]
             self._venue_ids.pop(cid, None)
@@ -106,7 +112,7 @@ class OrderCache:
 
     def _find(self, cid: str, placed: OrderIntent | None, ts_ms: int) -> Order | None:
         order = self._orders.get(cid)
-        if order is not None and (placed is None or order.status.is_open):
+        if order is not None and (placed is None or order.status in _OPEN):
             if placed is not None and order.status is _SUBMITTED and placed is not order.intent:
                 order.intent = placed  # the venue rounded it to its filters
             return order
@@ -119,20 +125,21 @@ class OrderCache:
         return order
 
     def _update(self, order: Order, report: OrderUpdate) -> None:
-        status = report.status
-        if status is order.status or not order.status.is_open or status in _FILL_STATUSES:
+        status, current, ts_ms = report.status, order.status, report.ts_ms
+        if status is current or current not in _OPEN or status in _FILL_STATUSES:
             return  # old news, or news a fill report brings
-        ts_ms = report.ts_ms
+        if status is _ACCEPTED:
+            if current is _SUBMITTED:
+                order.apply(OrderAccepted(ts_ms))
+            return
         if status is OrderStatus.REJECTED:
             try:  # sent and refused, or a conditional order refused when it triggered
                 order.apply(OrderRejected(ts_ms, report.code, report.reason))
             except InvalidTransition:
-                self._unexplained(order, f"rejected once {order.status}")
+                self._unexplained(order, f"rejected once {current}")
             return
-        if order.status is _SUBMITTED:
+        if current is _SUBMITTED:
             order.apply(OrderAccepted(ts_ms))
-        if status is _ACCEPTED:
-            return
         if status is OrderStatus.TRIGGERED:
             self._trigger(order, ts_ms, report.price)
         elif status is OrderStatus.CANCELED:
@@ -150,15 +157,18 @@ class OrderCache:
         order.apply(OrderTriggered(ts_ms, trigger))
 
     def _fill(self, order: Order, fill: FillReport) -> None:
-        if not order.status.is_open:
-            self._unexplained(order, f"a fill ({fill.trade_id}) once {order.status}")
+        status = order.status
+        if status not in _OPEN:
+            self._unexplained(order, f"a fill ({fill.trade_id}) once {status}")
             return
-        if order.status is _SUBMITTED:
+        if status is _SUBMITTED:
             order.apply(OrderAccepted(fill.ts_ms))
-        if order.status is _ACCEPTED and order.intent.order_type.is_conditional:
+            status = order.status
+        if status is _ACCEPTED and order.intent.order_type.is_conditional:
             self._trigger(order, fill.ts_ms, fill.price)
-        left = order.remaining - fill.quantity
-        done = fill.order_status is _FILLED if fill.order_status in _FILL_STATUSES else left == ZERO
+        left = order.intent.quantity - order.filled_quantity - fill.quantity
+        said = fill.order_status
+        done = said is _FILLED or (said is not _PARTIALLY_FILLED and left == ZERO)
         if done and left != ZERO:
             # The venue's word on what traded wins: it filled an order of another size.
             self._unexplained(order, f"filled at {order.filled_quantity + fill.quantity}")
