@@ -80,13 +80,32 @@ class AgentAccount:
 
     def settle(self, marks: Mapping[str, Decimal]) -> set[str]:
         """Book what the venue reported; return the symbols whose position changed."""
-        changed: set[str] = set()
         reports = self._reports()
-        stream = self.stream
         if not reports:
-            if stream is not None:  # orders the gateway opened since
-                self._publish_orders(stream)
-            return changed
+            return self._quiet()
+        return self._book(reports, marks, self.stream)
+
+    def settle_at(self, marks: Callable[[], Mapping[str, Decimal]]) -> set[str]:
+        """Book what the venue reported, reading the marks only if there is anything."""
+        reports = self._reports()
+        if not reports:
+            return self._quiet()
+        return self._book(reports, marks(), self.stream)
+
+    def _quiet(self) -> set[str]:
+        """Publish the orders the gateway opened since, when nothing was reported."""
+        stream = self.stream
+        if stream is not None and self.orders.changed:
+            self._publish_orders(stream)
+        return set()
+
+    def _book(
+        self,
+        reports: Sequence[ExecutionReport],
+        marks: Mapping[str, Decimal],
+        stream: AccountStream | None,
+    ) -> set[str]:
+        changed: set[str] = set()
         before = None
         if stream is not None:
             before = self.risk.state

@@ -216,6 +216,11 @@ class OrderCache:
         """Return the venue's id of every order it told one of, by client order id."""
         return dict(self._venue_ids)
 
+    @property
+    def changed(self) -> bool:
+        """Tell whether an order was opened or moved since `take_changed`."""
+        return bool(self._changed)
+
     def take_changed(self) -> list[tuple[Order, str]]:
         """Return the orders opened or moved since the last call, with their venue ids."""
         if not self._changed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 from collections import deque
@@ -135,7 +136,7 @@ class DeskBase:
             # A live venue reports at any time: what the journal writes of its orders and
             # funding is booked first, with no await between the two.
             account = session.parts.account
-            account.late_changes |= account.settle(self.marks_for(session))
+            account.late_changes |= account.settle_at(functools.partial(self.marks_for, session))
         await self.keeper.save(sessions, cursor)
 
     async def snapshot_days(self, account_id: str | None = None) -> list[DaySnapshot]:
