@@ -6,16 +6,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from trading_agents.api import webhooks
+from trading_agents.api import errors, webhooks
+from trading_agents.api.limits import BodyLimit
 from trading_agents.api.routes import router
 from trading_agents.config.settings import Settings
 from trading_agents.core.clock import LiveClock
-from trading_agents.core.errors import ConfigurationError
 from trading_agents.service.desk import TradingDesk
-from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
 from trading_agents.service.ml_polling import MlPoller
 from trading_agents.service.signal_inbox import SignalInbox
 from trading_agents.service.signal_intake import SignalIntake
@@ -23,14 +21,6 @@ from trading_agents.signals.ml_engine import MlEngineClient
 
 log = logging.getLogger(__name__)
 DeskFactory = Callable[[Settings], Awaitable[TradingDesk]]
-
-_STATUS = {
-    NotFound: 404,
-    Conflict: 409,
-    Invalid: 422,
-    ConfigurationError: 422,
-    Unavailable: 503,
-}
 
 
 def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
@@ -77,14 +67,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.include_router(router)
     app.include_router(webhooks.router)
     app.include_router(webhooks.engine_router)
-
-    for kind, status in _STATUS.items():
-        app.add_exception_handler(kind, _handler(status))
+    errors.install(app)
+    # Outermost: a body over the limit is refused with 413 before any of it is read.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
-
-
-def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
-    async def handle(request: Request, error: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=status)
-
-    return handle

@@ -1,12 +1,19 @@
-"""The platform's routes: each parses, calls one use case, and returns a schema."""
+"""The platform's routes: each parses, calls one use case, and returns a schema.
+
+Every agent call exists twice: under `/accounts/{account_id}/agents/{agent}` for any
+investment account, and under `/agents/{agent}` for the default account (the platform's
+original calls).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from trading_agents.api.deps import DeskDep, Guarded, IntakeDep
+from trading_agents.api.errors import responses
+from trading_agents.api.exact import ExactRoute
 from trading_agents.api.schemas import (
     AmountIn,
     DecisionOut,
@@ -26,6 +33,7 @@ from trading_agents.api.schemas import (
     rows,
 )
 from trading_agents.api.signals import decision_out
+from trading_agents.core.ids import ACCOUNT_ID_PATTERN, AGENT_NAME_PATTERN
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid
 from trading_agents.service.queries import (
@@ -39,13 +47,17 @@ from trading_agents.service.queries import (
 )
 from trading_agents.service.sessions import AgentSession
 
-router = APIRouter()
+# A read answers 404 for an unknown agent or session; a change may also be refused.
+READ = responses(404, 422)
+CHANGE = responses(401, 404, 409, 413, 422, 503)
+router = APIRouter(route_class=ExactRoute, responses=responses(400))
 AGENT = "/agents/{agent}"
 ACCOUNT_AGENT = "/accounts/{account_id}/agents/{agent}"
-
-
-def _account(desk: TradingDesk, account_id: str | None) -> str:
-    return account_id or desk.default_account
+Agent = Annotated[str, Path(pattern=AGENT_NAME_PATTERN, description="atlas, orion, nova or yours")]
+Account = Annotated[
+    str, Path(pattern=ACCOUNT_ID_PATTERN, max_length=64, description="the investment account")
+]
+Limit = Annotated[int, Query(ge=1, le=1_000)]
 
 
 def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
@@ -76,147 +88,241 @@ async def health(request: Request, desk: DeskDep) -> HealthOut:
     )
 
 
-@router.post(f"{AGENT}/start", response_model=StatusOut, dependencies=Guarded)
-@router.post(f"{ACCOUNT_AGENT}/start", response_model=StatusOut, dependencies=Guarded)
-async def start_agent(
-    agent: str, body: StartIn, desk: DeskDep, account_id: str | None = None
+@router.post(
+    f"{ACCOUNT_AGENT}/start", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+)
+async def start_on_account(
+    agent: Agent, account_id: Account, body: StartIn, desk: DeskDep
 ) -> StatusOut:
-    """Start an agent on an account with its starting equity."""
+    """Start an agent on an investment account with its starting equity."""
+    if body.account_id is not None and body.account_id != account_id:
+        raise Invalid(f"account_id {body.account_id!r} does not match the path's {account_id!r}")
+    return await _start(agent, account_id, body, desk)
+
+
+@router.post(f"{AGENT}/start", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+async def start_agent(agent: Agent, body: StartIn, desk: DeskDep) -> StatusOut:
+    """Start an agent with its starting equity (on `account_id`, or the default account)."""
+    return await _start(agent, body.account_id or desk.default_account, body, desk)
+
+
+async def _start(agent: str, account: str, body: StartIn, desk: TradingDesk) -> StatusOut:
     if body.agent_name is not None and body.agent_name != agent:
         raise Invalid(f"agent_name {body.agent_name!r} does not match the path's {agent!r}")
-    if account_id is not None and body.account_id is not None and body.account_id != account_id:
-        raise Invalid(f"account_id {body.account_id!r} does not match the path's {account_id!r}")
-    account = _account(desk, account_id or body.account_id)
     return _status(desk, await desk.start(agent, account, body.initial_equity, body.brain))
 
 
-@router.get(f"{AGENT}/status", response_model=StatusOut)
-@router.get(f"{ACCOUNT_AGENT}/status", response_model=StatusOut)
-async def agent_status(agent: str, desk: DeskDep, account_id: str | None = None) -> StatusOut:
+@router.get(f"{ACCOUNT_AGENT}/status", response_model=StatusOut, responses=READ)
+async def status_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> StatusOut:
     """Return the agent's status on the account."""
-    return _status(desk, desk.session(agent, _account(desk, account_id)))
+    return _status(desk, desk.session(agent, account_id))
 
 
-@router.get(f"{AGENT}/metrics", response_model=MetricsOut)
-@router.get(f"{ACCOUNT_AGENT}/metrics", response_model=MetricsOut)
-async def agent_metrics(agent: str, desk: DeskDep, account_id: str | None = None) -> MetricsOut:
+@router.get(f"{AGENT}/status", response_model=StatusOut, responses=READ)
+async def agent_status(agent: Agent, desk: DeskDep) -> StatusOut:
+    """Return the agent's status on the default account."""
+    return await status_on_account(agent, desk.default_account, desk)
+
+
+@router.get(f"{ACCOUNT_AGENT}/metrics", response_model=MetricsOut, responses=READ)
+async def metrics_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> MetricsOut:
     """Return the agent's metrics on the account."""
-    session = desk.session(agent, _account(desk, account_id))
+    session = desk.session(agent, account_id)
     return MetricsOut.of(metrics_of(session, desk.marks_for(session)))
 
 
-@router.post(f"{AGENT}/pause", response_model=StatusOut, dependencies=Guarded)
-@router.post(f"{ACCOUNT_AGENT}/pause", response_model=StatusOut, dependencies=Guarded)
-async def pause_agent(agent: str, desk: DeskDep, account_id: str | None = None) -> StatusOut:
+@router.get(f"{AGENT}/metrics", response_model=MetricsOut, responses=READ)
+async def agent_metrics(agent: Agent, desk: DeskDep) -> MetricsOut:
+    """Return the agent's metrics on the default account."""
+    return await metrics_on_account(agent, desk.default_account, desk)
+
+
+@router.post(
+    f"{ACCOUNT_AGENT}/pause", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+)
+async def pause_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> StatusOut:
     """Stop new decisions; protective stops stay in force."""
-    return _status(desk, await desk.pause(agent, _account(desk, account_id)))
+    return _status(desk, await desk.pause(agent, account_id))
 
 
-@router.post(f"{AGENT}/resume", response_model=StatusOut, dependencies=Guarded)
-@router.post(f"{ACCOUNT_AGENT}/resume", response_model=StatusOut, dependencies=Guarded)
-async def resume_agent(agent: str, desk: DeskDep, account_id: str | None = None) -> StatusOut:
+@router.post(f"{AGENT}/pause", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+async def pause_agent(agent: Agent, desk: DeskDep) -> StatusOut:
+    """Stop new decisions on the default account; protective stops stay in force."""
+    return await pause_on_account(agent, desk.default_account, desk)
+
+
+@router.post(
+    f"{ACCOUNT_AGENT}/resume", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+)
+async def resume_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> StatusOut:
     """Let a paused agent decide again."""
-    return _status(desk, await desk.resume(agent, _account(desk, account_id)))
+    return _status(desk, await desk.resume(agent, account_id))
 
 
-@router.post(f"{AGENT}/stop", response_model=StatusOut, dependencies=Guarded)
-@router.post(f"{ACCOUNT_AGENT}/stop", response_model=StatusOut, dependencies=Guarded)
-async def stop_agent(
-    agent: str, desk: DeskDep, body: StopIn | None = None, account_id: str | None = None
+@router.post(f"{AGENT}/resume", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+async def resume_agent(agent: Agent, desk: DeskDep) -> StatusOut:
+    """Let a paused agent on the default account decide again."""
+    return await resume_on_account(agent, desk.default_account, desk)
+
+
+@router.post(
+    f"{ACCOUNT_AGENT}/stop", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+)
+async def stop_on_account(
+    agent: Agent, account_id: Account, desk: DeskDep, body: StopIn | None = None
 ) -> StatusOut:
     """Stop the agent: cancel its orders and close its positions (or keep them)."""
     keep = body.keep_positions if body is not None else False
-    return _status(desk, await desk.stop(agent, _account(desk, account_id), keep))
+    return _status(desk, await desk.stop(agent, account_id, keep))
 
 
-@router.post(f"{AGENT}/deposit", response_model=StatusOut, dependencies=Guarded)
-@router.post(f"{ACCOUNT_AGENT}/deposit", response_model=StatusOut, dependencies=Guarded)
-async def deposit(
-    agent: str, body: AmountIn, desk: DeskDep, account_id: str | None = None
+@router.post(f"{AGENT}/stop", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+async def stop_agent(agent: Agent, desk: DeskDep, body: StopIn | None = None) -> StatusOut:
+    """Stop the agent on the default account."""
+    return await stop_on_account(agent, desk.default_account, desk, body)
+
+
+@router.post(
+    f"{ACCOUNT_AGENT}/deposit", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+)
+async def deposit_on_account(
+    agent: Agent, account_id: Account, body: AmountIn, desk: DeskDep
 ) -> StatusOut:
     """Credit money to the agent's account; it is not a gain."""
-    return _status(desk, await desk.deposit(agent, _account(desk, account_id), body.amount))
+    return _status(desk, await desk.deposit(agent, account_id, body.amount))
 
 
-@router.post(f"{AGENT}/withdraw", response_model=StatusOut, dependencies=Guarded)
-@router.post(f"{ACCOUNT_AGENT}/withdraw", response_model=StatusOut, dependencies=Guarded)
-async def withdraw(
-    agent: str, body: AmountIn, desk: DeskDep, account_id: str | None = None
+@router.post(f"{AGENT}/deposit", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+async def deposit(agent: Agent, body: AmountIn, desk: DeskDep) -> StatusOut:
+    """Credit money to the agent on the default account."""
+    return await deposit_on_account(agent, desk.default_account, body, desk)
+
+
+@router.post(
+    f"{ACCOUNT_AGENT}/withdraw", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+)
+async def withdraw_on_account(
+    agent: Agent, account_id: Account, body: AmountIn, desk: DeskDep
 ) -> StatusOut:
     """Debit money from the agent's account; only what no position or order holds."""
-    return _status(desk, await desk.withdraw(agent, _account(desk, account_id), body.amount))
+    return _status(desk, await desk.withdraw(agent, account_id, body.amount))
 
 
-Limit = Annotated[int, Query(ge=1, le=1_000)]
+@router.post(f"{AGENT}/withdraw", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+async def withdraw(agent: Agent, body: AmountIn, desk: DeskDep) -> StatusOut:
+    """Debit money from the agent on the default account."""
+    return await withdraw_on_account(agent, desk.default_account, body, desk)
 
 
-@router.get(f"{AGENT}/orders", response_model=ListOut[OrderOut])
-@router.get(f"{ACCOUNT_AGENT}/orders", response_model=ListOut[OrderOut])
-async def agent_orders(
-    agent: str, desk: DeskDep, account_id: str | None = None, limit: Limit = 100
+@router.get(f"{ACCOUNT_AGENT}/orders", response_model=ListOut[OrderOut], responses=READ)
+async def orders_on_account(
+    agent: Agent, account_id: Account, desk: DeskDep, limit: Limit = 100
 ) -> ListOut[OrderOut]:
     """Return the agent's latest orders."""
-    session = desk.session(agent, _account(desk, account_id))
+    session = desk.session(agent, account_id)
     return ListOut.of(session.agent, session.account_id, rows(orders_of(session, limit), OrderOut))
 
 
-@router.get(f"{AGENT}/trades", response_model=ListOut[TradeOut])
-@router.get(f"{ACCOUNT_AGENT}/trades", response_model=ListOut[TradeOut])
-async def agent_trades(
-    agent: str, desk: DeskDep, account_id: str | None = None, limit: Limit = 100
+@router.get(f"{AGENT}/orders", response_model=ListOut[OrderOut], responses=READ)
+async def agent_orders(agent: Agent, desk: DeskDep, limit: Limit = 100) -> ListOut[OrderOut]:
+    """Return the agent's latest orders on the default account."""
+    return await orders_on_account(agent, desk.default_account, desk, limit)
+
+
+@router.get(f"{ACCOUNT_AGENT}/trades", response_model=ListOut[TradeOut], responses=READ)
+async def trades_on_account(
+    agent: Agent, account_id: Account, desk: DeskDep, limit: Limit = 100
 ) -> ListOut[TradeOut]:
     """Return the agent's latest round trips."""
-    session = desk.session(agent, _account(desk, account_id))
+    session = desk.session(agent, account_id)
     return ListOut.of(session.agent, session.account_id, rows(trades_of(session, limit), TradeOut))
 
 
-@router.get(f"{AGENT}/equity", response_model=ListOut[EquityPointOut])
-@router.get(f"{ACCOUNT_AGENT}/equity", response_model=ListOut[EquityPointOut])
-async def agent_equity(
-    agent: str, desk: DeskDep, account_id: str | None = None, limit: Limit = 1_000
+@router.get(f"{AGENT}/trades", response_model=ListOut[TradeOut], responses=READ)
+async def agent_trades(agent: Agent, desk: DeskDep, limit: Limit = 100) -> ListOut[TradeOut]:
+    """Return the agent's latest round trips on the default account."""
+    return await trades_on_account(agent, desk.default_account, desk, limit)
+
+
+@router.get(f"{ACCOUNT_AGENT}/equity", response_model=ListOut[EquityPointOut], responses=READ)
+async def equity_on_account(
+    agent: Agent, account_id: Account, desk: DeskDep, limit: Limit = 1_000
 ) -> ListOut[EquityPointOut]:
     """Return the agent's latest equity marks."""
-    session = desk.session(agent, _account(desk, account_id))
+    session = desk.session(agent, account_id)
     points = [EquityPointOut(at=at, equity=value) for at, value in equity_curve_of(session, limit)]
     return ListOut.of(session.agent, session.account_id, points)
 
 
-@router.get(f"{AGENT}/decisions", response_model=ListOut[DecisionRecordOut])
-@router.get(f"{ACCOUNT_AGENT}/decisions", response_model=ListOut[DecisionRecordOut])
-async def agent_decisions(
-    agent: str, desk: DeskDep, account_id: str | None = None, limit: Limit = 50
+@router.get(f"{AGENT}/equity", response_model=ListOut[EquityPointOut], responses=READ)
+async def agent_equity(
+    agent: Agent, desk: DeskDep, limit: Limit = 1_000
+) -> ListOut[EquityPointOut]:
+    """Return the agent's latest equity marks on the default account."""
+    return await equity_on_account(agent, desk.default_account, desk, limit)
+
+
+@router.get(f"{ACCOUNT_AGENT}/decisions", response_model=ListOut[DecisionRecordOut], responses=READ)
+async def decisions_on_account(
+    agent: Agent, account_id: Account, desk: DeskDep, limit: Limit = 50
 ) -> ListOut[DecisionRecordOut]:
     """Return the agent's latest decisions with their reasoning and risk verdicts."""
-    session = desk.session(agent, _account(desk, account_id))
+    session = desk.session(agent, account_id)
     records = rows(decisions_of(session, limit), DecisionRecordOut)
     return ListOut.of(session.agent, session.account_id, records)
 
 
-@router.get(f"{AGENT}/positions", response_model=PositionsOut)
-@router.get(f"{ACCOUNT_AGENT}/positions", response_model=PositionsOut)
-async def agent_positions(agent: str, desk: DeskDep, account_id: str | None = None) -> PositionsOut:
+@router.get(f"{AGENT}/decisions", response_model=ListOut[DecisionRecordOut], responses=READ)
+async def agent_decisions(
+    agent: Agent, desk: DeskDep, limit: Limit = 50
+) -> ListOut[DecisionRecordOut]:
+    """Return the agent's latest decisions on the default account."""
+    return await decisions_on_account(agent, desk.default_account, desk, limit)
+
+
+@router.get(f"{ACCOUNT_AGENT}/positions", response_model=PositionsOut, responses=READ)
+async def positions_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> PositionsOut:
     """Return the agent's open positions on the account."""
-    session = desk.session(agent, _account(desk, account_id))
+    session = desk.session(agent, account_id)
     return PositionsOut.of(
         agent, session.account_id, positions_of(session, desk.marks_for(session))
     )
 
 
-@router.post(f"{AGENT}/signal", response_model=DecisionOut, dependencies=Guarded)
-@router.post(f"{ACCOUNT_AGENT}/signal", response_model=DecisionOut, dependencies=Guarded)
-async def signal_agent(
-    agent: str, body: SignalIn, desk: DeskDep, intake: IntakeDep, account_id: str | None = None
+@router.get(f"{AGENT}/positions", response_model=PositionsOut, responses=READ)
+async def agent_positions(agent: Agent, desk: DeskDep) -> PositionsOut:
+    """Return the agent's open positions on the default account."""
+    return await positions_on_account(agent, desk.default_account, desk)
+
+
+@router.post(
+    f"{ACCOUNT_AGENT}/signal", response_model=DecisionOut, dependencies=Guarded, responses=CHANGE
+)
+async def signal_on_account(
+    agent: Agent, account_id: Account, body: SignalIn, desk: DeskDep, intake: IntakeDep
 ) -> DecisionOut:
     """Let the agent decide at once on a signal; answer with its decision."""
-    account = _account(desk, account_id)
     payload = body.model_dump(mode="json", exclude_none=True)
-    state = await intake.receive(agent, account, payload, "api")
+    state = await intake.receive(agent, account_id, payload, "api")
     if state is None:
         raise Conflict(f"signal {body.signal_id!r} was taken already: it decides once")
     return decision_out(state)
 
 
-@router.post("/accounts/{account_id}/snapshots", response_model=SnapshotsOut, dependencies=Guarded)
-async def snapshot_account(account_id: str, desk: DeskDep) -> SnapshotsOut:
+@router.post(f"{AGENT}/signal", response_model=DecisionOut, dependencies=Guarded, responses=CHANGE)
+async def signal_agent(
+    agent: Agent, body: SignalIn, desk: DeskDep, intake: IntakeDep
+) -> DecisionOut:
+    """Let the agent on the default account decide at once on a signal."""
+    return await signal_on_account(agent, desk.default_account, body, desk, intake)
+
+
+@router.post(
+    "/accounts/{account_id}/snapshots",
+    response_model=SnapshotsOut,
+    dependencies=Guarded,
+    responses=CHANGE,
+)
+async def snapshot_account(account_id: Account, desk: DeskDep) -> SnapshotsOut:
     """Upsert the account's daily snapshots now: missed days, and today so far."""
     return SnapshotsOut.of(account_id, await desk.snapshot_account(account_id))

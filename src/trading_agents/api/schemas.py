@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from trading_agents.core.ids import ACCOUNT_ID_PATTERN, AGENT_NAME_PATTERN
 from trading_agents.journal.platform import DaySnapshot
 from trading_agents.service.queries import MetricsView, PositionView, StatusView
 
-# An exact decimal sent as a JSON number: amounts are quantized to 8 decimals, so they have at
-# most 15 significant digits, which a double (what a JSON client parses) holds exactly.
+# An exact decimal, sent as a JSON number with its exact digits (api/exact.py writes it): the
+# float below is only what the OpenAPI document says it is, a number.
 Amount = Annotated[
-    Decimal, PlainSerializer(lambda d: float(d.quantize(Decimal("1e-8"))), return_type=float)
+    Decimal,
+    PlainSerializer(
+        lambda d: float(d.quantize(Decimal("1e-8"))), return_type=float, when_used="json"
+    ),
 ]
 Row = TypeVar("Row", bound=BaseModel)
-AccountId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+AccountId = Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN, max_length=64)]
+MAX_AMOUNT = Decimal(1_000_000_000)
+_PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+
+
+def _plain(value: object) -> object:
+    """Refuse a decimal spelled loosely: in a string only digits and one point, as JSON has."""
+    if isinstance(value, bool):
+        raise ValueError("a number is needed, not true or false")
+    if isinstance(value, str) and not _PLAIN_DECIMAL.match(value):
+        raise ValueError(f"{value!r} is not a plain decimal such as 1000.5")
+    return value
+
+
+Plain = BeforeValidator(_plain)
+# Money in: a JSON number (or a plain decimal string) of at most 8 decimals, up to a billion.
+MoneyIn = Annotated[Decimal, Plain, Field(gt=0, le=MAX_AMOUNT, max_digits=18, decimal_places=8)]
+# When a signal was made: epoch seconds or milliseconds, or ISO 8601.
+Moment = (
+    Annotated[int, Field(ge=0, le=10**15)]
+    | Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
+    | Annotated[str, Field(min_length=1, max_length=40)]
+)
 
 
 class _In(BaseModel):
@@ -28,8 +55,8 @@ class _In(BaseModel):
 class StartIn(_In):
     """Start an agent: the platform's client sends agent_name and initial_equity."""
 
-    agent_name: str | None = None
-    initial_equity: Decimal = Field(gt=0, le=Decimal(1_000_000_000), max_digits=20)
+    agent_name: Annotated[str, Field(pattern=AGENT_NAME_PATTERN)] | None = None
+    initial_equity: MoneyIn
     account_id: AccountId | None = None
     brain: Literal["rules", "llm"] | None = None  # overrides the profile's brain
 
@@ -37,7 +64,7 @@ class StartIn(_In):
 class AmountIn(_In):
     """A deposit or a withdrawal, in USDT."""
 
-    amount: Decimal = Field(gt=0, le=Decimal(1_000_000_000), max_digits=20, decimal_places=8)
+    amount: MoneyIn
 
 
 class StopIn(_In):
@@ -51,11 +78,11 @@ class SignalIn(_In):
 
     symbol: str = Field(min_length=1, max_length=20, pattern=r"^[A-Z0-9]+$")
     action: Literal["buy", "sell", "hold"]
-    confidence: Decimal = Field(ge=0, le=1)
-    price: Decimal = Field(gt=0, max_digits=20)
-    signal_id: str | None = Field(default=None, max_length=64)
+    confidence: Annotated[Decimal, Plain, Field(ge=0, le=1, decimal_places=8)]
+    price: Annotated[Decimal, Plain, Field(gt=0, le=MAX_AMOUNT, max_digits=18, decimal_places=8)]
+    signal_id: Annotated[str, Field(pattern=r"^[\x21-\x7e]{1,64}$")] | None = None
     # When the signal was made: epoch seconds or milliseconds, or ISO 8601; too old is refused.
-    timestamp: int | float | str | None = None
+    timestamp: Moment | None = None
 
 
 class StatusOut(BaseModel):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel
 
+from trading_agents.api import exact
 from trading_agents.api.deps import DeskDep, InboxDep, SettingsDep
 from trading_agents.core.clock import LiveClock
 from trading_agents.service.desk import TradingDesk
@@ -83,9 +83,9 @@ async def latest_signal(symbol: str, request: Request) -> LatestSignalOut:
 
 def _object(body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
-    except ValueError:
-        raise Invalid("the body is not JSON") from None
+        payload = exact.loads(body, decimals=False)
+    except ValueError as error:  # JSONDecodeError and bytes that are not UTF-8
+        raise Invalid(f"the body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise Invalid("the body must be a JSON object")
     return payload

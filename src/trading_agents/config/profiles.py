@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import parse_interval
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.core.ids import AGENT_NAME_PATTERN
 
 _DATA = "trading_agents.config.data"
 PROFILES_DIR_VARIABLE = "TRADING_AGENTS_PROFILES_DIR"
@@ -80,7 +81,7 @@ class StrategySettings(_Strict):
 class AgentProfile(_Strict):
     """One agent: who it is, what it may trade, how often it decides, and within which limits."""
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    name: str = Field(pattern=AGENT_NAME_PATTERN)
     display_name: str
     style: str
     mandate: str = Field(min_length=1)

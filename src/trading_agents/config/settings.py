@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_window_s: float = Field(default=300.0, gt=0, alias="WEBHOOK_WINDOW")
     signal_max_age_s: float = Field(default=300.0, gt=0, alias="SIGNAL_MAX_AGE")
+    # The largest request body any route reads; larger ones are refused with 413 unread.
+    max_body_bytes: int = Field(default=65_536, ge=1_024, alias="MAX_BODY_BYTES")
     binance_api_key: SecretStr | None = Field(default=None, alias="BINANCE_API_KEY")
     binance_api_secret: SecretStr | None = Field(default=None, alias="BINANCE_API_SECRET")
     # true: Binance's demo trading (play money); false: the real account, which needs

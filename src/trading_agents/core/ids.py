@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
+
+# The one rule for the names the outside world gives: an agent (its profile's name) and an
+# investment account, wherever they come in (the API's paths and bodies, the webhook, the CLI).
+AGENT_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+
+
+def is_account_id(text: object) -> bool:
+    """Tell whether `text` is a well-formed investment account id."""
+    return isinstance(text, str) and _ACCOUNT_ID.fullmatch(text) is not None
+
 
 # Binance accepts client order ids of at most 36 characters from [.A-Z:/a-z0-9_-].
 CLIENT_ORDER_ID_MAX_LENGTH = 36

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Mapping
 from datetime import datetime
@@ -14,6 +15,7 @@ from trading_agents.model.signals import Signal, SignalAction
 SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
 FUTURE_TOLERANCE_MS = 60_000  # a sender's clock a little ahead is not a forgery
 _MS_FROM = 10_000_000_000  # above this an epoch number is in milliseconds, below in seconds
+_LATEST_MS = 10**15  # past the year 30,000 in milliseconds: no signal's moment
 
 
 class SignalRejected(TradingError):
@@ -81,7 +83,9 @@ def timestamp_ms(value: Any) -> int | None:
         raise SignalRejected(
             f"timestamp must be epoch seconds, milliseconds or ISO 8601: {value!r}"
         )
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
+        if not math.isfinite(value) or not 0 <= value <= _LATEST_MS:
+            raise SignalRejected(f"timestamp {value!r} is not a moment epoch time can name")
         return int(value) if value >= _MS_FROM else int(value * 1000)
     if isinstance(value, str):
         try:
@@ -90,7 +94,10 @@ def timestamp_ms(value: Any) -> int | None:
             raise SignalRejected(f"timestamp {value!r} is not ISO 8601") from None
         if parsed.tzinfo is None:
             raise SignalRejected(f"timestamp {value!r} has no time zone")
-        return int(parsed.timestamp() * 1000)
+        try:
+            return int(parsed.timestamp() * 1000)
+        except (OverflowError, ValueError):
+            raise SignalRejected(f"timestamp {value!r} is out of range") from None
     raise SignalRejected(
         f"timestamp must be epoch seconds, milliseconds or ISO 8601, not {value!r}"
     )
