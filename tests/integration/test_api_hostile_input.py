@@ -42,7 +42,8 @@ async def _running(client: httpx.AsyncClient) -> int:
 async def _refused(response: httpx.Response, status: int = 422) -> dict[str, Any]:
     assert response.status_code == status, response.text
     answer: dict[str, Any] = response.json()
-    assert isinstance(answer["detail"], str) and answer["detail"]
+    assert isinstance(answer["detail"], str)
+    assert answer["detail"]
     return answer
 
 
