@@ -43,7 +43,17 @@ def _symbols(text: str) -> tuple[str, ...]:
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Listen here; beats TRADING_AGENTS_HOST (127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=65_535, help="Listen on this port; beats TRADING_AGENTS_PORT (8003)."
+        ),
+    ] = None,
+) -> None:
     """Run the service: the platform's REST API on 127.0.0.1:8003, paper venue, rule brain."""
     import logging
 
@@ -60,7 +70,8 @@ def serve() -> None:
     # A line per ML engine poll would drown what matters; its failures are logged by the client.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        settings = Settings()
+        flags = {"host": host, "port": port}
+        settings = Settings().model_copy(update={k: v for k, v in flags.items() if v is not None})
         settings.check_bind()
         agents_at_binance(settings, configured_profiles())
     except (ValidationError, ValueError, ConfigurationError) as error:

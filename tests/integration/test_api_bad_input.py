@@ -91,14 +91,29 @@ async def test_lifecycle_conflicts_are_409_and_change_nothing(client: httpx.Asyn
     before = await _state(client)
 
     again = await client.post("/agents/atlas/start", json={"initial_equity": 1000})
-    resume = await client.post("/agents/atlas/resume")
 
-    assert (again.status_code, resume.status_code) == (409, 409)
+    assert again.status_code == 409
     assert "already running" in again.json()["detail"]
-    assert "is running" in resume.json()["detail"]
     assert await _state(client) == before
-    assert (await client.post("/agents/atlas/pause")).is_success
-    assert (await client.post("/agents/atlas/pause")).status_code == 409
+    assert (await client.post("/agents/atlas/stop")).is_success
+    for refused in ("pause", "resume"):
+        response = await client.post(f"/agents/atlas/{refused}")
+        assert response.status_code == 409
+        assert "is stopped" in response.json()["detail"]
+
+
+async def test_a_repeated_pause_resume_or_stop_answers_the_state_as_it_is(
+    client: httpx.AsyncClient,
+) -> None:
+    assert (await client.post("/agents/atlas/start", json={"initial_equity": 1000})).is_success
+    for use_case, status in [("resume", "running"), ("pause", "paused"), ("stop", "stopped")]:
+        first = await client.post(f"/agents/atlas/{use_case}")
+        before = await _state(client)
+        again = await client.post(f"/agents/atlas/{use_case}")
+
+        assert (first.status_code, again.status_code) == (200, 200), again.text
+        assert again.json()["status"] == status
+        assert await _state(client) == before
 
 
 @pytest.mark.parametrize(

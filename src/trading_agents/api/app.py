@@ -62,6 +62,8 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
         title="Trading Agents",
         description="Autonomous agents for USDT-margined perpetual futures: the platform's API.",
         lifespan=lifespan,
+        # Where clients reach the service (TRADING_AGENTS_URL), for generated clients and /docs.
+        servers=[{"url": settings.url}] if settings.url else None,
     )
     app.state.settings = settings
     app.include_router(router)

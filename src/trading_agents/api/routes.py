@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from trading_agents.api.deps import DeskDep, Guarded, IntakeDep
 from trading_agents.api.errors import responses
-from trading_agents.api.exact import ExactRoute
+from trading_agents.api.exact import ExactJSONResponse, ExactRoute
 from trading_agents.api.schemas import (
     AmountIn,
     DecisionOut,
@@ -66,7 +66,24 @@ def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
 
 @router.get("/health", response_model=HealthOut)
 async def health(request: Request, desk: DeskDep) -> HealthOut:
-    """Say whether the service is well and how many agents run."""
+    """Say whether the service is well and how many agents run (always 200: it answers)."""
+    return _health(request, desk)
+
+
+@router.get(
+    "/ready",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "Not ready: the fields say what is down."}},
+)
+async def ready(request: Request, desk: DeskDep) -> HealthOut | ExactJSONResponse:
+    """Answer 200 while the journal, market data and the venues work, else 503 saying which."""
+    found = _health(request, desk)
+    if found.status == "ok":
+        return found
+    return ExactJSONResponse(found, status_code=503)
+
+
+def _health(request: Request, desk: TradingDesk) -> HealthOut:
     journal = desk.keeper.state
     poller = request.app.state.poller
     ml_engine = "off (ML_ENGINE_URL unset)" if poller is None else poller.state

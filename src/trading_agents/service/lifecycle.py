@@ -191,6 +191,8 @@ class Lifecycle(Opening):
 
     def _move(self, agent: str, account_id: str, use_case: str) -> AgentSession:
         session = self.session(agent, account_id)
+        if session.repeats(use_case):
+            return session  # already so: nothing to do, nothing to journal
         try:
             session.move(use_case)
         except ValueError as error:
@@ -208,6 +210,8 @@ class Lifecycle(Opening):
         """
         async with self._lock:
             session = self.session(agent, account_id)
+            if session.repeats("stop"):
+                return session  # stopped already: a repeat is answered with the state
             if not session.allows("stop"):
                 raise Conflict(
                     f"cannot stop: {agent} on account {account_id!r} is {session.status}"

@@ -30,6 +30,13 @@ TRANSITIONS: dict[tuple[SessionStatus, str], SessionStatus] = {
     (SessionStatus.RUNNING, "stop"): SessionStatus.STOPPED,
     (SessionStatus.PAUSED, "stop"): SessionStatus.STOPPED,
 }
+# Asking again for what is already so is a repeat, answered with the state as it is: a
+# backend that retries a pause, resume or stop it never heard back from must be safe.
+REPEATS: dict[str, SessionStatus] = {
+    "pause": SessionStatus.PAUSED,
+    "resume": SessionStatus.RUNNING,
+    "stop": SessionStatus.STOPPED,
+}
 
 
 class IntentSettlements(Protocol):
@@ -69,6 +76,10 @@ class AgentSession:
         """Forget what the journal has just written: its events up to `through_seq`."""
         self.stream.journaled(through_seq)
         self.dirty = False
+
+    def repeats(self, use_case: str) -> bool:
+        """Tell whether the use case asks for the status the session already has."""
+        return REPEATS.get(use_case) is self.status
 
     def allows(self, use_case: str) -> bool:
         """Tell whether the lifecycle use case may be applied now."""

@@ -1,0 +1,57 @@
+"""What an operator and a load balancer see: readiness, the servers list, safe repeats."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.fake_ml_engine import FakeMlEngine
+from trading_agents.api.app import create_app
+from trading_agents.config.settings import Settings
+from trading_agents.service.build import build_desk
+
+
+@pytest.fixture
+def engine() -> Iterator[FakeMlEngine]:
+    with FakeMlEngine() as server:
+        yield server
+
+
+async def test_ready_is_503_while_a_part_is_down_and_health_keeps_answering_200(
+    engine: FakeMlEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MARKET_DATA", "replay")
+    monkeypatch.setenv("ML_ENGINE_URL", engine.url)
+    monkeypatch.setenv("ML_POLL_INTERVAL", "0.05")
+    monkeypatch.setenv("ML_ENGINE_TIMEOUT", "0.3")
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.get("/ready")).status_code == 200
+            started = await client.post("/agents/atlas/start", json={"initial_equity": 1000})
+            assert started.status_code == 200  # the engine is polled for running agents
+
+            engine.status = 503
+            deadline = time.monotonic() + 10
+            while (ready := await client.get("/ready")).status_code != 503:
+                assert time.monotonic() < deadline, "readiness never saw the engine down"
+                await asyncio.sleep(0.05)
+            health = await client.get("/health")
+
+            assert "degraded" in ready.json()["ml_engine"]
+            assert health.status_code == 200
+            assert (health.json()["status"], health.json()["agents_running"]) == ("degraded", 1)
+
+
+def test_the_openapi_document_names_where_clients_reach_the_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRADING_AGENTS_URL", "https://agents.example.com")
+    app = create_app(Settings(), build_desk)
+
+    assert app.openapi()["servers"] == [{"url": "https://agents.example.com"}]
