@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 
 from trading_agents.journal.audit import AuditEntry
+from trading_agents.journal.keys import audit_key
 from trading_agents.journal.store import Journal, JournalBatch
 
 WRITES = int(os.environ.get("BENCH_WRITES", "2000"))
@@ -85,7 +86,7 @@ def _batch(session_id: int, n: int) -> JournalBatch:
 
 
 async def _measure(url: str) -> float:
-    journal = await Journal.open(url)
+    journal = await Journal.open(url, audit_key(None, None, create=True))
     try:
         row = {
             "agent": "atlas",

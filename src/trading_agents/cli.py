@@ -93,11 +93,14 @@ def _with_journal(upgrade: bool, work: Callable[[Journal], Awaitable[T]]) -> tup
 
     from trading_agents.config.settings import Settings
     from trading_agents.core.errors import ConfigurationError
+    from trading_agents.journal.keys import audit_key
     from trading_agents.journal.store import Journal
 
     async def run(settings: Settings) -> T:
+        # Only an upgrade may make the key: a check with a new key would only fail.
+        key = audit_key(settings.audit_key_text(), settings.audit_key_file, create=upgrade)
         # One event loop for it all: the database's connections belong to the loop they met.
-        journal = await Journal.open(settings.database(), upgrade, settings.platform_tables)
+        journal = await Journal.open(settings.database(), key, upgrade, settings.platform_tables)
         try:
             return await work(journal)
         finally:
@@ -123,7 +126,7 @@ def db_upgrade() -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit log's hash chain; exit 1 naming the first bad record."""
+    """Check the audit log's keyed chain (the audit key needed); exit 1 naming the bad record."""
 
     async def verify(journal: Journal) -> tuple[int, AuditProblem | None]:
         return await journal.verify_audit()

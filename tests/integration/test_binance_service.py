@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.support.audit_keys import service_audit_key
 from tests.support.binance_service import (
     SYMBOL,
     binance_environment,
@@ -195,7 +196,7 @@ async def test_an_order_whose_answer_never_came_is_settled_by_its_id_at_the_next
 
 
 async def _intent_states() -> dict[str, str]:
-    journal = await Journal.open(Settings().database())
+    journal = await Journal.open(Settings().database(), service_audit_key())
     try:
         async with journal.engine.connect() as connection:
             rows = await connection.execute(
@@ -291,7 +292,7 @@ async def test_a_reconciliation_repair_is_an_event_of_the_account(
 
 
 async def _cash_flows() -> list[tuple[str, Decimal]]:
-    journal = await Journal.open(Settings().database())
+    journal = await Journal.open(Settings().database(), service_audit_key())
     try:
         async with journal.engine.connect() as connection:
             rows = await connection.execute(select(cash_flows.c.kind, cash_flows.c.amount))

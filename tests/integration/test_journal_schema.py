@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.support.audit_keys import service_audit_key
 from tests.support.databases import fresh_database
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.journal import platform, schema
@@ -33,7 +34,9 @@ async def test_db_upgrade_brings_an_empty_database_to_head_and_says_where(
 
     assert result.returncode == 0, result.stderr
     assert "journal at the latest revision" in result.stdout
-    journal = await Journal.open(database_url, upgrade=False)  # at head: no refusal
+    journal = await Journal.open(
+        database_url, service_audit_key(), upgrade=False
+    )  # at head: no refusal
     await journal.close()
 
 
@@ -41,7 +44,7 @@ async def test_without_upgrading_an_old_schema_is_refused_with_what_to_do(
     database_url: str,
 ) -> None:
     with pytest.raises(ConfigurationError, match=r"revision none \(empty\).*db upgrade"):
-        await Journal.open(database_url, upgrade=False)
+        await Journal.open(database_url, service_audit_key(), upgrade=False)
 
 
 def test_a_database_that_does_not_answer_fails_the_command_with_a_message() -> None:
@@ -69,7 +72,7 @@ async def test_the_platforms_own_tables_are_written_as_they_are(tmp_path: Path) 
             )
         await engine.dispose()
 
-        journal = await Journal.open(url, platform_tables="existing")
+        journal = await Journal.open(url, service_audit_key(), platform_tables="existing")
         try:
             async with journal.engine.begin() as connection:
                 await platform.post(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.support.audit_keys import service_audit_key
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.journal.store import Journal, JournalBatch
 from trading_agents.journal.tables import cash_flows, decisions, fills
@@ -72,7 +73,7 @@ def _decision(session_id: int, sequence: int, body: str | None) -> dict[str, Any
 
 @pytest.fixture
 async def journal(database_url: str) -> Any:
-    opened = await Journal.open(database_url)
+    opened = await Journal.open(database_url, service_audit_key())
     yield opened
     await opened.close()
 
@@ -162,6 +163,6 @@ async def test_a_url_without_an_installed_driver_is_a_clear_configuration_error(
     tmp_path: Path,
 ) -> None:
     with pytest.raises(ConfigurationError, match="async driver"):
-        await Journal.open("mysql+aiomysql://user:secret@localhost/db")
+        await Journal.open("mysql+aiomysql://user:secret@localhost/db", service_audit_key())
     with pytest.raises(ConfigurationError, match="not a database URL"):
-        await Journal.open("not a url")
+        await Journal.open("not a url", service_audit_key())

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from tests.support.audit_keys import service_audit_key
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
 from trading_agents.core.errors import ConfigurationError
@@ -60,7 +61,7 @@ async def test_an_agent_whose_profile_file_is_gone_comes_back_with_its_settings(
 
 async def test_a_state_from_another_version_stops_the_start_naming_the_session() -> None:
     await _start_and_buy()
-    journal = await Journal.open(Settings().database())
+    journal = await Journal.open(Settings().database(), service_audit_key())
     async with journal.engine.begin() as connection:
         await connection.execute(
             update(agent_sessions).values(snapshot='{"$o": "AccountSnapshot", "f": {}}')

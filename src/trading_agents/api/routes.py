@@ -322,7 +322,12 @@ async def signal_on_account(
     payload = body.model_dump(mode="json", exclude_none=True)
     state = await intake.receive(agent, account_id, payload, "api")
     if state is None:
-        raise Conflict(f"signal {body.signal_id!r} was taken already: it decides once")
+        which = (
+            f"signal {body.signal_id!r}"
+            if body.signal_id is not None
+            else "the same signal (symbol, action, confidence, price and timestamp)"
+        )
+        raise Conflict(f"{which} was taken already: it decides once")
     return decision_out(state)
 
 

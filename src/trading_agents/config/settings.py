@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_window_s: float = Field(default=300.0, gt=0, alias="WEBHOOK_WINDOW")
     signal_max_age_s: float = Field(default=300.0, gt=0, alias="SIGNAL_MAX_AGE")
+    # The audit trail's HMAC key, or a file holding it; neither: ./var/audit.key, made once.
+    audit_key: SecretStr | None = Field(default=None, alias="AUDIT_KEY")
+    audit_key_file: Path | None = Field(default=None, alias="AUDIT_KEY_FILE")
     # The largest request body any route reads; larger ones are refused with 413 unread.
     max_body_bytes: int = Field(default=65_536, ge=1_024, alias="MAX_BODY_BYTES")
     binance_api_key: SecretStr | None = Field(default=None, alias="BINANCE_API_KEY")
@@ -58,6 +61,10 @@ class Settings(BaseSettings):
     binance_ws_url: str | None = Field(default=None, alias="BINANCE_WS_URL")
     venue: Literal["paper", "binance"] = Field(default="paper", alias="VENUE")
     default_account: str = Field(default="default", alias="TRADING_AGENTS_DEFAULT_ACCOUNT")
+
+    def audit_key_text(self) -> str | None:
+        """Return AUDIT_KEY's value, if it is set."""
+        return None if self.audit_key is None else self.audit_key.get_secret_value()
 
     @field_validator("api_key", "webhook_secret", mode="after")
     @classmethod

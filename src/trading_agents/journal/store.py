@@ -98,8 +98,9 @@ def unreachable(error: BaseException) -> bool:
 class Journal:
     """Write batches atomically and read the desk back, on SQLite or PostgreSQL."""
 
-    def __init__(self, engine: AsyncEngine, spool: Spool | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, audit_key: bytes, spool: Spool | None = None) -> None:
         self.engine = engine
+        self._audit_key = audit_key  # the audit records' HMAC key
         # One writer at a time: the audit chain and the platform's balances go on from the
         # last row, so two transactions must not both start from it.
         self._writing = asyncio.Lock()
@@ -108,12 +109,14 @@ class Journal:
         self._retry_at = 0.0  # monotonic seconds: no attempt on the database before this
         self._backoff_s = RETRY_FIRST_S
         self._audit_head: tuple[int, str] | None = None  # as of the last commit
+        self._keyed = False  # whether the log carries its keyed mark, as of the last read
         self._pending_head: tuple[int, str] | None = None  # what the open transaction makes it
 
     @classmethod
     async def open(
         cls,
         url: str,
+        audit_key: bytes,
         upgrade: bool = True,
         platform_tables: str = "create",
         spool_dir: Path | None = None,
@@ -165,7 +168,11 @@ class Journal:
             await engine.dispose()
             raise
         log.info("journal: %s at revision %s", where, revision)
-        journal = cls(engine, None if spool_dir is None else Spool(spool_dir, SPOOL_CODEC))
+        journal = cls(
+            engine, audit_key, None if spool_dir is None else Spool(spool_dir, SPOOL_CODEC)
+        )
+        if upgrade:
+            await journal._transaction(journal._key_the_log)
         if journal.spooled and not await journal.drain():
             await engine.dispose()
             raise ConfigurationError(
@@ -179,9 +186,25 @@ class Journal:
         await self.engine.dispose()
 
     async def verify_audit(self) -> tuple[int, audit.AuditProblem | None]:
-        """Check the audit chain; return the records read and the first problem, if any."""
+        """Check the audit chain under the key; return the records read and the first problem."""
         async with self.engine.connect() as connection:
-            return await audit.verify(connection)
+            return await audit.verify(connection, self._audit_key)
+
+    async def _key_the_log(self, connection: AsyncConnection) -> None:
+        """Migrate a log written before keys: records from the next one on are keyed.
+
+        The mark and the head's HMAC pin what is there, so the old records cannot be edited
+        unseen either. A log keyed already is left alone.
+        """
+        rows = await audit.heads(connection)
+        if audit.KEYED in rows:
+            return
+        seq, hash_ = audit.head_of(rows)
+        marks = [audit.keyed_row(self._audit_key, seq + 1)]
+        if seq:
+            marks += audit.head_rows(self._audit_key, seq, hash_)
+        await self._upsert(connection, audit_head, marks, ("name",), ("seq", "hash"))
+        self._audit_head = None
 
     async def snapshot_accounts(
         self, through: date, accounts: Sequence[str] | None = None
@@ -385,12 +408,17 @@ class Journal:
         if entries:
             # The head read once, then kept: this journal is the log's only writer.
             if self._audit_head is None or replay:
-                self._audit_head = await audit.chain_head(connection)
-            rows = audit.chain(entries, *self._audit_head)
+                found = await audit.heads(connection)
+                self._audit_head, self._keyed = audit.head_of(found), audit.KEYED in found
+            key = self._audit_key
+            rows = audit.chain(entries, *self._audit_head, key)
             await connection.execute(insert(audit_log), rows)
-            head = {"name": CURSOR, "seq": rows[-1]["seq"], "hash": rows[-1]["hash"]}
-            await self._upsert(connection, audit_head, [head], ("name",), ("seq", "hash"))
-            self._pending_head = (head["seq"], head["hash"])
+            marks = audit.head_rows(key, rows[-1]["seq"], rows[-1]["hash"])
+            if not self._keyed:  # a log never keyed: keyed from its first record of now on
+                marks.append(audit.keyed_row(key, rows[0]["seq"]))
+            await self._upsert(connection, audit_head, marks, ("name",), ("seq", "hash"))
+            self._pending_head = (rows[-1]["seq"], rows[-1]["hash"])
+            self._keyed = True
         if batch.cursor is not None:
             last_close_ms, source = batch.cursor
             await self._upsert(

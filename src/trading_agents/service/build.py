@@ -11,6 +11,7 @@ from trading_agents.config.profiles import AgentProfile, configured_profiles
 from trading_agents.config.settings import Settings
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.paper_run import warmup_candles
+from trading_agents.journal.keys import audit_key
 from trading_agents.journal.reading import StoredDesk, StoredSession
 from trading_agents.journal.store import Journal
 from trading_agents.service.binance_account import BinanceAccount
@@ -89,8 +90,9 @@ async def build_desk(settings: Settings) -> TradingDesk:
     """Return the desk the settings describe, with the sessions the journal holds restored."""
     profiles = configured_profiles()
     instruments = default_instruments()
+    key = audit_key(settings.audit_key_text(), settings.audit_key_file, create=True)
     journal = await Journal.open(
-        settings.database(), settings.db_upgrade, settings.platform_tables, settings.spool_dir
+        settings.database(), key, settings.db_upgrade, settings.platform_tables, settings.spool_dir
     )
     try:
         stored = await journal.load(KEEP_DECISIONS)

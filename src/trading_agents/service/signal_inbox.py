@@ -11,10 +11,10 @@ decided then, so an accepted signal is neither lost nor decided twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,10 +70,11 @@ class SignalInbox:
     ) -> str | None:
         """Validate, take once and store a signal; return its id, or None if taken already.
 
-        A signal without an id gets one here, so that its decision can be found again.
+        A signal without an id gets one from what it says, so that its decision can be found
+        again and the same body delivered again (a replay) is the same signal, taken once.
         """
         given = payload.get("signal_id", payload.get("id"))
-        signal_id = given if isinstance(given, str) else f"inbox-{uuid.uuid4().hex}"
+        signal_id = given if isinstance(given, str) else content_id(payload)
         payload = {**payload, "signal_id": signal_id}
         taken = self._intake.take(agent, account_id, payload, source)
         if taken is None:
@@ -160,6 +161,12 @@ class SignalInbox:
         """Empty the file once every accepted signal was decided on (or refused)."""
         if not self._unwritten and not self._flushing and not self._accepting:
             self._file.unlink(missing_ok=True)
+
+
+def content_id(payload: Mapping[str, Any]) -> str:
+    """Return an id made of what a signal says: the same content, the same id."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return f"inbox-{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
 def _as_json(entry: InboxEntry) -> dict[str, Any]:

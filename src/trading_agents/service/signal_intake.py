@@ -40,11 +40,13 @@ class SignalIntake:
 
     def take(
         self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
-    ) -> tuple[Signal, Hashable | None] | None:
+    ) -> tuple[Signal, Hashable] | None:
         """Validate a signal and take it once; None when it was taken already."""
         signal = self.validate(agent, account_id, payload, source)
-        key = self._key(agent, account_id, payload, signal.signal_id, source)
-        if key is not None and not self._recent.first_time(key, self._wall.now_ms()):
+        key = self._key(agent, account_id, payload, signal.signal_id)
+        if not self._recent.first_time(key, self._wall.now_ms()) or self._decided(
+            agent, account_id, signal.signal_id
+        ):
             # A poll returns the engine's latest signal every time: a repeat is no news there.
             level = logging.DEBUG if source == "ml_poll" else logging.INFO
             log.log(level, "signal %s for %s on %s taken already: ignored", key, agent, account_id)
@@ -80,16 +82,24 @@ class SignalIntake:
                 self._recent.forget(key)  # refused for now (paused, say): it may come again
             raise
 
+    def _decided(self, agent: str, account_id: str, signal_id: str | None) -> bool:
+        """Tell whether the agent decided on this signal already (its records survive restarts)."""
+        if signal_id is None:
+            return False
+        records = self.desk.session(agent, account_id).decisions.records
+        return any(record.signal_id == signal_id for record in records)
+
     @staticmethod
     def _key(
-        agent: str, account_id: str, payload: Mapping[str, Any], signal_id: str | None, source: str
-    ) -> tuple[Hashable, ...] | None:
-        """Key a signal by its id; a polled one without an id by what it says and when."""
+        agent: str, account_id: str, payload: Mapping[str, Any], signal_id: str | None
+    ) -> tuple[Hashable, ...]:
+        """Key a signal by its id, or one without an id by what it says and when it was made.
+
+        The same content within the memory's time is the same signal: a replay, or the
+        engine's latest signal answered again at the next poll, decides once.
+        """
         if signal_id is not None:
             return (agent, account_id, signal_id)
-        if source != "ml_poll":
-            return None  # pushed twice without an id: the sender meant it twice
-        # The engine answers its latest signal at every poll: the same one must decide once.
         fingerprint = (
             payload.get("symbol"),
             payload.get("action"),
