@@ -244,7 +244,9 @@ async def test_a_stopped_agent_at_binance_goes_on_with_its_books_at_its_next_sta
         after = await ok(client.get(f"{NOVA}/metrics"))
         books = desk.session("nova", "acc-1").parts.account.portfolio.ledger.wallet_balance
         trades = (await ok(client.get(f"{NOVA}/trades")))["items"]
-        decision = await ok(client.post(f"{NOVA}/signal", json=BUY))
+        # A new signal (its own id): the same content again would be the same signal.
+        fresh = {**BUY, "signal_id": "after-the-new-start"}
+        decision = await ok(client.post(f"{NOVA}/signal", json=fresh))
         await ok(client.post(f"{NOVA}/stop", json={}))
 
     assert again["status"] == "running"

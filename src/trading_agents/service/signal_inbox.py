@@ -11,7 +11,6 @@ decided then, so an accepted signal is neither lost nor decided twice.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from trading_agents.model.signals import Signal
 from trading_agents.service.background import cancel
 from trading_agents.service.errors import ServiceError
 from trading_agents.service.signal_intake import SignalIntake
+from trading_agents.signals.dedupe import content_id
 
 log = logging.getLogger(__name__)
 
@@ -161,12 +161,6 @@ class SignalInbox:
         """Empty the file once every accepted signal was decided on (or refused)."""
         if not self._unwritten and not self._flushing and not self._accepting:
             self._file.unlink(missing_ok=True)
-
-
-def content_id(payload: Mapping[str, Any]) -> str:
-    """Return an id made of what a signal says: the same content, the same id."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return f"inbox-{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
 def _as_json(entry: InboxEntry) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Hashable, Mapping
 from typing import Any
@@ -11,8 +12,8 @@ from trading_agents.core.clock import Clock
 from trading_agents.model.signals import Signal
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid
-from trading_agents.signals.dedupe import RecentSignals
-from trading_agents.signals.validation import SignalRejected, signal_from, timestamp_ms
+from trading_agents.signals.dedupe import RecentSignals, content_id
+from trading_agents.signals.validation import SignalRejected, signal_from
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,12 @@ class SignalIntake:
     ) -> tuple[Signal, Hashable] | None:
         """Validate a signal and take it once; None when it was taken already."""
         signal = self.validate(agent, account_id, payload, source)
-        key = self._key(agent, account_id, payload, signal.signal_id)
+        if signal.signal_id is None:  # known by what it says: a replay is the same signal
+            signal = dataclasses.replace(signal, signal_id=content_id(payload))
+        signal_id = signal.signal_id
+        key = (agent, account_id, signal_id)
         if not self._recent.first_time(key, self._wall.now_ms()) or self._decided(
-            agent, account_id, signal.signal_id
+            agent, account_id, signal_id
         ):
             # A poll returns the engine's latest signal every time: a repeat is no news there.
             level = logging.DEBUG if source == "ml_poll" else logging.INFO
@@ -88,23 +92,3 @@ class SignalIntake:
             return False
         records = self.desk.session(agent, account_id).decisions.records
         return any(record.signal_id == signal_id for record in records)
-
-    @staticmethod
-    def _key(
-        agent: str, account_id: str, payload: Mapping[str, Any], signal_id: str | None
-    ) -> tuple[Hashable, ...]:
-        """Key a signal by its id, or one without an id by what it says and when it was made.
-
-        The same content within the memory's time is the same signal: a replay, or the
-        engine's latest signal answered again at the next poll, decides once.
-        """
-        if signal_id is not None:
-            return (agent, account_id, signal_id)
-        fingerprint = (
-            payload.get("symbol"),
-            payload.get("action"),
-            str(payload.get("confidence")),
-            str(payload.get("price")),
-            timestamp_ms(payload.get("timestamp")),
-        )
-        return (agent, account_id, fingerprint)

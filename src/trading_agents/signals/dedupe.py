@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+
+def content_id(payload: Mapping[str, Any]) -> str:
+    """Return an id made of what a signal says: the same content, the same id.
+
+    A signal that comes without an id is known by it, so the same body delivered again (a
+    replay, or the engine's latest signal answered at the next poll) is the same signal.
+    """
+    fields = {k: v for k, v in payload.items() if k not in ("signal_id", "id")}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return f"sig-{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
 class RecentSignals:
