@@ -55,3 +55,22 @@ def test_the_openapi_document_names_where_clients_reach_the_service(
     app = create_app(Settings(), build_desk)
 
     assert app.openapi()["servers"] == [{"url": "https://agents.example.com"}]
+
+
+async def test_the_interactive_documents_load_nothing_from_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MARKET_DATA", "replay")
+    app = create_app(Settings(), build_desk)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for page, script in [
+            ("/docs", "/assets/docs/swagger-ui-bundle.js"),
+            ("/redoc", "/assets/docs/redoc.standalone.js"),
+        ]:
+            html = (await client.get(page)).text
+            assert script in html
+            assert "https://" not in html, f"{page} loads something from elsewhere"
+            asset = await client.get(script)
+            assert asset.status_code == 200
+            assert len(asset.content) > 100_000

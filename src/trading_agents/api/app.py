@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from trading_agents.api import errors, webhooks
+from trading_agents.api import docs, errors, webhooks
 from trading_agents.api.limits import BodyLimit
 from trading_agents.api.routes import router
 from trading_agents.config.settings import Settings
@@ -62,6 +62,8 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
         title="Trading Agents",
         description="Autonomous agents for USDT-margined perpetual futures: the platform's API.",
         lifespan=lifespan,
+        docs_url=None,  # served by api/docs.py from the package's own assets
+        redoc_url=None,
         # Where clients reach the service (TRADING_AGENTS_URL), for generated clients and /docs.
         servers=[{"url": settings.url}] if settings.url else None,
     )
@@ -70,6 +72,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(webhooks.engine_router)
     errors.install(app)
+    docs.install(app)
     # Outermost: a body over the limit is refused with 413 before any of it is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
