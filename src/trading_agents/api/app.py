@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from trading_agents.api import docs, errors, webhooks
-from trading_agents.api.limits import BodyLimit
+from trading_agents.api.limits import BodyLimit, RateLimit
 from trading_agents.api.routes import router
 from trading_agents.config.settings import Settings
 from trading_agents.core.clock import LiveClock
@@ -73,6 +73,10 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.include_router(webhooks.engine_router)
     errors.install(app)
     docs.install(app)
-    # Outermost: a body over the limit is refused with 413 before any of it is read.
+    # Outermost: a body over the limit is refused with 413 before any of it is read, and a
+    # caller past its rate with 429 before anything else is done.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimit, per_second=settings.rate_limit_per_s, burst=settings.rate_limit_burst
+    )
     return app

@@ -1,8 +1,12 @@
-"""The size limit on request bodies: refused with 413 before more than the limit is read."""
+"""Limits on what a caller may send: a body's size (413) and a request rate (429)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import time
+from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -62,3 +66,83 @@ async def _refuse(send: Send, error: BodyTooLarge) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class RateLimit:
+    """Limit each caller to `per_second` requests, with bursts up to `burst`; 429 beyond.
+
+    A caller is its API key (X-API-Key or a bearer token), or its address without one. The
+    health and readiness probes and the documents are not counted. Each caller has a token
+    bucket: a request takes a token, tokens come back at `per_second`; with none left the
+    answer is 429 with Retry-After, the seconds until the next token.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_second: float,
+        burst: int,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.per_second = per_second
+        self.burst = burst
+        self._now = now
+        self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, at)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 429 when its caller has no token left."""
+        if scope["type"] != "http" or self.per_second <= 0 or _exempt(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        wait = self._take(_caller(scope))
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            body = json.dumps(
+                {"detail": f"too many requests: at most {self.per_second:g} a second for one"
+                 f" key (bursts of {self.burst}); retry after {seconds} s"}
+            ).encode()  # fmt: skip
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(seconds).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 429, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+    def _take(self, caller: str) -> float:
+        """Take a token for the caller; return 0, or the seconds until one is back."""
+        now = self._now()
+        tokens, at = self._buckets.get(caller, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.per_second)
+        if tokens < 1:
+            self._buckets[caller] = (tokens, now)
+            return (1 - tokens) / self.per_second
+        self._buckets[caller] = (tokens - 1, now)
+        if len(self._buckets) > _MAX_CALLERS:  # forget the longest quiet: they are full again
+            oldest = min(self._buckets, key=lambda c: self._buckets[c][1])
+            del self._buckets[oldest]
+        return 0.0
+
+
+_MAX_CALLERS = 10_000
+_EXEMPT = ("/health", "/ready", "/docs", "/redoc", "/openapi.json", "/assets/")
+
+
+def _exempt(path: str) -> bool:
+    return path.startswith(_EXEMPT)
+
+
+def _caller(scope: Scope) -> str:
+    """Return who calls: a digest of the API key it sends, or its address."""
+    headers = dict(scope["headers"])
+    key = headers.get(b"x-api-key")
+    bearer = headers.get(b"authorization", b"")
+    if key is None and bearer.lower().startswith(b"bearer "):
+        key = bearer[7:].strip()
+    if key:
+        return "key:" + hashlib.sha256(key).hexdigest()[:16]
+    client = scope.get("client")
+    return f"address:{client[0] if client else 'unknown'}"

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # The audit trail's HMAC key, or a file holding it; neither: ./var/audit.key, made once.
     audit_key: SecretStr | None = Field(default=None, alias="AUDIT_KEY")
     audit_key_file: Path | None = Field(default=None, alias="AUDIT_KEY_FILE")
+    # Requests a second one caller (an API key, or an address) may make, and its burst; 0: off.
+    rate_limit_per_s: float = Field(default=100.0, ge=0, alias="RATE_LIMIT_PER_S")
+    rate_limit_burst: int = Field(default=200, ge=1, alias="RATE_LIMIT_BURST")
     # The largest request body any route reads; larger ones are refused with 413 unread.
     max_body_bytes: int = Field(default=65_536, ge=1_024, alias="MAX_BODY_BYTES")
     binance_api_key: SecretStr | None = Field(default=None, alias="BINANCE_API_KEY")
