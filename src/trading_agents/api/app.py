@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from trading_agents.api import docs, errors, webhooks
+from trading_agents.api.idempotency import Idempotency
 from trading_agents.api.limits import BodyLimit, RateLimit
 from trading_agents.api.routes import router
 from trading_agents.config.settings import Settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     docs.install(app)
     # Outermost: a body over the limit is refused with 413 before any of it is read, and a
     # caller past its rate with 429 before anything else is done.
+    app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         RateLimit, per_second=settings.rate_limit_per_s, burst=settings.rate_limit_burst

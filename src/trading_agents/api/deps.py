@@ -53,8 +53,23 @@ def require_key(
         raise HTTPException(401, "missing or wrong API key (X-API-Key or a bearer token)")
 
 
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=r"^[\x21-\x7e]{1,128}$",
+            description="Send the same key again and get the first answer, the work not done"
+            " twice (kept in the journal, so across restarts too)",
+        ),
+    ] = None,
+) -> None:
+    """Name the header the idempotency middleware (api/idempotency.py) answers repeats by."""
+
+
 DeskDep = Annotated[TradingDesk, Depends(get_desk)]
 IntakeDep = Annotated[SignalIntake, Depends(get_intake)]
 InboxDep = Annotated[SignalInbox, Depends(get_inbox)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Guarded = [Depends(require_key)]
+GuardedOnce = [Depends(require_key), Depends(idempotency_key)]  # a change retried safely

@@ -95,7 +95,7 @@ class RateLimit:
         if scope["type"] != "http" or self.per_second <= 0 or _exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
-        wait = self._take(_caller(scope))
+        wait = self._take(caller_of(scope))
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             body = json.dumps(
@@ -135,7 +135,7 @@ def _exempt(path: str) -> bool:
     return path.startswith(_EXEMPT)
 
 
-def _caller(scope: Scope) -> str:
+def caller_of(scope: Scope) -> str:
     """Return who calls: a digest of the API key it sends, or its address."""
     headers = dict(scope["headers"])
     key = headers.get(b"x-api-key")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from trading_agents.api.deps import DeskDep, Guarded, IntakeDep
+from trading_agents.api.deps import DeskDep, Guarded, GuardedOnce, IntakeDep
 from trading_agents.api.errors import responses
 from trading_agents.api.exact import ExactJSONResponse, ExactRoute
 from trading_agents.api.schemas import (
@@ -106,7 +106,7 @@ def _health(request: Request, desk: TradingDesk) -> HealthOut:
 
 
 @router.post(
-    f"{ACCOUNT_AGENT}/start", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+    f"{ACCOUNT_AGENT}/start", response_model=StatusOut, dependencies=GuardedOnce, responses=CHANGE
 )
 async def start_on_account(
     agent: Agent, account_id: Account, body: StartIn, desk: DeskDep
@@ -117,7 +117,7 @@ async def start_on_account(
     return await _start(agent, account_id, body, desk)
 
 
-@router.post(f"{AGENT}/start", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+@router.post(f"{AGENT}/start", response_model=StatusOut, dependencies=GuardedOnce, responses=CHANGE)
 async def start_agent(agent: Agent, body: StartIn, desk: DeskDep) -> StatusOut:
     """Start an agent with its starting equity (on `account_id`, or the default account)."""
     return await _start(agent, body.account_id or desk.default_account, body, desk)
@@ -200,7 +200,7 @@ async def stop_agent(agent: Agent, desk: DeskDep, body: StopIn | None = None) ->
 
 
 @router.post(
-    f"{ACCOUNT_AGENT}/deposit", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+    f"{ACCOUNT_AGENT}/deposit", response_model=StatusOut, dependencies=GuardedOnce, responses=CHANGE
 )
 async def deposit_on_account(
     agent: Agent, account_id: Account, body: AmountIn, desk: DeskDep
@@ -209,14 +209,19 @@ async def deposit_on_account(
     return _status(desk, await desk.deposit(agent, account_id, body.amount))
 
 
-@router.post(f"{AGENT}/deposit", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+@router.post(
+    f"{AGENT}/deposit", response_model=StatusOut, dependencies=GuardedOnce, responses=CHANGE
+)
 async def deposit(agent: Agent, body: AmountIn, desk: DeskDep) -> StatusOut:
     """Credit money to the agent on the default account."""
     return await deposit_on_account(agent, desk.default_account, body, desk)
 
 
 @router.post(
-    f"{ACCOUNT_AGENT}/withdraw", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+    f"{ACCOUNT_AGENT}/withdraw",
+    response_model=StatusOut,
+    dependencies=GuardedOnce,
+    responses=CHANGE,
 )
 async def withdraw_on_account(
     agent: Agent, account_id: Account, body: AmountIn, desk: DeskDep
@@ -225,7 +230,9 @@ async def withdraw_on_account(
     return _status(desk, await desk.withdraw(agent, account_id, body.amount))
 
 
-@router.post(f"{AGENT}/withdraw", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+@router.post(
+    f"{AGENT}/withdraw", response_model=StatusOut, dependencies=GuardedOnce, responses=CHANGE
+)
 async def withdraw(agent: Agent, body: AmountIn, desk: DeskDep) -> StatusOut:
     """Debit money from the agent on the default account."""
     return await withdraw_on_account(agent, desk.default_account, body, desk)
@@ -313,7 +320,10 @@ async def agent_positions(agent: Agent, desk: DeskDep) -> PositionsOut:
 
 
 @router.post(
-    f"{ACCOUNT_AGENT}/signal", response_model=DecisionOut, dependencies=Guarded, responses=CHANGE
+    f"{ACCOUNT_AGENT}/signal",
+    response_model=DecisionOut,
+    dependencies=GuardedOnce,
+    responses=CHANGE,
 )
 async def signal_on_account(
     agent: Agent, account_id: Account, body: SignalIn, desk: DeskDep, intake: IntakeDep
@@ -331,7 +341,9 @@ async def signal_on_account(
     return decision_out(state)
 
 
-@router.post(f"{AGENT}/signal", response_model=DecisionOut, dependencies=Guarded, responses=CHANGE)
+@router.post(
+    f"{AGENT}/signal", response_model=DecisionOut, dependencies=GuardedOnce, responses=CHANGE
+)
 async def signal_agent(
     agent: Agent, body: SignalIn, desk: DeskDep, intake: IntakeDep
 ) -> DecisionOut:

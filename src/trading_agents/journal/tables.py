@@ -202,6 +202,18 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# A request's answer kept under the caller's Idempotency-Key: a retry gets it again.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("caller", String(64), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
 account_transactions = Table(
     "account_transactions",
     metadata,
