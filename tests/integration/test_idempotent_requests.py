@@ -70,7 +70,7 @@ async def test_a_key_used_for_another_request_is_refused_and_changes_nothing(
         equity = (await client.get(f"{ATLAS}/status")).json()["equity"]
 
     assert first.status_code == 200
-    assert other.status_code == 422
+    assert other.status_code == 409
     assert "another request" in other.json()["detail"]
     assert bad.status_code == 422
     assert equity == 1005

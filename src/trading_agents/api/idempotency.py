@@ -1,8 +1,8 @@
 """The Idempotency-Key header: a retried start, deposit, withdrawal or signal gets the first answer.
 
 The answer is kept in the journal under the caller (its API key, or its address) and the
-key, with a digest of the request: the same key with another request is 422, and a retry
-while the first is still being answered is 409. Answers of 5xx are not kept: they may be
+key, with a digest of the request: the same key with another request is 409, as is a retry
+while the first is still being answered. Answers of 5xx are not kept: they may be
 retried for real. What is not covered: a crash after the work was done and before its
 answer was kept lets a retry do it again.
 """
@@ -67,7 +67,7 @@ class Idempotency:
             return
         if kept is not None:
             if kept.request_hash != digest:
-                await _answer(send, 422, "this Idempotency-Key was used for another request")
+                await _answer(send, 409, "this Idempotency-Key was used for another request")
                 return
             await _send(send, kept.status, kept.body.encode(), replayed=True)
             return

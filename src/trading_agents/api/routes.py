@@ -53,9 +53,18 @@ CHANGE = responses(401, 404, 409, 413, 422, 503)
 router = APIRouter(route_class=ExactRoute, responses=responses(400))
 AGENT = "/agents/{agent}"
 ACCOUNT_AGENT = "/accounts/{account_id}/agents/{agent}"
-Agent = Annotated[str, Path(pattern=AGENT_NAME_PATTERN, description="atlas, orion, nova or yours")]
+Agent = Annotated[
+    str,
+    Path(pattern=AGENT_NAME_PATTERN, description="atlas, orion, nova or yours", examples=["atlas"]),
+]
 Account = Annotated[
-    str, Path(pattern=ACCOUNT_ID_PATTERN, max_length=64, description="the investment account")
+    str,
+    Path(
+        pattern=ACCOUNT_ID_PATTERN,
+        max_length=64,
+        description="the investment account",
+        examples=["acc-1"],
+    ),
 ]
 Limit = Annotated[int, Query(ge=1, le=1_000)]
 

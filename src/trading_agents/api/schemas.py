@@ -6,9 +6,18 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 
 from trading_agents.core.ids import ACCOUNT_ID_PATTERN, AGENT_NAME_PATTERN
 from trading_agents.journal.platform import DaySnapshot
@@ -38,8 +47,30 @@ def _plain(value: object) -> object:
 
 
 Plain = BeforeValidator(_plain)
+
+
+def _decimal_schema(exclusive_minimum: bool, maximum: int, whole: str) -> WithJsonSchema:
+    """Say in the OpenAPI document what the validators enforce: a number, or a plain string."""
+    low = "exclusiveMinimum" if exclusive_minimum else "minimum"
+    fraction = r"(\.[0-9]{1,8})?"
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", low: 0, "maximum": maximum, "multipleOf": 1e-8},
+                {"type": "string", "pattern": f"^{whole}{fraction}$"},
+            ],
+            "description": "a decimal of at most 8 decimals, as a JSON number or a plain string",
+        }
+    )
+
+
 # Money in: a JSON number (or a plain decimal string) of at most 8 decimals, up to a billion.
-MoneyIn = Annotated[Decimal, Plain, Field(gt=0, le=MAX_AMOUNT, max_digits=18, decimal_places=8)]
+MoneyIn = Annotated[
+    Decimal,
+    Plain,
+    Field(gt=0, le=MAX_AMOUNT, max_digits=18, decimal_places=8),
+    _decimal_schema(True, 1_000_000_000, r"(?!0+(\.0+)?$)(0|[1-9][0-9]{0,8})"),
+]
 # When a signal was made: epoch seconds or milliseconds, or ISO 8601.
 Moment = (
     Annotated[int, Field(ge=0, le=10**15)]
@@ -51,9 +82,21 @@ Moment = (
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        """Refuse a body that is not a JSON object (a number, a list) before reading fields."""
+        if not isinstance(data, dict) and not isinstance(data, BaseModel):
+            raise ValueError("the body must be a JSON object")
+        return data
+
 
 class StartIn(_In):
     """Start an agent: the platform's client sends agent_name and initial_equity."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"initial_equity": 10000}]}
+    )
 
     agent_name: Annotated[str, Field(pattern=AGENT_NAME_PATTERN)] | None = None
     initial_equity: MoneyIn
@@ -70,16 +113,30 @@ class AmountIn(_In):
 class StopIn(_In):
     """Stop an agent; by default its positions are closed at market."""
 
-    keep_positions: bool = False
+    keep_positions: StrictBool = False  # true or false: no 0, 1 or "yes"
 
 
 class SignalIn(_In):
     """A signal for one of the agent's symbols."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+            ]
+        },
+    )
+
     symbol: str = Field(min_length=1, max_length=20, pattern=r"^[A-Z0-9]+$")
     action: Literal["buy", "sell", "hold"]
-    confidence: Annotated[Decimal, Plain, Field(ge=0, le=1, decimal_places=8)]
-    price: Annotated[Decimal, Plain, Field(gt=0, le=MAX_AMOUNT, max_digits=18, decimal_places=8)]
+    confidence: Annotated[
+        Decimal,
+        Plain,
+        Field(ge=0, le=1, decimal_places=8),
+        _decimal_schema(False, 1, r"(0|1(?=(\.0+)?$))"),
+    ]
+    price: MoneyIn
     signal_id: Annotated[str, Field(pattern=r"^[\x21-\x7e]{1,64}$")] | None = None
     # When the signal was made: epoch seconds or milliseconds, or ISO 8601; too old is refused.
     timestamp: Moment | None = None

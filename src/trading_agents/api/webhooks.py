@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel
 
 from trading_agents.api import exact
 from trading_agents.api.deps import DeskDep, InboxDep, SettingsDep
+from trading_agents.api.errors import responses
 from trading_agents.core.clock import LiveClock
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Invalid
@@ -28,7 +29,15 @@ class WebhookOut(BaseModel):
     signal_id: str | None = None  # the id its decision will carry
 
 
-@router.post("/ml-signals", response_model=WebhookOut, status_code=202)
+@router.post(
+    "/ml-signals",
+    response_model=WebhookOut,
+    status_code=202,
+    responses={
+        **responses(401, 404, 409, 413, 422, 503),
+        200: {"model": WebhookOut, "description": "A duplicate: decided already."},
+    },
+)
 async def ml_signal(
     request: Request, response: Response, desk: DeskDep, inbox: InboxDep, settings: SettingsDep
 ) -> WebhookOut:
@@ -66,8 +75,13 @@ class LatestSignalOut(BaseModel):
     signal: dict[str, Any] | None
 
 
-@engine_router.get("/signals/{symbol}", response_model=LatestSignalOut)
-async def latest_signal(symbol: str, request: Request) -> LatestSignalOut:
+@engine_router.get(
+    "/signals/{symbol}", response_model=LatestSignalOut, responses=responses(422, 503)
+)
+async def latest_signal(
+    symbol: Annotated[str, Path(pattern=SYMBOL.pattern, description="such as BTCUSDT")],
+    request: Request,
+) -> LatestSignalOut:
     """Ask the ML engine for its latest signal on a symbol, now (its `latest` endpoint)."""
     poller = request.app.state.poller
     if poller is None:

@@ -193,8 +193,8 @@ class SimExchange:
         free = self.ledger.available_balance() - self._reserved_margin()
         if amount > free:
             raise InsufficientFunds(
-                f"withdrawal of {amount} USDT exceeds the {free} USDT that positions and open"
-                " orders leave free"
+                f"withdrawal of {amount} USDT exceeds the {_plain(free)} USDT that positions"
+                " and open orders leave free"
             )
         self.ledger.withdraw(amount)
 
@@ -653,6 +653,11 @@ class SimExchange:
         waiting = self._awaiting_next_price.get(symbol)
         if waiting and order in waiting:
             waiting.remove(order)
+
+
+def _plain(amount: Decimal) -> str:
+    """Write an amount as people read it: 0, not 0E-8."""
+    return format(amount.normalize(), "f") if amount else "0"
 
 
 def _copy(order: Order) -> Order:
