@@ -278,12 +278,41 @@ async def test_a_refused_request_is_not_retried(fake: FakeBinance, clock: Simula
     assert len(fake.requests_to(KLINES)) == 1
 
 
-async def test_a_symbol_binance_does_not_list_is_refused(
-    fake: FakeBinance, clock: SimulatedClock
+async def test_a_symbol_binance_does_not_list_is_dropped_and_the_others_go_on(
+    fake: FakeBinance, clock: SimulatedClock, btc: list[Candle]
 ) -> None:
     async with make_feed(fake, Sleeper(clock), ("BTCUSDT", "FOOUSDT")) as feed:
+        got = await take(feed, 3, clock)
+
+    assert got == opening(btc, "01:00", 3)
+    assert "FOOUSDT: not a USDⓈ-M market" in feed.dropped["FOOUSDT"]
+    assert list(feed.dropped) == ["FOOUSDT"]
+
+
+async def test_with_no_symbol_listed_the_feed_fails_saying_why(
+    fake: FakeBinance, clock: SimulatedClock
+) -> None:
+    async with make_feed(fake, Sleeper(clock), ("FOOUSDT",)) as feed:
         with pytest.raises(MarketDataError, match="FOOUSDT: not a USDⓈ-M market"):
             await take(feed, 1, clock)
+
+
+async def test_a_symbol_that_stops_publishing_is_dropped_and_no_longer_holds_the_others(
+    clock: SimulatedClock, btc: list[Candle], eth: list[Candle]
+) -> None:
+    silent_from = at("01:02")
+    published = [c for c in eth if c.open_ms < silent_from]  # ETH goes quiet at 01:02
+    pair = ("BTCUSDT", "ETHUSDT")
+    async with (
+        FakeBinance([*btc, *published], clock=clock) as fake,
+        make_feed(fake, Sleeper(clock), pair, stale_after=3) as feed,
+    ):
+        got = await take(feed, 10, clock)
+
+    btc_got = [c for c in got if c.symbol == "BTCUSDT"]
+    assert [c.symbol for c in got[:4]] == ["BTCUSDT", "ETHUSDT", "BTCUSDT", "ETHUSDT"]
+    assert len(btc_got) == 8  # BTC goes on once ETH is dropped
+    assert "ETHUSDT: no candle for" in feed.dropped["ETHUSDT"]
 
 
 async def test_the_real_client_asks_the_fake_for_exchange_info_once_then_klines(

@@ -109,6 +109,7 @@ def _health(request: Request, desk: TradingDesk) -> HealthOut:
         venue=desk.venue_state(),
         market_data=desk.source.description,
         market_data_state=desk.market_state,
+        market_data_dropped=dict(desk.source.feed.dropped),
         journal=journal,
         ml_engine=ml_engine,
     )

@@ -283,6 +283,9 @@ class HealthOut(BaseModel):
     venue: str  # "off ...", "ok", or "degraded: ..." once Binance stopped the venue (418)
     market_data: str
     market_data_state: str
+    # Symbols the market data stopped following, with why (delisted, silent): agents on
+    # them hold while the others trade.
+    market_data_dropped: dict[str, str] = {}
     journal: str  # "ok", "degraded: ..." through a database outage, or "failing: ..."
     ml_engine: str  # "off ...", "ok", or "degraded: ..." while the engine does not answer
 

@@ -10,6 +10,7 @@ backtest never needs it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from typing import Any, Self, TypeVar
 from trading_agents.core.clock import INTERVALS_MS, Clock
 from trading_agents.core.errors import FatalError
 from trading_agents.market.candles import Candle
+
+log = logging.getLogger(__name__)
+STALE_AFTER_INTERVALS = 10  # a symbol this many candles behind the others is dropped
 
 DEFAULT_REST_URL = "https://fapi.binance.com"
 MAX_PAGE_SIZE = 1500  # Binance's largest `limit` for USDⓈ-M klines
@@ -74,6 +78,7 @@ class BinancePublicFeed:
         jitter: Callable[[], float] = random.random,
         request_timeout: float = 10.0,
         throttle: bool = True,
+        stale_after: int = STALE_AFTER_INTERVALS,
     ) -> None:
         if not symbols or len(set(symbols)) != len(symbols):
             raise ValueError(f"symbols must be distinct and at least one, not {list(symbols)}")
@@ -98,6 +103,10 @@ class BinancePublicFeed:
         self._jitter = jitter
         self._request_timeout = request_timeout
         self._throttle = throttle
+        self._stale_after_ms = stale_after * self.interval_ms
+        # Symbols the feed stopped following, and why: one missing at the exchange (delisted)
+        # or gone quiet must not stop the others' candles.
+        self.dropped: dict[str, str] = {}
         self._exchange: Any = None
         self._failures = 0
         self._last_error = ""
@@ -144,23 +153,57 @@ class BinancePublicFeed:
         now = self._clock.now_ms()
         open_now = now - now % self.interval_ms
         start = open_now - self._warmup * self.interval_ms
-        cursors = dict.fromkeys(self.symbols, start)
-        pending: dict[str, list[Candle]] = {symbol: [] for symbol in self.symbols}
+        live = [symbol for symbol in self.symbols if symbol not in self.dropped]
+        cursors = dict.fromkeys(live, start)
+        pending: dict[str, list[Candle]] = {symbol: [] for symbol in live}
         order = {symbol: index for index, symbol in enumerate(self.symbols)}
         while True:
             now = self._clock.now_ms()
-            for symbol in self.symbols:
-                pending[symbol] += await self._fetch_closed(symbol, cursors[symbol], now)
+            for symbol in list(cursors):
+                try:
+                    pending[symbol] += await self._fetch_closed(symbol, cursors[symbol], now)
+                except MarketDataError as error:  # refused for this symbol (delisted, say)
+                    self._drop(symbol, str(error), cursors, pending)
+                    continue
                 if pending[symbol]:
                     cursors[symbol] = pending[symbol][-1].open_ms + self.interval_ms
+            self._drop_stale(cursors, pending)
             # A symbol whose latest candle is late holds the others back: times never go back.
             horizon = min(cursors.values())
-            ready = [c for symbol in self.symbols for c in pending[symbol] if c.open_ms < horizon]
-            for symbol in self.symbols:
+            ready = [c for symbol in cursors for c in pending[symbol] if c.open_ms < horizon]
+            for symbol in cursors:
                 pending[symbol] = [c for c in pending[symbol] if c.open_ms >= horizon]
             for candle in sorted(ready, key=lambda c: (c.open_ms, order[c.symbol])):
                 yield candle
             await self._sleep(self._poll_interval)
+
+    def _drop(
+        self,
+        symbol: str,
+        reason: str,
+        cursors: dict[str, int],
+        pending: dict[str, list[Candle]],
+    ) -> None:
+        """Stop following a symbol, saying why; with none left, the feed fails."""
+        self.dropped[symbol] = reason
+        cursors.pop(symbol, None)
+        pending.pop(symbol, None)
+        log.warning("market data: %s dropped, the other symbols go on: %s", symbol, reason)
+        if not cursors:
+            raise MarketDataError(f"no symbol left to follow: {'; '.join(self.dropped.values())}")
+
+    def _drop_stale(self, cursors: dict[str, int], pending: dict[str, list[Candle]]) -> None:
+        """Drop a symbol that has fallen too far behind the one furthest on: it stopped."""
+        ahead = max(cursors.values())
+        for symbol, cursor in list(cursors.items()):
+            if ahead - cursor > self._stale_after_ms:
+                behind = (ahead - cursor) // self.interval_ms
+                self._drop(
+                    symbol,
+                    f"{symbol}: no candle for {behind} intervals while the others went on",
+                    cursors,
+                    pending,
+                )
 
     async def _fetch_closed(self, symbol: str, cursor: int, now: int) -> list[Candle]:
         """Fetch the candles of `symbol` from `cursor` that closed by `now`, page by page."""
@@ -237,14 +280,17 @@ class BinancePublicFeed:
         return self._exchange
 
     def _check_symbols(self, markets: Any) -> None:
-        """Raise unless every symbol is a USDⓈ-M perpetual among the loaded markets."""
+        """Drop the symbols that are not USDⓈ-M markets there; raise if none is."""
         by_id = {market["id"]: market for market in markets.values() if market.get("linear")}
-        unknown = [symbol for symbol in self.symbols if symbol not in by_id]
-        if unknown:
-            raise MarketDataError(
-                f"{', '.join(unknown)}: not a USDⓈ-M market at {self.rest_url} "
-                f"(give Binance ids such as BTCUSDT)"
-            )
+        for symbol in self.symbols:
+            if symbol not in by_id:
+                self.dropped[symbol] = (
+                    f"{symbol}: not a USDⓈ-M market at {self.rest_url} (delisted, or not a"
+                    " Binance id such as BTCUSDT)"
+                )
+                log.warning("market data: %s", self.dropped[symbol])
+        if len(self.dropped) == len(self.symbols):
+            raise MarketDataError("; ".join(self.dropped.values()))
 
     def _parse(self, symbol: str, row: Any) -> Candle:
         """Turn a kline row (open time, then open, high, low, close, volume as strings)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Protocol
 
 from trading_agents.market.candles import Candle
@@ -18,4 +18,9 @@ class CandleFeed(Protocol):
     @property
     def description(self) -> str:
         """Say what the data is and where it comes from, for logs and status answers."""
+        ...
+
+    @property
+    def dropped(self) -> Mapping[str, str]:
+        """Return the symbols the feed stopped following, with why (a delisting, silence)."""
         ...

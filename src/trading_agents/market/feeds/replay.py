@@ -68,6 +68,11 @@ class ReplayFeed:
         return sum(len(one) for one in self._series)
 
     @property
+    def dropped(self) -> Mapping[str, str]:
+        """Return nothing: a replay follows every symbol it holds."""
+        return {}
+
+    @property
     def description(self) -> str:
         """Say which symbols, interval and span the replay covers."""
         intervals = {one.interval_ms for one in self._series}
