@@ -74,3 +74,26 @@ async def test_the_interactive_documents_load_nothing_from_elsewhere(
             asset = await client.get(script)
             assert asset.status_code == 200
             assert len(asset.content) > 100_000
+
+
+async def test_market_data_is_streaming_only_while_candles_come_on_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MARKET_DATA", "replay")
+    monkeypatch.setenv("REPLAY_SPEED", "0.01")  # two symbols: a moment due every 200 s
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            on_time = (await client.get("/health")).json()
+            desk = app.state.desk
+            assert desk.last_moment_ms is not None
+            desk.last_moment_ms -= 500_000  # nothing came for 500 s
+            late = (await client.get("/health")).json()
+            ready = await client.get("/ready")
+
+    assert (on_time["status"], on_time["market_data_state"]) == ("ok", "streaming")
+    assert late["status"] == "degraded"
+    assert late["market_data_state"].startswith("late: no candle for 50")
+    assert "due every 200 s" in late["market_data_state"]
+    assert ready.status_code == 503

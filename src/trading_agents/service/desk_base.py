@@ -13,7 +13,7 @@ from typing import Literal
 from uuid import uuid4
 
 from trading_agents.config.profiles import AgentProfile
-from trading_agents.core.clock import SimulatedClock
+from trading_agents.core.clock import LiveClock, SimulatedClock
 from trading_agents.engine.driver import KernelDriver
 from trading_agents.engine.kernel import Kernel
 from trading_agents.events.stream import EventHub
@@ -33,6 +33,8 @@ from trading_agents.venues.errors import MoneyMovesAtVenue
 from trading_agents.venues.sim.config import SimVenueConfig
 
 log = logging.getLogger(__name__)
+WALL = LiveClock()  # how late market data is, in real time also while a replay plays
+LATE_GRACE_S = 30.0  # a live candle comes a poll after its close: some slack before "late"
 HISTORY_CANDLES = 4_000  # per symbol: enough 1m candles to warm up a 15m agent's indicators
 VenueKind = Literal["paper", "binance"]
 
@@ -81,8 +83,9 @@ class DeskBase:
         self.kernel = Kernel(driven if source.drives_clock else None, [], pause=self._let_others_in)
         self.driver = KernelDriver(self.kernel, after_restart=True)
         self.sessions: dict[tuple[str, str], AgentSession] = {}
-        self.market_state = "starting"
+        self.market_phase = "starting"  # starting, streaming, ended or failed
         self.market_error = ""
+        self.last_moment_ms: int | None = None  # wall time the last moment (or the start) came
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._history: dict[str, deque[Candle]] = {
@@ -159,6 +162,17 @@ class DeskBase:
         if self.journal.journal.degraded:
             raise Unavailable("the journal's database cannot be reached; snapshots wait for it")
         return await self.snapshot_days(account_id)
+
+    @property
+    def market_state(self) -> str:
+        """Say how market data is, from facts: `streaming` only while candles come on time."""
+        phase, cadence = self.market_phase, self.source.feed.cadence_s
+        if phase != "streaming" or cadence is None or self.last_moment_ms is None:
+            return phase
+        quiet_s = (WALL.now_ms() - self.last_moment_ms) / 1000
+        if quiet_s > 2 * cadence + LATE_GRACE_S:
+            return f"late: no candle for {quiet_s:.0f} s, one is due every {cadence:g} s"
+        return phase
 
     def marks_for(self, session: AgentSession) -> dict[str, Decimal]:
         """Return the latest marks, entry prices standing in for those not streamed yet."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from trading_agents.core.clock import MS_PER_DAY
 from trading_agents.engine.moments import moments
 from trading_agents.market.candles import Candle
-from trading_agents.service.desk_base import DeskBase
+from trading_agents.service.desk_base import WALL, DeskBase
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +24,17 @@ class MarketLoop(DeskBase):
 
     async def _consume(self) -> None:
         try:
-            self.market_state = "streaming"
+            self.market_phase = "streaming"
+            self.last_moment_ms = WALL.now_ms()
             async for moment in moments(self.source.feed, self.symbols):
+                self.last_moment_ms = WALL.now_ms()
                 await self.step(moment)
-            self.market_state = "ended"
+            self.market_phase = "ended"
             log.warning("market data ended: %s", self.source.description)
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            self.market_state = "failed"
+            self.market_phase = "failed"
             self.market_error = repr(error)
             log.exception("market data stream failed")
 

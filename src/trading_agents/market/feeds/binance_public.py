@@ -120,6 +120,11 @@ class BinancePublicFeed:
         )
 
     @property
+    def cadence_s(self) -> float:
+        """Return the seconds between closes: a candle is due every interval."""
+        return self.interval_ms / 1000
+
+    @property
     def healthy(self) -> bool:
         """Tell whether fewer requests than the policy allows have failed in a row."""
         return self._failures < self._retry.unhealthy_after

@@ -24,3 +24,8 @@ class CandleFeed(Protocol):
     def dropped(self) -> Mapping[str, str]:
         """Return the symbols the feed stopped following, with why (a delisting, silence)."""
         ...
+
+    @property
+    def cadence_s(self) -> float | None:
+        """Return the wall seconds between one moment's candles and the next; None: no promise."""
+        ...

@@ -68,6 +68,11 @@ class ReplayFeed:
         return sum(len(one) for one in self._series)
 
     @property
+    def cadence_s(self) -> float | None:
+        """Return the seconds a moment takes at the replay's speed; None as fast as it goes."""
+        return None if self._speed is None else len(self._series) / self._speed
+
+    @property
     def dropped(self) -> Mapping[str, str]:
         """Return nothing: a replay follows every symbol it holds."""
         return {}
