@@ -155,3 +155,16 @@ async def test_a_body_over_the_limit_is_413_before_the_key_is_even_checked(
     await _refused(await client.post("/agents/atlas/deposit", content=big, headers=JSON), 413)
     raw, headers = signed(SECRET, {"agent_name": "atlas", "signal": {"pad": "x" * 200_000}})
     await _refused(await client.post("/webhooks/ml-signals", content=raw, headers=headers), 413)
+
+
+@pytest.mark.parametrize("number", ["1e-999999999", "1e999999", "9" * 5000])
+async def test_a_number_too_big_to_compute_with_is_refused_at_once(
+    client: httpx.AsyncClient, number: str
+) -> None:
+    await _start(client)
+    body = (
+        '{"symbol": "BTCUSDT", "action": "hold", "confidence": 0.5, "price": 100000,'
+        f' "timestamp": {number}}}'
+    )
+    answer = await _refused(await client.post("/agents/atlas/signal", content=body, headers=JSON))
+    assert "beyond the size" in answer["detail"] or "digits" in answer["detail"]

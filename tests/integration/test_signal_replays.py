@@ -95,3 +95,24 @@ async def test_the_same_api_signal_without_an_id_decides_once(service_env: None)
         assert again.status_code == 409
         assert "taken already" in again.json()["detail"]
         assert len(await _decisions(client)) == 1
+
+
+async def test_a_replay_spelling_its_numbers_otherwise_is_the_same_signal(
+    service_env: None,
+) -> None:
+    app = _app()
+    async with app.router.lifespan_context(app), _client(app) as client:
+        assert (await client.post(f"{ATLAS}/start", json={"initial_equity": 10000})).is_success
+        first = await client.post(
+            f"{ATLAS}/signal",
+            content='{"symbol":"BTCUSDT","action":"buy","confidence":0.85,"price":105000}',
+            headers={"content-type": "application/json"},
+        )
+        respelled = await client.post(
+            f"{ATLAS}/signal",
+            content='{"price":105000.0,"confidence":0.850,"action":"buy","symbol":"BTCUSDT"}',
+            headers={"content-type": "application/json"},
+        )
+
+    assert first.status_code == 200, first.text
+    assert respelled.status_code == 409

@@ -79,6 +79,9 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
-        RateLimit, per_second=settings.rate_limit_per_s, burst=settings.rate_limit_burst
+        RateLimit,
+        per_second=settings.rate_limit_per_s,
+        burst=settings.rate_limit_burst,
+        api_key=None if settings.api_key is None else settings.api_key.get_secret_value(),
     )
     return app

@@ -35,8 +35,10 @@ def loads(body: bytes | str, decimals: bool = True) -> Any:
     """
     text = body.decode() if isinstance(body, bytes) else body
     try:
-        number = Decimal if decimals else _finite_float
-        value = json.loads(text, parse_float=number, parse_constant=_no_constant)
+        number = _decimal if decimals else _finite_float
+        value = json.loads(
+            text, parse_float=number, parse_int=_integer, parse_constant=_no_constant
+        )
     except RecursionError:
         raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", text, 0) from None
     except _Refused as refused:
@@ -50,7 +52,34 @@ class _Refused(ValueError):
     """A JSON constant the service does not take."""
 
 
+MAX_DIGITS = 40  # no amount, price or time needs more; more is an attack on the parser
+MAX_EXPONENT = 40
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _Refused(f"{text[:20]}... has more than {MAX_DIGITS} digits")
+    return int(text)
+
+
+def _decimal(text: str) -> Decimal:
+    _check_size(text)
+    return Decimal(text)
+
+
+def _check_size(text: str) -> None:
+    """Refuse a number too long or too far out: arithmetic on it could take minutes."""
+    mantissa, _, exponent = text.lower().partition("e")
+    if (
+        len(mantissa) > MAX_DIGITS + 2
+        or len(exponent) > 4
+        or abs(int(exponent or 0)) > MAX_EXPONENT
+    ):
+        raise _Refused(f"{text[:20]} is beyond the size of any number the service takes")
+
+
 def _finite_float(text: str) -> float:
+    _check_size(text)
     number = float(text)
     if math.isinf(number):
         raise _Refused(f"{text} is beyond the range of a number")

@@ -2,9 +2,9 @@
 
 The answer is kept in the journal under the caller (its API key, or its address) and the
 key, with a digest of the request: the same key with another request is 409, as is a retry
-while the first is still being answered. Answers of 5xx are not kept: they may be
-retried for real. What is not covered: a crash after the work was done and before its
-answer was kept lets a retry do it again.
+while the first is still being answered. Only answers of work done (2xx) are kept: a
+refusal may be sent again, fixed. Not covered: a crash after the work was done and before
+its answer was kept lets a retry do it again.
 """
 
 from __future__ import annotations
@@ -52,10 +52,25 @@ class Idempotency:
             await _answer(send, 422, "Idempotency-Key must be 1 to 128 printable characters")
             return
         body = await _body(receive)
+        if body is None:
+            return  # the client went away before its body came: nothing to do
         digest = hashlib.sha256(
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()
         caller, text = caller_of(scope), key.decode()
+        if (caller, key) in self._running:  # claimed before the lookup: no second run slips in
+            await _answer(send, 409, "a request with this Idempotency-Key is still being answered")
+            return
+        self._running.add((caller, key))
+        try:
+            await self._once(scope, send, body, digest, caller, text)
+        finally:
+            self._running.discard((caller, key))
+
+    async def _once(
+        self, scope: Scope, send: Send, body: bytes, digest: str, caller: str, text: str
+    ) -> None:
+        """Answer from the journal if the key was answered before; else run and keep it."""
         engine = scope["app"].state.desk.journal.journal.engine
         try:
             kept = await idempotency.find(engine, caller, text)
@@ -71,20 +86,14 @@ class Idempotency:
                 return
             await _send(send, kept.status, kept.body.encode(), replayed=True)
             return
-        if (caller, key) in self._running:
-            await _answer(send, 409, "a request with this Idempotency-Key is still being answered")
-            return
-        self._running.add((caller, key))
-        try:
-            status, answer = await self._run(scope, body, send)
-            if status < 500:
-                try:
-                    kept_now = KeptAnswer(digest, status, answer.decode())
-                    await idempotency.keep(engine, caller, text, kept_now, _WALL.now_ms())
-                except Exception as error:
-                    log.warning("the answer to Idempotency-Key %s was not kept: %s", text, error)
-        finally:
-            self._running.discard((caller, key))
+        status, answer = await self._run(scope, body, send)
+        # Only work done is kept: a refusal (a bad field, a paused agent) may come again, fixed.
+        if 200 <= status < 300:
+            try:
+                kept_now = KeptAnswer(digest, status, answer.decode())
+                await idempotency.keep(engine, caller, text, kept_now, _WALL.now_ms())
+            except Exception as error:
+                log.warning("the answer to Idempotency-Key %s was not kept: %s", text, error)
 
     async def _run(self, scope: Scope, body: bytes, send: Send) -> tuple[int, bytes]:
         """Run the request with its body read already; return the answer as it was sent."""
@@ -110,16 +119,16 @@ class Idempotency:
         return status, b"".join(parts)
 
 
-async def _body(receive: Receive) -> bytes:
+async def _body(receive: Receive) -> bytes | None:
+    """Return the whole body, or None if the client went away before it was all sent."""
     chunks = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:

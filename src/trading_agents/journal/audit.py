@@ -165,9 +165,9 @@ def check_marks(key: bytes, rows: Mapping[str, tuple[int, str]]) -> AuditProblem
     """Check the keyed mark and the head's HMAC: only the key's holder can have written them."""
     keyed = rows.get(KEYED)
     head = head_of(rows)
-    if head[0] == 0 and (keyed is None or keyed[0] <= 1):
-        return None  # nothing written yet
     if keyed is None:
+        if head[0] == 0 and HEAD_MAC not in rows:
+            return None  # a log no keyed service ever opened, with nothing in it
         return AuditProblem(
             head[0], "the log has no keyed mark: it was written without a key, or stripped of it"
         )

@@ -171,8 +171,11 @@ class Journal:
         journal = cls(
             engine, audit_key, None if spool_dir is None else Spool(spool_dir, SPOOL_CODEC)
         )
-        if upgrade:
-            await journal._transaction(journal._key_the_log)
+        try:
+            await journal._transaction(journal._key_the_log if upgrade else journal._check_the_key)
+        except ConfigurationError:
+            await engine.dispose()
+            raise
         if journal.spooled and not await journal.drain():
             await engine.dispose()
             raise ConfigurationError(
@@ -190,6 +193,16 @@ class Journal:
         async with self.engine.connect() as connection:
             return await audit.verify(connection, self._audit_key)
 
+    async def _check_the_key(self, connection: AsyncConnection) -> None:
+        """Refuse a key the journal's keyed mark was not made with (no migration here)."""
+        rows = await audit.heads(connection)
+        keyed = rows.get(audit.KEYED)
+        if keyed is not None and keyed[1] != audit.mark(self._audit_key, f"keyed-from:{keyed[0]}"):
+            raise ConfigurationError(
+                "the audit key is not the one this journal was written with: set AUDIT_KEY or"
+                " AUDIT_KEY_FILE to that key"
+            )
+
     async def _key_the_log(self, connection: AsyncConnection) -> None:
         """Migrate a log written before keys: records from the next one on are keyed.
 
@@ -198,11 +211,20 @@ class Journal:
         """
         rows = await audit.heads(connection)
         if audit.KEYED in rows:
+            keyed = rows[audit.KEYED]
+            if keyed[1] != audit.mark(self._audit_key, f"keyed-from:{keyed[0]}"):
+                raise ConfigurationError(
+                    "the audit key is not the one this journal was written with: set AUDIT_KEY"
+                    " or AUDIT_KEY_FILE to that key (started elsewhere, the service made a new"
+                    " ./var/audit.key)"
+                )
             return
         seq, hash_ = audit.head_of(rows)
-        marks = [audit.keyed_row(self._audit_key, seq + 1)]
-        if seq:
-            marks += audit.head_rows(self._audit_key, seq, hash_)
+        # The head's HMAC from the start, even of an empty log: a log wiped later shows.
+        marks = [
+            audit.keyed_row(self._audit_key, seq + 1),
+            *audit.head_rows(self._audit_key, seq, hash_),
+        ]
         await self._upsert(connection, audit_head, marks, ("name",), ("seq", "hash"))
         self._audit_head = None
 

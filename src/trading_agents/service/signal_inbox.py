@@ -23,7 +23,6 @@ from trading_agents.model.signals import Signal
 from trading_agents.service.background import cancel
 from trading_agents.service.errors import ServiceError
 from trading_agents.service.signal_intake import SignalIntake
-from trading_agents.signals.dedupe import content_id
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +72,11 @@ class SignalInbox:
         A signal without an id gets one from what it says, so that its decision can be found
         again and the same body delivered again (a replay) is the same signal, taken once.
         """
-        given = payload.get("signal_id", payload.get("id"))
-        signal_id = given if isinstance(given, str) else content_id(payload)
-        payload = {**payload, "signal_id": signal_id}
         taken = self._intake.take(agent, account_id, payload, source)
         if taken is None:
             return None
+        signal_id = str(taken[0].signal_id)  # the sender's, or one made of the content
+        payload = {**payload, "signal_id": signal_id}
         entry = InboxEntry(agent, account_id, signal_id, payload, source, taken[0])
         self._accepting += 1
         try:

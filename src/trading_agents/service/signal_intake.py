@@ -13,7 +13,7 @@ from trading_agents.model.signals import Signal
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid
 from trading_agents.signals.dedupe import RecentSignals, content_id
-from trading_agents.signals.validation import SignalRejected, signal_from
+from trading_agents.signals.validation import SignalRejected, signal_from, timestamp_ms
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ class SignalIntake:
         self.desk = desk
         self._wall = wall_clock
         self.max_age_ms = max_age_ms
-        self._recent = RecentSignals(ttl_ms=max(max_age_ms, 3_600_000))
+        self._recent = RecentSignals(ttl_ms=max(max_age_ms, 3_600_000))  # ids the sender gave
+        self._recent_content = RecentSignals(ttl_ms=max_age_ms)  # ids made of the content
 
     async def receive(
         self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
@@ -44,12 +45,18 @@ class SignalIntake:
     ) -> tuple[Signal, Hashable] | None:
         """Validate a signal and take it once; None when it was taken already."""
         signal = self.validate(agent, account_id, payload, source)
-        if signal.signal_id is None:  # known by what it says: a replay is the same signal
-            signal = dataclasses.replace(signal, signal_id=content_id(payload))
+        by_content = signal.signal_id is None
+        if by_content:  # known by what it says, for the signal's validity: a replay is the same
+            sent_ms = timestamp_ms(payload.get("timestamp"))
+            made = content_id(
+                signal.symbol, str(signal.action), signal.confidence, signal.price, sent_ms
+            )
+            signal = dataclasses.replace(signal, signal_id=made)
         signal_id = signal.signal_id
         key = (agent, account_id, signal_id)
-        if not self._recent.first_time(key, self._wall.now_ms()) or self._decided(
-            agent, account_id, signal_id
+        memory = self._recent_content if by_content else self._recent
+        if not memory.first_time(key, self._wall.now_ms()) or self._decided(
+            agent, account_id, signal_id, by_content
         ):
             # A poll returns the engine's latest signal every time: a repeat is no news there.
             level = logging.DEBUG if source == "ml_poll" else logging.INFO
@@ -86,9 +93,19 @@ class SignalIntake:
                 self._recent.forget(key)  # refused for now (paused, say): it may come again
             raise
 
-    def _decided(self, agent: str, account_id: str, signal_id: str | None) -> bool:
-        """Tell whether the agent decided on this signal already (its records survive restarts)."""
+    def _decided(
+        self, agent: str, account_id: str, signal_id: str | None, by_content: bool
+    ) -> bool:
+        """Tell whether the agent decided on this signal already (its records survive restarts).
+
+        One known by its content counts only within its validity, by the desk's clock (the
+        clock its decisions were stamped with): later, the same content is a new signal.
+        """
         if signal_id is None:
             return False
+        since = self.desk.clock.now_ms() - self.max_age_ms if by_content else None
         records = self.desk.session(agent, account_id).decisions.records
-        return any(record.signal_id == signal_id for record in records)
+        return any(
+            record.signal_id == signal_id and (since is None or record.ts_ms >= since)
+            for record in records
+        )

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
-from typing import Any
+from collections.abc import Hashable
+from decimal import Decimal
 
 
-def content_id(payload: Mapping[str, Any]) -> str:
-    """Return an id made of what a signal says: the same content, the same id.
+def content_id(
+    symbol: str, action: str, confidence: Decimal, price: Decimal, sent_ms: int | None
+) -> str:
+    """Return an id made of what a signal says, numbers normalised: the same signal, one id.
 
-    A signal that comes without an id is known by it, so the same body delivered again (a
-    replay, or the engine's latest signal answered at the next poll) is the same signal.
+    A signal that comes without an id is known by it, so the same signal delivered again (a
+    replay, or the engine's latest signal answered at the next poll) has the same id, however
+    its numbers were spelled (0.85 or 0.850, 105000 or 105000.0).
     """
-    fields = {k: v for k, v in payload.items() if k not in ("signal_id", "id")}
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    text = f"{symbol}|{action}|{confidence.normalize()}|{price.normalize()}|{sent_ms}"
     return f"sig-{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 

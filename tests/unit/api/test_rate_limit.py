@@ -24,7 +24,7 @@ async def _ok(request: object) -> PlainTextResponse:
 
 def _client(clock: Clock) -> httpx.AsyncClient:
     app = Starlette(routes=[Route("/agents/atlas/status", _ok), Route("/health", _ok)])
-    limited = RateLimit(app, per_second=2, burst=3, now=clock)
+    limited = RateLimit(app, per_second=2, burst=3, now=clock, api_key="k1")
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t")
 
 
@@ -42,15 +42,20 @@ async def test_a_caller_past_its_burst_gets_429_with_retry_after_until_a_token_i
     assert after.status_code == 200
 
 
-async def test_each_key_has_its_own_rate_and_the_probes_are_not_counted() -> None:
+async def test_the_service_key_has_its_own_rate_a_made_up_key_does_not_and_probes_are_free() -> (
+    None
+):
     clock = Clock()
     async with _client(clock) as client:
         for _ in range(3):
             await client.get("/agents/atlas/status", headers={"Authorization": "Bearer k1"})
-        other = await client.get("/agents/atlas/status", headers={"X-API-Key": "k2"})
         same = await client.get("/agents/atlas/status", headers={"X-API-Key": "k1"})
+        address = [
+            (await client.get("/agents/atlas/status", headers={"X-API-Key": f"made-up-{n}"}))
+            for n in range(4)
+        ]
         probes = [(await client.get("/health")).status_code for _ in range(10)]
 
-    assert other.status_code == 200
     assert same.status_code == 429  # the bearer token and the header are the same key
+    assert [a.status_code for a in address] == [200, 200, 200, 429]  # one bucket: the address
     assert set(probes) == {200}
