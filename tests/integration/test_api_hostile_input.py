@@ -168,3 +168,10 @@ async def test_a_number_too_big_to_compute_with_is_refused_at_once(
     )
     answer = await _refused(await client.post("/agents/atlas/signal", content=body, headers=JSON))
     assert "beyond the size" in answer["detail"] or "digits" in answer["detail"]
+
+
+async def test_a_body_that_is_not_utf8_is_422(client: httpx.AsyncClient) -> None:
+    body = b'{"initial_equity": 100, "x": "\xff\xfe"}'
+    answer = await _refused(await client.post("/agents/atlas/start", content=body, headers=JSON))
+    assert "not UTF-8" in answer["detail"]
+    assert await _running(client) == 0

@@ -33,7 +33,10 @@ def loads(body: bytes | str, decimals: bool = True) -> Any:
     Numbers with a fraction or an exponent come as Decimal, or as finite floats when
     `decimals` is off (for what is stored as plain JSON again, such as a webhook's signal).
     """
-    text = body.decode() if isinstance(body, bytes) else body
+    try:
+        text = body.decode() if isinstance(body, bytes) else body
+    except UnicodeDecodeError as error:
+        raise json.JSONDecodeError(f"the body is not UTF-8: {error.reason}", "", 0) from None
     try:
         number = _decimal if decimals else _finite_float
         value = json.loads(
