@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import Send
 
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
@@ -99,3 +100,25 @@ def _answer(
 ) -> JSONResponse:
     body = ErrorOut(detail=detail, errors=list(problems) if problems is not None else None)
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
+
+
+async def send_json(
+    send: Send, status: int, body: bytes, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Send a whole JSON answer from ASGI middleware, where no route or handler runs."""
+    head = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_error(
+    send: Send, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Send the error schema's answer from ASGI middleware."""
+    await send_json(
+        send, status, ErrorOut(detail=detail).model_dump_json(exclude_none=True).encode(), headers
+    )

@@ -10,13 +10,12 @@ its answer was kept lets a retry do it again.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trading_agents.api.errors import send_error, send_json
 from trading_agents.api.limits import caller_of
 from trading_agents.core.clock import LiveClock
 from trading_agents.journal import idempotency
@@ -132,15 +131,8 @@ async def _body(receive: Receive) -> bytes | None:
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:
-    await _send(send, status, json.dumps({"detail": detail}).encode())
+    await send_error(send, status, detail)
 
 
 async def _send(send: Send, status: int, body: bytes, replayed: bool = False) -> None:
-    headers: list[Any] = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if replayed:
-        headers.append((b"idempotent-replayed", b"true"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_json(send, status, body, [(b"idempotent-replayed", b"true")] if replayed else [])

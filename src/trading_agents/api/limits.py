@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import time
 from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trading_agents.api.errors import send_error
 
 
 class BodyTooLarge(HTTPException):
@@ -34,7 +35,7 @@ class BodyLimit:
         limit = self.max_bytes
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            await _refuse(send, BodyTooLarge(limit))
+            await send_error(send, 413, BodyTooLarge(limit).detail)
             return
         received = 0
         started = False
@@ -58,14 +59,7 @@ class BodyLimit:
         except BodyTooLarge as refused:
             if started:
                 raise
-            await _refuse(send, refused)
-
-
-async def _refuse(send: Send, error: BodyTooLarge) -> None:
-    body = json.dumps({"detail": error.detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+            await send_error(send, 413, refused.detail)
 
 
 class RateLimit:
@@ -104,17 +98,11 @@ class RateLimit:
         wait = self._take(caller)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
-            body = json.dumps(
-                {"detail": f"too many requests: at most {self.per_second:g} a second for one"
-                 f" key (bursts of {self.burst}); retry after {seconds} s"}
-            ).encode()  # fmt: skip
-            headers = [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(seconds).encode()),
-            ]
-            await send({"type": "http.response.start", "status": 429, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            detail = (
+                f"too many requests: at most {self.per_second:g} a second for one key"
+                f" (bursts of {self.burst}); retry after {seconds} s"
+            )
+            await send_error(send, 429, detail, [(b"retry-after", str(seconds).encode())])
             return
         await self.app(scope, receive, send)
 

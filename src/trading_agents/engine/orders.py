@@ -117,10 +117,10 @@ class OrderCache:
                 order.intent = placed  # the venue rounded it to its filters
             return order
         # Unknown, or an ended order's id the venue placed a new one under (an exit's id).
-        intent = self._armed.pop(cid, None) if placed is None else placed
+        armed = self._armed.pop(cid, None)
+        intent = placed or armed
         if intent is None:
             return None
-        self._armed.pop(cid, None)
         order = self._orders[cid] = Order(intent, ts_ms)
         return order
 
