@@ -23,7 +23,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-DECISIONS = int(os.environ.get("BENCH_DECISIONS", "400"))
+DECISIONS = int(os.environ.get("BENCH_DECISIONS", "1000"))
 # The fake OpenAI server lives with the tests; the benchmark runs from the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -61,9 +61,12 @@ async def measure() -> list[dict[str, object]]:
                     "action": "buy",
                     "confidence": 0.85,
                     "price": 105000.0 if index % 2 else 2500.0,
+                    "signal_id": f"bench-{index}",  # each one new: a repeat is not decided
                 }
                 started = time.perf_counter()
-                await intake.receive("atlas", "bench", payload, "api")
+                decided = await intake.receive("atlas", "bench", payload, "api")
+                if decided is None:
+                    raise SystemExit(f"signal {index} was not decided: nothing to time")
                 if index >= 20:  # the first decisions warm caches and the connection up
                     took.append((time.perf_counter() - started) * 1000)
         finally:
