@@ -67,8 +67,10 @@ async def _load(
 
 async def _check_filled(client: httpx.AsyncClient, accounts: list[str]) -> None:
     for account in accounts:
-        orders = (await client.get(f"/accounts/{account}/agents/atlas/orders")).json()["items"]
-        entries = [o for o in orders if o["order_type"] == "market" and not o["reduce_only"]]
+        answer = await client.get(f"/accounts/{account}/agents/atlas/orders")
+        if answer.status_code != 200:
+            raise SystemExit(f"{account}: orders not read: {answer.status_code} {answer.text}")
+        entries = [o for o in answer.json()["items"] if not o["reduce_only"]]
         if [o["status"] for o in entries] != ["filled"]:
             raise SystemExit(f"{account}: the entry is not filled: {entries}")
 
@@ -100,9 +102,11 @@ async def measure(url: str) -> list[dict[str, object]]:
 def main() -> None:
     """Run the service (journal in a folder of its own), measure, then stop it."""
     with running_service(
+        # The rate limit off: what is measured is what the service can take.
         {
             "MARKET_DATA": "replay",
             "REPLAY_SPEED": os.environ.get("BENCH_REPLAY_SPEED", str(1 / 60)),
+            "RATE_LIMIT_PER_S": "0",
         }
     ) as service:
         for row in asyncio.run(measure(service.url)):
