@@ -51,7 +51,7 @@ def test_a_signed_webhook_opens_a_position_and_a_body_changed_after_signing_does
 ) -> None:
     engine.signals.clear()  # only what is pushed here may reach this agent
     service.post("/accounts/pushed/agents/atlas/start", {"initial_equity": 10000})
-    payload = {"account_id": "pushed", "signal": signal("ETHUSDT", price=2500.0, signal_id="w-1")}
+    payload = {"account_id": "pushed", "signal": signal("ETHUSDT", signal_id="w-1")}
     body, headers = signed(SECRET, payload, timestamp=int(time.time()))
     forged = body.replace(b'"buy"', b'"sell"')
 

@@ -20,7 +20,13 @@ from tests.support.fake_binance_futures import FakeBinanceFutures
 from tests.support.service import Service, journal_folder, running_service
 
 NOVA = "/accounts/acc-1/agents/nova"
-BUY = {"symbol": SYMBOL, "action": "buy", "confidence": 0.9, "price": 1}
+# Priced at the market the fake trades at: a signal priced off it is not acted on.
+BUY = {
+    "symbol": SYMBOL,
+    "action": "buy",
+    "confidence": 0.9,
+    "price": float(last_close(recent_candles())),
+}
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_after_a_sigkill_every_agent_is_back_with_its_positions_and_equity() -> 
             price = service.get("/accounts/acc-1/agents/atlas/positions")
             decision = service.post(
                 "/accounts/acc-1/agents/atlas/signal",
-                {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000},
+                {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105800},
             )
             assert decision["action"] == "open", (decision, price)
             service.wait_for(

@@ -29,7 +29,7 @@ async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncCl
 async def test_a_signal_is_filled_and_protected_when_the_call_returns(
     client: httpx.AsyncClient,
 ) -> None:
-    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105800}
 
     decision = (await client.post(f"{BASE}/signal", json=signal)).json()
 
@@ -38,14 +38,34 @@ async def test_a_signal_is_filled_and_protected_when_the_call_returns(
     assert positions["total_positions"] == 1
     held = positions["positions"][0]
     orders = {o["order_type"]: o for o in (await client.get(f"{BASE}/orders")).json()["items"]}
-    assert orders["market"]["status"] == "filled"
+    # The entry is a marketable limit, immediate-or-cancel, capped beyond the market.
+    assert (orders["limit"]["status"], orders["limit"]["time_in_force"]) == ("filled", "ioc")
     assert orders["stop_market"]["status"] == orders["take_profit_market"]["status"] == "accepted"
     # At the last close, one tick of slippage at most: not at a later candle's price.
     assert abs(held["entry_price"] - held["mark_price"]) <= 0.2
 
 
+async def test_a_buy_signal_priced_45000_near_a_105000_market_is_denied_and_orders_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 45000}
+
+    decision = (await client.post(f"{BASE}/signal", json=signal)).json()
+
+    (check,) = decision["checks"]
+    assert (check["role"], check["verdict"], check["code"]) == (
+        "entry",
+        "denied",
+        "signal_price_off_market",
+    )
+    assert check["reason"].startswith("the signal's price 45000 is ")
+    assert decision["orders"] == []
+    assert (await client.get(f"{BASE}/orders")).json()["items"] == []
+    assert (await client.get(f"{BASE}/positions")).json()["total_positions"] == 0
+
+
 async def test_a_stop_closes_the_position_before_it_returns(client: httpx.AsyncClient) -> None:
-    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105800}
     await client.post(f"{BASE}/signal", json=signal)
 
     stopped = (await client.post(f"{BASE}/stop")).json()
@@ -62,7 +82,7 @@ async def test_a_realized_loss_shows_in_the_drawdown_at_once_and_the_kill_switch
     client: httpx.AsyncClient,
 ) -> None:
     before = (await client.get(f"{BASE}/metrics")).json()
-    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+    signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105800}
     await client.post(f"{BASE}/signal", json=signal)
     await client.post(f"{BASE}/stop")  # closes at the same price: the fees are the loss
 

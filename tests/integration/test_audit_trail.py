@@ -50,7 +50,7 @@ async def audited(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _buy() -> tuple[SignalAction, Decimal, Decimal]:
-    return SignalAction.BUY, Decimal("0.85"), Decimal(105_000)
+    return SignalAction.BUY, Decimal("0.85"), Decimal(105_800)
 
 
 async def _execute(database_url: str, *statements: Executable) -> None:

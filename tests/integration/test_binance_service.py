@@ -36,11 +36,12 @@ from trading_agents.service.desk import TradingDesk
 EQUITY = Decimal(10_000)
 NOVA = "/accounts/acc-1/agents/nova"
 ATLAS = "/accounts/acc-2/agents/atlas"
-BUY = {"symbol": SYMBOL, "action": "buy", "confidence": 0.9, "price": 1}
 ORDER = "/fapi/v1/order"
 
 
 CANDLES = recent_candles()
+# Priced at the market the fake trades at: a signal priced off it is not acted on.
+BUY = {"symbol": SYMBOL, "action": "buy", "confidence": 0.9, "price": float(last_close(CANDLES))}
 
 
 @pytest.fixture

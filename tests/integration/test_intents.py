@@ -36,7 +36,7 @@ async def _intents(desk: TradingDesk) -> list[dict[str, Any]]:
 
 async def _buy(desk: TradingDesk) -> None:
     await desk.signal(
-        "atlas", "acc-1", "BTCUSDT", SignalAction.BUY, Decimal("0.85"), Decimal(105_000)
+        "atlas", "acc-1", "BTCUSDT", SignalAction.BUY, Decimal("0.85"), Decimal(105_800)
     )
 
 

@@ -66,7 +66,7 @@ async def test_an_outage_spools_everything_and_writes_it_exactly_once(
         await desk.start("nova", "acc-1", Decimal(10_000))
         await desk.start("atlas", "acc-2", Decimal(10_000))
         await _steps(desk, stream, 120)
-        buy = (SignalAction.BUY, Decimal("0.85"), Decimal(105_000))
+        buy = (SignalAction.BUY, Decimal("0.85"), Decimal(105_800))
         assert (await desk.signal("atlas", "acc-2", "BTCUSDT", *buy))["decision"].action == "open"
 
         proxy.cut()

@@ -17,7 +17,7 @@ from trading_agents.journal.tables import audit_log
 from trading_agents.service.build import build_desk
 
 ATLAS = "/accounts/acc-1/agents/atlas"
-BUY = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000}
+BUY = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105800}
 
 
 @pytest.fixture

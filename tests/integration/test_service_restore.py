@@ -31,7 +31,8 @@ async def _start_and_buy() -> dict[str, object]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             await client.post(f"{BASE}/start", json={"initial_equity": 10000})
-            signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 1}
+            # The replayed sample's market: a signal priced off it is not acted on.
+            signal = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105800}
             await client.post(f"{BASE}/signal", json=signal)
             return dict((await client.get(f"{BASE}/positions")).json())
 

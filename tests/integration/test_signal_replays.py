@@ -22,7 +22,7 @@ from trading_agents.service.build import build_desk
 SECRET = "webhook-secret-for-tests"
 ATLAS = "/accounts/acc-1/agents/atlas"
 # The seed's sample: the signal as the ML engine sends it, no id and no time of its own.
-SEED_SIGNAL = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105000.0}
+SEED_SIGNAL = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105800.0}
 
 
 @pytest.fixture
@@ -105,12 +105,12 @@ async def test_a_replay_spelling_its_numbers_otherwise_is_the_same_signal(
         assert (await client.post(f"{ATLAS}/start", json={"initial_equity": 10000})).is_success
         first = await client.post(
             f"{ATLAS}/signal",
-            content='{"symbol":"BTCUSDT","action":"buy","confidence":0.85,"price":105000}',
+            content='{"symbol":"BTCUSDT","action":"buy","confidence":0.85,"price":105800}',
             headers={"content-type": "application/json"},
         )
         respelled = await client.post(
             f"{ATLAS}/signal",
-            content='{"price":105000.0,"confidence":0.850,"action":"buy","symbol":"BTCUSDT"}',
+            content='{"price":105800.0,"confidence":0.850,"action":"buy","symbol":"BTCUSDT"}',
             headers={"content-type": "application/json"},
         )
 

@@ -19,7 +19,7 @@ from tests.support.risk_market import (
     steps,
 )
 from trading_agents.core.clock import MS_PER_MINUTE
-from trading_agents.model.enums import OrderType, Side
+from trading_agents.model.enums import OrderType, Side, TimeInForce
 from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.risk import Approved, RiskLimits, TradingState, Verdict
 
@@ -57,9 +57,14 @@ class LimitsRespected:
         limits, order, leverage = self.limits, verdict.order, verdict.leverage
         instrument = INSTRUMENTS.get(order.symbol)
         mark = state.marks[order.symbol]
-        entry = order.price if order.order_type is OrderType.LIMIT else mark
-        assert entry is not None
+        assert order.order_type is OrderType.LIMIT
+        assert order.price is not None
+        # A market entry goes out as an IOC limit at its cap: it is expected at the mark and
+        # may trade up to the cap, where the venue holds its margin.
+        marketable = order.time_in_force is TimeInForce.IOC
+        entry = mark if marketable else order.price
         value = max(entry, mark)
+        margin_value = max(value, order.price)
         quantity, equity = order.quantity, state.equity
         assert not order.reduce_only
         assert order.symbol in limits.allowed_symbols
@@ -73,16 +78,17 @@ class LimitsRespected:
         assert held_notional + quantity * value <= equity * limits.max_position_notional
         exposure = sum((abs(q) * state.marks[s] for s, q in state.positions.items()), Decimal(0))
         assert exposure + quantity * value <= equity * limits.max_total_exposure
-        assert quantity * value * (1 + leverage * FEE) <= state.available_balance * leverage
+        assert quantity * margin_value * (1 + leverage * FEE) <= state.available_balance * leverage
         if held == 0:
             open_positions = sum(1 for q in state.positions.values() if q != 0)
             assert open_positions < limits.max_open_positions
-        market_order = order.order_type is OrderType.MARKET
-        assert instrument.quantity_fits(quantity, market=market_order)
-        assert quantity * entry >= instrument.min_notional
-        if not market_order:
-            assert abs(entry - mark) <= mark * limits.limit_price_band
-            assert instrument.price_fits(entry)
+        assert instrument.quantity_fits(quantity, market=False)
+        if marketable:
+            assert instrument.quantity_fits(quantity, market=True)
+            assert abs(order.price - mark) <= mark * limits.max_price_deviation
+        assert quantity * min(entry, order.price) >= instrument.min_notional
+        assert abs(order.price - mark) <= mark * limits.limit_price_band
+        assert instrument.price_fits(order.price)
         self.exits(verdict, entry, mark, equity)
         now = market.clock.now_ms()
         self.entry_times.append(now)

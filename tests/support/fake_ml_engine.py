@@ -28,11 +28,16 @@ class EngineRequest:
     body: Any
 
 
+# Near the replayed sample's prices all through its day: agents act only on a signal priced
+# within their limit of the market (Atlas 1 %).
+SAMPLE_PRICES = {"BTCUSDT": 105_800.0, "ETHUSDT": 2_610.0}
+
+
 def signal(
     symbol: str,
     action: str = "buy",
     confidence: float = 0.85,
-    price: float = 105_000.0,
+    price: float | None = None,
     *,
     signal_id: str | None = None,
     timestamp: float | None = None,
@@ -42,7 +47,7 @@ def signal(
         "symbol": symbol,
         "action": action,
         "confidence": confidence,
-        "price": price,
+        "price": SAMPLE_PRICES.get(symbol, 100.0) if price is None else price,
         "timestamp": time.time() if timestamp is None else timestamp,
     }
     return made if signal_id is None else {**made, "signal_id": signal_id}

@@ -22,4 +22,5 @@ def risk_limits(profile: AgentProfile, symbols: frozenset[str] | None = None) ->
         max_orders_per_minute=risk.max_orders_per_minute,
         circuit_breaker_failures=risk.circuit_breaker_failures,
         require_stop_loss=risk.require_stop_loss,
+        max_price_deviation=risk.max_price_deviation,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 from trading_agents.agents.brains.port import Brain
@@ -17,7 +18,7 @@ from trading_agents.agents.state import (
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import RunAborted, TradingError
 from trading_agents.core.ids import client_order_id
-from trading_agents.model.decisions import Action, Decision
+from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import OrderStatus, OrderType, Side
 from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.risk.engine import RiskEngine
@@ -55,6 +56,14 @@ def _order_id(state: DecisionState, role: str) -> str:
     )
 
 
+def _signal_price(state: DecisionState) -> Decimal | None:
+    """Return the price of the signal the decision follows, for the risk engine to compare."""
+    signal = state.get("signal")
+    if state["trigger"] is not DecisionTrigger.SIGNAL or signal is None:
+        return None
+    return signal.price if signal.symbol == state["symbol"] else None
+
+
 def _close_request(state: DecisionState, position: PositionView) -> OrderRequest:
     side = Side.SELL if position.quantity > 0 else Side.BUY
     return OrderRequest(
@@ -65,6 +74,7 @@ def _close_request(state: DecisionState, position: PositionView) -> OrderRequest
         quantity=abs(position.quantity),
         reduce_only=True,
         leverage=position.leverage,
+        reference_price=_signal_price(state),
     )
 
 
@@ -86,6 +96,7 @@ def _entry_request(state: DecisionState, decision: Decision) -> OrderRequest:
         take_profit=decision.take_profit,
         leverage=decision.leverage,
         confidence=decision.confidence,
+        reference_price=_signal_price(state),
     )
 
 
@@ -255,7 +266,8 @@ def _confirm(
     again = risk.confirm(request, account)
     if isinstance(again, Denied):
         return again
-    if again.order != verdict.order or again.protective != verdict.protective:
+    # A market entry's IOC cap follows the mark: the cap approved first is the one sent.
+    if again.order.quantity != verdict.order.quantity or again.protective != verdict.protective:
         return Denied(
             DenialCode.ACCOUNT_CHANGED,
             f"the account changed between the risk check and execution: {check.role}"

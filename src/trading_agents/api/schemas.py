@@ -297,6 +297,8 @@ class OrderOut(BaseModel):
     symbol: str
     side: str
     order_type: str
+    # A limit order's: "gtc" rests on the book, "ioc" (an entry) trades at once or expires.
+    time_in_force: Literal["gtc", "ioc"] | None
     quantity: Amount
     price: Amount | None
     trigger_price: Amount | None

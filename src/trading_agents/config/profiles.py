@@ -40,6 +40,9 @@ class RiskSettings(_Strict):
     max_orders_per_minute: int = Field(default=10, ge=1)
     circuit_breaker_failures: int = Field(default=3, ge=1)
     require_stop_loss: bool = True
+    # A signal priced further than this from the market is denied, and a market entry goes
+    # out as an IOC limit order this far beyond the market: the worst price it can take.
+    max_price_deviation: Decimal = Field(default=Decimal("0.01"), gt=0, le=Decimal("0.02"))
 
 
 class StrategySettings(_Strict):

@@ -130,10 +130,15 @@ class Codec:
         kind = self._type(name)
         if issubclass(kind, tuple):
             names: list[str] = list(kind._fields)
+            defaults: Mapping[str, Any] = kind._field_defaults
         else:
             names = [f.name for f in dataclasses.fields(kind)]
+            defaults = {
+                f.name: f.default
+                for f in dataclasses.fields(kind)
+                if f.default is not dataclasses.MISSING
+            }
         # A field added since with a default may be missing: older rows read as they were.
-        defaults = getattr(kind, "_field_defaults", {})
         missing = [name for name in names if name not in stored and name not in defaults]
         # A field dropped since is retired: older rows carry it, and it is not read.
         retired = self._retired.get(name, frozenset())
@@ -142,7 +147,10 @@ class Codec:
                 f"stored {name} has fields {sorted(stored)}, the {name} of this version"
                 f" {sorted(names)}: it was written by another version"
             )
-        values = {field: self.decode(stored[field]) for field in names if field in stored}
+        values = {
+            field: self.decode(stored[field]) if field in stored else defaults[field]
+            for field in names
+        }
         if issubclass(kind, tuple):
             return kind(**values)
         # Built field by field, as the object was when stored: no __init__ or validation runs

@@ -52,6 +52,13 @@ class OrderType(StrEnum):
 _CONDITIONAL_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET})
 
 
+class TimeInForce(StrEnum):
+    """How long a limit order may wait: until cancelled, or not at all."""
+
+    GTC = "gtc"  # rests on the book until it fills or is cancelled
+    IOC = "ioc"  # trades what it can at once; the rest expires
+
+
 class OrderStatus(StrEnum):
     """Where an order is in its life."""
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
-from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side
+from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +23,15 @@ class OrderIntent:
     price: Decimal | None = None  # limit price
     trigger_price: Decimal | None = None  # stop-market and take-profit-market
     reduce_only: bool = False
+    time_in_force: TimeInForce = TimeInForce.GTC  # of a limit order
 
     def __post_init__(self) -> None:
         if self.quantity <= ZERO:
             raise ValueError(f"{self.client_order_id}: quantity must be above zero")
         if self.order_type is OrderType.LIMIT and self.price is None:
             raise ValueError(f"{self.client_order_id}: a limit order needs a price")
+        if self.time_in_force is not TimeInForce.GTC and self.order_type is not OrderType.LIMIT:
+            raise ValueError(f"{self.client_order_id}: only a limit order has a time in force")
         if self.order_type.is_conditional and self.trigger_price is None:
             raise ValueError(f"{self.client_order_id}: a {self.order_type} needs a trigger price")
 
@@ -43,6 +46,7 @@ class OrderIntent:
             self.price,
             self.trigger_price,
             self.reduce_only,
+            self.time_in_force,
         )
 
 

@@ -29,6 +29,8 @@ class OrderRequest(NamedTuple):
     leverage: int = 1
     reduce_only: bool = False
     confidence: Decimal | None = None
+    # The price the decision acted on (a signal's): refused when too far from the market.
+    reference_price: Decimal | None = None
 
 
 class AccountState(NamedTuple):

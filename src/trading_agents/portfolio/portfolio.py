@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple
@@ -205,6 +206,17 @@ class Portfolio:
             self._tracker.on_funding(funding.symbol, funding.amount)
 
     def _record(self, trip: RoundTrip | None) -> RoundTrip | None:
-        if trip is not None:
-            self._trades.append(trip)
+        if trip is None:
+            return None
+        trades = self._trades
+        if not trades or trades[-1].closed_ms <= trip.closed_ms:
+            trades.append(trip)
+        else:
+            # In one step a symbol's fill at its candle's open is booked after another's at
+            # its close: the trades stay in the order they closed, as the ledger posts them.
+            bisect.insort_right(trades, trip, key=_closed_ms)
         return trip
+
+
+def _closed_ms(trip: RoundTrip) -> int:
+    return trip.closed_ms

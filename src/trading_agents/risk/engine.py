@@ -102,8 +102,12 @@ class RiskEngine:
             self._daily.observe_equity(account.equity, now_ms)
             self._drawdown.update(account.equity)
             if request.reduce_only:
-                return self._check_reducing(request, account)
-            denial = self._restriction(now_ms) or self._check_entry_rules(request, account)
+                return self._off_market(request, account) or self._check_reducing(request, account)
+            denial = (
+                self._restriction(now_ms)
+                or self._off_market(request, account)
+                or self._check_entry_rules(request, account)
+            )
             if denial is not None:
                 return denial
             return self._size_and_approve(request, account, now_ms, counted)
@@ -201,6 +205,23 @@ class RiskEngine:
             )
         return None
 
+    def _off_market(self, request: OrderRequest, account: AccountState) -> Denied | None:
+        """Deny acting on a price further from the mark than the agent's limit."""
+        reference = request.reference_price
+        if reference is None:
+            return None
+        mark = account.marks.get(request.symbol)
+        if mark is None or mark <= ZERO:
+            return None  # nothing to compare with: the entry's own checks deny a missing mark
+        limit = self.limits.max_price_deviation
+        if abs(reference - mark) <= mark * limit:
+            return None
+        return Denied(
+            DenialCode.SIGNAL_PRICE_OFF_MARKET,
+            f"the signal's price {reference} is {abs(reference - mark) / mark:.2%} from the"
+            f" market's {mark} {request.symbol}; this agent acts within {limit:%}",
+        )
+
     def _check_reducing(self, request: OrderRequest, account: AccountState) -> Verdict:
         rules = self._rules.get(request.symbol)
         if rules is None:
@@ -274,7 +295,14 @@ class RiskEngine:
         symbol, limits = request.symbol, self.limits
         rules = self._rules[symbol]
         mark = account.marks[symbol]
-        prices = entry_prices(request, rules, mark, limits.limit_price_band)
+        prices = entry_prices(
+            # The entry's cap is a limit price like any other: it stays inside the band too.
+            request,
+            rules,
+            mark,
+            limits.limit_price_band,
+            min(limits.max_price_deviation, limits.limit_price_band),
+        )
         if isinstance(prices, Denied):
             return prices
         exposure, open_positions = ZERO, 0
@@ -307,11 +335,12 @@ class RiskEngine:
             request.leverage,
             entry,
             mark if mark > entry else entry,
+            prices.worst,
             None if stop is None else abs(entry - stop),
             held * mark,
             exposure,
         )
-        lot = rules.limit_lot if request.order_type is LIMIT else rules.market_lot
+        lot = rules.entry_lot(request.order_type)
         sized = size_entry(request.quantity, facts, rules, lot, limits, self._fee_rate)
         if not isinstance(sized, Sized):
             return sized

@@ -25,6 +25,10 @@ class RiskLimits:
     circuit_breaker_failures: int
     require_stop_loss: bool = True
     limit_price_band: Decimal = Decimal("0.02")  # a limit price's distance from the mark
+    # How far a signal's price may be from the mark, and the worst price a market entry takes
+    # (it goes out as an IOC limit this far beyond the mark, within the band): slippage
+    # bounded by construction.
+    max_price_deviation: Decimal = Decimal("0.01")
 
     def __post_init__(self) -> None:
         for name in _WHOLE_NUMBERS:
@@ -32,6 +36,7 @@ class RiskLimits:
         for name in ("risk_per_trade", "daily_loss_limit", "max_drawdown"):
             _require_fraction(name, getattr(self, name), upper=ONE)
         _require_fraction("limit_price_band", self.limit_price_band, upper=ONE, closed=False)
+        _require_fraction("max_price_deviation", self.max_price_deviation, upper=ONE, closed=False)
         # Margin caps any notional at leverage times equity, so a larger fraction is a typo.
         for name in ("max_position_notional", "max_total_exposure"):
             _require_fraction(name, getattr(self, name), upper=Decimal(self.max_leverage))

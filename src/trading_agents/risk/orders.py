@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.ids import client_order_id
+from trading_agents.model.enums import TimeInForce
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.requests import OrderRequest
 from trading_agents.risk.prices import EntryPrices
@@ -22,6 +23,7 @@ from trading_agents.risk.rules import (
 )
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied, Verdict
 
+GTC, IOC = TimeInForce.GTC, TimeInForce.IOC
 STOP_LOSS_PREFIX = "sl"
 TAKE_PROFIT_PREFIX = "tp"
 
@@ -33,14 +35,16 @@ def entry_orders(
 ) -> tuple[OrderIntent, tuple[OrderIntent, ...]]:
     """Build an approved entry and its reduce-only stop loss and take profit."""
     symbol, parent = request.symbol, request.client_order_id
-    limit = request.order_type is LIMIT
+    # Every entry is a limit order at the venue; a market one is marketable and IOC at its
+    # cap, so it trades at once or not at all, and never beyond the cap.
     order = OrderIntent(
         parent,
         symbol,
         request.side,
-        request.order_type,
+        LIMIT,
         quantity,
-        price=prices.entry if limit else None,
+        price=prices.worst,
+        time_in_force=GTC if request.order_type is LIMIT else IOC,
     )
     exit_side = EXIT_SIDE[request.side]
     protective: tuple[OrderIntent, ...] = ()

@@ -14,15 +14,20 @@ class EntryPrices(NamedTuple):
     """The prices an approved entry and its exits will carry."""
 
     entry: Decimal  # the limit price, or the mark for a market order
+    worst: Decimal  # the price the order carries: its limit, or a market order's IOC cap
     stop: Decimal | None
     take_profit: Decimal | None
     adjustments: tuple[str, ...]
 
 
 def entry_prices(
-    request: OrderRequest, rules: InstrumentRules, mark: Decimal, band: Decimal
+    request: OrderRequest, rules: InstrumentRules, mark: Decimal, band: Decimal, deviation: Decimal
 ) -> EntryPrices | Denied:
-    """Round an entry's prices to the tick, or deny one that is out of band or on the wrong side."""
+    """Round an entry's prices to the tick, or deny one that is out of band or on the wrong side.
+
+    A market entry is capped `deviation` beyond the mark, rounded toward it: the venue gets
+    it as an IOC limit there, so it never trades worse.
+    """
     buying = request.side is BUY
     adjustments: tuple[str, ...] = ()
     asked = request.price
@@ -36,8 +41,14 @@ def entry_prices(
                 DenialCode.PRICE_OUTSIDE_BAND,
                 f"limit price {entry} is more than {band:%} from the mark {mark}",
             )
+        worst = entry
     else:
         entry = mark
+        worst = (
+            tick_down(mark * (1 + deviation), rules.tick)
+            if buying
+            else tick_up(mark * (1 - deviation), rules.tick)
+        )
     # A stop must sit below both the entry and the mark for a long (above both for a short),
     # or it would trigger at once; a target must sit beyond both on the other side.
     low, high = (entry, mark) if entry < mark else (mark, entry)
@@ -60,7 +71,7 @@ def entry_prices(
                 f"take profit {request.take_profit} ({take_profit} on the tick) must be strictly"
                 f" {'above' if buying else 'below'} {high if buying else low} for a {request.side}",
             )
-    return EntryPrices(entry, stop, take_profit, adjustments)
+    return EntryPrices(entry, worst, stop, take_profit, adjustments)
 
 
 def _round_toward(price: Decimal, entry: Decimal, tick: Decimal) -> Decimal:

@@ -32,6 +32,9 @@ class InstrumentRules:
     max_leverage: int
     limit_lot: Lot
     market_lot: Lot
+    # A market entry goes out as an IOC limit: the venue holds it to LOT_SIZE, and what it
+    # takes at once is held to MARKET_LOT_SIZE as a market order's would be. Both, then.
+    taker_lot: Lot
     # Index L: the position notional that leverage L must stay strictly below.
     notional_caps: tuple[Decimal, ...]
 
@@ -55,8 +58,13 @@ class InstrumentRules:
             max_leverage=instrument.max_leverage,
             limit_lot=instrument.limit_lot,
             market_lot=instrument.market_lot,
+            taker_lot=_both(instrument.limit_lot, instrument.market_lot),
             notional_caps=caps,
         )
+
+    def entry_lot(self, order_type: OrderType) -> Lot:
+        """Return the quantity filter an entry is sized to: its own if a limit, else both."""
+        return self.limit_lot if order_type is LIMIT else self.taker_lot
 
     def lot(self, order_type: OrderType) -> Lot:
         """Return the quantity filter for an order type: MARKET_LOT_SIZE unless it is a limit."""
@@ -84,3 +92,12 @@ def tick_up(price: Decimal, tick: Decimal) -> Decimal:
     """Round a price above zero up to the tick."""
     below = FLOOR.divide_int(price, tick) * tick
     return below if below == price else below + tick
+
+
+def _both(first: Lot, second: Lot) -> Lot:
+    """Return the quantity filter that passes only what passes both (their steps nest)."""
+    return Lot(
+        max(first.step, second.step),
+        max(first.min_qty, second.min_qty),
+        min(first.max_qty, second.max_qty),
+    )

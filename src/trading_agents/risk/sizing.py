@@ -23,7 +23,10 @@ class EntryFacts(NamedTuple):
     available: Decimal
     leverage: int
     entry_price: Decimal  # the limit price, or the mark for a market order
-    value_price: Decimal  # the higher of entry and mark: notional and margin are valued at it
+    value_price: Decimal  # the higher of entry and mark: notional and risk are valued at it
+    # The price the order carries (its limit, or a market entry's IOC cap): the venue holds
+    # margin and checks the minimum notional at it.
+    order_price: Decimal
     stop_distance: Decimal | None  # |entry - stop|, above zero, or None without a stop
     held_notional: Decimal  # the same-side position already held, at the mark
     exposure: Decimal  # every position's notional, at the marks
@@ -76,7 +79,8 @@ def size_entry(
     if quantity * value > room:
         binding = "max total exposure"
         quantity = _cut(cuts, quantity, FLOOR.divide(room, value), binding, lot, unit)
-    cost = value * (ONE + leverage * fee_rate)
+    margin_value = value if value >= facts.order_price else facts.order_price
+    cost = margin_value * (ONE + leverage * fee_rate)
     room = facts.available * leverage
     if quantity * cost > room:
         binding = "available margin"
@@ -90,7 +94,8 @@ def size_entry(
         quantity = _cut(cuts, quantity, lot.max_qty, binding, lot, unit)
     if binding == REQUESTED_SIZE and quantity != requested:
         cuts.append(f"size rounded down from {requested} to {quantity} {unit}, the {step} step")
-    denial = _below_minimum(quantity, facts.entry_price, binding, rules, lot)
+    lowest = min(facts.entry_price, facts.order_price)  # a sell's cap is below its entry
+    denial = _below_minimum(quantity, lowest, binding, rules, lot)
     return Sized(quantity, tuple(cuts)) if denial is None else denial
 
 

@@ -24,6 +24,7 @@ class DenialCode(StrEnum):
     TAKE_PROFIT_INVALID = "take_profit_invalid"
     NO_MARK_PRICE = "no_mark_price"
     PRICE_OUTSIDE_BAND = "price_outside_band"
+    SIGNAL_PRICE_OFF_MARKET = "signal_price_off_market"
     MAX_OPEN_POSITIONS = "max_open_positions"
     POSITION_CONFLICT = "position_conflict"
     NOTHING_TO_REDUCE = "nothing_to_reduce"

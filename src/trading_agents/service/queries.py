@@ -9,6 +9,7 @@ from trading_agents.agents.brains.llm import LlmBrain
 from trading_agents.agents.brains.llm_parts import LlmCounters
 from trading_agents.core.clock import iso_utc
 from trading_agents.core.decimals import ZERO
+from trading_agents.model.enums import OrderType
 from trading_agents.risk.verdicts import Denied
 from trading_agents.service.sessions import AgentSession
 
@@ -154,6 +155,7 @@ class OrderView:
     symbol: str
     side: str
     order_type: str
+    time_in_force: str | None  # of a limit order: "gtc" rests, "ioc" trades at once or expires
     quantity: Decimal
     price: Decimal | None
     trigger_price: Decimal | None
@@ -210,6 +212,7 @@ def orders_of(session: AgentSession, limit: int) -> list[OrderView]:
             o.intent.symbol,
             str(o.intent.side),
             str(o.intent.order_type),
+            str(o.intent.time_in_force) if o.intent.order_type is OrderType.LIMIT else None,
             o.intent.quantity,
             o.intent.price,
             o.intent.trigger_price,

@@ -9,7 +9,14 @@ from trading_agents.engine.restart import AccountSnapshot
 from trading_agents.journal.codec import Codec
 from trading_agents.model import orders as order_types
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger, LlmUsage
-from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, PositionSide, Side
+from trading_agents.model.enums import (
+    Liquidity,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    Side,
+    TimeInForce,
+)
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.positions import Position
 from trading_agents.model.requests import OrderRequest
@@ -32,6 +39,7 @@ STORED_TYPES: tuple[type, ...] = (
     PositionSide,
     Side,
     SignalAction,
+    TimeInForce,
     order_types.Order,
     order_types.OrderIntent,
     order_types.OrderAccepted,

@@ -34,6 +34,7 @@ def round_intent(intent: OrderIntent, instrument: Instrument) -> OrderIntent:
         price,
         trigger,
         intent.reduce_only,
+        intent.time_in_force,
     )
 
 

@@ -81,7 +81,8 @@ class Exchange:
         self.trades: list[Trade] = []
         self.income: list[Income] = []
         self.dual_side = False
-        self.pieces = 1  # how many trades a market order fills in, as a thin book does
+        self.pieces = 1  # how many trades a marketable order fills in, as a thin book does
+        self.depth: Decimal | None = None  # what the book holds within any limit; None: enough
         self._next_order, self._next_algo = 8_100_000_001, 3_000_000_001
         self._next_trade, self._next_tran = 610_000_001, 9_000_000_001
 
@@ -225,19 +226,32 @@ class Exchange:
     def execute(self, order: Order, market: Decimal | None = None) -> None:
         """Match a new order against the market: fill it, rest it or expire it."""
         market = market if market is not None else self.account.prices.get(order.symbol)
-        if order.type == "MARKET":
+        if order.type == "MARKET" or (
+            market is not None and self._marketable(order.side, order.price, market)
+        ):
             assert market is not None
-            step = self.symbol_rules(order.symbol).instrument.market_step_size
-            part = (order.remaining / self.pieces // step) * step
-            for _ in range(self.pieces - 1):
-                if part > ZERO and order.is_open:
-                    self._fill(order, market, maker=False, quantity=part)
-            if order.is_open:
-                self._fill(order, market, maker=False)
-        elif market is not None and self._marketable(order.side, order.price, market):
-            self._fill(order, market, maker=False)
-        elif order.time_in_force in ("IOC", "FOK"):
+            self._take(order, market)
+        if order.is_open and order.time_in_force in ("IOC", "FOK"):
             self._end(order, "EXPIRED", EXPIRED_IOC)
+
+    def _take(self, order: Order, market: Decimal) -> None:
+        """Trade a marketable order at `market`: in `pieces` trades, a limit one up to `depth`."""
+        instrument = self.symbol_rules(order.symbol).instrument
+        is_market = order.type == "MARKET"
+        step = instrument.market_step_size if is_market else instrument.step_size
+        # A market order walks the whole book; a limit order finds only what is within it.
+        available = order.remaining if is_market or self.depth is None else self.depth
+        available = min(available, order.remaining)
+        if order.time_in_force == "FOK" and available < order.remaining:
+            return  # all or nothing: it expires whole
+        part = (available / self.pieces // step) * step
+        taken = ZERO
+        for _ in range(self.pieces - 1):
+            if part > ZERO and order.is_open:
+                self._fill(order, market, maker=False, quantity=part)
+                taken += part
+        if order.is_open and available > taken:
+            self._fill(order, market, maker=False, quantity=available - taken)
 
     def cancel_order(self, order: Order) -> None:
         """Cancel a working order, or refuse with -2011 when it is not working."""

@@ -291,12 +291,20 @@ class FakeBinanceFutures(ThreadedServer):
         self._call(self._stream.drop)
 
     def fill_in_pieces(self, pieces: int) -> None:
-        """Fill each market order in `pieces` trades from now on, as a thin book does."""
+        """Fill each marketable order in `pieces` trades from now on, as a thin book does."""
 
         def set_pieces() -> None:
             self._exchange.pieces = pieces
 
         self._call(set_pieces)
+
+    def thin_book(self, depth: Decimal | None) -> None:
+        """Let a marketable limit order find only `depth` within its limit from now on."""
+
+        def set_depth() -> None:
+            self._exchange.depth = depth
+
+        self._call(set_depth)
 
     def lose_trade_events(self, count: int) -> None:
         """Leave the next `count` trade events of the user stream undelivered."""

@@ -12,7 +12,7 @@ from trading_agents.agents.state import DecisionRecord, OrderOutcome, RiskCheck
 from trading_agents.config.instruments import default_instruments
 from trading_agents.journal.codec import Codec, CodecError
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
-from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side
+from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 from trading_agents.model.orders import Order, OrderAccepted, OrderFilled, OrderIntent
 from trading_agents.model.positions import Position
 from trading_agents.model.requests import OrderRequest
@@ -125,3 +125,13 @@ def test_a_retired_field_of_an_older_version_is_read_past_and_an_unknown_one_ref
         codec.loads(foreign)
     with pytest.raises(CodecError, match="another version"):
         CODEC.loads(older)
+
+
+def test_an_order_stored_before_time_in_force_existed_reads_as_good_till_cancelled() -> None:
+    stored = json.loads(CODEC.dumps(_filled_order().intent))
+    del stored["f"]["time_in_force"]  # as a journal written before price protection holds it
+
+    back = CODEC.loads(json.dumps(stored))
+
+    assert back == _filled_order().intent
+    assert back.time_in_force is TimeInForce.GTC

@@ -206,9 +206,13 @@ class BinanceTrading(PublishedReports):
                 self.book.forget(intent.client_order_id)
                 raise
             self._placed(intent, snapshot)
-            if snapshot.status is OrderStatus.FILLED:
+            traded = snapshot.filled_quantity
+            if traded > ZERO and not snapshot.status.is_open:
+                # Filled, or an IOC entry that expired after a part: protect what traded.
                 await self._await_fills(snapshot)
-                await self._place_exits(intent.client_order_id)
+                await self._place_exits(intent.client_order_id, size=traded)
+            elif snapshot.status in _ENDED_UNFILLED:
+                self.book.take_attached(intent.client_order_id)  # nothing traded to protect
         return OrderAck(
             intent.client_order_id, snapshot.venue_order_id, snapshot.status, self._clock.now_ms()
         )
@@ -378,14 +382,19 @@ class BinanceTrading(PublishedReports):
                 await asyncio.sleep(self.rest.backoff(attempt))
         raise VenueUnavailable(f"{intent.client_order_id}: not placed")
 
-    async def _place_exits(self, parent: str, ask_first: bool = False) -> None:
+    async def _place_exits(
+        self, parent: str, ask_first: bool = False, size: Decimal | None = None
+    ) -> None:
         """Place the exits that ride on a filled order; a refused one is reported REJECTED.
 
         `ask_first` when a previous run may have placed them: an exit Binance knows by its
         id, in any status, is taken as it is. Binance takes an id again once its first
-        order ended, so sending it again could reduce a later position.
+        order ended, so sending it again could reduce a later position. `size`: what the
+        order traded, when that is less than the exits were sized for (an IOC's part).
         """
         for exit_ in self.book.take_attached(parent):
+            if size is not None and size < exit_.quantity:
+                exit_ = exit_.resized(size)
             if ask_first and await self._known_algo(exit_):
                 continue
             # Reported as sent first: an exit placed here is news to the books, and a crash

@@ -342,8 +342,11 @@ class BinanceVenue(BinanceTrading):
             if not found.status.is_open and found.status is not OrderStatus.FILLED:
                 now = self._clock.now_ms()  # ended part-filled: told once its fills are booked
                 self._publish(OrderUpdate(cid, intent.symbol, found.status, now, "found ended"))
-        if found.status is OrderStatus.FILLED:
-            await self._place_exits(cid, ask_first=True)
+        if found.filled_quantity > ZERO and not found.status.is_open:
+            # Filled, or ended after a part (an IOC entry): protect what traded.
+            await self._place_exits(cid, ask_first=True, size=found.filled_quantity)
+        elif not found.status.is_open:
+            self.book.take_attached(cid)  # ended with nothing traded: nothing to protect
 
     def _never_arrived(self, client_order_id: str, symbol: str) -> None:
         """Report an order sent but never received: refused, as far as the books go."""
@@ -396,8 +399,10 @@ class BinanceVenue(BinanceTrading):
                         )
                     )
                     repairs.append(f"{cid}: {snapshot.status} at Binance")
-                elif self.book.has_attached(cid):
-                    await self._place_exits(cid, ask_first=True)
+                if snapshot.filled_quantity > ZERO and self.book.has_attached(cid):
+                    await self._place_exits(cid, ask_first=True, size=snapshot.filled_quantity)
+                else:
+                    self.book.take_attached(cid)  # nothing traded: nothing to protect
         for cid, symbol in self.book.open_algos():
             try:
                 raw = await self._call_or_not_found(

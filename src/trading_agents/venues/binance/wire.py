@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from trading_agents.core.decimals import ZERO
-from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side
+from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.positions import PositionSnapshot
 from trading_agents.model.reports import FillReport, OrderUpdate
@@ -22,6 +22,7 @@ TYPES = {
     OrderType.TAKE_PROFIT_MARKET: "TAKE_PROFIT_MARKET",
 }
 TYPES_BACK = {wire: ours for ours, wire in TYPES.items()}
+TIME_IN_FORCE = {TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC"}
 ORDER_STATUSES = {
     "NEW": OrderStatus.ACCEPTED,
     "PARTIALLY_FILLED": OrderStatus.PARTIALLY_FILLED,
@@ -73,7 +74,7 @@ def order_params(intent: OrderIntent) -> dict[str, str]:
     if intent.order_type is OrderType.LIMIT:
         assert intent.price is not None  # OrderIntent checks it
         params["price"] = _text(intent.price)
-        params["timeInForce"] = "GTC"
+        params["timeInForce"] = TIME_IN_FORCE[intent.time_in_force]
     return params
 
 

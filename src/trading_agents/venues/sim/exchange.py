@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick, round_down_to_step
 from trading_agents.market.candles import Candle
-from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side
+from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.orders import (
     Order,
@@ -44,6 +44,7 @@ LIQUIDATION_ORDER_PREFIX = "autoclose-"  # Binance names its liquidation orders 
 
 # Enum members bound once: on the hot path a lookup on the class costs more than the test.
 _BUY, _MARKET, _LIMIT = Side.BUY, OrderType.MARKET, OrderType.LIMIT
+_IOC = TimeInForce.IOC
 
 
 class ExchangeSnapshot(NamedTuple):
@@ -279,7 +280,8 @@ class SimExchange:
             return
         reference = intent.price or intent.trigger_price or last
         opening = checks.opening_quantity(intent.side, intent.quantity, position.quantity)
-        fee_rate = self.config.maker_fee if intent.order_type is _LIMIT else self.config.taker_fee
+        resting = intent.order_type is _LIMIT and intent.time_in_force is not _IOC
+        fee_rate = self.config.maker_fee if resting else self.config.taker_fee
         checks.check_margin(
             intent,
             opening,
@@ -299,7 +301,12 @@ class SimExchange:
         self._orders[intent.client_order_id] = order
         self._venue_ids[intent.client_order_id] = venue_id
         self._open.setdefault(intent.symbol, []).append(order)
-        if intent.order_type is _MARKET or self._is_marketable(intent, last):
+        # An IOC order never rests: the next price fills it within its limit or expires it.
+        if (
+            intent.order_type is _MARKET
+            or intent.time_in_force is _IOC
+            or self._is_marketable(intent, last)
+        ):
             self._awaiting_next_price.setdefault(intent.symbol, []).append(order)
         self._reports.append(
             OrderUpdate(
@@ -431,6 +438,9 @@ class SimExchange:
             if not order.status.is_open:
                 continue
             intent = order.intent
+            if intent.time_in_force is _IOC:
+                self._fill_or_expire(order, price, ts_ms)
+                continue
             if intent.order_type is _LIMIT:
                 assert intent.price is not None
                 crossed = price <= intent.price if intent.side is _BUY else price >= intent.price
@@ -441,6 +451,25 @@ class SimExchange:
             if order.status.is_open and intent.order_type is _MARKET:
                 # A volume cap left part of it: the rest trades at the next price.
                 self._awaiting_next_price.setdefault(symbol, []).append(order)
+
+    def _fill_or_expire(self, order: Order, price: Decimal, ts_ms: int) -> None:
+        """Trade an IOC order at `price` within its limit; what does not trade expires."""
+        intent = order.intent
+        limit = intent.price
+        assert limit is not None  # an IOC order is a limit order
+        buying = intent.side is _BUY
+        if price <= limit if buying else price >= limit:
+            slipped = self._slipped(intent.side, price, intent.symbol)
+            # Slippage walks the book, and the book is walked no further than the limit.
+            fill = min(slipped, limit) if buying else max(slipped, limit)
+            self._execute(order, fill, Liquidity.TAKER, ts_ms, market=price)
+            if not order.status.is_open:
+                return
+            reason = "IOC: the rest found no volume within the limit"
+        else:
+            reason = f"IOC: the market at {_plain(price)} is beyond the limit {_plain(limit)}"
+        self._retire(order, OrderExpired(ts_ms, reason), OrderStatus.EXPIRED)
+        self._place_attached(order, ts_ms, price)  # for what did trade; none when nothing did
 
     def _run_segment(
         self, symbol: str, start: Decimal, end: Decimal, ts_ms: int, *, gap: bool
