@@ -5,7 +5,7 @@ candles."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from dataclasses import replace
 from decimal import Decimal
@@ -36,6 +36,14 @@ class _Take:
     @property
     def description(self) -> str:
         return self._feed.description
+
+    @property
+    def dropped(self) -> Mapping[str, str]:
+        return self._feed.dropped
+
+    @property
+    def cadence_s(self) -> float | None:
+        return self._feed.cadence_s
 
     async def candles(self) -> AsyncIterator[Candle]:
         taken = 0

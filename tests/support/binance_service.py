@@ -37,11 +37,16 @@ def public_market(candles: list[Candle]) -> FakeBinance:
 
 def btc_only_agents(folder: Path) -> Path:
     """Write the house agents into `folder` trading BTCUSDT only; return the folder."""
+    return agents_trading(folder, ("BTCUSDT",))
+
+
+def agents_trading(folder: Path, symbols: tuple[str, ...]) -> Path:
+    """Write the house agents into `folder` trading `symbols` only; return the folder."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, profile in shipped_profiles().items():
         source = Path(__file__).parents[2] / f"src/trading_agents/config/data/agents/{name}.yaml"
         lines = [
-            "symbols: [BTCUSDT]" if line.startswith("symbols:") else line
+            f"symbols: [{', '.join(symbols)}]" if line.startswith("symbols:") else line
             for line in source.read_text().splitlines()
         ]
         assert profile.name == name

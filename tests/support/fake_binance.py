@@ -86,6 +86,12 @@ class FakeBinance(ThreadedServer):
         self._async_runner: web.AppRunner | None = None
         self._url = ""
 
+    def delist(self, symbol: str) -> None:
+        """Take a symbol off the exchange's market list and its klines, as a delisting does."""
+        listed = [s for s in self._exchange_info["symbols"] if s["symbol"] != symbol]
+        self._exchange_info = {**self._exchange_info, "symbols": listed}
+        self._symbols.discard(symbol)
+
     @property
     def url(self) -> str:
         """Return the base URL (scheme, host and port) the fake listens on."""

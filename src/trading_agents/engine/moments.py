@@ -14,10 +14,13 @@ async def moments(
     """Yield the candles of each close time once every wanted symbol's has come, or time moved.
 
     A moment waits for every symbol and no longer: a symbol that skips a minute does not hold
-    the others back past the next close. Candles of other symbols are ignored.
+    the others back past the next close, and one the feed dropped (delisted, silent) is not
+    waited for at all. Candles of other symbols are ignored.
     """
     pending: list[Candle] = []
     wanted = set(symbols)
+    dropped = feed.dropped
+    expected = len(wanted)
     stream = feed.candles()
     try:
         async for candle in stream:
@@ -29,7 +32,9 @@ async def moments(
                 yield pending
                 pending = []
             pending.append(candle)
-            if len(pending) == len(wanted):
+            if dropped:
+                expected = len(wanted.difference(dropped))
+            if len(pending) >= expected:
                 yield pending
                 pending = []
     finally:

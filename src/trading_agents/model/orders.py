@@ -10,6 +10,9 @@ from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
 from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 
+# Bound once: every intent is checked on the hot path, and a lookup on the enum costs more.
+_LIMIT, _GTC = OrderType.LIMIT, TimeInForce.GTC
+
 
 @dataclass(frozen=True, slots=True)
 class OrderIntent:
@@ -28,9 +31,10 @@ class OrderIntent:
     def __post_init__(self) -> None:
         if self.quantity <= ZERO:
             raise ValueError(f"{self.client_order_id}: quantity must be above zero")
-        if self.order_type is OrderType.LIMIT and self.price is None:
+        limit = self.order_type is _LIMIT
+        if limit and self.price is None:
             raise ValueError(f"{self.client_order_id}: a limit order needs a price")
-        if self.time_in_force is not TimeInForce.GTC and self.order_type is not OrderType.LIMIT:
+        if self.time_in_force is not _GTC and not limit:
             raise ValueError(f"{self.client_order_id}: only a limit order has a time in force")
         if self.order_type.is_conditional and self.trigger_price is None:
             raise ValueError(f"{self.client_order_id}: a {self.order_type} needs a trigger price")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from trading_agents.core.clock import Clock
-from trading_agents.core.decimals import ZERO
+from trading_agents.core.decimals import ONE, ZERO
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.risk.limits import RiskLimits
@@ -54,6 +54,10 @@ class RiskEngine:
         self._drawdown = drawdown or DrawdownTracker(limits.max_drawdown)
         self._drawdown.max_drawdown = limits.max_drawdown
         self._reducing_reason: str | None = None
+        # A market entry's IOC cap, as multipliers of the mark; a limit price like any other,
+        # it stays inside the band.
+        deviation = min(limits.max_price_deviation, limits.limit_price_band)
+        self._caps = (ONE + deviation, ONE - deviation)
 
     def use_instruments(self, instruments: InstrumentRegistry) -> None:
         """Size and check orders with these instruments' filters from now on (a refresh)."""
@@ -101,13 +105,15 @@ class RiskEngine:
             # The account's equity is the freshest reading there is: it can trip the kill switch.
             self._daily.observe_equity(account.equity, now_ms)
             self._drawdown.update(account.equity)
+            off_market = None
+            if request.reference_price is not None:
+                off_market = self._off_market(request, account)
             if request.reduce_only:
-                return self._off_market(request, account) or self._check_reducing(request, account)
-            denial = (
-                self._restriction(now_ms)
-                or self._off_market(request, account)
-                or self._check_entry_rules(request, account)
-            )
+                return off_market or self._check_reducing(request, account)
+            # The trading state speaks first: a halted agent says so whatever the price.
+            denial = self._restriction(now_ms) or off_market
+            if denial is None:
+                denial = self._check_entry_rules(request, account)
             if denial is not None:
                 return denial
             return self._size_and_approve(request, account, now_ms, counted)
@@ -295,14 +301,7 @@ class RiskEngine:
         symbol, limits = request.symbol, self.limits
         rules = self._rules[symbol]
         mark = account.marks[symbol]
-        prices = entry_prices(
-            # The entry's cap is a limit price like any other: it stays inside the band too.
-            request,
-            rules,
-            mark,
-            limits.limit_price_band,
-            min(limits.max_price_deviation, limits.limit_price_band),
-        )
+        prices = entry_prices(request, rules, mark, limits.limit_price_band, self._caps)
         if isinstance(prices, Denied):
             return prices
         exposure, open_positions = ZERO, 0
@@ -340,7 +339,7 @@ class RiskEngine:
             held * mark,
             exposure,
         )
-        lot = rules.entry_lot(request.order_type)
+        lot = rules.limit_lot if request.order_type is LIMIT else rules.taker_lot
         sized = size_entry(request.quantity, facts, rules, lot, limits, self._fee_rate)
         if not isinstance(sized, Sized):
             return sized

@@ -43,8 +43,10 @@ def entry_orders(
         request.side,
         LIMIT,
         quantity,
-        price=prices.worst,
-        time_in_force=GTC if request.order_type is LIMIT else IOC,
+        prices.worst,
+        None,
+        False,
+        GTC if request.order_type is LIMIT else IOC,
     )
     exit_side = EXIT_SIDE[request.side]
     protective: tuple[OrderIntent, ...] = ()

@@ -21,12 +21,16 @@ class EntryPrices(NamedTuple):
 
 
 def entry_prices(
-    request: OrderRequest, rules: InstrumentRules, mark: Decimal, band: Decimal, deviation: Decimal
+    request: OrderRequest,
+    rules: InstrumentRules,
+    mark: Decimal,
+    band: Decimal,
+    caps: tuple[Decimal, Decimal],
 ) -> EntryPrices | Denied:
     """Round an entry's prices to the tick, or deny one that is out of band or on the wrong side.
 
-    A market entry is capped `deviation` beyond the mark, rounded toward it: the venue gets
-    it as an IOC limit there, so it never trades worse.
+    A market entry is capped beyond the mark (`caps`: the mark's multipliers for a buy and a
+    sell), rounded toward it: the venue gets it as an IOC limit there, so it never trades worse.
     """
     buying = request.side is BUY
     adjustments: tuple[str, ...] = ()
@@ -45,9 +49,7 @@ def entry_prices(
     else:
         entry = mark
         worst = (
-            tick_down(mark * (1 + deviation), rules.tick)
-            if buying
-            else tick_up(mark * (1 - deviation), rules.tick)
+            tick_down(mark * caps[0], rules.tick) if buying else tick_up(mark * caps[1], rules.tick)
         )
     # A stop must sit below both the entry and the mark for a long (above both for a short),
     # or it would trigger at once; a target must sit beyond both on the other side.

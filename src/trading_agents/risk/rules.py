@@ -62,10 +62,6 @@ class InstrumentRules:
             notional_caps=caps,
         )
 
-    def entry_lot(self, order_type: OrderType) -> Lot:
-        """Return the quantity filter an entry is sized to: its own if a limit, else both."""
-        return self.limit_lot if order_type is LIMIT else self.taker_lot
-
     def lot(self, order_type: OrderType) -> Lot:
         """Return the quantity filter for an order type: MARKET_LOT_SIZE unless it is a limit."""
         return self.limit_lot if order_type is LIMIT else self.market_lot

@@ -94,7 +94,8 @@ def size_entry(
         quantity = _cut(cuts, quantity, lot.max_qty, binding, lot, unit)
     if binding == REQUESTED_SIZE and quantity != requested:
         cuts.append(f"size rounded down from {requested} to {quantity} {unit}, the {step} step")
-    lowest = min(facts.entry_price, facts.order_price)  # a sell's cap is below its entry
+    entry, order_price = facts.entry_price, facts.order_price
+    lowest = entry if entry <= order_price else order_price  # a sell's cap is below its entry
     denial = _below_minimum(quantity, lowest, binding, rules, lot)
     return Sized(quantity, tuple(cuts)) if denial is None else denial
 
