@@ -74,7 +74,7 @@ class LimitsRespected:
             assert request.confidence >= limits.min_confidence
         held_notional = abs(held) * mark
         assert 1 <= leverage <= limits.max_leverage
-        assert leverage <= instrument.max_leverage_for(held_notional + quantity * value)
+        assert leverage <= instrument.max_leverage_for(held_notional + quantity * margin_value)
         assert held_notional + quantity * value <= equity * limits.max_position_notional
         exposure = sum((abs(q) * state.marks[s] for s, q in state.positions.items()), Decimal(0))
         assert exposure + quantity * value <= equity * limits.max_total_exposure

@@ -28,8 +28,9 @@ class EngineRequest:
     body: Any
 
 
-# Near the replayed sample's prices all through its day: agents act only on a signal priced
-# within their limit of the market (Atlas 1 %).
+# Near the replayed sample's prices where its replay starts (2025-06-03 00:00 UTC): agents act
+# only on a signal priced within their limit of the market (Atlas 1 %), so a test that lets the
+# replay run for hours must price its signals from the market instead.
 SAMPLE_PRICES = {"BTCUSDT": 105_800.0, "ETHUSDT": 2_610.0}
 
 

@@ -203,6 +203,7 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
             return {"orders": (refused,)}
     checks = list(state["checks"])
     closing = False  # an approved close before the entry: the entry was checked as if flat
+    changed = False  # a verdict given again at execution with a cap from the mark now
     for index, check in enumerate(checks):
         verdict = check.verdict
         if not isinstance(verdict, Approved):
@@ -211,6 +212,10 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
         if isinstance(confirmed, Denied):
             checks[index] = RiskCheck(check.role, check.request, confirmed)
             return {"orders": tuple(outcomes), "checks": tuple(checks)}
+        if confirmed is not None and confirmed != verdict:
+            verdict = confirmed  # what goes out is what the record shows
+            checks[index] = RiskCheck(check.role, check.request, confirmed)
+            changed = True
         closing = closing or check.role == CLOSE
         # Defence in depth: an approval is only ever for this decision's symbol.
         if verdict.order.symbol != symbol:
@@ -230,6 +235,8 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
             risk.record_execution_failure()
             break
         risk.record_execution_success()
+    if changed:
+        return {"orders": tuple(outcomes), "checks": tuple(checks)}
     return {"orders": tuple(outcomes)}
 
 
@@ -240,7 +247,7 @@ def _confirm(
     risk: RiskEngine,
     closing: bool,
     state: DecisionState,
-) -> Denied | None:
+) -> Approved | Denied | None:
     """Check an approved order again on the account as it is now (defence in depth).
 
     Returns the denial when the account changed since `check_risk` in a way that changes the
@@ -266,14 +273,14 @@ def _confirm(
     again = risk.confirm(request, account)
     if isinstance(again, Denied):
         return again
-    # A market entry's IOC cap follows the mark: the cap approved first is the one sent.
     if again.order.quantity != verdict.order.quantity or again.protective != verdict.protective:
         return Denied(
             DenialCode.ACCOUNT_CHANGED,
             f"the account changed between the risk check and execution: {check.role}"
             f" approved for {verdict.order.quantity}, now {again.order.quantity}; not sent",
         )
-    return None
+    # The same order, but a market entry's IOC cap follows the mark: send it from the mark now.
+    return again
 
 
 async def _cancel_exits(gateway: OrderGateway, symbol: str) -> None:

@@ -35,8 +35,9 @@ def _after_entries(account: AccountState, state: DecisionState) -> AccountState:
             and not verdict.order.reduce_only
             and verdict.order.client_order_id in sent
         ):
-            mark = account.marks.get(verdict.order.symbol, ZERO)
-            reserved += verdict.order.quantity * mark / verdict.leverage
+            # Held at the order's price, its IOC cap: where the venue holds it too.
+            price = verdict.order.price or account.marks.get(verdict.order.symbol, ZERO)
+            reserved += verdict.order.quantity * price / verdict.leverage
     if reserved == ZERO:
         return account
     return AccountState(

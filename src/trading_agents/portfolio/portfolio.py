@@ -137,7 +137,7 @@ class Portfolio:
         """Take back the books after a restart: the snapshot, the trips and the marks."""
         self.ledger.restore(snapshot.ledger)
         self._tracker.restore(snapshot.open_trips, snapshot.trips_opened)
-        self._trades = list(trades)
+        self._trades = sorted(trades, key=_closed_ms)  # in the order they closed, as booked
         self._curve = EquityCurve()
         for point in marks:
             self._curve.append(point.ts_ms, point.equity, point.net_deposits)

@@ -88,6 +88,11 @@ class RiskEngine:
         return self._drawdown.drawdown()
 
     @property
+    def day_start_equity(self) -> Decimal | None:
+        """Return the equity the UTC day started at (shifted by its cash flows), once seen."""
+        return self._daily.start_equity
+
+    @property
     def deepest_drawdown(self) -> Decimal:
         """Return the deepest drawdown the account has had."""
         return self._drawdown.deepest
@@ -105,13 +110,13 @@ class RiskEngine:
             # The account's equity is the freshest reading there is: it can trip the kill switch.
             self._daily.observe_equity(account.equity, now_ms)
             self._drawdown.update(account.equity)
-            off_market = None
-            if request.reference_price is not None:
-                off_market = self._off_market(request, account)
             if request.reduce_only:
-                return off_market or self._check_reducing(request, account)
+                # Reducing risk is never refused, whatever price the signal quoted.
+                return self._check_reducing(request, account)
             # The trading state speaks first: a halted agent says so whatever the price.
-            denial = self._restriction(now_ms) or off_market
+            denial = self._restriction(now_ms)
+            if denial is None and request.reference_price is not None:
+                denial = self._off_market(request, account)
             if denial is None:
                 denial = self._check_entry_rules(request, account)
             if denial is not None:

@@ -85,10 +85,13 @@ def size_entry(
     if quantity * cost > room:
         binding = "available margin"
         quantity = _cut(cuts, quantity, FLOOR.divide(room, cost), binding, lot, unit)
+    # The venue tests the bracket at the order's price, as it holds the margin.
     room = rules.notional_caps[leverage] - held
-    if quantity * value >= room:
+    if quantity * margin_value >= room:
         binding = "the instrument's leverage bracket"
-        quantity = _cut(cuts, quantity, _strictly_below(room, value, step), binding, lot, unit)
+        quantity = _cut(
+            cuts, quantity, _strictly_below(room, margin_value, step), binding, lot, unit
+        )
     if quantity > lot.max_qty:
         binding = _ORDER_MAX
         quantity = _cut(cuts, quantity, lot.max_qty, binding, lot, unit)

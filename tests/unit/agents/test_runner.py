@@ -69,7 +69,8 @@ async def test_a_second_symbol_sizes_from_the_margin_the_first_left_free() -> No
     first, second = await runner.on_close(to_ms(AT), set(), account(), {})
 
     ((entry, _),) = gateway.submitted[:1]
-    reserved = entry.quantity * Decimal("100000") / 2
+    assert entry.price == Decimal("101000")  # the IOC cap, 1 % over the mark
+    reserved = entry.quantity * entry.price / 2  # held where the venue holds it: at the cap
     assert first["decision"].action is Action.OPEN
     assert second["account"].available_balance == Decimal("10000") - reserved
 

@@ -45,13 +45,15 @@ def test_the_limit_is_the_agents_own(clock: SimulatedClock) -> None:
     assert isinstance(wide.check(request, account()), Approved)
 
 
-def test_a_close_on_a_signal_priced_off_the_market_is_denied_too(atlas_risk: RiskEngine) -> None:
+def test_a_close_on_a_signal_priced_off_the_market_still_reduces_risk(
+    atlas_risk: RiskEngine,
+) -> None:
     close = reduce("BTCUSDT", Side.SELL)._replace(reference_price=Decimal(45_000))
 
     verdict = atlas_risk.check(close, account(positions={"BTCUSDT": "0.01"}))
 
-    assert isinstance(verdict, Denied)
-    assert verdict.code is DenialCode.SIGNAL_PRICE_OFF_MARKET
+    assert isinstance(verdict, Approved)
+    assert verdict.order.quantity == Decimal("0.01")
 
 
 def test_a_market_buy_goes_out_as_an_ioc_limit_capped_above_the_mark(

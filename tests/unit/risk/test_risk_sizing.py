@@ -78,7 +78,8 @@ def test_the_margin_and_the_taker_fee_must_fit_the_available_balance(
 def test_the_leverage_bracket_caps_the_notional_a_leverage_may_hold(
     clock: SimulatedClock,
 ) -> None:
-    # 100x holds BTC notionals strictly below 600,000 USDT; the stop would allow 50 BTC.
+    # 100x holds BTC notionals strictly below 600,000 USDT, valued where the venue tests it: at
+    # the buy's IOC cap, 101,000 (1 % over the mark). The stop would allow 50 BTC.
     limits = atlas_limits(
         max_leverage=100,
         risk_per_trade=Decimal("0.05"),
@@ -90,9 +91,9 @@ def test_the_leverage_bracket_caps_the_notional_a_leverage_may_hold(
 
     verdict = approved(risk.check(long_btc(stop="99000", leverage=100), state))
 
-    assert verdict.order.quantity == Decimal("5.999")
+    assert verdict.order.quantity == Decimal("5.940")
     assert verdict.adjustments == (
-        "size cut from 50.000 to 5.999 BTC by the instrument's leverage bracket",
+        "size cut from 50.000 to 5.940 BTC by the instrument's leverage bracket",
     )
 
 

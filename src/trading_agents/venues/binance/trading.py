@@ -210,6 +210,17 @@ class BinanceTrading(PublishedReports):
             if traded > ZERO and not snapshot.status.is_open:
                 # Filled, or an IOC entry that expired after a part: protect what traded.
                 await self._await_fills(snapshot)
+                if snapshot.status is not OrderStatus.FILLED:
+                    # Its end is told once its fills are booked (old news if the stream told it).
+                    self._publish(
+                        OrderUpdate(
+                            intent.client_order_id,
+                            intent.symbol,
+                            snapshot.status,
+                            self._clock.now_ms(),
+                            "IOC: the rest expired",
+                        )
+                    )
                 await self._place_exits(intent.client_order_id, size=traded)
             elif snapshot.status in _ENDED_UNFILLED:
                 self.book.take_attached(intent.client_order_id)  # nothing traded to protect
@@ -559,6 +570,10 @@ class BinanceTrading(PublishedReports):
                 return  # the REST answer told it first
             report = report._replace(intent=placed)
         self._publish(report)
+        if report.status in _ENDED_UNFILLED and self.book.has_attached(cid):
+            traded = self.book.filled(cid)
+            if traded > ZERO:  # an IOC entry that ended after a part, heard first here
+                self._tasks.append(asyncio.create_task(self._place_exits(cid, size=traded)))
 
     def _publish_algo_status(self, raw: Mapping[str, Any], ts_ms: int) -> None:
         status = str(raw.get("X"))
