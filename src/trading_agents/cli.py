@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from trading_agents.journal.store import Journal
 
 T = TypeVar("T")
+SHUTDOWN_GRACE_S = 5  # seconds a stopping service gives open requests and streams
 app = typer.Typer(no_args_is_help=True, help="Trading Agents: autonomous perpetual-futures agents.")
 
 
@@ -76,7 +77,13 @@ def serve(
         agents_at_binance(settings, configured_profiles())
     except (ValidationError, ValueError, ConfigurationError) as error:
         _fail(str(error))
-    uvicorn.run(create_app(settings, build_desk), host=settings.host, port=settings.port)
+    uvicorn.run(
+        create_app(settings, build_desk),
+        host=settings.host,
+        port=settings.port,
+        # The dashboard's live streams never end by themselves: a stop waits this long for them.
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )
 
 
 db_app = typer.Typer(no_args_is_help=True, help="The journal's database.")

@@ -8,10 +8,16 @@ import struct
 import subprocess
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 _OTHER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -171,3 +177,33 @@ def _unfilter(kind: int, line: bytes, above: bytes, bpp: int) -> bytes:
         else:
             raise ValueError(f"unknown PNG filter {kind}")
     return bytes(out)
+
+
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
+
+
+@contextmanager
+def chromium_page(width: int = 1280, height: int = 900) -> Iterator[Page]:
+    """Open a page in headless Chromium driven by Playwright; close the browser after."""
+    from playwright.sync_api import sync_playwright
+
+    executable = require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(executable), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as `name`.png in the screenshots folder (SCREENSHOT_DIR)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

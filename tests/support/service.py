@@ -91,7 +91,7 @@ def running_service(env: Mapping[str, str] | None = None) -> Iterator[Service]:
         ):
             yield service
         return
-    port = free_port()
+    port = int(env["TRADING_AGENTS_PORT"]) if "TRADING_AGENTS_PORT" in env else free_port()
     environment = {
         **os.environ,
         "TRADING_AGENTS_PORT": str(port),

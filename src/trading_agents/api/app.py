@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from trading_agents.api import docs, errors, webhooks
+from trading_agents.api import dashboard, docs, errors, webhooks
 from trading_agents.api.idempotency import Idempotency
 from trading_agents.api.limits import BodyLimit, RateLimit
 from trading_agents.api.routes import router
@@ -74,6 +74,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.include_router(webhooks.engine_router)
     errors.install(app)
     docs.install(app)
+    dashboard.install(app)
     # Outermost: a body over the limit is refused with 413 before any of it is read, and a
     # caller past its rate with 429 before anything else is done.
     app.add_middleware(Idempotency)

@@ -76,7 +76,7 @@ def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
 @router.get("/health", response_model=HealthOut)
 async def health(request: Request, desk: DeskDep) -> HealthOut:
     """Say whether the service is well and how many agents run (always 200: it answers)."""
-    return _health(request, desk)
+    return health_of(request, desk)
 
 
 @router.get(
@@ -86,13 +86,14 @@ async def health(request: Request, desk: DeskDep) -> HealthOut:
 )
 async def ready(request: Request, desk: DeskDep) -> HealthOut | ExactJSONResponse:
     """Answer 200 while the journal, market data and the venues work, else 503 saying which."""
-    found = _health(request, desk)
+    found = health_of(request, desk)
     if found.status == "ok":
         return found
     return ExactJSONResponse(found, status_code=503)
 
 
-def _health(request: Request, desk: TradingDesk) -> HealthOut:
+def health_of(request: Request, desk: TradingDesk) -> HealthOut:
+    """Return the service's health: each part's state, and ok only when every one works."""
     journal = desk.keeper.state
     poller = request.app.state.poller
     ml_engine = "off (ML_ENGINE_URL unset)" if poller is None else poller.state

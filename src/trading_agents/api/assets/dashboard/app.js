@@ -1,0 +1,410 @@
+// The desk's dashboard: the desk at a glance and one agent on one account, kept live by the
+// service's event stream (/events). Everything it shows comes from the service's own API.
+
+const view = document.getElementById("view");
+const crumbs = document.getElementById("crumbs");
+const connection = document.querySelector("[data-testid=connection-status]");
+const toast = document.getElementById("toast");
+let apiKey = null; // asked for once when the service wants one; kept in memory only
+let route = parseRoute();
+let refreshTimer = null;
+let charts = [];
+
+// -- talking to the service -------------------------------------------------------------
+
+async function call(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (apiKey) headers["X-API-Key"] = apiKey;
+  const answer = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (answer.status === 401 && method !== "GET") {
+    const given = window.prompt("This service asks for its API key:");
+    if (given) {
+      apiKey = given;
+      return call(method, path, body);
+    }
+  }
+  const data = await answer.json().catch(() => ({}));
+  if (!answer.ok) {
+    const detail = typeof data.detail === "string" ? data.detail : answer.statusText;
+    throw new Error(`${answer.status}: ${detail}`);
+  }
+  return data;
+}
+
+const get = (path) => call("GET", path);
+const post = (path, body) => call("POST", path, body ?? {});
+
+// -- formatting -------------------------------------------------------------------------
+
+const esc = (text) =>
+  String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const money = (n) =>
+  n === null || n === undefined
+    ? "—"
+    : Number(n).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const signed = (n) => `<span class="${Number(n) < 0 ? "neg" : Number(n) > 0 ? "pos" : ""}">${money(n)}</span>`;
+const pct = (n) => (n === null || n === undefined ? "—" : `${(Number(n) * 100).toFixed(2)} %`);
+const plain = (n) => (n === null || n === undefined ? "—" : esc(n));
+function when(iso) {
+  if (!iso) return "—";
+  const local = new Date(iso).toLocaleString();
+  return `<time datetime="${esc(iso)}" title="${esc(local)} local">${esc(iso.replace("T", " ").replace("Z", " UTC"))}</time>`;
+}
+const agentPath = (agent, account) =>
+  `/accounts/${encodeURIComponent(account)}/agents/${encodeURIComponent(agent)}`;
+
+function say(message, isError = true) {
+  toast.textContent = message;
+  toast.className = isError ? "error" : "info";
+  toast.hidden = false;
+  clearTimeout(say.timer);
+  say.timer = setTimeout(() => (toast.hidden = true), 6000);
+}
+
+// -- routing ----------------------------------------------------------------------------
+
+function parseRoute() {
+  const found = location.hash.match(/^#\/accounts\/([^/]+)\/agents\/([^/]+)$/);
+  if (found) return { page: "agent", account: decodeURIComponent(found[1]), agent: decodeURIComponent(found[2]) };
+  return { page: "desk" };
+}
+
+window.addEventListener("hashchange", () => {
+  route = parseRoute();
+  render();
+});
+
+let shown = null; // the route whose skeleton is on the page
+
+async function render() {
+  const key = JSON.stringify(route);
+  try {
+    if (shown !== key) {
+      charts.forEach((chart) => chart.remove());
+      charts = [];
+      view.innerHTML = route.page === "agent" ? agentSkeleton() : deskSkeleton();
+      shown = key;
+    }
+    if (route.page === "agent") await updateAgent();
+    else await updateDesk();
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+// -- the desk ---------------------------------------------------------------------------
+
+function deskSkeleton() {
+  crumbs.innerHTML = "";
+  return `
+    <section class="health" data-testid="health"></section>
+    <section class="totals" data-testid="desk-totals"></section>
+    <section>
+      <label class="filter">Filter <input id="filter" type="search"
+        placeholder="account, agent, state" autocomplete="off"></label>
+      <div class="scroll">
+      <table data-testid="desk-table">
+        <thead><tr><th>Account</th><th>Agent</th><th>Status</th><th>Mode</th><th>Trading</th>
+          <th class="num">Equity</th><th class="num">Today</th><th class="num">Total</th>
+          <th class="num">Drawdown / limit</th><th class="num">Positions</th><th class="num">LLM $</th><th>Warnings</th></tr></thead>
+        <tbody></tbody>
+      </table>
+      </div>
+    </section>
+    <form data-testid="start-form" class="card"></form>`;
+}
+
+async function updateDesk() {
+  const desk = await get("/desk");
+  const health = desk.health;
+  const parts = [
+    ["market data", health.market_data_state],
+    ["journal", health.journal],
+    ["ML engine", health.ml_engine],
+    ["venue", health.venue],
+  ];
+  const dropped = Object.entries(health.market_data_dropped || {});
+  const strip = view.querySelector("[data-testid=health]");
+  strip.dataset.status = health.status;
+  strip.innerHTML = `<strong class="status ${esc(health.status)}">${esc(health.status)}</strong>
+    ${parts.map(([name, state]) => `<span class="part ${state.startsWith("ok") || state === "streaming" ? "" : "warn"}">${esc(name)}: ${esc(state)}</span>`).join("")}
+    ${dropped.map(([symbol, why]) => `<span class="part warn" title="${esc(why)}">${esc(symbol)} dropped</span>`).join("")}`;
+  view.querySelector("[data-testid=desk-totals]").innerHTML = `
+    <div><span>Agents</span><b>${desk.totals.running} / ${desk.totals.agents} running</b></div>
+    <div><span>Equity</span><b>${money(desk.totals.equity)}</b></div>
+    <div><span>PnL today</span><b>${signed(desk.totals.pnl_today)}</b></div>
+    <div><span>PnL total</span><b>${signed(desk.totals.pnl_total)}</b></div>
+    <div><span>Open positions</span><b>${desk.totals.open_positions}</b></div>
+    <div><span>Warnings</span><b data-testid="warning-count">${desk.totals.warnings}</b></div>`;
+  view.querySelector("[data-testid=desk-table] tbody").innerHTML =
+    desk.agents.map(deskRow).join("") || `<tr><td colspan="12">No agent started yet.</td></tr>`;
+  applyFilter();
+  const form = view.querySelector("[data-testid=start-form]");
+  if (!form.dataset.ready) {
+    form.innerHTML = startForm(desk.profiles);
+    form.dataset.ready = "yes";
+    form.addEventListener("submit", startAgent);
+    view.querySelector("#filter").addEventListener("input", applyFilter);
+  }
+}
+
+function deskRow(row) {
+  const text = `${row.account_id} ${row.agent} ${row.status} ${row.trading_state} ${row.mode}`.toLowerCase();
+  return `<tr data-testid="agent-row" data-agent="${esc(row.agent)}" data-account="${esc(row.account_id)}" data-text="${esc(text)}">
+    <td><a href="#${esc(agentPath(row.agent, row.account_id))}">${esc(row.account_id)}</a></td>
+    <td>${esc(row.agent)} <small>${esc(row.brain)}</small></td>
+    <td data-testid="agent-status">${esc(row.status)}</td>
+    <td>${esc(row.mode)}</td>
+    <td class="state ${esc(row.trading_state)}">${esc(row.trading_state)}</td>
+    <td class="num">${money(row.equity)}</td>
+    <td class="num">${signed(row.pnl_today)}</td>
+    <td class="num">${signed(row.pnl_total)}</td>
+    <td class="num">${pct(row.current_drawdown)} / ${pct(row.drawdown_limit)}</td>
+    <td class="num">${row.open_positions}</td>
+    <td class="num">${row.llm_cost_usd === null ? "—" : money(row.llm_cost_usd)}</td>
+    <td>${row.warnings.map((w) => `<span class="badge warn">${esc(w)}</span>`).join(" ")}</td>
+  </tr>`;
+}
+
+function applyFilter() {
+  const wanted = (view.querySelector("#filter")?.value ?? "").trim().toLowerCase();
+  for (const row of view.querySelectorAll("[data-testid=agent-row]")) {
+    row.hidden = wanted !== "" && !row.dataset.text.includes(wanted);
+  }
+}
+
+function startForm(profiles) {
+  return `
+    <h2>Start an agent</h2>
+    <label>Agent <select name="agent">${profiles.map((p) => `<option>${esc(p)}</option>`).join("")}</select></label>
+    <label>Account <input name="account" required pattern="[A-Za-z0-9][A-Za-z0-9._:-]{0,63}" value="default"></label>
+    <label>Initial equity (USDT) <input name="equity" required inputmode="decimal" value="10000"></label>
+    <label>Brain <select name="brain"><option value="">profile's</option><option>rules</option><option>llm</option></select></label>
+    <button type="submit">Start</button>`;
+}
+
+async function startAgent(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const body = { initial_equity: form.get("equity") };
+  if (form.get("brain")) body.brain = form.get("brain");
+  try {
+    await post(`${agentPath(form.get("agent"), form.get("account"))}/start`, body);
+    say(`${form.get("agent")} started on ${form.get("account")}`, false);
+    await updateDesk();
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+// -- one agent on one account -----------------------------------------------------------
+
+function agentSkeleton() {
+  crumbs.innerHTML = `<a href="#/">Desk</a> › ${esc(route.account)} › ${esc(route.agent)}`;
+  return `
+    <section class="card head">
+      <h1>${esc(route.agent)} on ${esc(route.account)}</h1>
+      <p id="summary"></p>
+      <div class="controls">
+        <button data-testid="pause-button">Pause</button>
+        <button data-testid="resume-button">Resume</button>
+        <label><input type="checkbox" id="keep"> keep positions</label>
+        <button data-testid="stop-button" class="danger">Stop</button>
+      </div>
+    </section>
+    <section class="grid">
+      <div class="card"><h2>Equity</h2><div class="chart" data-testid="equity-chart"></div></div>
+      <div class="card"><h2>Open positions</h2><div id="positions"></div></div>
+    </section>
+    <section class="card"><h2>Orders</h2><div id="orders"></div></section>
+    <section class="card"><h2>Round trips</h2><div id="trades"></div></section>
+    <section class="card"><h2>Decisions</h2><div id="decisions"></div></section>`;
+}
+
+async function updateAgent() {
+  const base = agentPath(route.agent, route.account);
+  const [status, metrics, positions, orders, trades, decisions, equity] = await Promise.all([
+    get(`${base}/status`),
+    get(`${base}/metrics`),
+    get(`${base}/positions`),
+    get(`${base}/orders?limit=200`),
+    get(`${base}/trades?limit=200`),
+    get(`${base}/decisions?limit=100`),
+    get(`${base}/equity?limit=1000`),
+  ]);
+  view.querySelector("#summary").innerHTML = `<span data-testid="agent-status">${esc(status.status)}</span> · ${esc(status.mode)} ·
+    <span class="state ${esc(status.trading_state)}" data-testid="trading-state">${esc(status.trading_state)}</span> ·
+    equity <b>${money(status.equity)}</b> · net profit ${signed(metrics.net_profit)} ·
+    drawdown ${pct(metrics.current_drawdown)} of ${pct(metrics.drawdown_limit)} ·
+    ${metrics.total_trades} trades, win rate ${pct(metrics.win_rate)}`;
+  const buttons = {
+    pause: view.querySelector("[data-testid=pause-button]"),
+    resume: view.querySelector("[data-testid=resume-button]"),
+    stop: view.querySelector("[data-testid=stop-button]"),
+  };
+  buttons.pause.disabled = status.status !== "running";
+  buttons.resume.disabled = status.status !== "paused";
+  buttons.stop.disabled = status.status === "stopped";
+  if (!buttons.pause.dataset.ready) {
+    buttons.pause.dataset.ready = "yes";
+    buttons.pause.addEventListener("click", () => act("pause"));
+    buttons.resume.addEventListener("click", () => act("resume"));
+    buttons.stop.addEventListener("click", () => {
+      const keep = view.querySelector("#keep").checked;
+      const what = keep ? "keep its positions open" : "close its positions at market";
+      if (window.confirm(`Stop ${route.agent} on ${route.account} and ${what}?`)) {
+        act("stop", { keep_positions: keep });
+      }
+    });
+  }
+  view.querySelector("#positions").innerHTML = positionsTable(positions.positions);
+  view.querySelector("#orders").innerHTML = ordersTable(orders.items);
+  view.querySelector("#trades").innerHTML = tradesTable(trades.items);
+  view.querySelector("#decisions").innerHTML = decisionLog(decisions.items);
+  drawEquity(view.querySelector("[data-testid=equity-chart]"), equity.items);
+}
+
+async function act(useCase, body) {
+  try {
+    await post(`${agentPath(route.agent, route.account)}/${useCase}`, body);
+    await render();
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+function table(testid, head, body, empty) {
+  return `<div class="scroll"><table data-testid="${testid}"><thead><tr>${head
+    .map((h) => `<th${h.startsWith("#") ? ' class="num"' : ""}>${esc(h.replace(/^#/, ""))}</th>`)
+    .join("")}</tr></thead><tbody>${body || `<tr><td colspan="${head.length}">${empty}</td></tr>`}</tbody></table></div>`;
+}
+
+function positionsTable(items) {
+  const body = items
+    .map((p) => {
+      const distance =
+        p.liquidation_price && p.mark_price
+          ? pct(Math.abs(p.mark_price - p.liquidation_price) / p.mark_price)
+          : "—";
+      return `<tr data-symbol="${esc(p.symbol)}"><td>${esc(p.symbol)}</td><td>${esc(p.side)}</td>
+        <td class="num">${plain(p.quantity)}</td><td class="num">${plain(p.entry_price)}</td>
+        <td class="num">${plain(p.mark_price)}</td><td class="num">${signed(p.unrealized_pnl)}</td>
+        <td class="num">${p.leverage}x</td><td class="num">${plain(p.liquidation_price)}</td><td class="num">${distance}</td></tr>`;
+    })
+    .join("");
+  return table("positions-table", ["Symbol", "Side", "#Quantity", "#Entry", "#Mark", "#Unrealized", "#Leverage", "#Liquidation", "#Distance"], body, "Flat.");
+}
+
+function ordersTable(items) {
+  const body = items
+    .slice()
+    .reverse()
+    .map(
+      (o) => `<tr><td>${when(o.created_at)}</td><td>${esc(o.symbol)}</td><td>${esc(o.side)}</td>
+      <td>${esc(o.order_type)}${o.time_in_force ? ` <small>${esc(o.time_in_force)}</small>` : ""}${o.reduce_only ? " <small>reduce-only</small>" : ""}</td>
+      <td class="num">${plain(o.quantity)}</td><td class="num">${plain(o.price ?? o.trigger_price)}</td>
+      <td class="num">${plain(o.filled_quantity)}</td><td class="status ${esc(o.status)}">${esc(o.status)}</td></tr>`,
+    )
+    .join("");
+  return table("orders-table", ["Created", "Symbol", "Side", "Type", "#Quantity", "#Price", "#Filled", "Status"], body, "No orders yet.");
+}
+
+function tradesTable(items) {
+  const body = items
+    .slice()
+    .reverse()
+    .map(
+      (t) => `<tr><td>${when(t.closed_at)}</td><td>${esc(t.symbol)}</td><td>${esc(t.side)}</td>
+      <td class="num">${plain(t.quantity)}</td><td class="num">${plain(t.entry_price)}</td><td class="num">${plain(t.exit_price)}</td>
+      <td class="num">${money(t.fees)}</td><td class="num">${money(t.funding)}</td><td class="num">${signed(t.net_pnl)}</td>
+      <td>${t.liquidated ? "liquidated" : ""}</td></tr>`,
+    )
+    .join("");
+  return table("trades-table", ["Closed", "Symbol", "Side", "#Quantity", "#Entry", "#Exit", "#Fees", "#Funding", "#Net PnL", "Exit"], body, "No round trips yet.");
+}
+
+function decisionLog(items) {
+  const entries = items
+    .slice()
+    .reverse()
+    .map(
+      (d) => `<li data-testid="decision" data-action="${esc(d.action)}">
+        <header>${when(d.at)} · <b>${esc(d.action)}</b> ${esc(d.symbol)} · ${esc(d.trigger)} · ${esc(d.brain)}
+          ${d.confidence === null ? "" : `· confidence ${esc(d.confidence)}`}
+          ${d.tokens ? `· ${d.tokens} tokens, $${esc(d.cost_usd)}` : ""}</header>
+        <p>${esc(d.reasoning)}</p>
+        ${d.verdicts.length ? `<p class="verdicts">${d.verdicts.map((v) => `<code>${esc(v)}</code>`).join(" ")}</p>` : ""}
+        ${d.orders.length ? `<p class="orders">${d.orders.map((o) => `<code>${esc(o)}</code>`).join(" ")}</p>` : ""}
+      </li>`,
+    )
+    .join("");
+  return `<ol class="log" data-testid="decision-log">${entries || "<li>No decision yet.</li>"}</ol>`;
+}
+
+let equitySeries = null;
+
+function drawEquity(element, points) {
+  const library = window.LightweightCharts;
+  if (!library || !points.length) {
+    element.textContent = points.length ? "" : "No equity mark yet (marked hourly).";
+    return;
+  }
+  if (!charts.length) {
+    element.textContent = "";
+    const chart = library.createChart(element, { autoSize: true, height: 220 });
+    equitySeries = chart.addSeries(library.LineSeries, {
+      priceFormat: { type: "price", precision: 2, minMove: 0.01 },
+    });
+    charts.push(chart);
+  }
+  equitySeries.setData(points.map((p) => ({ time: Math.floor(Date.parse(p.at) / 1000), value: Number(p.equity) })));
+  charts[0].timeScale().fitContent();
+}
+
+// -- live -------------------------------------------------------------------------------
+
+function setConnection(state, text) {
+  connection.dataset.state = state;
+  connection.textContent = text;
+}
+
+function refreshSoon(delay) {
+  if (refreshTimer !== null) return;
+  refreshTimer = setTimeout(async () => {
+    refreshTimer = null;
+    await render();
+  }, delay);
+}
+
+function concerns(event) {
+  if (route.page === "desk") return true;
+  return event.agent === route.agent && event.account_id === route.account;
+}
+
+function listen() {
+  const source = new EventSource("/events");
+  let connectedBefore = false;
+  source.addEventListener("hello", () => {
+    setConnection("live", "live");
+    if (connectedBefore) refreshSoon(0); // back after a restart: fetch what changed meanwhile
+    connectedBefore = true;
+  });
+  source.addEventListener("resync", () => refreshSoon(0));
+  for (const kind of ["order", "trade", "equity", "decision", "cash_flow", "risk_state", "lifecycle", "repaired"]) {
+    source.addEventListener(kind, (message) => {
+      const event = JSON.parse(message.data);
+      if (concerns(event)) refreshSoon(route.page === "desk" ? 150 : 30);
+    });
+  }
+  source.onerror = () => {
+    setConnection("reconnecting", "disconnected: reconnecting…");
+  };
+}
+
+render();
+listen();

@@ -1,0 +1,102 @@
+"""The dashboard: the page at `/`, its shipped assets, the desk overview and the live stream."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from starlette.requests import Request
+
+from trading_agents.api.deps import DeskDep
+from trading_agents.api.errors import responses
+from trading_agents.api.exact import ExactRoute
+from trading_agents.api.live import event_source
+from trading_agents.api.routes import health_of
+from trading_agents.api.schemas import Amount, HealthOut, rows
+from trading_agents.service.overview import desk_row, desk_totals
+
+ASSETS = "/assets/dashboard"
+router = APIRouter(route_class=ExactRoute, responses=responses(400))
+
+
+class DeskRowOut(BaseModel):
+    """One agent on one account, as the desk's table shows it."""
+
+    agent: str
+    account_id: str
+    status: str
+    mode: str
+    brain: str
+    trading_state: str
+    symbols: list[str]
+    initial_equity: Amount
+    equity: Amount
+    pnl_today: Amount
+    pnl_total: Amount
+    current_drawdown: Amount
+    drawdown_limit: Amount
+    open_positions: int
+    open_orders: int
+    llm_cost_usd: Amount | None
+    warnings: list[str]
+
+
+class DeskTotalsOut(BaseModel):
+    """The desk's sums over every agent."""
+
+    agents: int
+    running: int
+    equity: Amount
+    pnl_today: Amount
+    pnl_total: Amount
+    open_positions: int
+    warnings: int
+
+
+class DeskOut(BaseModel):
+    """Every agent on every account, the totals, the agents one may start, and the health."""
+
+    health: HealthOut
+    totals: DeskTotalsOut
+    agents: list[DeskRowOut]
+    profiles: list[str]
+
+
+@router.get("/desk", response_model=DeskOut)
+async def desk_overview(request: Request, desk: DeskDep) -> DeskOut:
+    """Return the desk at a glance: every agent on every account, newest started last."""
+    views = [desk_row(session, desk.marks_for(session)) for session in desk.sessions.values()]
+    totals = desk_totals(views)
+    return DeskOut(
+        health=health_of(request, desk),
+        totals=DeskTotalsOut.model_validate(totals, from_attributes=True),
+        agents=rows(views, DeskRowOut),
+        profiles=sorted(desk.profiles),
+    )
+
+
+@router.get("/events", include_in_schema=False)
+async def events(desk: DeskDep) -> StreamingResponse:
+    """Stream the desk's events to the dashboard as Server-Sent Events."""
+    return StreamingResponse(
+        event_source(desk.events),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Serve the dashboard's page at `/` and its assets, all shipped in the package."""
+    folder = Path(str(resources.files("trading_agents.api").joinpath("assets", "dashboard")))
+    app.mount(ASSETS, StaticFiles(directory=folder), name="dashboard-assets")
+    page = folder / "index.html"
+
+    @app.get("/", include_in_schema=False)
+    async def dashboard() -> FileResponse:
+        return FileResponse(page, headers={"Cache-Control": "no-cache"})
+
+    app.include_router(router)

@@ -1,0 +1,129 @@
+"""The dashboard in real headless Chromium, driven by Playwright, against the real service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.browser import chromium_page, screenshot
+from tests.support.service import Service, free_port, journal_folder, running_service
+
+STILL = {"MARKET_DATA": "replay", "REPLAY_SPEED": "0.01"}  # the market holds still
+ATLAS = "/accounts/desk-1/agents/atlas"
+
+
+MARKET = 105_800.0  # the replayed sample opens near here: within every house agent's limit
+
+
+def _signal(service: Service, path: str, price: float = MARKET) -> dict[str, object]:
+    body = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.9, "price": price}
+    answer: dict[str, object] = service.post(f"{path}/signal", body)
+    return answer
+
+
+@pytest.fixture
+def desk() -> Iterator[Service]:
+    with running_service(STILL) as service:
+        for agent, account in (("atlas", "desk-1"), ("orion", "desk-2"), ("nova", "desk-3")):
+            service.post(f"/accounts/{account}/agents/{agent}/start", {"initial_equity": 10000})
+        yield service
+
+
+def test_the_desk_shows_every_agent_with_its_state(desk: Service) -> None:
+    with chromium_page() as page:
+        page.goto(f"{desk.url}/")
+        page.get_by_test_id("agent-row").first.wait_for()
+        rows = page.get_by_test_id("agent-row")
+
+        assert rows.count() == 3
+        assert page.get_by_test_id("connection-status").get_attribute("data-state") == "live"
+        assert "running" in rows.nth(0).inner_text()
+        screenshot(page, "desk")
+
+
+def test_an_agent_started_from_the_form_joins_the_desk(desk: Service) -> None:
+    with chromium_page() as page:
+        page.goto(f"{desk.url}/")
+        form = page.get_by_test_id("start-form")
+        form.locator("select[name=agent]").select_option("atlas")
+        form.locator("input[name=account]").fill("from-the-form")
+        form.locator("input[name=equity]").fill("2500")
+        form.locator("button[type=submit]").click()
+
+        page.locator("[data-testid=agent-row][data-account=from-the-form]").wait_for()
+        screenshot(page, "desk-after-start")
+
+    status = desk.get("/accounts/from-the-form/agents/atlas/status")
+    assert (status["status"], status["initial_equity"]) == ("running", 2500)
+
+
+def test_a_signal_sent_through_the_api_shows_its_position_without_a_reload(desk: Service) -> None:
+    with chromium_page() as page:
+        page.goto(f"{desk.url}/#{ATLAS}")
+        page.get_by_test_id("positions-table").wait_for()
+        page.get_by_test_id("connection-status").and_(page.locator("[data-state=live]")).wait_for()
+
+        decided = _signal(desk, ATLAS)
+        assert decided["action"] == "open"
+        page.locator("[data-testid=positions-table] tr[data-symbol=BTCUSDT]").wait_for(timeout=1000)
+        screenshot(page, "agent-with-position")
+
+        assert "limit" in page.get_by_test_id("orders-table").inner_text()
+
+
+def test_pause_and_resume_by_the_buttons(desk: Service) -> None:
+    with chromium_page() as page:
+        page.goto(f"{desk.url}/#{ATLAS}")
+        page.get_by_test_id("pause-button").click()
+        page.locator("[data-testid=agent-status]", has_text="paused").wait_for()
+        assert desk.get(f"{ATLAS}/status")["status"] == "paused"
+
+        page.get_by_test_id("resume-button").click()
+        page.locator("[data-testid=agent-status]", has_text="running").wait_for()
+        screenshot(page, "agent-resumed")
+
+    assert desk.get(f"{ATLAS}/status")["status"] == "running"
+
+
+def test_a_denied_signal_shows_its_code_in_the_decision_log(desk: Service) -> None:
+    with chromium_page() as page:
+        page.goto(f"{desk.url}/#{ATLAS}")
+        page.get_by_test_id("decision-log").wait_for()
+        page.get_by_test_id("connection-status").and_(page.locator("[data-state=live]")).wait_for()
+
+        _signal(desk, ATLAS, price=45_000.0)
+
+        log = page.get_by_test_id("decision-log")
+        log.get_by_text("signal_price_off_market").wait_for(timeout=1000)
+        screenshot(page, "decision-denied")
+
+
+def test_at_375_pixels_nothing_scrolls_sideways(desk: Service) -> None:
+    for where in ("/", f"/#{ATLAS}"):
+        with chromium_page(width=375, height=812) as page:
+            page.goto(f"{desk.url}{where}")
+            page.locator("[data-testid=desk-table], [data-testid=positions-table]").first.wait_for()
+
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            screenshot(page, "phone-desk" if where == "/" else "phone-agent")
+            assert wide <= 375, f"{where}: the page is {wide} px wide at 375"
+
+
+def test_after_a_restart_the_page_reconnects_and_is_current() -> None:
+    port = str(free_port())
+    with journal_folder() as journal:
+        env = {**STILL, **journal, "TRADING_AGENTS_PORT": port}
+        with chromium_page() as page:
+            with running_service(env) as first:
+                first.post(f"{ATLAS}/start", {"initial_equity": 10000})
+                page.goto(f"{first.url}/")
+                live = page.locator("[data-testid=connection-status][data-state=live]")
+                live.wait_for()
+            page.locator("[data-testid=connection-status][data-state=reconnecting]").wait_for()
+            screenshot(page, "disconnected")
+            with running_service(env) as second:
+                live.wait_for(timeout=15_000)
+                second.post("/accounts/desk-after/agents/nova/start", {"initial_equity": 500})
+                page.locator("[data-testid=agent-row][data-account=desk-after]").wait_for()
+                screenshot(page, "reconnected")
