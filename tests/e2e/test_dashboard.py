@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.browser import chromium_page, screenshot
+from tests.support.fake_openai import FakeOpenAI, call
 from tests.support.service import Service, free_port, journal_folder, running_service
 
 STILL = {"MARKET_DATA": "replay", "REPLAY_SPEED": "0.01"}  # the market holds still
@@ -127,3 +129,55 @@ def test_after_a_restart_the_page_reconnects_and_is_current() -> None:
                 second.post("/accounts/desk-after/agents/nova/start", {"initial_equity": 500})
                 page.locator("[data-testid=agent-row][data-account=desk-after]").wait_for()
                 screenshot(page, "reconnected")
+
+
+def test_an_llm_decision_shows_its_tool_calls() -> None:
+    with FakeOpenAI() as model:
+        model.answer(call("hold", rationale="the signal fights the 1h trend"))
+        env = {
+            **STILL,
+            "OPENAI_BASE_URL": model.url,
+            "OPENAI_API_KEY": "sk-test",
+            "LLM_SERVER": "openai",
+            "LLM_MODEL": "gpt-4o-mini",
+        }
+        with running_service(env) as service, chromium_page() as page:
+            service.post(f"{ATLAS}/start", {"initial_equity": 10000, "brain": "llm"})
+            page.goto(f"{service.url}/#{ATLAS}")
+            page.get_by_test_id("connection-status").and_(
+                page.locator("[data-state=live]")
+            ).wait_for()
+
+            _signal(service, ATLAS)
+
+            calls = page.get_by_test_id("tool-calls").first
+            calls.wait_for()
+            screenshot(page, "llm-decision")
+            assert "hold(" in calls.inner_text()
+            assert "the signal fights the 1h trend" in calls.inner_text()
+
+
+def test_a_tripped_kill_switch_is_reset_from_the_page_with_a_reason(tmp_path: Path) -> None:
+    house = Path(__file__).parents[2] / "src/trading_agents/config/data/agents/atlas.yaml"
+    profiles = tmp_path / "agents"
+    profiles.mkdir()
+    # A kill switch at 0.01 % of drawdown: the first trade's fee trips it.
+    text = house.read_text().replace("max_drawdown: 0.05", "max_drawdown: 0.0001")
+    (profiles / "atlas.yaml").write_text(text)
+    env = {**STILL, "TRADING_AGENTS_PROFILES_DIR": str(profiles)}
+    with running_service(env) as service, chromium_page() as page:
+        service.post(f"{ATLAS}/start", {"initial_equity": 10000})
+        _signal(service, ATLAS)
+        assert service.get(f"{ATLAS}/status")["trading_state"] == "halted"
+        page.goto(f"{service.url}/#{ATLAS}")
+        page.locator("[data-testid=trading-state]", has_text="halted").wait_for()
+
+        form = page.get_by_test_id("reset-form")
+        form.locator("select[name=what]").select_option("kill_switch")
+        form.locator("input[name=reason]").fill("fee-only drawdown, reviewed")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_test_id("reset-button").click()
+
+        page.locator("[data-testid=trading-state]", has_text="active").wait_for()
+        screenshot(page, "kill-switch-reset")
+        assert service.get(f"{ATLAS}/status")["trading_state"] == "active"

@@ -24,6 +24,7 @@ from trading_agents.api.schemas import (
     MetricsOut,
     OrderOut,
     PositionsOut,
+    ResetIn,
     SignalIn,
     SnapshotsOut,
     StartIn,
@@ -208,6 +209,22 @@ async def stop_on_account(
 async def stop_agent(agent: Agent, desk: DeskDep, body: StopIn | None = None) -> StatusOut:
     """Stop the agent on the default account."""
     return await stop_on_account(agent, desk.default_account, desk, body)
+
+
+@router.post(
+    f"{ACCOUNT_AGENT}/reset", response_model=StatusOut, dependencies=Guarded, responses=CHANGE
+)
+async def reset_on_account(
+    agent: Agent, account_id: Account, body: ResetIn, desk: DeskDep
+) -> StatusOut:
+    """Reset a tripped kill switch or an open circuit breaker; 409 when it is not tripped."""
+    return _status(desk, await desk.reset(agent, account_id, body.what, body.reason))
+
+
+@router.post(f"{AGENT}/reset", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
+async def reset_agent(agent: Agent, body: ResetIn, desk: DeskDep) -> StatusOut:
+    """Reset a tripped safety of the agent on the default account."""
+    return await reset_on_account(agent, desk.default_account, body, desk)
 
 
 @router.post(

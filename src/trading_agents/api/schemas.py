@@ -116,6 +116,15 @@ class StopIn(_In):
     keep_positions: StrictBool = False  # true or false: no 0, 1 or "yes"
 
 
+class ResetIn(_In):
+    """Reset a tripped safety, with the reason a person gives (kept in the audit trail)."""
+
+    what: Literal["kill_switch", "circuit_breaker"]
+    reason: str = Field(
+        min_length=3, max_length=500, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+    )
+
+
 class SignalIn(_In):
     """A signal for one of the agent's symbols."""
 
@@ -333,6 +342,13 @@ class EquityPointOut(BaseModel):
     equity: Amount
 
 
+class ToolCallOut(BaseModel):
+    """One function call an LLM decision made."""
+
+    name: str
+    arguments: str  # JSON
+
+
 class DecisionRecordOut(BaseModel):
     """One decision with its reasoning, verdicts and the venue's answers."""
 
@@ -349,6 +365,8 @@ class DecisionRecordOut(BaseModel):
     brain: str
     tokens: int | None = None
     cost_usd: Amount | None = None
+    # An LLM decision's function calls, in order: the tool's name and its JSON arguments.
+    tool_calls: list[ToolCallOut] = []
 
 
 class ListOut(BaseModel, Generic[Row]):

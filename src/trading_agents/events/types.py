@@ -88,6 +88,17 @@ class LifecycleChanged:
     status: str
 
 
+Safety: TypeAlias = Literal["kill_switch", "circuit_breaker"]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskReset:
+    """A person reset a tripped safety (the kill switch, the circuit breaker), saying why."""
+
+    what: Safety
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class Repaired:
     """Reconciliation with the venue repaired the books, and says how."""
@@ -106,6 +117,7 @@ EventPayload: TypeAlias = (
     | CashFlowBooked
     | RiskStateChanged
     | LifecycleChanged
+    | RiskReset
     | Repaired
 )
 

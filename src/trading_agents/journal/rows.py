@@ -22,6 +22,7 @@ from trading_agents.events.types import (
     IntentSettled,
     LifecycleChanged,
     OrderChanged,
+    RiskReset,
     TripClosed,
 )
 from trading_agents.journal.audit import AuditEntry
@@ -96,6 +97,11 @@ def add_events(
                 body = {"use_case": use_case, "status": status}
                 batch.audit.append(
                     AuditEntry(event.ts_ms, "lifecycle", session.agent, session.account_id, body)
+                )
+            case RiskReset(what=what, reason=reason):
+                body = {"what": what, "reason": reason}
+                batch.audit.append(
+                    AuditEntry(event.ts_ms, "risk_reset", session.agent, session.account_id, body)
                 )
             case _:
                 pass  # news for the other consumers: the journal keeps no row of it

@@ -161,6 +161,16 @@ class RiskEngine:
         """Lift a restriction set by `set_reducing`."""
         self._reducing_reason = None
 
+    @property
+    def kill_switch_tripped(self) -> bool:
+        """Tell whether the drawdown kill switch has halted the agent."""
+        return self._drawdown.tripped
+
+    @property
+    def circuit_breaker_open(self) -> bool:
+        """Tell whether consecutive execution failures opened the circuit breaker."""
+        return self._breaker.is_open
+
     def reset_kill_switch(self) -> None:
         """Turn the drawdown kill switch off and measure drawdown from the current equity."""
         self._drawdown.reset()

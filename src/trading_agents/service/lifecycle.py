@@ -9,7 +9,13 @@ from uuid import uuid4
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.restart import continue_account
-from trading_agents.events.types import CashFlowBooked, LifecycleChanged
+from trading_agents.events.types import (
+    CashFlowBooked,
+    LifecycleChanged,
+    RiskReset,
+    RiskStateChanged,
+    Safety,
+)
 from trading_agents.journal.codec import CodecError
 from trading_agents.journal.store import JournalUnavailable
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
@@ -186,6 +192,34 @@ class Lifecycle(Opening):
         """Let a paused agent decide again."""
         async with self._lock:
             session = self._move(agent, account_id, "resume")
+            await self._save([session])
+        return session
+
+    async def reset(self, agent: str, account_id: str, what: Safety, reason: str) -> AgentSession:
+        """Reset a tripped kill switch or an open circuit breaker, with a person's reason.
+
+        The kill switch measures drawdown afresh from the equity now. Refused (409) when the
+        safety is not tripped: a reset is a decision about a halt, never a formality.
+        """
+        reason = reason.strip()
+        if not reason:
+            raise Invalid("a reset needs a reason a person wrote")
+        async with self._lock:
+            session = self.session(agent, account_id)
+            risk = session.parts.account.risk
+            before = risk.state
+            if what == "kill_switch":
+                if not risk.kill_switch_tripped:
+                    raise Conflict(f"{agent} on {account_id}: the kill switch is not tripped")
+                risk.reset_kill_switch()
+            else:
+                if not risk.circuit_breaker_open:
+                    raise Conflict(f"{agent} on {account_id}: the circuit breaker is not open")
+                risk.reset_circuit_breaker()
+            session.stream.publish(RiskReset(what, reason))
+            if risk.state is not before:
+                session.stream.publish(RiskStateChanged(risk.state, before))
+            log.warning("%s on %s: %s reset by a person: %s", agent, account_id, what, reason)
             await self._save([session])
         return session
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -201,6 +202,7 @@ class DecisionView:
     brain: str
     tokens: int | None  # input and output, for an LLM decision
     cost_usd: Decimal | None
+    tool_calls: tuple[dict[str, str], ...] = ()  # an LLM decision's calls: name, JSON arguments
 
 
 def orders_of(session: AgentSession, limit: int) -> list[OrderView]:
@@ -284,6 +286,24 @@ def decisions_of(session: AgentSession, limit: int) -> list[DecisionView]:
                 record.brain,
                 None if usage is None else usage.input_tokens + usage.output_tokens,
                 None if usage is None else usage.cost_usd,
+                tool_calls_of(record.decision.exchange),
             )
         )
     return views
+
+
+def tool_calls_of(exchange: str | None) -> tuple[dict[str, str], ...]:
+    """Return the tools an LLM decision called, in order, from its recorded exchange."""
+    if not exchange:
+        return ()
+    try:
+        messages = json.loads(exchange).get("messages", [])
+    except (ValueError, AttributeError):
+        return ()  # an exchange of another shape: the decision still reads, without its calls
+    calls = []
+    for message in messages:
+        data = message.get("data", {}) if isinstance(message, dict) else {}
+        for call in data.get("tool_calls") or ():
+            arguments = json.dumps(call.get("args", {}), separators=(",", ":"), sort_keys=True)
+            calls.append({"name": str(call.get("name", "")), "arguments": arguments})
+    return tuple(calls)

@@ -221,6 +221,23 @@ function agentSkeleton() {
       <div class="card"><h2>Equity</h2><div class="chart" data-testid="equity-chart"></div></div>
       <div class="card"><h2>Open positions</h2><div id="positions"></div></div>
     </section>
+    <section class="grid">
+      <form class="card" data-testid="money-form">
+        <h2>Deposit or withdraw</h2>
+        <label>Amount (USDT) <input name="amount" required inputmode="decimal" placeholder="1000"></label>
+        <div class="controls">
+          <button type="submit" name="use" value="deposit" data-testid="deposit-button">Deposit</button>
+          <button type="submit" name="use" value="withdraw" data-testid="withdraw-button">Withdraw</button>
+        </div>
+      </form>
+      <form class="card" data-testid="reset-form">
+        <h2>Reset a tripped safety</h2>
+        <label>Which <select name="what"><option value="kill_switch">kill switch</option>
+          <option value="circuit_breaker">circuit breaker</option></select></label>
+        <label>Reason (kept in the audit trail) <input name="reason" required minlength="3" maxlength="500"></label>
+        <button type="submit" class="danger" data-testid="reset-button">Reset</button>
+      </form>
+    </section>
     <section class="card"><h2>Orders</h2><div id="orders"></div></section>
     <section class="card"><h2>Round trips</h2><div id="trades"></div></section>
     <section class="card"><h2>Decisions</h2><div id="decisions"></div></section>`;
@@ -250,8 +267,11 @@ async function updateAgent() {
   buttons.pause.disabled = status.status !== "running";
   buttons.resume.disabled = status.status !== "paused";
   buttons.stop.disabled = status.status === "stopped";
+  view.querySelector("[data-testid=reset-button]").disabled = status.trading_state === "active";
   if (!buttons.pause.dataset.ready) {
     buttons.pause.dataset.ready = "yes";
+    view.querySelector("[data-testid=money-form]").addEventListener("submit", moveMoney);
+    view.querySelector("[data-testid=reset-form]").addEventListener("submit", resetSafety);
     buttons.pause.addEventListener("click", () => act("pause"));
     buttons.resume.addEventListener("click", () => act("resume"));
     buttons.stop.addEventListener("click", () => {
@@ -267,6 +287,23 @@ async function updateAgent() {
   view.querySelector("#trades").innerHTML = tradesTable(trades.items);
   view.querySelector("#decisions").innerHTML = decisionLog(decisions.items);
   drawEquity(view.querySelector("[data-testid=equity-chart]"), equity.items);
+}
+
+async function moveMoney(event) {
+  event.preventDefault();
+  const use = event.submitter?.value ?? "deposit";
+  const amount = new FormData(event.target).get("amount");
+  if (use === "withdraw" && !window.confirm(`Withdraw ${amount} USDT from ${route.account}?`)) return;
+  await act(use, { amount });
+  event.target.reset();
+}
+
+async function resetSafety(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const what = form.get("what") === "kill_switch" ? "kill switch" : "circuit breaker";
+  if (!window.confirm(`Reset the ${what} of ${route.agent} on ${route.account}? It lets the agent open positions again.`)) return;
+  await act("reset", { what: form.get("what"), reason: form.get("reason") });
 }
 
 async function act(useCase, body) {
@@ -338,6 +375,7 @@ function decisionLog(items) {
           ${d.confidence === null ? "" : `· confidence ${esc(d.confidence)}`}
           ${d.tokens ? `· ${d.tokens} tokens, $${esc(d.cost_usd)}` : ""}</header>
         <p>${esc(d.reasoning)}</p>
+        ${d.tool_calls.length ? `<ol class="tools" data-testid="tool-calls">${d.tool_calls.map((c) => `<li><code>${esc(c.name)}(${esc(c.arguments)})</code></li>`).join("")}</ol>` : ""}
         ${d.verdicts.length ? `<p class="verdicts">${d.verdicts.map((v) => `<code>${esc(v)}</code>`).join(" ")}</p>` : ""}
         ${d.orders.length ? `<p class="orders">${d.orders.map((o) => `<code>${esc(o)}</code>`).join(" ")}</p>` : ""}
       </li>`,
