@@ -69,9 +69,13 @@ def test_a_signal_sent_through_the_api_shows_its_position_without_a_reload(desk:
         decided = _signal(desk, ATLAS)
         assert decided["action"] == "open"
         page.locator("[data-testid=positions-table] tr[data-symbol=BTCUSDT]").wait_for(timeout=1000)
+        chart = page.get_by_test_id("price-chart")
+        page.locator("[data-testid=price-chart][data-lines='2']").wait_for()
         screenshot(page, "agent-with-position")
 
         assert "limit" in page.get_by_test_id("orders-table").inner_text()
+        assert int(chart.get_attribute("data-candles") or 0) > 100  # the warm-up's 15m candles
+        assert chart.get_attribute("data-markers") == "1"  # the entry; the stop and target lines
 
 
 def test_pause_and_resume_by_the_buttons(desk: Service) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
@@ -15,8 +16,9 @@ from trading_agents.api.deps import DeskDep
 from trading_agents.api.errors import responses
 from trading_agents.api.exact import ExactRoute
 from trading_agents.api.live import event_source
-from trading_agents.api.routes import health_of
+from trading_agents.api.routes import Account, Agent, health_of
 from trading_agents.api.schemas import Amount, HealthOut, rows
+from trading_agents.service.charts import candles_of
 from trading_agents.service.overview import desk_row, desk_totals
 
 ASSETS = "/assets/dashboard"
@@ -77,6 +79,33 @@ async def desk_overview(request: Request, desk: DeskDep) -> DeskOut:
         agents=rows(views, DeskRowOut),
         profiles=sorted(desk.profiles),
     )
+
+
+class CandleOut(BaseModel):
+    """One closed candle of the agent's timeframe."""
+
+    at: str
+    open: Amount
+    high: Amount
+    low: Amount
+    close: Amount
+    volume: Amount
+
+
+@router.get(
+    "/accounts/{account_id}/agents/{agent}/candles",
+    response_model=list[CandleOut],
+    responses=responses(404, 422),
+)
+async def candles(
+    agent: Agent,
+    account_id: Account,
+    desk: DeskDep,
+    symbol: Annotated[str, Query(pattern=r"^[A-Z0-9]{1,20}$", examples=["BTCUSDT"])],
+    limit: Annotated[int, Query(ge=1, le=500)] = 300,
+) -> list[CandleOut]:
+    """Return the agent's latest closed candles of one of its symbols, oldest first."""
+    return rows(candles_of(desk.session(agent, account_id), symbol, limit), CandleOut)
 
 
 @router.get("/events", include_in_schema=False)

@@ -87,6 +87,8 @@ async function render() {
     if (shown !== key) {
       charts.forEach((chart) => chart.remove());
       charts = [];
+      if (price) price.chart.remove();
+      price = null;
       view.innerHTML = route.page === "agent" ? agentSkeleton() : deskSkeleton();
       shown = key;
     }
@@ -217,6 +219,11 @@ function agentSkeleton() {
         <button data-testid="stop-button" class="danger">Stop</button>
       </div>
     </section>
+    <section class="card">
+      <h2>Price <select id="symbol" aria-label="Symbol"></select>
+        <small>entries ▲▼, exits ●, stop and target lines</small></h2>
+      <div class="chart tall" data-testid="price-chart"></div>
+    </section>
     <section class="grid">
       <div class="card"><h2>Equity</h2><div class="chart" data-testid="equity-chart"></div></div>
       <div class="card"><h2>Open positions</h2><div id="positions"></div></div>
@@ -287,6 +294,14 @@ async function updateAgent() {
   view.querySelector("#trades").innerHTML = tradesTable(trades.items);
   view.querySelector("#decisions").innerHTML = decisionLog(decisions.items);
   drawEquity(view.querySelector("[data-testid=equity-chart]"), equity.items);
+  const picker = view.querySelector("#symbol");
+  if (!picker.options.length) {
+    picker.innerHTML = status.symbols.map((s) => `<option>${esc(s)}</option>`).join("");
+    picker.addEventListener("change", () => render());
+  }
+  const symbol = picker.value;
+  const candles = await get(`${base}/candles?symbol=${encodeURIComponent(symbol)}&limit=300`);
+  drawPrice(view.querySelector("[data-testid=price-chart]"), symbol, candles, trades.items, orders.items, positions.positions);
 }
 
 async function moveMoney(event) {
@@ -384,7 +399,69 @@ function decisionLog(items) {
   return `<ol class="log" data-testid="decision-log">${entries || "<li>No decision yet.</li>"}</ol>`;
 }
 
+// The page's own colours: a chart is part of the page, not a white box on it.
+const THEME = {
+  layout: { background: { color: "#171e26" }, textColor: "#8b98a7" },
+  grid: { vertLines: { color: "#222b36" }, horzLines: { color: "#222b36" } },
+  timeScale: { timeVisible: true, secondsVisible: false },
+};
 let equitySeries = null;
+let price = null; // {chart, series, markers, lines, symbol}
+
+const seconds = (iso) => Math.floor(Date.parse(iso) / 1000);
+
+function drawPrice(element, symbol, candles, trades, orders, positions) {
+  const library = window.LightweightCharts;
+  if (!library) return;
+  if (!candles.length) {
+    element.dataset.candles = "0";
+    element.textContent = "No closed candle of the agent's timeframe yet.";
+    return;
+  }
+  if (!price || price.symbol !== symbol) {
+    if (price) price.chart.remove();
+    element.textContent = "";
+    const chart = library.createChart(element, { autoSize: true, height: 320, ...THEME });
+    const series = chart.addSeries(library.CandlestickSeries, {});
+    price = { chart, series, markers: library.createSeriesMarkers(series, []), lines: [], symbol };
+  }
+  const bars = candles.map((c) => ({ time: seconds(c.at), open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) }));
+  price.series.setData(bars);
+  element.dataset.candles = String(bars.length);
+  // A marker sits on the bar it happened in: the last one that opened at or before it.
+  const onBar = (iso) => {
+    const at = seconds(iso);
+    let found = null;
+    for (const bar of bars) if (bar.time <= at) found = bar.time;
+    return found;
+  };
+  const marks = [];
+  for (const t of trades.filter((t) => t.symbol === symbol)) {
+    const long = t.side === "long";
+    const opened = onBar(t.opened_at);
+    const closed = onBar(t.closed_at);
+    if (opened !== null) marks.push({ time: opened, position: long ? "belowBar" : "aboveBar", shape: long ? "arrowUp" : "arrowDown", color: "#4da3ff", text: `${long ? "long" : "short"} ${t.entry_price}` });
+    if (closed !== null) marks.push({ time: closed, position: long ? "aboveBar" : "belowBar", shape: "circle", color: Number(t.net_pnl) >= 0 ? "#3fbf7f" : "#ef5f5f", text: `exit ${t.exit_price}` });
+  }
+  for (const p of positions.filter((p) => p.symbol === symbol)) {
+    const entry = orders.find((o) => o.symbol === symbol && !o.reduce_only && o.status === "filled");
+    const at = entry ? onBar(entry.created_at) : null;
+    if (at !== null) marks.push({ time: at, position: p.side === "long" ? "belowBar" : "aboveBar", shape: p.side === "long" ? "arrowUp" : "arrowDown", color: "#4da3ff", text: `${p.side} ${p.entry_price}` });
+  }
+  marks.sort((a, b) => a.time - b.time);
+  price.markers.setMarkers(marks);
+  element.dataset.markers = String(marks.length);
+  price.lines.forEach((line) => price.series.removePriceLine(line));
+  price.lines = orders
+    .filter((o) => o.symbol === symbol && o.trigger_price !== null && ["accepted", "triggered"].includes(o.status))
+    .map((o) => price.series.createPriceLine({
+      price: Number(o.trigger_price),
+      color: o.order_type === "stop_market" ? "#ef5f5f" : "#3fbf7f",
+      lineStyle: 2,
+      title: o.order_type === "stop_market" ? "stop" : "target",
+    }));
+  element.dataset.lines = String(price.lines.length);
+}
 
 function drawEquity(element, points) {
   const library = window.LightweightCharts;
@@ -394,7 +471,7 @@ function drawEquity(element, points) {
   }
   if (!charts.length) {
     element.textContent = "";
-    const chart = library.createChart(element, { autoSize: true, height: 220 });
+    const chart = library.createChart(element, { autoSize: true, height: 220, ...THEME });
     equitySeries = chart.addSeries(library.LineSeries, {
       priceFormat: { type: "price", precision: 2, minMove: 0.01 },
     });
