@@ -74,6 +74,9 @@ def test_a_signal_sent_through_the_api_shows_its_position_without_a_reload(desk:
         screenshot(page, "agent-with-position")
 
         assert "limit" in page.get_by_test_id("orders-table").inner_text()
+        held = page.locator("[data-testid=positions-table] tr[data-symbol=BTCUSDT]").inner_text()
+        assert "0.070" in held  # the quantity at BTCUSDT's step (0.001), the price at its tick
+        assert "105,814.3" in held
         assert int(chart.get_attribute("data-candles") or 0) > 100  # the warm-up's 15m candles
         assert chart.get_attribute("data-markers") == "1"  # the entry; the stop and target lines
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -59,6 +60,13 @@ class DeskTotalsOut(BaseModel):
     warnings: int
 
 
+class PrecisionOut(BaseModel):
+    """How finely an instrument's prices and quantities go, as the page shows them."""
+
+    tick_size: str
+    step_size: str
+
+
 class DeskOut(BaseModel):
     """Every agent on every account, the totals, the agents one may start, and the health."""
 
@@ -66,6 +74,7 @@ class DeskOut(BaseModel):
     totals: DeskTotalsOut
     agents: list[DeskRowOut]
     profiles: list[str]
+    instruments: dict[str, PrecisionOut]  # the symbols the agents trade
 
 
 @router.get("/desk", response_model=DeskOut)
@@ -78,7 +87,19 @@ async def desk_overview(request: Request, desk: DeskDep) -> DeskOut:
         totals=DeskTotalsOut.model_validate(totals, from_attributes=True),
         agents=rows(views, DeskRowOut),
         profiles=sorted(desk.profiles),
+        instruments={
+            symbol: PrecisionOut(
+                tick_size=_plain(desk.instruments.get(symbol).tick_size),
+                step_size=_plain(desk.instruments.get(symbol).step_size),
+            )
+            for symbol in desk.symbols
+            if symbol in desk.instruments
+        },
     )
+
+
+def _plain(amount: Decimal) -> str:
+    return format(amount.normalize(), "f")
 
 
 class CandleOut(BaseModel):

@@ -50,6 +50,19 @@ const money = (n) =>
 const signed = (n) => `<span class="${Number(n) < 0 ? "neg" : Number(n) > 0 ? "pos" : ""}">${money(n)}</span>`;
 const pct = (n) => (n === null || n === undefined ? "—" : `${(Number(n) * 100).toFixed(2)} %`);
 const plain = (n) => (n === null || n === undefined ? "—" : esc(n));
+// Prices at the instrument's tick and quantities at its step, as /desk says they go.
+let precision = {};
+const places = (size) => (size && size.includes(".") ? size.split(".")[1].length : 0);
+function atTick(symbol, n) {
+  if (n === null || n === undefined) return "—";
+  const p = precision[symbol];
+  return p ? Number(n).toLocaleString("en-US", { minimumFractionDigits: places(p.tick_size), maximumFractionDigits: places(p.tick_size) }) : esc(n);
+}
+function atStep(symbol, n) {
+  if (n === null || n === undefined) return "—";
+  const p = precision[symbol];
+  return p ? Number(n).toFixed(places(p.step_size)) : esc(n);
+}
 function when(iso) {
   if (!iso) return "—";
   const local = new Date(iso).toLocaleString();
@@ -123,6 +136,7 @@ function deskSkeleton() {
 
 async function updateDesk() {
   const desk = await get("/desk");
+  precision = desk.instruments;
   const health = desk.health;
   const parts = [
     ["market data", health.market_data_state],
@@ -252,6 +266,7 @@ function agentSkeleton() {
 
 async function updateAgent() {
   const base = agentPath(route.agent, route.account);
+  if (!Object.keys(precision).length) precision = (await get("/desk")).instruments;
   const [status, metrics, positions, orders, trades, decisions, equity] = await Promise.all([
     get(`${base}/status`),
     get(`${base}/metrics`),
@@ -344,9 +359,9 @@ function positionsTable(items) {
           ? pct(Math.abs(p.mark_price - p.liquidation_price) / p.mark_price)
           : "—";
       return `<tr data-symbol="${esc(p.symbol)}"><td>${esc(p.symbol)}</td><td>${esc(p.side)}</td>
-        <td class="num">${plain(p.quantity)}</td><td class="num">${plain(p.entry_price)}</td>
-        <td class="num">${plain(p.mark_price)}</td><td class="num">${signed(p.unrealized_pnl)}</td>
-        <td class="num">${p.leverage}x</td><td class="num">${plain(p.liquidation_price)}</td><td class="num">${distance}</td></tr>`;
+        <td class="num">${atStep(p.symbol, p.quantity)}</td><td class="num">${atTick(p.symbol, p.entry_price)}</td>
+        <td class="num">${atTick(p.symbol, p.mark_price)}</td><td class="num">${signed(p.unrealized_pnl)}</td>
+        <td class="num">${p.leverage}x</td><td class="num">${atTick(p.symbol, p.liquidation_price)}</td><td class="num">${distance}</td></tr>`;
     })
     .join("");
   return table("positions-table", ["Symbol", "Side", "#Quantity", "#Entry", "#Mark", "#Unrealized", "#Leverage", "#Liquidation", "#Distance"], body, "Flat.");
@@ -359,8 +374,8 @@ function ordersTable(items) {
     .map(
       (o) => `<tr><td>${when(o.created_at)}</td><td>${esc(o.symbol)}</td><td>${esc(o.side)}</td>
       <td>${esc(o.order_type)}${o.time_in_force ? ` <small>${esc(o.time_in_force)}</small>` : ""}${o.reduce_only ? " <small>reduce-only</small>" : ""}</td>
-      <td class="num">${plain(o.quantity)}</td><td class="num">${plain(o.price ?? o.trigger_price)}</td>
-      <td class="num">${plain(o.filled_quantity)}</td><td class="status ${esc(o.status)}">${esc(o.status)}</td></tr>`,
+      <td class="num">${atStep(o.symbol, o.quantity)}</td><td class="num">${atTick(o.symbol, o.price ?? o.trigger_price)}</td>
+      <td class="num">${atStep(o.symbol, o.filled_quantity)}</td><td class="status ${esc(o.status)}">${esc(o.status)}</td></tr>`,
     )
     .join("");
   return table("orders-table", ["Created", "Symbol", "Side", "Type", "#Quantity", "#Price", "#Filled", "Status"], body, "No orders yet.");
@@ -372,7 +387,7 @@ function tradesTable(items) {
     .reverse()
     .map(
       (t) => `<tr><td>${when(t.closed_at)}</td><td>${esc(t.symbol)}</td><td>${esc(t.side)}</td>
-      <td class="num">${plain(t.quantity)}</td><td class="num">${plain(t.entry_price)}</td><td class="num">${plain(t.exit_price)}</td>
+      <td class="num">${atStep(t.symbol, t.quantity)}</td><td class="num">${atTick(t.symbol, t.entry_price)}</td><td class="num">${atTick(t.symbol, t.exit_price)}</td>
       <td class="num">${money(t.fees)}</td><td class="num">${money(t.funding)}</td><td class="num">${signed(t.net_pnl)}</td>
       <td>${t.liquidated ? "liquidated" : ""}</td></tr>`,
     )
