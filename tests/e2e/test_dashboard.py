@@ -78,7 +78,13 @@ def test_a_signal_sent_through_the_api_shows_its_position_without_a_reload(desk:
         assert "0.070" in held  # the quantity at BTCUSDT's step (0.001), the price at its tick
         assert "105,814.3" in held
         assert int(chart.get_attribute("data-candles") or 0) > 100  # the warm-up's 15m candles
-        assert chart.get_attribute("data-markers") == "1"  # the entry; the stop and target lines
+        assert chart.get_attribute("data-markers") == "1"  # the entry; stop and target are lines
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_test_id("close-position").click()
+        page.get_by_test_id("positions-table").get_by_text("Flat.").wait_for()
+        page.locator("[data-testid=price-chart][data-markers='2'][data-lines='0']").wait_for()
+        assert desk.get(f"{ATLAS}/positions")["total_positions"] == 0  # the exit is marked
 
 
 def test_pause_and_resume_by_the_buttons(desk: Service) -> None:
@@ -188,3 +194,28 @@ def test_a_tripped_kill_switch_is_reset_from_the_page_with_a_reason(tmp_path: Pa
         page.locator("[data-testid=trading-state]", has_text="active").wait_for()
         screenshot(page, "kill-switch-reset")
         assert service.get(f"{ATLAS}/status")["trading_state"] == "active"
+
+
+def test_with_an_api_key_the_page_asks_for_it_once_and_then_acts() -> None:
+    key = "k-dashboard-0123456789"
+    with running_service({**STILL, "TRADING_AGENTS_API_KEY": key}) as service:
+        service.client.post(
+            f"{ATLAS}/start", json={"initial_equity": 10000}, headers={"X-API-Key": key}
+        ).raise_for_status()
+        with chromium_page() as page:
+            page.goto(f"{service.url}/#{ATLAS}")
+            login = page.get_by_test_id("login-form")
+            login.locator("input[name=key]").fill("not the key")
+            login.locator("button").click()
+            page.get_by_text("401: wrong API key").wait_for()
+
+            page.get_by_test_id("login-form").locator("input[name=key]").fill(key)
+            page.get_by_test_id("login-form").locator("button").click()
+            page.get_by_test_id("pause-button").click()
+            page.locator("[data-testid=agent-status]", has_text="paused").wait_for()
+            screenshot(page, "signed-in")
+            cookies = {c["name"]: c for c in page.context.cookies()}
+
+        assert cookies["ta_session"]["httpOnly"] is True
+        assert cookies["ta_session"]["sameSite"] == "Strict"
+        assert service.get(f"{ATLAS}/status")["status"] == "paused"

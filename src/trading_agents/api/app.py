@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from trading_agents.api import dashboard, docs, errors, webhooks
+from trading_agents.api import dashboard, docs, errors, session, webhooks
 from trading_agents.api.idempotency import Idempotency
 from trading_agents.api.limits import BodyLimit, RateLimit
 from trading_agents.api.routes import router
@@ -69,7 +69,9 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
         servers=[{"url": settings.url}] if settings.url else None,
     )
     app.state.settings = settings
+    app.state.sessions = session.SessionStore()
     app.include_router(router)
+    app.include_router(session.router)
     app.include_router(webhooks.router)
     app.include_router(webhooks.engine_router)
     errors.install(app)

@@ -19,6 +19,7 @@ from trading_agents.api.exact import ExactRoute
 from trading_agents.api.live import event_source
 from trading_agents.api.routes import Account, Agent, health_of
 from trading_agents.api.schemas import Amount, HealthOut, rows
+from trading_agents.api.session import Access
 from trading_agents.service.charts import candles_of
 from trading_agents.service.overview import desk_row, desk_totals
 
@@ -77,7 +78,7 @@ class DeskOut(BaseModel):
     instruments: dict[str, PrecisionOut]  # the symbols the agents trade
 
 
-@router.get("/desk", response_model=DeskOut)
+@router.get("/desk", response_model=DeskOut, dependencies=Access, responses=responses(401))
 async def desk_overview(request: Request, desk: DeskDep) -> DeskOut:
     """Return the desk at a glance: every agent on every account, newest started last."""
     views = [desk_row(session, desk.marks_for(session)) for session in desk.sessions.values()]
@@ -116,7 +117,8 @@ class CandleOut(BaseModel):
 @router.get(
     "/accounts/{account_id}/agents/{agent}/candles",
     response_model=list[CandleOut],
-    responses=responses(404, 422),
+    dependencies=Access,
+    responses=responses(401, 404, 422),
 )
 async def candles(
     agent: Agent,
@@ -129,7 +131,7 @@ async def candles(
     return rows(candles_of(desk.session(agent, account_id), symbol, limit), CandleOut)
 
 
-@router.get("/events", include_in_schema=False)
+@router.get("/events", include_in_schema=False, dependencies=Access)
 async def events(desk: DeskDep) -> StreamingResponse:
     """Stream the desk's events to the dashboard as Server-Sent Events."""
     return StreamingResponse(

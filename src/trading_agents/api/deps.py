@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, Request
 
+from trading_agents.api.session import check_access
 from trading_agents.config.settings import Settings
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.signal_inbox import SignalInbox
@@ -37,22 +37,6 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def require_key(
-    settings: Annotated[Settings, Depends(get_settings)],
-    x_api_key: Annotated[str | None, Header()] = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> None:
-    """Refuse a call that changes something without the API key, when one is set."""
-    if settings.api_key is None:
-        return
-    given = x_api_key
-    if given is None and authorization and authorization.lower().startswith("bearer "):
-        given = authorization[7:].strip()
-    expected = settings.api_key.get_secret_value()
-    if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(401, "missing or wrong API key (X-API-Key or a bearer token)")
-
-
 def idempotency_key(
     key: Annotated[
         str | None,
@@ -71,5 +55,6 @@ DeskDep = Annotated[TradingDesk, Depends(get_desk)]
 IntakeDep = Annotated[SignalIntake, Depends(get_intake)]
 InboxDep = Annotated[SignalInbox, Depends(get_inbox)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-Guarded = [Depends(require_key)]
-GuardedOnce = [Depends(require_key), Depends(idempotency_key)]  # a change retried safely
+# A change needs the API key, or a signed-in dashboard page's cookie and CSRF token.
+Guarded = [Depends(check_access)]
+GuardedOnce = [Depends(check_access), Depends(idempotency_key)]  # a change retried safely

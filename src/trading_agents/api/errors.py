@@ -41,6 +41,7 @@ _STATUS: dict[type[Exception], int] = {
 _MEANING = {
     400: "The request cannot be read.",
     401: "The API key is missing or wrong.",
+    403: "A signed-in dashboard page's change without its CSRF token.",
     404: "No such agent, session or account.",
     409: "It conflicts with the agent's state or with a request taken before.",
     413: "The body is over the size limit.",

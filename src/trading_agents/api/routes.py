@@ -50,7 +50,7 @@ from trading_agents.service.sessions import AgentSession
 
 # A read answers 404 for an unknown agent or session; a change may also be refused.
 READ = responses(404, 422)
-CHANGE = responses(401, 404, 409, 413, 422, 503)
+CHANGE = responses(401, 403, 404, 409, 413, 422, 503)
 router = APIRouter(route_class=ExactRoute, responses=responses(400))
 AGENT = "/agents/{agent}"
 ACCOUNT_AGENT = "/accounts/{account_id}/agents/{agent}"
@@ -68,6 +68,10 @@ Account = Annotated[
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=1_000)]
+Symbol = Annotated[
+    str,
+    Path(pattern=r"^[A-Z0-9]{1,20}$", description="a symbol the agent holds", examples=["BTCUSDT"]),
+]
 
 
 def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
@@ -209,6 +213,30 @@ async def stop_on_account(
 async def stop_agent(agent: Agent, desk: DeskDep, body: StopIn | None = None) -> StatusOut:
     """Stop the agent on the default account."""
     return await stop_on_account(agent, desk.default_account, desk, body)
+
+
+@router.post(
+    f"{ACCOUNT_AGENT}/positions/{{symbol}}/close",
+    response_model=StatusOut,
+    dependencies=Guarded,
+    responses=CHANGE,
+)
+async def close_position_on_account(
+    agent: Agent, account_id: Account, symbol: Symbol, desk: DeskDep
+) -> StatusOut:
+    """Close one position at market through the risk engine; 409 when none is held."""
+    return _status(desk, await desk.close_position(agent, account_id, symbol))
+
+
+@router.post(
+    f"{AGENT}/positions/{{symbol}}/close",
+    response_model=StatusOut,
+    dependencies=Guarded,
+    responses=CHANGE,
+)
+async def close_position(agent: Agent, symbol: Symbol, desk: DeskDep) -> StatusOut:
+    """Close one position of the agent on the default account."""
+    return await close_position_on_account(agent, desk.default_account, symbol, desk)
 
 
 @router.post(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from trading_agents.core.clock import iso_utc
-from trading_agents.service.errors import Invalid
+from trading_agents.service.errors import NotFound
 from trading_agents.service.sessions import AgentSession
 
 
@@ -23,9 +23,12 @@ class CandleView:
 
 
 def candles_of(session: AgentSession, symbol: str, limit: int) -> list[CandleView]:
-    """Return up to `limit` of the symbol's latest closed candles, oldest first."""
+    """Return up to `limit` of the symbol's latest closed candles, oldest first.
+
+    A symbol the agent does not trade has no chart here: NotFound.
+    """
     if symbol not in session.symbols:
-        raise Invalid(
+        raise NotFound(
             f"{session.agent} on {session.account_id} trades {', '.join(session.symbols)},"
             f" not {symbol}"
         )

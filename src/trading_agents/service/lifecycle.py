@@ -279,6 +279,41 @@ class Lifecycle(Opening):
             await self.binance.close(session)
         return session
 
+    async def close_position(self, agent: str, account_id: str, symbol: str) -> AgentSession:
+        """Close one position at market, as a forced decision of the agent a person asked for.
+
+        The close passes the risk engine like any order (reduce-only: always allowed); its
+        decision record says who asked. A stopped agent's kept positions are closed by
+        starting it again: its venue connection is gone.
+        """
+        async with self._lock:
+            session = self.session(agent, account_id)
+            if session.status is SessionStatus.STOPPED:
+                raise Conflict(
+                    f"{agent} on account {account_id!r} is stopped: start it again to close"
+                    " what it kept"
+                )
+            account = session.parts.account
+            if symbol not in account.positions():
+                raise Conflict(f"{agent} on account {account_id!r} holds no {symbol} position")
+            close = Decision(Action.CLOSE, symbol, "a person asked to close this position")
+            await account.runner.decide(
+                symbol,
+                DecisionTrigger.POSITION,
+                account.account_state(self.marks_for(session)),
+                account.positions(),
+                forced=close,
+            )
+            self._fill_now(session)
+            account.settle(self.marks_for(session))
+            await self._save([session])
+            if symbol in account.positions():
+                raise Conflict(
+                    f"{agent} on account {account_id!r} could not close {symbol}: its decision"
+                    " says why; the position keeps its stops"
+                )
+        return session
+
     async def _close_all(self, session: AgentSession) -> None:
         """Close every open position at market, as forced decisions of the agent."""
         account = session.parts.account

@@ -5,7 +5,7 @@ const view = document.getElementById("view");
 const crumbs = document.getElementById("crumbs");
 const connection = document.querySelector("[data-testid=connection-status]");
 const toast = document.getElementById("toast");
-let apiKey = null; // asked for once when the service wants one; kept in memory only
+let csrf = null; // the signed-in session's token, sent with every change
 let route = parseRoute();
 let refreshTimer = null;
 let charts = [];
@@ -15,18 +15,16 @@ let charts = [];
 async function call(method, path, body) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (apiKey) headers["X-API-Key"] = apiKey;
+  if (csrf && method !== "GET") headers["X-CSRF-Token"] = csrf;
   const answer = await fetch(path, {
     method,
     headers,
+    credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (answer.status === 401 && method !== "GET") {
-    const given = window.prompt("This service asks for its API key:");
-    if (given) {
-      apiKey = given;
-      return call(method, path, body);
-    }
+  if (answer.status === 401 && !path.startsWith("/session")) {
+    showSignIn();
+    throw new Error("401: sign in with the service's API key");
   }
   const data = await answer.json().catch(() => ({}));
   if (!answer.ok) {
@@ -227,10 +225,10 @@ function agentSkeleton() {
       <h1>${esc(route.agent)} on ${esc(route.account)}</h1>
       <p id="summary"></p>
       <div class="controls">
-        <button data-testid="pause-button">Pause</button>
-        <button data-testid="resume-button">Resume</button>
+        <button data-testid="pause-button" disabled>Pause</button>
+        <button data-testid="resume-button" disabled>Resume</button>
         <label><input type="checkbox" id="keep"> keep positions</label>
-        <button data-testid="stop-button" class="danger">Stop</button>
+        <button data-testid="stop-button" class="danger" disabled>Stop</button>
       </div>
     </section>
     <section class="card">
@@ -247,8 +245,8 @@ function agentSkeleton() {
         <h2>Deposit or withdraw</h2>
         <label>Amount (USDT) <input name="amount" required inputmode="decimal" placeholder="1000"></label>
         <div class="controls">
-          <button type="submit" name="use" value="deposit" data-testid="deposit-button">Deposit</button>
-          <button type="submit" name="use" value="withdraw" data-testid="withdraw-button">Withdraw</button>
+          <button type="submit" name="use" value="deposit" data-testid="deposit-button" disabled>Deposit</button>
+          <button type="submit" name="use" value="withdraw" data-testid="withdraw-button" disabled>Withdraw</button>
         </div>
       </form>
       <form class="card" data-testid="reset-form">
@@ -256,7 +254,7 @@ function agentSkeleton() {
         <label>Which <select name="what"><option value="kill_switch">kill switch</option>
           <option value="circuit_breaker">circuit breaker</option></select></label>
         <label>Reason (kept in the audit trail) <input name="reason" required minlength="3" maxlength="500"></label>
-        <button type="submit" class="danger" data-testid="reset-button">Reset</button>
+        <button type="submit" class="danger" data-testid="reset-button" disabled>Reset</button>
       </form>
     </section>
     <section class="card"><h2>Orders</h2><div id="orders"></div></section>
@@ -293,7 +291,16 @@ async function updateAgent() {
   if (!buttons.pause.dataset.ready) {
     buttons.pause.dataset.ready = "yes";
     view.querySelector("[data-testid=money-form]").addEventListener("submit", moveMoney);
+    for (const button of view.querySelectorAll("[data-testid=money-form] button")) button.disabled = false;
     view.querySelector("[data-testid=reset-form]").addEventListener("submit", resetSafety);
+    view.querySelector("#positions").addEventListener("click", (event) => {
+      const button = event.target.closest("[data-testid=close-position]");
+      if (!button) return;
+      const symbol = button.dataset.symbol;
+      if (window.confirm(`Close the ${symbol} position of ${route.agent} on ${route.account} at market?`)) {
+        act(`positions/${encodeURIComponent(symbol)}/close`);
+      }
+    });
     buttons.pause.addEventListener("click", () => act("pause"));
     buttons.resume.addEventListener("click", () => act("resume"));
     buttons.stop.addEventListener("click", () => {
@@ -361,10 +368,11 @@ function positionsTable(items) {
       return `<tr data-symbol="${esc(p.symbol)}"><td>${esc(p.symbol)}</td><td>${esc(p.side)}</td>
         <td class="num">${atStep(p.symbol, p.quantity)}</td><td class="num">${atTick(p.symbol, p.entry_price)}</td>
         <td class="num">${atTick(p.symbol, p.mark_price)}</td><td class="num">${signed(p.unrealized_pnl)}</td>
-        <td class="num">${p.leverage}x</td><td class="num">${atTick(p.symbol, p.liquidation_price)}</td><td class="num">${distance}</td></tr>`;
+        <td class="num">${p.leverage}x</td><td class="num">${atTick(p.symbol, p.liquidation_price)}</td><td class="num">${distance}</td>
+        <td><button data-testid="close-position" data-symbol="${esc(p.symbol)}">Close</button></td></tr>`;
     })
     .join("");
-  return table("positions-table", ["Symbol", "Side", "#Quantity", "#Entry", "#Mark", "#Unrealized", "#Leverage", "#Liquidation", "#Distance"], body, "Flat.");
+  return table("positions-table", ["Symbol", "Side", "#Quantity", "#Entry", "#Mark", "#Unrealized", "#Leverage", "#Liquidation", "#Distance", ""], body, "Flat.");
 }
 
 function ordersTable(items) {
@@ -516,9 +524,10 @@ function concerns(event) {
   return event.agent === route.agent && event.account_id === route.account;
 }
 
+let connectedBefore = false;
+
 function listen() {
   const source = new EventSource("/events");
-  let connectedBefore = false;
   source.addEventListener("hello", () => {
     setConnection("live", "live");
     if (connectedBefore) refreshSoon(0); // back after a restart: fetch what changed meanwhile
@@ -533,8 +542,62 @@ function listen() {
   }
   source.onerror = () => {
     setConnection("reconnecting", "disconnected: reconnecting…");
+    if (source.readyState !== EventSource.CLOSED) return; // the browser retries by itself
+    // Refused (a restart signed this page out, or the service said no): find out, then retry.
+    setTimeout(async () => {
+      try {
+        const session = await get("/session");
+        if (session.key_required && !session.signed_in) {
+          listening = false;
+          showSignIn("signed out: the service restarted");
+          return;
+        }
+      } catch {
+        // still away: try the stream again
+      }
+      listen();
+    }, 1000);
   };
 }
 
-render();
-listen();
+// -- signing in (only when the service has an API key) ----------------------------------
+
+function showSignIn(message = "") {
+  shown = null;
+  crumbs.innerHTML = "";
+  view.innerHTML = `<form class="card signin" data-testid="login-form">
+    <h2>This service asks for its API key</h2>
+    <label>API key <input name="key" type="password" required autocomplete="current-password"></label>
+    <button type="submit">Sign in</button>
+    <p class="error">${esc(message)}</p>
+  </form>`;
+  view.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const session = await post("/session/sign-in", { api_key: new FormData(event.target).get("key") });
+      csrf = session.csrf_token;
+      await start();
+    } catch (error) {
+      showSignIn(error.message);
+    }
+  });
+  view.querySelector("input").focus();
+}
+
+let listening = false;
+
+async function start() {
+  const session = await get("/session");
+  if (session.key_required && !session.signed_in) {
+    showSignIn();
+    return;
+  }
+  csrf = session.csrf_token;
+  await render();
+  if (!listening) {
+    listening = true;
+    listen();
+  }
+}
+
+start();
