@@ -21,7 +21,7 @@ from trading_agents.api.routes import Account, Agent, health_of
 from trading_agents.api.schemas import Amount, HealthOut, rows
 from trading_agents.api.session import Access
 from trading_agents.service.charts import candles_of
-from trading_agents.service.overview import desk_row, desk_totals
+from trading_agents.service.overview import desk_row, desk_totals, llm_state
 
 ASSETS = "/assets/dashboard"
 router = APIRouter(route_class=ExactRoute, responses=responses(400))
@@ -76,6 +76,7 @@ class DeskOut(BaseModel):
     agents: list[DeskRowOut]
     profiles: list[str]
     instruments: dict[str, PrecisionOut]  # the symbols the agents trade
+    llm: str  # the LLM endpoints: off, ok, or degraded with how many agents hold
 
 
 @router.get("/desk", response_model=DeskOut, dependencies=Access, responses=responses(401))
@@ -88,6 +89,7 @@ async def desk_overview(request: Request, desk: DeskDep) -> DeskOut:
         totals=DeskTotalsOut.model_validate(totals, from_attributes=True),
         agents=rows(views, DeskRowOut),
         profiles=sorted(desk.profiles),
+        llm=llm_state(desk.sessions.values()),
         instruments={
             symbol: PrecisionOut(
                 tick_size=_plain(desk.instruments.get(symbol).tick_size),

@@ -330,7 +330,10 @@ async def equity_on_account(
 ) -> ListOut[EquityPointOut]:
     """Return the agent's latest equity marks."""
     session = desk.session(agent, account_id)
-    points = [EquityPointOut(at=at, equity=value) for at, value in equity_curve_of(session, limit)]
+    points = [
+        EquityPointOut(at=at, equity=value, net_deposits=deposits)
+        for at, value, deposits in equity_curve_of(session, limit)
+    ]
     return ListOut.of(session.agent, session.account_id, points)
 
 

@@ -340,6 +340,7 @@ class EquityPointOut(BaseModel):
 
     at: str
     equity: Amount
+    net_deposits: Amount  # deposits less withdrawals by then: what is not profit in equity
 
 
 class ToolCallOut(BaseModel):

@@ -86,6 +86,24 @@ def desk_row(session: AgentSession, marks: dict[str, Decimal]) -> DeskRow:
     )
 
 
+def llm_state(sessions: Iterable[AgentSession]) -> str:
+    """Say how the LLM endpoints answer the agents that use them: off, ok, or degraded."""
+    brains = [
+        s.parts.brain
+        for s in sessions
+        if isinstance(s.parts.brain, LlmBrain) and s.status is not SessionStatus.STOPPED
+    ]
+    if not brains:
+        return "off (no running agent uses the LLM brain)"
+    cooling = sum(1 for brain in brains if brain.circuit.is_open)
+    if cooling:
+        return (
+            f"degraded: {cooling} of {len(brains)} LLM agents' endpoints failed in a row and"
+            " cool off (they hold meanwhile)"
+        )
+    return "ok"
+
+
 def desk_totals(rows: Iterable[DeskRow]) -> DeskTotals:
     """Return the sums of the rows."""
     listed = list(rows)

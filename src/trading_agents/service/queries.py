@@ -250,10 +250,10 @@ def trades_of(session: AgentSession, limit: int) -> list[TradeView]:
     ]
 
 
-def equity_curve_of(session: AgentSession, limit: int) -> list[tuple[str, Decimal]]:
-    """Return the session's latest equity marks as (time, equity), oldest first."""
+def equity_curve_of(session: AgentSession, limit: int) -> list[tuple[str, Decimal, Decimal]]:
+    """Return the latest equity marks as (time, equity, net deposits by then), oldest first."""
     points = list(session.parts.account.portfolio.equity_curve)[-limit:]
-    return [(iso_utc(point.ts_ms), point.equity) for point in points]
+    return [(iso_utc(point.ts_ms), point.equity, point.net_deposits) for point in points]
 
 
 def decisions_of(session: AgentSession, limit: int) -> list[DecisionView]:

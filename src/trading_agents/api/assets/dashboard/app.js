@@ -140,6 +140,7 @@ async function updateDesk() {
     ["market data", health.market_data_state],
     ["journal", health.journal],
     ["ML engine", health.ml_engine],
+    ["LLM", desk.llm],
     ["venue", health.venue],
   ];
   const dropped = Object.entries(health.market_data_dropped || {});
@@ -429,6 +430,7 @@ const THEME = {
   timeScale: { timeVisible: true, secondsVisible: false },
 };
 let equitySeries = null;
+let drawdownSeries = null;
 let price = null; // {chart, series, markers, lines, symbol}
 
 const seconds = (iso) => Math.floor(Date.parse(iso) / 1000);
@@ -494,13 +496,39 @@ function drawEquity(element, points) {
   }
   if (!charts.length) {
     element.textContent = "";
-    const chart = library.createChart(element, { autoSize: true, height: 220, ...THEME });
+    const chart = library.createChart(element, {
+      autoSize: true,
+      height: 220,
+      ...THEME,
+      leftPriceScale: { visible: true },
+    });
     equitySeries = chart.addSeries(library.LineSeries, {
+      title: "equity",
       priceFormat: { type: "price", precision: 2, minMove: 0.01 },
+    });
+    // The drawdown from the running peak of the marks, on the left scale, in percent.
+    drawdownSeries = chart.addSeries(library.AreaSeries, {
+      title: "drawdown",
+      priceScaleId: "left",
+      lineColor: "#ef5f5f",
+      topColor: "rgba(239, 95, 95, 0.05)",
+      bottomColor: "rgba(239, 95, 95, 0.3)",
+      priceFormat: { type: "percent" },
     });
     charts.push(chart);
   }
-  equitySeries.setData(points.map((p) => ({ time: Math.floor(Date.parse(p.at) / 1000), value: Number(p.equity) })));
+  equitySeries.setData(points.map((p) => ({ time: seconds(p.at), value: Number(p.equity) })));
+  // As the kill switch measures it: deposits and withdrawals move the peak, not the drawdown.
+  let peak = -Infinity;
+  let deposits = null;
+  drawdownSeries.setData(
+    points.map((p) => {
+      const moved = deposits === null ? 0 : Number(p.net_deposits) - deposits;
+      deposits = Number(p.net_deposits);
+      peak = Math.max(peak + moved, Number(p.equity));
+      return { time: seconds(p.at), value: (Number(p.equity) / peak - 1) * 100 };
+    }),
+  );
   charts[0].timeScale().fitContent();
 }
 
