@@ -119,8 +119,7 @@ class CandleOut(BaseModel):
 @router.get(
     "/accounts/{account_id}/agents/{agent}/candles",
     response_model=list[CandleOut],
-    dependencies=Access,
-    responses=responses(401, 404, 422),
+    responses=responses(404, 422),
 )
 async def candles(
     agent: Agent,

@@ -28,7 +28,7 @@ class DeskRow:
     initial_equity: Decimal
     equity: Decimal
     pnl_today: Decimal  # equity against the day's start, its cash flows taken out
-    pnl_total: Decimal  # realized net of fees and funding, plus the open positions' unrealized
+    pnl_total: Decimal  # equity less the money put in and taken out: every gain and cost so far
     current_drawdown: Decimal
     drawdown_limit: Decimal
     open_positions: int
@@ -56,7 +56,6 @@ def desk_row(session: AgentSession, marks: dict[str, Decimal]) -> DeskRow:
     portfolio, risk = account.portfolio, account.risk
     ledger = portfolio.ledger
     equity = ledger.equity(marks)
-    unrealized = ledger.unrealized_pnl(marks)
     started = risk.day_start_equity
     brain = session.parts.brain
     state = risk.state
@@ -76,7 +75,7 @@ def desk_row(session: AgentSession, marks: dict[str, Decimal]) -> DeskRow:
         session.initial_equity,
         equity,
         ZERO if started is None else equity - started,
-        portfolio.metrics().net_profit + unrealized,
+        equity - (ledger.deposits - ledger.withdrawals),
         portfolio.current_drawdown,
         risk.limits.max_drawdown,
         len(ledger.open_positions()),

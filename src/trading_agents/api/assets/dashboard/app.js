@@ -2,6 +2,7 @@
 // service's event stream (/events). Everything it shows comes from the service's own API.
 
 const view = document.getElementById("view");
+let current = () => true; // false once a newer render started: an older one writes nothing
 const crumbs = document.getElementById("crumbs");
 const connection = document.querySelector("[data-testid=connection-status]");
 const toast = document.getElementById("toast");
@@ -81,7 +82,11 @@ function say(message, isError = true) {
 
 function parseRoute() {
   const found = location.hash.match(/^#\/accounts\/([^/]+)\/agents\/([^/]+)$/);
-  if (found) return { page: "agent", account: decodeURIComponent(found[1]), agent: decodeURIComponent(found[2]) };
+  try {
+    if (found) return { page: "agent", account: decodeURIComponent(found[1]), agent: decodeURIComponent(found[2]) };
+  } catch {
+    // a hash that is not a valid escape: show the desk
+  }
   return { page: "desk" };
 }
 
@@ -91,9 +96,12 @@ window.addEventListener("hashchange", () => {
 });
 
 let shown = null; // the route whose skeleton is on the page
+let renderSeq = 0; // renders overlap (events, actions, navigation): only the latest writes
 
 async function render() {
   const key = JSON.stringify(route);
+  const mine = ++renderSeq;
+  current = () => mine === renderSeq && key === JSON.stringify(route);
   try {
     if (shown !== key) {
       charts.forEach((chart) => chart.remove());
@@ -133,7 +141,9 @@ function deskSkeleton() {
 }
 
 async function updateDesk() {
+  const stillMine = current;
   const desk = await get("/desk");
+  if (!stillMine()) return;
   precision = desk.instruments;
   const health = desk.health;
   const parts = [
@@ -265,6 +275,7 @@ function agentSkeleton() {
 
 async function updateAgent() {
   const base = agentPath(route.agent, route.account);
+  const stillMine = current;
   if (!Object.keys(precision).length) precision = (await get("/desk")).instruments;
   const [status, metrics, positions, orders, trades, decisions, equity] = await Promise.all([
     get(`${base}/status`),
@@ -275,6 +286,7 @@ async function updateAgent() {
     get(`${base}/decisions?limit=100`),
     get(`${base}/equity?limit=1000`),
   ]);
+  if (!stillMine()) return;
   view.querySelector("#summary").innerHTML = `<span data-testid="agent-status">${esc(status.status)}</span> · ${esc(status.mode)} ·
     <span class="state ${esc(status.trading_state)}" data-testid="trading-state">${esc(status.trading_state)}</span> ·
     equity <b>${money(status.equity)}</b> · net profit ${signed(metrics.net_profit)} ·
@@ -324,6 +336,7 @@ async function updateAgent() {
   }
   const symbol = picker.value;
   const candles = await get(`${base}/candles?symbol=${encodeURIComponent(symbol)}&limit=300`);
+  if (!stillMine()) return;
   drawPrice(view.querySelector("[data-testid=price-chart]"), symbol, candles, trades.items, orders.items, positions.positions);
 }
 
@@ -332,8 +345,14 @@ async function moveMoney(event) {
   const use = event.submitter?.value ?? "deposit";
   const amount = new FormData(event.target).get("amount");
   if (use === "withdraw" && !window.confirm(`Withdraw ${amount} USDT from ${route.account}?`)) return;
-  await act(use, { amount });
-  event.target.reset();
+  const buttons = event.target.querySelectorAll("button");
+  buttons.forEach((button) => (button.disabled = true)); // one click, one movement of money
+  try {
+    await act(use, { amount });
+    event.target.reset();
+  } finally {
+    buttons.forEach((button) => (button.disabled = false));
+  }
 }
 
 async function resetSafety(event) {
@@ -439,6 +458,8 @@ function drawPrice(element, symbol, candles, trades, orders, positions) {
   const library = window.LightweightCharts;
   if (!library) return;
   if (!candles.length) {
+    if (price) price.chart.remove();
+    price = null;
     element.dataset.candles = "0";
     element.textContent = "No closed candle of the agent's timeframe yet.";
     return;
@@ -469,7 +490,7 @@ function drawPrice(element, symbol, candles, trades, orders, positions) {
     if (closed !== null) marks.push({ time: closed, position: long ? "aboveBar" : "belowBar", shape: "circle", color: Number(t.net_pnl) >= 0 ? "#3fbf7f" : "#ef5f5f", text: `exit ${t.exit_price}` });
   }
   for (const p of positions.filter((p) => p.symbol === symbol)) {
-    const entry = orders.find((o) => o.symbol === symbol && !o.reduce_only && o.status === "filled");
+    const entry = orders.findLast((o) => o.symbol === symbol && !o.reduce_only && Number(o.filled_quantity) > 0);
     const at = entry ? onBar(entry.created_at) : null;
     if (at !== null) marks.push({ time: at, position: p.side === "long" ? "belowBar" : "aboveBar", shape: p.side === "long" ? "arrowUp" : "arrowDown", color: "#4da3ff", text: `${p.side} ${p.entry_price}` });
   }
