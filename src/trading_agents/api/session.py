@@ -23,6 +23,7 @@ from trading_agents.config.settings import Settings
 
 COOKIE = "ta_session"
 SESSION_HOURS = 12
+MAX_SESSIONS = 1_000  # past this, signing in ends the oldest session
 CSRF_HEADER = "X-CSRF-Token"
 router = APIRouter(responses=responses(400))
 
@@ -36,14 +37,17 @@ class _Session:
 class SessionStore:
     """The signed-in dashboard sessions, by cookie token."""
 
-    def __init__(self, hours: float = SESSION_HOURS) -> None:
-        self._sessions: dict[str, _Session] = {}
+    def __init__(self, hours: float = SESSION_HOURS, most: int = MAX_SESSIONS) -> None:
+        self._sessions: dict[str, _Session] = {}  # in the order they opened
         self._life_s = hours * 3600
+        self._most = most
 
     def open(self) -> tuple[str, str]:
         """Start a session; return its cookie token and its CSRF token."""
         now = time.monotonic()
         self._sessions = {t: s for t, s in self._sessions.items() if s.expires > now}
+        while len(self._sessions) >= self._most:
+            del self._sessions[next(iter(self._sessions))]  # the oldest goes
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         self._sessions[token] = _Session(csrf, now + self._life_s)
         return token, csrf
