@@ -38,8 +38,9 @@ def test_the_desk_shows_every_agent_with_its_state(desk: Service) -> None:
         page.get_by_test_id("agent-row").first.wait_for()
         rows = page.get_by_test_id("agent-row")
 
+        page.locator("[data-testid=connection-status][data-state=live]").wait_for()
+
         assert rows.count() == 3
-        assert page.get_by_test_id("connection-status").get_attribute("data-state") == "live"
         assert "running" in rows.nth(0).inner_text()
         screenshot(page, "desk")
 
