@@ -220,3 +220,17 @@ def test_with_an_api_key_the_page_asks_for_it_once_and_then_acts() -> None:
         assert cookies["ta_session"]["httpOnly"] is True
         assert cookies["ta_session"]["sameSite"] == "Strict"
         assert service.get(f"{ATLAS}/status")["status"] == "paused"
+
+
+def test_a_deposit_from_the_page_is_listed_with_the_start(desk: Service) -> None:
+    with chromium_page() as page:
+        page.goto(f"{desk.url}/#{ATLAS}")
+        flows = page.get_by_test_id("cash-flows-table")
+        flows.get_by_text("deposit").first.wait_for()  # the start's equity
+
+        page.get_by_test_id("money-form").locator("input[name=amount]").fill("1234.5")
+        page.get_by_test_id("deposit-button").click()
+
+        flows.get_by_text("1,234.50").wait_for()
+        screenshot(page, "deposit")
+    assert desk.get(f"{ATLAS}/status")["equity"] == 11234.5

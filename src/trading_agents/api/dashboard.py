@@ -132,6 +132,30 @@ async def candles(
     return rows(candles_of(desk.session(agent, account_id), symbol, limit), CandleOut)
 
 
+class CashFlowOut(BaseModel):
+    """One deposit or withdrawal."""
+
+    flow_id: str
+    kind: str
+    amount: Amount
+    at: str
+
+
+@router.get(
+    "/accounts/{account_id}/agents/{agent}/cash-flows",
+    response_model=list[CashFlowOut],
+    responses=responses(404, 422, 503),
+)
+async def cash_flows(
+    agent: Agent,
+    account_id: Account,
+    desk: DeskDep,
+    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
+) -> list[CashFlowOut]:
+    """Return the agent's deposits and withdrawals on the account, oldest first."""
+    return rows(await desk.cash_flows(agent, account_id, limit), CashFlowOut)
+
+
 @router.get("/events", include_in_schema=False, dependencies=Access)
 async def events(desk: DeskDep) -> StreamingResponse:
     """Stream the desk's events to the dashboard as Server-Sent Events."""

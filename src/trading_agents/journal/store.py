@@ -496,6 +496,19 @@ class Journal:
         async with self.engine.connect() as connection:
             return await read_desk(connection, keep_decisions)
 
+    async def cash_flows(self, agent: str, account_id: str, limit: int) -> list[Row]:
+        """Return an agent's latest deposits and withdrawals on an account, every session's."""
+        query = (
+            select(cash_flows.c.flow_id, cash_flows.c.kind, cash_flows.c.amount, cash_flows.c.ts_ms)
+            .join(agent_sessions, agent_sessions.c.id == cash_flows.c.session_id)
+            .where(agent_sessions.c.agent == agent, agent_sessions.c.account_id == account_id)
+            .order_by(cash_flows.c.ts_ms.desc(), cash_flows.c.id.desc())
+            .limit(limit)
+        )
+        async with self.engine.connect() as connection:
+            found = (await connection.execute(query)).mappings().all()
+        return [dict(row) for row in reversed(found)]
+
     async def load_session(self, session_id: int, keep_decisions: int) -> StoredSession:
         """Read one stored session with its history, as a restart would."""
         async with self.engine.connect() as connection:

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
+from trading_agents.core.clock import iso_utc
 from trading_agents.service.desk_base import DeskBase
-from trading_agents.service.errors import Invalid
+from trading_agents.service.errors import Invalid, Unavailable
 from trading_agents.service.sessions import AgentSession
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CashFlowView:
+    """One deposit or withdrawal of an agent's account."""
+
+    flow_id: str
+    kind: str  # deposit or withdrawal
+    amount: Decimal
+    at: str
 
 
 class MoneyMoves(DeskBase):
@@ -25,6 +37,22 @@ class MoneyMoves(DeskBase):
             await self._save([session])
         log.info("deposit of %s USDT to %s on account %s", amount, agent, account_id)
         return session
+
+    async def cash_flows(self, agent: str, account_id: str, limit: int) -> list[CashFlowView]:
+        """Return the agent's deposits and withdrawals on the account, oldest first.
+
+        Read from the journal, so those of earlier sessions on the account are there too
+        (the start's equity is its first deposit).
+        """
+        self.session(agent, account_id)  # NotFound for an agent never started there
+        try:
+            rows = await self.journal.journal.cash_flows(agent, account_id, limit)
+        except Exception as error:
+            raise Unavailable(f"the journal cannot be read now: {error}; try again") from None
+        return [
+            CashFlowView(str(r["flow_id"]), str(r["kind"]), r["amount"], iso_utc(r["ts_ms"]))
+            for r in rows
+        ]
 
     async def withdraw(self, agent: str, account_id: str, amount: Decimal) -> AgentSession:
         """Debit the agent's account; only money no position or order holds may leave."""

@@ -268,6 +268,7 @@ function agentSkeleton() {
         <button type="submit" class="danger" data-testid="reset-button" disabled>Reset</button>
       </form>
     </section>
+    <section class="card"><h2>Deposits and withdrawals</h2><div id="flows"></div></section>
     <section class="card"><h2>Orders</h2><div id="orders"></div></section>
     <section class="card"><h2>Round trips</h2><div id="trades"></div></section>
     <section class="card"><h2>Decisions</h2><div id="decisions"></div></section>`;
@@ -277,7 +278,7 @@ async function updateAgent() {
   const base = agentPath(route.agent, route.account);
   const stillMine = current;
   if (!Object.keys(precision).length) precision = (await get("/desk")).instruments;
-  const [status, metrics, positions, orders, trades, decisions, equity] = await Promise.all([
+  const [status, metrics, positions, orders, trades, decisions, equity, flows] = await Promise.all([
     get(`${base}/status`),
     get(`${base}/metrics`),
     get(`${base}/positions`),
@@ -285,6 +286,7 @@ async function updateAgent() {
     get(`${base}/trades?limit=200`),
     get(`${base}/decisions?limit=100`),
     get(`${base}/equity?limit=1000`),
+    get(`${base}/cash-flows?limit=100`),
   ]);
   if (!stillMine()) return;
   view.querySelector("#summary").innerHTML = `<span data-testid="agent-status">${esc(status.status)}</span> · ${esc(status.mode)} ·
@@ -326,6 +328,16 @@ async function updateAgent() {
   }
   view.querySelector("#positions").innerHTML = positionsTable(positions.positions);
   view.querySelector("#orders").innerHTML = ordersTable(orders.items);
+  view.querySelector("#flows").innerHTML = table(
+    "cash-flows-table",
+    ["At", "Kind", "#Amount (USDT)"],
+    flows
+      .slice()
+      .reverse()
+      .map((f) => `<tr><td>${when(f.at)}</td><td>${esc(f.kind)}</td><td class="num">${money(f.amount)}</td></tr>`)
+      .join(""),
+    "None yet.",
+  );
   view.querySelector("#trades").innerHTML = tradesTable(trades.items);
   view.querySelector("#decisions").innerHTML = decisionLog(decisions.items);
   drawEquity(view.querySelector("[data-testid=equity-chart]"), equity.items);
