@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +19,7 @@ from trading_agents.api.live import event_source
 from trading_agents.api.routes import Account, Agent, health_of
 from trading_agents.api.schemas import Amount, HealthOut, rows
 from trading_agents.api.session import Access
+from trading_agents.core.decimals import plain
 from trading_agents.service.charts import candles_of
 from trading_agents.service.overview import desk_row, desk_totals, llm_state
 
@@ -92,17 +92,13 @@ async def desk_overview(request: Request, desk: DeskDep) -> DeskOut:
         llm=llm_state(desk.sessions.values()),
         instruments={
             symbol: PrecisionOut(
-                tick_size=_plain(desk.instruments.get(symbol).tick_size),
-                step_size=_plain(desk.instruments.get(symbol).step_size),
+                tick_size=plain(desk.instruments.get(symbol).tick_size),
+                step_size=plain(desk.instruments.get(symbol).step_size),
             )
             for symbol in desk.symbols
             if symbol in desk.instruments
         },
     )
-
-
-def _plain(amount: Decimal) -> str:
-    return format(amount.normalize(), "f")
 
 
 class CandleOut(BaseModel):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from typing import Any
 
 from trading_agents.core.clock import iso_utc
+from trading_agents.core.decimals import plain
 from trading_agents.events.stream import EventHub, Subscription
 from trading_agents.events.types import (
     AccountEvent,
@@ -34,10 +34,6 @@ KEEP_ALIVE_S = 15.0  # a comment this often keeps proxies from closing a quiet s
 RETRY_MS = 1_000  # how soon the browser reconnects after the stream ends
 
 
-def _plain(amount: Decimal) -> str:
-    return format(amount.normalize(), "f") if amount else "0"
-
-
 def event_view(event: AccountEvent) -> dict[str, Any] | None:
     """Return what the page needs of an event, or None for one it does not show."""
     payload = event.payload
@@ -54,13 +50,13 @@ def event_view(event: AccountEvent) -> dict[str, Any] | None:
             "client_order_id": order.client_order_id,
             "symbol": order.intent.symbol,
             "status": str(order.status),
-            "filled_quantity": _plain(order.filled_quantity),
+            "filled_quantity": plain(order.filled_quantity),
         }
     elif isinstance(payload, TripClosed):
         trip = payload.trip
-        view |= {"kind": "trade", "symbol": trip.symbol, "net_pnl": _plain(trip.net_pnl)}
+        view |= {"kind": "trade", "symbol": trip.symbol, "net_pnl": plain(trip.net_pnl)}
     elif isinstance(payload, EquityMarked):
-        view |= {"kind": "equity", "equity": _plain(payload.point.equity)}
+        view |= {"kind": "equity", "equity": plain(payload.point.equity)}
     elif isinstance(payload, DecisionMade):
         record = payload.record
         codes = [str(c.verdict.code) for c in record.checks if isinstance(c.verdict, Denied)]
@@ -71,7 +67,7 @@ def event_view(event: AccountEvent) -> dict[str, Any] | None:
             "denied": codes,
         }
     elif isinstance(payload, CashFlowBooked):
-        view |= {"kind": "cash_flow", "flow": payload.kind, "amount": _plain(payload.amount)}
+        view |= {"kind": "cash_flow", "flow": payload.kind, "amount": plain(payload.amount)}
     elif isinstance(payload, RiskStateChanged):
         view |= {"kind": "risk_state", "state": str(payload.state)}
     elif isinstance(payload, LifecycleChanged):

@@ -39,3 +39,8 @@ def ceil_to_tick(price: Decimal, tick: Decimal) -> Decimal:
 def is_multiple(value: Decimal, unit: Decimal) -> bool:
     """Tell whether `value` is an exact multiple of `unit`."""
     return value % unit == ZERO
+
+
+def plain(amount: Decimal) -> str:
+    """Write an amount as people read it: no exponent, no trailing zeros, 0 not 0E-8."""
+    return format(amount.normalize(), "f") if amount else "0"

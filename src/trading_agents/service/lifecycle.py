@@ -296,16 +296,7 @@ class Lifecycle(Opening):
             account = session.parts.account
             if symbol not in account.positions():
                 raise Conflict(f"{agent} on account {account_id!r} holds no {symbol} position")
-            close = Decision(Action.CLOSE, symbol, "a person asked to close this position")
-            await account.runner.decide(
-                symbol,
-                DecisionTrigger.POSITION,
-                account.account_state(self.marks_for(session)),
-                account.positions(),
-                forced=close,
-            )
-            self._fill_now(session)
-            account.settle(self.marks_for(session))
+            await self._close_at_market(session, symbol, "a person asked to close this position")
             await self._save([session])
             if symbol in account.positions():
                 raise Conflict(
@@ -316,15 +307,18 @@ class Lifecycle(Opening):
 
     async def _close_all(self, session: AgentSession) -> None:
         """Close every open position at market, as forced decisions of the agent."""
+        for symbol in list(session.parts.account.positions()):
+            await self._close_at_market(session, symbol, "the agent was stopped: closing")
+
+    async def _close_at_market(self, session: AgentSession, symbol: str, reason: str) -> None:
+        """Close one position at market as a forced decision of the agent, filled at once."""
         account = session.parts.account
-        for symbol in list(account.positions()):
-            close = Decision(Action.CLOSE, symbol, "the agent was stopped: closing")
-            await account.runner.decide(
-                symbol,
-                DecisionTrigger.POSITION,
-                account.account_state(self.marks_for(session)),
-                account.positions(),
-                forced=close,
-            )
-            self._fill_now(session)
-            account.settle(self.marks_for(session))
+        await account.runner.decide(
+            symbol,
+            DecisionTrigger.POSITION,
+            account.account_state(self.marks_for(session)),
+            account.positions(),
+            forced=Decision(Action.CLOSE, symbol, reason),
+        )
+        self._fill_now(session)
+        account.settle(self.marks_for(session))

@@ -13,7 +13,13 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
-from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick, round_down_to_step
+from trading_agents.core.decimals import (
+    ZERO,
+    ceil_to_tick,
+    floor_to_tick,
+    plain,
+    round_down_to_step,
+)
 from trading_agents.market.candles import Candle
 from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 from trading_agents.model.instruments import InstrumentRegistry
@@ -194,7 +200,7 @@ class SimExchange:
         free = self.ledger.available_balance() - self._reserved_margin()
         if amount > free:
             raise InsufficientFunds(
-                f"withdrawal of {amount} USDT exceeds the {_plain(free)} USDT that positions"
+                f"withdrawal of {amount} USDT exceeds the {plain(free)} USDT that positions"
                 " and open orders leave free"
             )
         self.ledger.withdraw(amount)
@@ -467,7 +473,7 @@ class SimExchange:
                 return
             reason = "IOC: the rest found no volume within the limit"
         else:
-            reason = f"IOC: the market at {_plain(price)} is beyond the limit {_plain(limit)}"
+            reason = f"IOC: the market at {plain(price)} is beyond the limit {plain(limit)}"
         self._retire(order, OrderExpired(ts_ms, reason), OrderStatus.EXPIRED)
         self._place_attached(order, ts_ms, price)  # for what did trade; none when nothing did
 
@@ -682,11 +688,6 @@ class SimExchange:
         waiting = self._awaiting_next_price.get(symbol)
         if waiting and order in waiting:
             waiting.remove(order)
-
-
-def _plain(amount: Decimal) -> str:
-    """Write an amount as people read it: 0, not 0E-8."""
-    return format(amount.normalize(), "f") if amount else "0"
 
 
 def _copy(order: Order) -> Order:
