@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.support.asgi import until
 from tests.support.audit_keys import service_audit_key
 from tests.support.binance_service import (
     SYMBOL,
@@ -69,14 +69,6 @@ async def service() -> AsyncIterator[tuple[httpx.AsyncClient, TradingDesk]]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client, desk
-
-
-async def until(ready: Callable[[], bool], timeout_s: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not ready():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("never got ready")
-        await asyncio.sleep(0.02)
 
 
 async def ok(call: Awaitable[httpx.Response]) -> Any:

@@ -7,22 +7,15 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from trading_agents.api.app import create_app
-from trading_agents.config.settings import Settings
-from trading_agents.service.build import build_desk
+from tests.support.asgi import served
 
 BASE = "/accounts/acc-1/agents/atlas"
 
 
 @pytest.fixture
 async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("MARKET_DATA", "replay")
-    monkeypatch.setenv("REPLAY_SPEED", "0.001")
-    app = create_app(Settings(), build_desk)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with served(monkeypatch) as (client, _):
+        yield client
 
 
 async def test_the_start_deposits_and_withdrawals_are_listed_across_a_stop_and_a_start(

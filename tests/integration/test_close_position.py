@@ -7,9 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from trading_agents.api.app import create_app
-from trading_agents.config.settings import Settings
-from trading_agents.service.build import build_desk
+from tests.support.asgi import served
 
 BASE = "/accounts/acc-1/agents/atlas"
 BUY = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.9, "price": 105800}
@@ -17,15 +15,10 @@ BUY = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.9, "price": 105800}
 
 @pytest.fixture
 async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("MARKET_DATA", "replay")
-    monkeypatch.setenv("REPLAY_SPEED", "0.001")  # no candle comes while the test runs
-    app = create_app(Settings(), build_desk)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            assert (await client.post(f"{BASE}/start", json={"initial_equity": 10000})).is_success
-            assert (await client.post(f"{BASE}/signal", json=BUY)).json()["action"] == "open"
-            yield client
+    async with served(monkeypatch) as (client, _):
+        assert (await client.post(f"{BASE}/start", json={"initial_equity": 10000})).is_success
+        assert (await client.post(f"{BASE}/signal", json=BUY)).json()["action"] == "open"
+        yield client
 
 
 async def test_a_position_is_closed_at_market_and_the_agent_says_who_asked(

@@ -7,9 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from trading_agents.api.app import create_app
-from trading_agents.config.settings import Settings
-from trading_agents.service.build import build_desk
+from tests.support.asgi import served
 
 KEY = "k-0123456789abcdef"
 BASE = "/accounts/acc-1/agents/atlas"
@@ -17,18 +15,12 @@ BASE = "/accounts/acc-1/agents/atlas"
 
 @pytest.fixture
 async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("TRADING_AGENTS_API_KEY", KEY)
-    monkeypatch.setenv("MARKET_DATA", "replay")
-    monkeypatch.setenv("REPLAY_SPEED", "0.001")
-    app = create_app(Settings(), build_desk)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            started = await client.post(
-                f"{BASE}/start", json={"initial_equity": 10000}, headers={"X-API-Key": KEY}
-            )
-            assert started.is_success
-            yield client
+    async with served(monkeypatch, TRADING_AGENTS_API_KEY=KEY) as (client, _):
+        started = await client.post(
+            f"{BASE}/start", json={"initial_equity": 10000}, headers={"X-API-Key": KEY}
+        )
+        assert started.is_success
+        yield client
 
 
 async def test_a_page_signs_in_once_and_acts_with_its_csrf_token(

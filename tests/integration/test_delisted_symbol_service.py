@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.support.asgi import served, until
 from tests.support.binance_service import (
     agents_trading,
     last_close,
     public_market,
     recent_candles,
 )
-from trading_agents.api.app import create_app
-from trading_agents.config.settings import Settings
-from trading_agents.service.build import build_desk
-from trading_agents.service.desk import TradingDesk
 
 ATLAS = "/accounts/acc-1/agents/atlas"
-
-
-async def until(ready: Callable[[], bool], timeout_s: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not ready():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("never got ready")
-        await asyncio.sleep(0.02)
 
 
 async def test_a_delisted_symbol_is_dropped_named_in_health_and_the_other_trades(
@@ -38,23 +24,21 @@ async def test_a_delisted_symbol_is_dropped_named_in_health_and_the_other_trades
     profiles = agents_trading(tmp_path / "agents", ("BTCUSDT", "ETHUSDT"))
     async with public_market(candles) as public:
         public.delist("ETHUSDT")
-        monkeypatch.setenv("TRADING_AGENTS_PROFILES_DIR", str(profiles))
-        monkeypatch.setenv("MARKET_DATA", "binance")
-        monkeypatch.setenv("BINANCE_PUBLIC_URL", public.url)
-        app = create_app(Settings(), build_desk)
-        async with app.router.lifespan_context(app):
-            desk: TradingDesk = app.state.desk
+        env = {
+            "TRADING_AGENTS_PROFILES_DIR": str(profiles),
+            "MARKET_DATA": "binance",
+            "BINANCE_PUBLIC_URL": public.url,
+        }
+        async with served(monkeypatch, **env) as (client, desk):
             # Every candle stepped at once: the moment does not wait for the dropped symbol.
             await until(lambda: desk.kernel.last_close_ms == candles[-1].close_ms)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                health = (await client.get("/health")).json()
-                ready = await client.get("/ready")
-                await client.post(f"{ATLAS}/start", json={"initial_equity": 10000})
-                price = float(last_close(candles))
-                buy = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.9, "price": price}
-                decided = (await client.post(f"{ATLAS}/signal", json=buy)).json()
-                positions = (await client.get(f"{ATLAS}/positions")).json()
+            health = (await client.get("/health")).json()
+            ready = await client.get("/ready")
+            await client.post(f"{ATLAS}/start", json={"initial_equity": 10000})
+            price = float(last_close(candles))
+            buy = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.9, "price": price}
+            decided = (await client.post(f"{ATLAS}/signal", json=buy)).json()
+            positions = (await client.get(f"{ATLAS}/positions")).json()
 
     assert health["status"] == "ok"
     assert list(health["market_data_dropped"]) == ["ETHUSDT"]

@@ -10,10 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from trading_agents.api.app import create_app
-from trading_agents.config.settings import Settings
+from tests.support.asgi import served
 from trading_agents.journal.tables import audit_log
-from trading_agents.service.build import build_desk
 from trading_agents.service.desk import TradingDesk
 
 HOUSE_ATLAS = Path(__file__).parents[2] / "src/trading_agents/config/data/agents/atlas.yaml"
@@ -30,15 +28,9 @@ async def service(
     profiles.mkdir()
     text = HOUSE_ATLAS.read_text().replace("max_drawdown: 0.05", "max_drawdown: 0.0001")
     (profiles / "atlas.yaml").write_text(text)
-    monkeypatch.setenv("TRADING_AGENTS_PROFILES_DIR", str(profiles))
-    monkeypatch.setenv("MARKET_DATA", "replay")
-    monkeypatch.setenv("REPLAY_SPEED", "0.001")  # no candle comes while the test runs
-    app = create_app(Settings(), build_desk)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            assert (await client.post(f"{BASE}/start", json={"initial_equity": 10000})).is_success
-            yield client, app.state.desk
+    async with served(monkeypatch, TRADING_AGENTS_PROFILES_DIR=str(profiles)) as (client, desk):
+        assert (await client.post(f"{BASE}/start", json={"initial_equity": 10000})).is_success
+        yield client, desk
 
 
 async def test_a_tripped_kill_switch_is_reset_with_a_reason_and_audited(

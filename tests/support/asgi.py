@@ -1,0 +1,41 @@
+"""The service's app run in the test's own event loop, reached by httpx through ASGI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from trading_agents.api.app import create_app
+from trading_agents.config.settings import Settings
+from trading_agents.service.build import build_desk
+from trading_agents.service.desk import TradingDesk
+
+# The replayed sample, so slow that no candle comes while a test runs.
+STILL_REPLAY = {"MARKET_DATA": "replay", "REPLAY_SPEED": "0.001"}
+
+
+@asynccontextmanager
+async def served(
+    monkeypatch: pytest.MonkeyPatch, **env: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, TradingDesk]]:
+    """Start the app with `env` over the still replay; yield a client and the desk."""
+    for name, value in {**STILL_REPLAY, **env}.items():
+        monkeypatch.setenv(name, value)
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client, app.state.desk
+
+
+async def until(ready: Callable[[], bool], timeout_s: float = 15.0) -> None:
+    """Wait until `ready()` holds; fail after `timeout_s`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not ready():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("never got ready")
+        await asyncio.sleep(0.02)
