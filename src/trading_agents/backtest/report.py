@@ -230,7 +230,7 @@ _TRADE_COLUMNS = (
     "Fees",
     "Funding",
     "Net PnL",
-    "",
+    "Exit",
 )
 
 
@@ -273,7 +273,10 @@ def _trade_rows(trades: Iterable[Mapping[str, Any]], first: int) -> str:
     for number, trade in enumerate(trades, first):
         side = trade.get("side")
         side_class = side if side in ("long", "short") else "other"
-        liquidated = '<span class="badge">liquidated</span>' if trade.get("liquidated") else ""
+        # A result written before exit reasons were recorded still marks its liquidations.
+        reason = str(trade.get("exit_reason") or ("liquidation" if trade.get("liquidated") else ""))
+        label = _text(reason.replace("_", " "))
+        exit_badge = f'<span class="badge exit {_text(reason)}">{label}</span>' if reason else ""
         cells = (
             f'<td class="num">{number:,}</td>',
             f"<td>{_text(trade.get('trade_id'))}</td>",
@@ -288,7 +291,7 @@ def _trade_rows(trades: Iterable[Mapping[str, Any]], first: int) -> str:
             f'<td class="num">{_text(trade.get("fees"))}</td>',
             f'<td class="num">{_text(trade.get("funding"))}</td>',
             f'<td class="num {_tone(trade.get("net_pnl"))}">{_text(trade.get("net_pnl"))}</td>',
-            f"<td>{liquidated}</td>",
+            f"<td>{exit_badge}</td>",
         )
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return "".join(rows)

@@ -62,6 +62,7 @@ def trade_document(trip: RoundTrip) -> dict[str, Any]:
         "funding": str(trip.funding),
         "net_pnl": str(trip.net_pnl),
         "liquidated": trip.liquidated,
+        "exit_reason": str(trip.exit_reason),
     }
 
 
@@ -99,10 +100,16 @@ def price_points(series: CandleSeries, points: int = PRICE_POINTS) -> list[list[
 _DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
+# Labels the trades' figures already imply, left out so that digests recorded before the
+# label existed still compare.
+_UNDIGESTED = frozenset({"exit_reason"})
+
+
 def trades_digest(trades: Sequence[Mapping[str, Any]]) -> str:
     """Return a SHA-256 over the trades' times, prices, quantities and results."""
     digest = hashlib.sha256()
     encode = _DIGEST_ENCODER.encode
     for trade in trades:
-        digest.update(encode(trade).encode())
+        figures = {key: value for key, value in trade.items() if key not in _UNDIGESTED}
+        digest.update(encode(figures).encode())
     return digest.hexdigest()

@@ -18,7 +18,7 @@ from trading_agents.events.types import (
 )
 from trading_agents.market.candles import Candle
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
-from trading_agents.model.enums import OrderStatus
+from trading_agents.model.enums import ExitReason, OrderStatus
 from trading_agents.model.reports import (
     BalanceAdjustment,
     ExecutionReport,
@@ -113,11 +113,16 @@ class AgentAccount:
                 stream.publish(report)
         orders = self.orders
         for report in reports:
+            reason = ExitReason.OTHER
+            if isinstance(report, FillReport):
+                # Read before the cache applies the fill: a filled order may leave the cache.
+                order = orders.get(report.client_order_id)
+                reason = ExitReason.of_order(None if order is None else order.intent.order_type)
             orders.apply(report)
             if isinstance(report, BalanceAdjustment) and report.kind == "transfer":
                 # Heard before the books move, so the equity it brings is not read as a gain.
                 self.risk.record_cash_flow(report.amount)
-            trip = self.portfolio.apply(report)
+            trip = self.portfolio.apply(report, reason)
             if trip is not None and stream is not None:
                 stream.publish(TripClosed(trip))
             if isinstance(report, FillReport):

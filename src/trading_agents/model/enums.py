@@ -52,6 +52,31 @@ class OrderType(StrEnum):
 _CONDITIONAL_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET})
 
 
+class ExitReason(StrEnum):
+    """What brought a position back to flat."""
+
+    DECISION = "decision"  # a close at market: the agent's, or a person's through the agent
+    STOP_LOSS = "stop_loss"
+    TAKE_PROFIT = "take_profit"
+    LIQUIDATION = "liquidation"
+    # An order the account did not place (a close made at the venue by hand, a reconciliation),
+    # or a trip booked before exit reasons were recorded.
+    OTHER = "other"
+
+    @classmethod
+    def of_order(cls, order_type: OrderType | None) -> ExitReason:
+        """Return the reason a fill of an order of `order_type` closes a trip for."""
+        return _EXIT_BY_TYPE.get(order_type, cls.OTHER) if order_type else cls.OTHER
+
+
+_EXIT_BY_TYPE = {
+    OrderType.MARKET: ExitReason.DECISION,
+    OrderType.LIMIT: ExitReason.DECISION,
+    OrderType.STOP_MARKET: ExitReason.STOP_LOSS,
+    OrderType.TAKE_PROFIT_MARKET: ExitReason.TAKE_PROFIT,
+}
+
+
 class TimeInForce(StrEnum):
     """How long a limit order may wait: until cancelled, or not at all."""
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import FatalError
-from trading_agents.model.enums import Side
+from trading_agents.model.enums import ExitReason, Side
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.reports import (
     BalanceAdjustment,
@@ -74,18 +74,22 @@ class Portfolio:
         """Return the deepest drawdown seen at any reading."""
         return self.drawdown.deepest
 
-    def apply(self, report: ExecutionReport) -> RoundTrip | None:
+    def apply(
+        self, report: ExecutionReport, exit_reason: ExitReason = ExitReason.OTHER
+    ) -> RoundTrip | None:
         """Book a fill, a funding payment or a wallet adjustment; return the trip a fill closed.
 
-        When the venue's figure disagrees with the ledger's, the ledger's own figure is booked
-        (so the books stay consistent with themselves) and LedgerMismatch is raised.
+        `exit_reason` is what a fill that brings a position to flat closes it for; the caller
+        knows the order. When the venue's figure disagrees with the ledger's, the ledger's own
+        figure is booked (so the books stay consistent with themselves) and LedgerMismatch is
+        raised.
         """
         self.version += 1
         match report:
             case FillReport(is_liquidation=True):
                 return self._book_liquidation(report)
             case FillReport():
-                return self._book_fill(report)
+                return self._book_fill(report, exit_reason)
             case FundingReport():
                 self._book_funding(report)
             case BalanceAdjustment(kind="trading"):
@@ -142,13 +146,20 @@ class Portfolio:
         for point in marks:
             self._curve.append(point.ts_ms, point.equity, point.net_deposits)
 
-    def _book_fill(self, fill: FillReport) -> RoundTrip | None:
+    def _book_fill(self, fill: FillReport, exit_reason: ExitReason) -> RoundTrip | None:
         realized = self.ledger.apply_fill(
             fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, fill.ts_ms
         )
         return self._record(
             self._tracker.on_fill(
-                fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, realized, fill.ts_ms
+                fill.symbol,
+                fill.side,
+                fill.quantity,
+                fill.price,
+                fill.fee,
+                realized,
+                fill.ts_ms,
+                exit_reason=exit_reason,
             )
         )
 

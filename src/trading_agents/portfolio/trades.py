@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
-from trading_agents.model.enums import PositionSide, Side
+from trading_agents.model.enums import ExitReason, PositionSide, Side
 from trading_agents.portfolio._exact import exact_add, exact_product, exact_sum
 
 
@@ -29,6 +29,7 @@ class RoundTrip:
     net_pnl: Decimal  # realized_pnl - fees + funding, exactly
     liquidated: bool
     fills: int
+    exit_reason: ExitReason = ExitReason.OTHER  # what the fill that brought it to flat was
 
     @property
     def is_win(self) -> bool:
@@ -77,7 +78,7 @@ class OpenTrip:
         self.fees = exact_add(self.fees, fee)
         self.fills += 1
 
-    def close(self, closed_ms: int) -> RoundTrip:
+    def close(self, closed_ms: int, reason: ExitReason) -> RoundTrip:
         return RoundTrip(
             trade_id=self.trade_id,
             symbol=self.symbol,
@@ -93,6 +94,7 @@ class OpenTrip:
             net_pnl=exact_sum((self.realized_pnl, self.fees.copy_negate(), self.funding)),
             liquidated=self.liquidated,
             fills=self.fills,
+            exit_reason=ExitReason.LIQUIDATION if self.liquidated else reason,
         )
 
 
@@ -118,6 +120,7 @@ class RoundTripTracker:
         ts_ms: int,
         *,
         is_liquidation: bool = False,
+        exit_reason: ExitReason = ExitReason.OTHER,
     ) -> RoundTrip | None:
         """Book a fill; return the round trip it closed, if it brought the position to flat."""
         if quantity <= ZERO:
@@ -147,7 +150,7 @@ class RoundTripTracker:
         del self._open[symbol]
         if opening > ZERO:
             self._start(symbol, side, ts_ms).enter(opening, price, opening_fee)
-        return trip.close(ts_ms)
+        return trip.close(ts_ms, exit_reason)
 
     def on_funding(self, symbol: str, amount: Decimal) -> None:
         """Attribute a funding payment (received above zero) to the trip open on `symbol`."""

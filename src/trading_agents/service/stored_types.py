@@ -10,6 +10,7 @@ from trading_agents.journal.codec import Codec
 from trading_agents.model import orders as order_types
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger, LlmUsage
 from trading_agents.model.enums import (
+    ExitReason,
     Liquidity,
     OrderStatus,
     OrderType,
@@ -33,6 +34,7 @@ STORED_TYPES: tuple[type, ...] = (
     Action,
     DecisionTrigger,
     DenialCode,
+    ExitReason,
     Liquidity,
     OrderStatus,
     OrderType,

@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.portfolio.builders import T0, D, fill, funded_portfolio, funding, minute
 from trading_agents.core.errors import InvalidTransition
-from trading_agents.model.enums import PositionSide, Side
+from trading_agents.model.enums import ExitReason, OrderType, PositionSide, Side
 from trading_agents.portfolio.trades import RoundTrip, RoundTripTracker
 
 
@@ -131,6 +131,7 @@ def test_a_liquidation_closes_the_trip_losing_exactly_its_margin_and_fees() -> N
 
     assert trip is not None
     assert trip.liquidated
+    assert trip.exit_reason is ExitReason.LIQUIDATION
     assert trip.realized_pnl == D("-900")
     assert trip.fees == D("104")  # the entry fee and the clearance fee: the rest of the margin
     assert trip.net_pnl == D("-1004")
@@ -214,3 +215,37 @@ def test_open_trips_report_when_they_opened() -> None:
     tracker.on_fill("ETHUSDT", Side.SELL, D("1"), D("10"), D(0), D(0), minute(7))
 
     assert tracker.open_since() == (minute(3), minute(7))
+
+
+@pytest.mark.parametrize(
+    ("order_type", "reason"),
+    [
+        (OrderType.STOP_MARKET, ExitReason.STOP_LOSS),
+        (OrderType.TAKE_PROFIT_MARKET, ExitReason.TAKE_PROFIT),
+        (OrderType.MARKET, ExitReason.DECISION),
+        (OrderType.LIMIT, ExitReason.DECISION),
+        (None, ExitReason.OTHER),  # an order the account never placed
+    ],
+)
+def test_the_closing_order_names_the_exit(order_type: OrderType | None, reason: ExitReason) -> None:
+    portfolio = funded_portfolio()
+    portfolio.apply(fill(Side.BUY, "0.1", "100000", at=minute(0)))
+
+    trip = portfolio.apply(
+        fill(Side.SELL, "0.1", "99000", at=minute(1)), ExitReason.of_order(order_type)
+    )
+
+    assert trip is not None
+    assert trip.exit_reason is reason
+
+
+def test_a_fill_that_only_reduces_leaves_the_exit_to_the_fill_that_ends_the_trip() -> None:
+    portfolio = funded_portfolio()
+    portfolio.apply(fill(Side.BUY, "0.2", "100000", at=minute(0)))
+
+    partly = portfolio.apply(fill(Side.SELL, "0.1", "101000", at=minute(1)), ExitReason.DECISION)
+    trip = portfolio.apply(fill(Side.SELL, "0.1", "99000", at=minute(2)), ExitReason.STOP_LOSS)
+
+    assert partly is None
+    assert trip is not None
+    assert trip.exit_reason is ExitReason.STOP_LOSS
