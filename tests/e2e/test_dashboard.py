@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import chromium_page, screenshot
+from tests.support.browser import chromium_page, screenshot, screenshot_of
 from tests.support.fake_openai import FakeOpenAI, call
 from tests.support.service import Service, free_port, journal_folder, running_service
 
@@ -166,9 +166,24 @@ def test_an_llm_decision_shows_its_tool_calls() -> None:
 
             calls = page.get_by_test_id("tool-calls").first
             calls.wait_for()
-            screenshot(page, "llm-decision")
             assert "hold(" in calls.inner_text()
             assert "the signal fights the 1h trend" in calls.inner_text()
+
+            exchange = page.get_by_test_id("exchange").first
+            exchange.locator("summary").click()
+            exchange.locator("[data-testid=message][data-role=user]").first.wait_for()
+            roles = exchange.locator("[data-testid=message]").evaluate_all(
+                "items => items.map(item => item.dataset.role)"
+            )
+            assert roles[:2] == ["system", "user"]
+            assert "assistant" in roles
+            assert "tokens in" in exchange.inner_text()
+            assert "$" in exchange.inner_text()
+            _signal(service, ATLAS, MARKET + 1)  # the log is redrawn: the opened one stays open
+            page.get_by_test_id("decision").nth(1).wait_for()
+            assert page.get_by_test_id("exchange").nth(1).get_attribute("open") is not None
+            screenshot(page, "llm-decision")
+            screenshot_of(page.get_by_test_id("decision-log"), "llm-exchange")
 
 
 def test_a_tripped_kill_switch_is_reset_from_the_page_with_a_reason(tmp_path: Path) -> None:

@@ -117,3 +117,37 @@ async def test_the_audit_log_keeps_the_llm_exchange_of_each_decision(
     assert body["llm_exchange"]["messages"][-1]["data"]["tool_calls"][0]["name"] == "open_position"
     _, problem = await desk.journal.journal.verify_audit()
     assert problem is None
+
+
+async def test_a_decision_s_exchange_reads_back_as_the_messages_sent_and_answered(
+    client: httpx.AsyncClient, fake: FakeOpenAI
+) -> None:
+    await client.post(f"{ATLAS}/signal", json=BUY)
+    [record] = await _decisions(client)
+
+    exchange = (await client.get(f"{ATLAS}/decisions/{record['sequence']}/exchange")).json()
+
+    sent = fake.requests[0]["messages"]
+    assert [m["role"] for m in exchange["messages"]] == [
+        *(m["role"] for m in sent),
+        "assistant",
+    ]
+    assert exchange["messages"][1]["content"] == sent[1]["content"]
+    (called,) = exchange["messages"][-1]["tool_calls"]
+    assert called["name"] == "open_position"
+    assert (exchange["calls"], exchange["input_tokens"], exchange["output_tokens"]) == (1, 900, 60)
+    assert exchange["cost_usd"] == record["cost_usd"]
+
+
+async def test_an_exchange_is_refused_with_404_for_an_unknown_decision_or_a_rule_brain(
+    client: httpx.AsyncClient,
+) -> None:
+    missing = await client.get(f"{ATLAS}/decisions/999/exchange")
+    await client.post("/accounts/acc-2/agents/atlas/start", json={"initial_equity": 1000})
+    await client.post("/accounts/acc-2/agents/atlas/signal", json=BUY)
+    rules = await client.get("/accounts/acc-2/agents/atlas/decisions/1/exchange")
+
+    assert missing.status_code == 404
+    assert "no decision 999" in missing.json()["detail"]
+    assert rules.status_code == 404
+    assert "rule" in rules.json()["detail"], rules.json()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 _OTHER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -206,4 +206,12 @@ def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def screenshot_of(part: Locator, name: str) -> Path:
+    """Save one part of the page as `name`.png in the screenshots folder."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    part.screenshot(path=str(path))
     return path

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from importlib import resources
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Path, Query
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from trading_agents.api.deps import DeskDep
@@ -17,10 +17,11 @@ from trading_agents.api.errors import responses
 from trading_agents.api.exact import ExactRoute
 from trading_agents.api.live import event_source
 from trading_agents.api.routes import Account, Agent, health_of
-from trading_agents.api.schemas import Amount, HealthOut, rows
+from trading_agents.api.schemas import Amount, HealthOut, ToolCallOut, rows
 from trading_agents.api.session import Access
 from trading_agents.core.decimals import plain
 from trading_agents.service.charts import candles_of
+from trading_agents.service.exchanges import exchange_of
 from trading_agents.service.overview import desk_row, desk_totals, llm_state
 
 ASSETS = "/assets/dashboard"
@@ -152,6 +153,59 @@ async def cash_flows(
     return rows(await desk.cash_flows(agent, account_id, limit), CashFlowOut)
 
 
+class MessageOut(BaseModel):
+    """One message between the brain and its model."""
+
+    role: str = Field(description="system, user, assistant or tool")
+    content: str
+    tool_calls: list[ToolCallOut] = Field(description="An assistant message's function calls")
+    tool: str | None = Field(description="A tool message's: the tool that answered")
+
+
+class ExchangeOut(BaseModel):
+    """An LLM decision's whole exchange with its model, and what it cost."""
+
+    sequence: int
+    model: str
+    messages: list[MessageOut]
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Amount
+
+
+@router.get(
+    "/accounts/{account_id}/agents/{agent}/decisions/{sequence}/exchange",
+    response_model=ExchangeOut,
+    responses=responses(404, 422),
+)
+async def exchange(
+    agent: Agent,
+    account_id: Account,
+    desk: DeskDep,
+    sequence: Annotated[int, Path(ge=0, le=2**62)],
+) -> ExchangeOut:
+    """Return the messages, tool calls, tokens and cost of one LLM decision."""
+    view = exchange_of(desk.session(agent, account_id), sequence)
+    return ExchangeOut(
+        sequence=view.sequence,
+        model=view.model,
+        messages=[
+            MessageOut(
+                role=m.role,
+                content=m.content,
+                tool_calls=[ToolCallOut(**call) for call in m.tool_calls],
+                tool=m.tool,
+            )
+            for m in view.messages
+        ],
+        calls=view.calls,
+        input_tokens=view.input_tokens,
+        output_tokens=view.output_tokens,
+        cost_usd=view.cost_usd,
+    )
+
+
 @router.get("/events", include_in_schema=False, dependencies=Access)
 async def events(desk: DeskDep) -> StreamingResponse:
     """Stream the desk's events to the dashboard as Server-Sent Events."""
@@ -164,7 +218,7 @@ async def events(desk: DeskDep) -> StreamingResponse:
 
 def install(app: FastAPI) -> None:
     """Serve the dashboard's page at `/` and its assets, all shipped in the package."""
-    folder = Path(str(resources.files("trading_agents.api").joinpath("assets", "dashboard")))
+    folder = FilePath(str(resources.files("trading_agents.api").joinpath("assets", "dashboard")))
     app.mount(ASSETS, StaticFiles(directory=folder), name="dashboard-assets")
     page = folder / "index.html"
 

@@ -21,6 +21,7 @@ from pydantic import (
 
 from trading_agents.core.ids import ACCOUNT_ID_PATTERN, AGENT_NAME_PATTERN
 from trading_agents.journal.platform import DaySnapshot
+from trading_agents.model.enums import ExitReason
 from trading_agents.service.queries import MetricsView, PositionView, StatusView
 
 # An exact decimal, sent as a JSON number with its exact digits (api/exact.py writes it): the
@@ -333,6 +334,11 @@ class TradeOut(BaseModel):
     funding: Amount
     net_pnl: Amount
     liquidated: bool
+    exit_reason: ExitReason = Field(
+        description="What brought the position to flat: `decision` (a close at market by the"
+        " agent, or a person through it), `stop_loss`, `take_profit`, `liquidation`, or `other`"
+        " (an order the account did not place, or a trip recorded before reasons were)"
+    )
 
 
 class EquityPointOut(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,6 +11,7 @@ from trading_agents.core.clock import iso_utc
 from trading_agents.core.decimals import ZERO
 from trading_agents.model.enums import OrderType
 from trading_agents.risk.verdicts import Denied
+from trading_agents.service.exchanges import tool_calls_of
 from trading_agents.service.sessions import AgentSession
 
 
@@ -183,6 +183,7 @@ class TradeView:
     funding: Decimal
     net_pnl: Decimal
     liquidated: bool
+    exit_reason: str  # decision, stop_loss, take_profit, liquidation or other
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,7 @@ def trades_of(session: AgentSession, limit: int) -> list[TradeView]:
             t.funding,
             t.net_pnl,
             t.liquidated,
+            str(t.exit_reason),
         )
         for t in trips
     ]
@@ -290,20 +292,3 @@ def decisions_of(session: AgentSession, limit: int) -> list[DecisionView]:
             )
         )
     return views
-
-
-def tool_calls_of(exchange: str | None) -> tuple[dict[str, str], ...]:
-    """Return the tools an LLM decision called, in order, from its recorded exchange."""
-    if not exchange:
-        return ()
-    try:
-        messages = json.loads(exchange).get("messages", [])
-    except (ValueError, AttributeError):
-        return ()  # an exchange of another shape: the decision still reads, without its calls
-    calls = []
-    for message in messages:
-        data = message.get("data", {}) if isinstance(message, dict) else {}
-        for call in data.get("tool_calls") or ():
-            arguments = json.dumps(call.get("args", {}), separators=(",", ":"), sort_keys=True)
-            calls.append({"name": str(call.get("name", "")), "arguments": arguments})
-    return tuple(calls)

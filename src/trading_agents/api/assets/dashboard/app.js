@@ -308,6 +308,8 @@ async function updateAgent() {
     view.querySelector("[data-testid=money-form]").addEventListener("submit", moveMoney);
     for (const button of view.querySelectorAll("[data-testid=money-form] button")) button.disabled = false;
     view.querySelector("[data-testid=reset-form]").addEventListener("submit", resetSafety);
+    exchanges.clear();
+    view.querySelector("#decisions").addEventListener("toggle", toggleExchange, true); // toggle does not bubble
     view.querySelector("#positions").addEventListener("click", (event) => {
       const button = event.target.closest("[data-testid=close-position]");
       if (!button) return;
@@ -429,7 +431,7 @@ function tradesTable(items) {
       (t) => `<tr><td>${when(t.closed_at)}</td><td>${esc(t.symbol)}</td><td>${esc(t.side)}</td>
       <td class="num">${atStep(t.symbol, t.quantity)}</td><td class="num">${atTick(t.symbol, t.entry_price)}</td><td class="num">${atTick(t.symbol, t.exit_price)}</td>
       <td class="num">${money(t.fees)}</td><td class="num">${money(t.funding)}</td><td class="num">${signed(t.net_pnl)}</td>
-      <td>${t.liquidated ? "liquidated" : ""}</td></tr>`,
+      <td><span class="badge exit ${esc(t.exit_reason)}" data-testid="exit-reason">${esc(t.exit_reason.replace("_", " "))}</span></td></tr>`,
     )
     .join("");
   return table("trades-table", ["Closed", "Symbol", "Side", "#Quantity", "#Entry", "#Exit", "#Fees", "#Funding", "#Net PnL", "Exit"], body, "No round trips yet.");
@@ -446,12 +448,60 @@ function decisionLog(items) {
           ${d.tokens ? `· ${d.tokens} tokens, $${esc(d.cost_usd)}` : ""}</header>
         <p>${esc(d.reasoning)}</p>
         ${d.tool_calls.length ? `<ol class="tools" data-testid="tool-calls">${d.tool_calls.map((c) => `<li><code>${esc(c.name)}(${esc(c.arguments)})</code></li>`).join("")}</ol>` : ""}
+        ${d.brain.startsWith("llm") ? exchangeDetails(d.sequence) : ""}
         ${d.verdicts.length ? `<p class="verdicts">${d.verdicts.map((v) => `<code>${esc(v)}</code>`).join(" ")}</p>` : ""}
         ${d.orders.length ? `<p class="orders">${d.orders.map((o) => `<code>${esc(o)}</code>`).join(" ")}</p>` : ""}
       </li>`,
     )
     .join("");
   return `<ol class="log" data-testid="decision-log">${entries || "<li>No decision yet.</li>"}</ol>`;
+}
+
+// The messages of LLM decisions someone opened, by sequence: the log is redrawn on every
+// update, and an opened exchange stays open, without asking the service again.
+const exchanges = new Map();
+
+function exchangeDetails(sequence) {
+  const shown = exchanges.get(sequence);
+  const body = shown === undefined ? "" : shown ?? "<p>Loading…</p>";
+  return `<details class="exchange" data-testid="exchange" data-sequence="${sequence}"${shown === undefined ? "" : " open"}>
+    <summary>Messages with the model</summary>${body}</details>`;
+}
+
+function exchangeBody(exchange) {
+  const messages = exchange.messages
+    .map(
+      (m) => `<li class="message ${esc(m.role)}" data-testid="message" data-role="${esc(m.role)}">
+        <b>${esc(m.role)}${m.tool ? ` · ${esc(m.tool)}` : ""}</b>
+        ${m.content ? `<pre>${esc(m.content)}</pre>` : ""}
+        ${m.tool_calls.map((c) => `<code>${esc(c.name)}(${esc(c.arguments)})</code>`).join(" ")}</li>`,
+    )
+    .join("");
+  return `<p>${esc(exchange.model)} · ${exchange.calls} call${exchange.calls === 1 ? "" : "s"} · ${exchange.input_tokens} tokens in,
+    ${exchange.output_tokens} out · $${esc(exchange.cost_usd)}</p><ol class="messages">${messages}</ol>`;
+}
+
+async function toggleExchange(event) {
+  const details = event.target;
+  if (!(details instanceof HTMLDetailsElement) || !details.dataset.sequence) return;
+  const sequence = Number(details.dataset.sequence);
+  if (!details.open) {
+    exchanges.delete(sequence);
+    return;
+  }
+  if (exchanges.has(sequence)) return;
+  exchanges.set(sequence, null);
+  const base = agentPath(route.agent, route.account);
+  let body;
+  try {
+    body = exchangeBody(await get(`${base}/decisions/${sequence}/exchange`));
+  } catch (error) {
+    body = `<p class="error">${esc(error.message)}</p>`;
+  }
+  if (!exchanges.has(sequence)) return; // closed while it loaded
+  exchanges.set(sequence, body);
+  const open = view.querySelector(`[data-testid=exchange][data-sequence="${sequence}"]`);
+  if (open) open.innerHTML = `<summary>Messages with the model</summary>${body}`;
 }
 
 // The page's own colours: a chart is part of the page, not a white box on it.
