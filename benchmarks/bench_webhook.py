@@ -1,9 +1,10 @@
 """Measure signed webhook signals accepted per second, and their latency, on loopback.
 
 The real service process (replayed sample, SQLite journal, WEBHOOK_SECRET set) runs 100
-Atlas sessions; an open-loop load generator in another process posts signed signals
-(HMAC-SHA256 over the body and a timestamp) at BENCH_RATE per second for BENCH_SECONDS,
-spread over the sessions, each with its own signal id. A signal is accepted when the answer
+Atlas sessions on a core of its own with its journal and inbox in memory (see `isolated.py`),
+no candle closing during the run (see `bench_signal_latency.py`); an open-loop load generator
+on the other cores posts signed signals (HMAC-SHA256 over the body and a timestamp) at
+BENCH_RATE per second for BENCH_SECONDS, spread over the sessions, each with its own signal id. A signal is accepted when the answer
 is 202 `accepted`: verified, validated, de-duplicated and stored in the inbox (fsync'ed).
 The agents then decide on each; the signals alternate hold and buy at a confidence below
 Atlas's minimum, so each is a full decision through the graph that ends in a journaled
@@ -26,7 +27,8 @@ import httpx
 
 # The service's process is started as the end-to-end tests start it; run from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.support.service import running_service
+from benchmarks.isolated import isolated_service
+
 from trading_agents.signals.webhook import sign
 
 RATE = int(os.environ.get("BENCH_RATE", "500"))
@@ -117,11 +119,11 @@ async def _decided(client: httpx.AsyncClient, started_at: float, count: int) -> 
 
 def main() -> None:
     """Run the service (journal in a folder of its own), measure, then stop it."""
-    with running_service(
+    with isolated_service(
         # The rate limit off: what is measured is what the service can take.
         {
             "MARKET_DATA": "replay",
-            "REPLAY_SPEED": str(1 / 60),
+            "REPLAY_SPEED": "0.001",
             "WEBHOOK_SECRET": SECRET,
             "RATE_LIMIT_PER_S": "0",
         }
