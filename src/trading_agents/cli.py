@@ -62,17 +62,23 @@ def serve(
     from pydantic import ValidationError
 
     from trading_agents.api.app import create_app
+    from trading_agents.config.llm import LlmSettings
+    from trading_agents.config.logs import configure_logging
     from trading_agents.config.profiles import configured_profiles
     from trading_agents.config.settings import Settings
     from trading_agents.core.errors import ConfigurationError
     from trading_agents.service.build import agents_at_binance, build_desk
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # A line per ML engine poll would drown what matters; its failures are logged by the client.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         flags = {"host": host, "port": port}
         settings = Settings().model_copy(update={k: v for k, v in flags.items() if v is not None})
+        llm_key = LlmSettings().api_key
+        configure_logging(
+            settings.log_format,
+            [*settings.secrets(), None if llm_key is None else llm_key.get_secret_value()],
+        )
+        # A line per ML engine poll would drown what matters; the client logs its failures.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         settings.check_bind()
         agents_at_binance(settings, configured_profiles())
     except (ValidationError, ValueError, ConfigurationError) as error:
@@ -81,6 +87,7 @@ def serve(
         create_app(settings, build_desk),
         host=settings.host,
         port=settings.port,
+        log_config=None,  # uvicorn's lines go through the service's handler and its redactor
         # The dashboard's live streams never end by themselves: a stop waits this long for them.
         timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
     )

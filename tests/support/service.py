@@ -35,6 +35,13 @@ class Service:
     process: subprocess.Popen[bytes]
     url: str
     client: httpx.Client
+    output: IO[bytes]  # what the process wrote, standard output and error together
+
+    def said(self) -> str:
+        """Return everything the process has written so far."""
+        # Read at an offset: the file's position is shared with the process that writes it.
+        fd = self.output.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
 
     def get(self, path: str) -> Any:
         """GET a path and return the JSON, failing on a non-2xx answer."""
@@ -124,7 +131,7 @@ def _serve(environment: Mapping[str, str], port: int, output: IO[bytes]) -> Iter
             if time.monotonic() > deadline:
                 raise AssertionError("the service did not answer /health within 30 s")
             time.sleep(0.2)
-        yield Service(process, url, client)
+        yield Service(process, url, client, output)
     finally:
         client.close()
         if process.poll() is None:

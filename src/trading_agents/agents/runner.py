@@ -12,6 +12,7 @@ from trading_agents.agents.graph import DecisionRunner
 from trading_agents.agents.state import DecisionState, PositionView
 from trading_agents.core.clock import Clock
 from trading_agents.core.decimals import ZERO
+from trading_agents.core.log_context import log_context
 from trading_agents.market.view import MarketSnapshot, MarketView
 from trading_agents.model.decisions import Decision, DecisionTrigger
 from trading_agents.model.requests import AccountState
@@ -195,4 +196,5 @@ class AgentRunner:
             state["forced"] = forced
         if reserved:
             state["reserved_margin"] = reserved
-        return await self._graph.run(state)
+        with log_context(agent=self.agent, account_id=self.account_id, decision=self.sequence):
+            return await self._graph.run(state)

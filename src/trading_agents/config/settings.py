@@ -64,6 +64,21 @@ class Settings(BaseSettings):
     binance_ws_url: str | None = Field(default=None, alias="BINANCE_WS_URL")
     venue: Literal["paper", "binance"] = Field(default="paper", alias="VENUE")
     default_account: str = Field(default="default", alias="TRADING_AGENTS_DEFAULT_ACCOUNT")
+    # "text" for a person at a terminal; "json": one object a line, for a log collector.
+    log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
+
+    def secrets(self) -> list[str]:
+        """Return every secret these settings hold, for the logs to keep out."""
+        held = [
+            self.api_key,
+            self.webhook_secret,
+            self.audit_key,
+            self.binance_api_key,
+            self.binance_api_secret,
+        ]
+        found = [secret.get_secret_value() for secret in held if secret is not None]
+        password = _password_of(self.database())
+        return [*found, password] if password else found
 
     def audit_key_text(self) -> str | None:
         """Return AUDIT_KEY's value, if it is set."""
@@ -111,6 +126,15 @@ class Settings(BaseSettings):
             f"refusing to listen on {self.host} without TRADING_AGENTS_API_KEY; set a key, or"
             " TRADING_AGENTS_ALLOW_OPEN_BIND=true to accept an open service"
         )
+
+
+def _password_of(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password
+    except Exception:
+        return None  # unreadable: the journal says so when it opens it
 
 
 def sample_replay_path() -> Path:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from trading_agents.core.clock import Clock
+from trading_agents.core.log_context import log_context
 from trading_agents.engine.orders import OrderCache
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.requests import AccountState
@@ -59,6 +60,10 @@ class AccountGateway:
         The order is open in the cache from here on; the venue's reports move it. A venue
         that refuses it outright never held it, and the cache forgets it.
         """
+        with log_context(client_order_id=intent.client_order_id):
+            return await self._submit(intent, attached)
+
+    async def _submit(self, intent: OrderIntent, attached: Sequence[OrderIntent]) -> OrderAck:
         intents = self._intents
         if intents is not None:
             await intents.before_send(intent, attached)
