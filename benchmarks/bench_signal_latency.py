@@ -2,11 +2,12 @@
 
 The real service process (`trading-agents serve`, replayed sample, SQLite journal) runs on
 loopback, on a core of its own with its journal in memory (see `isolated.py`); an open-loop
-load generator on the other cores posts buy signals at a fixed rate, each to an Atlas session
-of its own (Atlas allows 6 orders a minute, and an entry sends three). The call returns once the decision ran, the entry filled at the
-latest price and the journal's transaction committed, so its duration from the scheduled send
-time (late sends count against the service) is the signal-to-persisted-fill latency. Every
-entry is checked to be filled afterwards; a missing fill fails the benchmark.
+load generator on the other cores posts buy signals at a fixed rate, each to an Atlas
+session of its own (Atlas allows 6 orders a minute, and an entry sends three). The call
+returns once the decision ran, the entry filled at the latest price and the journal's
+transaction committed, so its duration from the scheduled send time (late sends count
+against the service) is the signal-to-persisted-fill latency. Every entry is checked to be
+filled afterwards; a missing fill fails the benchmark.
 
 No candle closes while signals are timed (the replay is paced far slower than the run): a
 candle's step of every running agent landing inside a window or not moved the p99 fourfold

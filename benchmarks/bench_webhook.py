@@ -1,16 +1,17 @@
 """Measure signed webhook signals accepted per second, and their latency, on loopback.
 
 The real service process (replayed sample, SQLite journal, WEBHOOK_SECRET set) runs 100
-Atlas sessions on a core of its own with its journal and inbox in memory (see `isolated.py`),
-no candle closing during the run (see `bench_signal_latency.py`); an open-loop load generator
-on the other cores posts signed signals (HMAC-SHA256 over the body and a timestamp) at
-BENCH_RATE per second for BENCH_SECONDS, spread over the sessions, each with its own signal id. A signal is accepted when the answer
-is 202 `accepted`: verified, validated, de-duplicated and stored in the inbox (fsync'ed).
-The agents then decide on each; the signals alternate hold and buy at a confidence below
-Atlas's minimum, so each is a full decision through the graph that ends in a journaled
-HOLD (an order's fill path is what `bench_signal_latency.py` measures). Reported: accepted
-per second (over the time from the first send to the last answer), p50/p99 latency from the
-scheduled send time, and decided per second (every signal decided, from the first send).
+Atlas sessions on a core of its own with its journal and inbox in memory (see
+`isolated.py`), no candle closing during the run (see `bench_signal_latency.py`); an
+open-loop load generator on the other cores posts signed signals (HMAC-SHA256 over the body
+and a timestamp) at BENCH_RATE per second for BENCH_SECONDS, spread over the sessions, each
+with its own signal id. A signal is accepted when the answer is 202 `accepted`: verified,
+validated, de-duplicated and stored in the inbox (fsync'ed). The agents then decide on each;
+the signals alternate hold and buy at a confidence below Atlas's minimum, so each is a full
+decision through the graph that ends in a journaled HOLD (an order's fill path is what
+`bench_signal_latency.py` measures). Reported: accepted per second (over the time from the
+first send to the last answer), p50/p99 latency from the scheduled send time, and decided
+per second (every signal decided, from the first send).
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ COLUMNS = ("benchmark", "figure", "unit", "command", "machine", "date")
 REPEATED = frozenset(
     {
         "bench_llm_overhead.py",
+        "bench_metrics.py",
         "bench_service_agents.py",
         "bench_signal_latency.py",
         "bench_webhook.py",

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from tests.support.fake_openai import Answer, FakeOpenAI, flip_policy
@@ -151,3 +152,25 @@ async def test_an_exchange_is_refused_with_404_for_an_unknown_decision_or_a_rule
     assert "no decision 999" in missing.json()["detail"]
     assert rules.status_code == 404
     assert "rule" in rules.json()["detail"], rules.json()
+
+
+async def test_the_metrics_count_the_llm_s_calls_tokens_and_dollars_by_model(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.post(f"{ATLAS}/signal", json=BUY)
+    [record] = await _decisions(client)
+
+    page = (await client.get("/metrics")).text
+
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(page)
+        for s in family.samples
+    }
+    model = (("model", "gpt-4o-mini"),)
+    assert samples[("trading_agents_llm_calls_total", model)] == 1
+    assert samples[("trading_agents_llm_tokens_total", (("direction", "input"), *model))] == 900
+    assert samples[("trading_agents_llm_tokens_total", (("direction", "output"), *model))] == 60
+    assert samples[("trading_agents_llm_cost_usd_total", model)] == pytest.approx(
+        record["cost_usd"]
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -39,3 +39,12 @@ async def until(ready: Callable[[], bool], timeout_s: float = 15.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("never got ready")
         await asyncio.sleep(0.02)
+
+
+async def until_answered(ready: Callable[[], Awaitable[bool]], timeout_s: float = 15.0) -> None:
+    """Wait until the coroutine `ready()` answers True (asking the service, say); fail after."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await ready():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("never got ready")
+        await asyncio.sleep(0.05)

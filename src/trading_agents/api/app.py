@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from trading_agents.api import dashboard, docs, errors, session, webhooks
+from trading_agents.api import dashboard, docs, errors, metrics, session, webhooks
 from trading_agents.api.idempotency import Idempotency
 from trading_agents.api.limits import BodyLimit, RateLimit
 from trading_agents.api.routes import router
@@ -18,6 +18,7 @@ from trading_agents.service.desk import TradingDesk
 from trading_agents.service.ml_polling import MlPoller
 from trading_agents.service.signal_inbox import SignalInbox
 from trading_agents.service.signal_intake import SignalIntake
+from trading_agents.service.telemetry import Telemetry, desk_readings
 from trading_agents.signals.ml_engine import MlEngineClient
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,21 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         desk = await make_desk(settings)
         app.state.desk = desk
-        intake = SignalIntake(desk, LiveClock(), int(settings.signal_max_age_s * 1000))
+        telemetry = Telemetry(
+            desk_readings(desk, lambda: "off" if poller is None else poller.state)
+        )
+        telemetry.follow(desk.events)
+        app.state.telemetry = telemetry
+        intake = SignalIntake(
+            desk,
+            LiveClock(),
+            int(settings.signal_max_age_s * 1000),
+            on_filled=telemetry.signal_decided,
+        )
         app.state.intake = intake
         inbox = SignalInbox(settings.spool_dir, intake)
         app.state.inbox = inbox
-        poller = None
+        poller: MlPoller | None = None
         if settings.ml_engine_url:
             client = MlEngineClient(settings.ml_engine_url, timeout_s=settings.ml_timeout_s)
             poller = MlPoller(client, intake, desk, settings.ml_poll_interval_s)
@@ -57,6 +68,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
             if poller is not None:
                 await poller.close()
             await inbox.close()
+            await telemetry.close()
             await desk.close()
 
     app = FastAPI(
@@ -74,6 +86,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.include_router(session.router)
     app.include_router(webhooks.router)
     app.include_router(webhooks.engine_router)
+    app.include_router(metrics.router)
     errors.install(app)
     docs.install(app)
     dashboard.install(app)

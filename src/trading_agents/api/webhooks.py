@@ -6,13 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trading_agents.api import exact
 from trading_agents.api.deps import DeskDep, InboxDep, SettingsDep
 from trading_agents.api.errors import responses
+from trading_agents.api.metrics import telemetry_of
+from trading_agents.config.settings import Settings
 from trading_agents.core.clock import LiveClock
 from trading_agents.service.desk import TradingDesk
-from trading_agents.service.errors import Invalid
+from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailable
+from trading_agents.service.signal_inbox import SignalInbox
 from trading_agents.signals.ml_engine import EngineUnavailable
 from trading_agents.signals.validation import SYMBOL
 from trading_agents.signals.webhook import WebhookRejected, verify
@@ -42,6 +46,22 @@ async def ml_signal(
     request: Request, response: Response, desk: DeskDep, inbox: InboxDep, settings: SettingsDep
 ) -> WebhookOut:
     """Verify the HMAC of the raw body, check the signal, store it; the agent decides next."""
+    telemetry = telemetry_of(request)
+    try:
+        taken = await _take(request, desk, inbox, settings)
+    except Exception as error:
+        reason = _refusal(error)
+        telemetry.webhook("error" if reason is None else "refused", reason or "")
+        raise
+    telemetry.webhook(taken.status)
+    if taken.status == "duplicate":
+        response.status_code = 200
+    return taken
+
+
+async def _take(
+    request: Request, desk: TradingDesk, inbox: SignalInbox, settings: Settings
+) -> WebhookOut:
     if settings.webhook_secret is None:
         raise HTTPException(503, "the webhook is not configured: set WEBHOOK_SECRET")
     body = await request.body()
@@ -63,9 +83,29 @@ async def ml_signal(
     agent, account = _addressee(desk, payload)
     signal_id = await inbox.accept(agent, account, signal, "ml_webhook")
     if signal_id is None:
-        response.status_code = 200
         return WebhookOut(status="duplicate")
     return WebhookOut(status="accepted", signal_id=signal_id)
+
+
+# What a refusal counts as in the metrics: a few reasons, never the message itself.
+_REFUSALS: tuple[tuple[type[Exception], str], ...] = (
+    (Invalid, "invalid"),
+    (NotFound, "unknown_agent"),
+    (Conflict, "conflict"),
+    (Unavailable, "unavailable"),
+)
+
+
+def _refusal(error: Exception) -> str | None:
+    """Say why a webhook signal was refused, in a few words; None for the service's failure."""
+    if isinstance(error, StarletteHTTPException):  # FastAPI's, and a body too large to read
+        if error.status_code >= 500:
+            return "not_configured" if error.status_code == 503 else None
+        return {401: "signature", 413: "too_large"}.get(error.status_code, "other")
+    for kind, reason in _REFUSALS:
+        if isinstance(error, kind):
+            return reason
+    return None
 
 
 class LatestSignalOut(BaseModel):

@@ -86,6 +86,7 @@ class DeskBase:
         self.market_phase = "starting"  # starting, streaming, ended or failed
         self.market_error = ""
         self.last_moment_ms: int | None = None  # wall time the last moment (or the start) came
+        self.candle_came_ms: dict[str, int] = {}  # wall time each symbol's latest candle came
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._history: dict[str, deque[Candle]] = {
@@ -173,6 +174,11 @@ class DeskBase:
         if quiet_s > 2 * cadence + LATE_GRACE_S:
             return f"late: no candle for {quiet_s:.0f} s, one is due every {cadence:g} s"
         return phase
+
+    def market_age_s(self) -> dict[str, float]:
+        """Return the wall seconds since each symbol's latest candle came, for those that did."""
+        now = WALL.now_ms()
+        return {symbol: (now - came) / 1000 for symbol, came in self.candle_came_ms.items()}
 
     def marks_for(self, session: AgentSession) -> dict[str, Decimal]:
         """Return the latest marks, entry prices standing in for those not streamed yet."""

@@ -27,7 +27,9 @@ class MarketLoop(DeskBase):
             self.market_phase = "streaming"
             self.last_moment_ms = WALL.now_ms()
             async for moment in moments(self.source.feed, self.symbols):
-                self.last_moment_ms = WALL.now_ms()
+                self.last_moment_ms = now = WALL.now_ms()
+                for candle in moment:
+                    self.candle_came_ms[candle.symbol] = now
                 await self.step(moment)
             self.market_phase = "ended"
             log.warning("market data ended: %s", self.source.description)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Hashable, Mapping
+import time
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from trading_agents.agents.state import DecisionState
 from trading_agents.core.clock import Clock
+from trading_agents.model.enums import OrderStatus
 from trading_agents.model.signals import Signal
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid
@@ -16,16 +18,26 @@ from trading_agents.signals.dedupe import RecentSignals, content_id
 from trading_agents.signals.validation import SignalRejected, signal_from, timestamp_ms
 
 log = logging.getLogger(__name__)
+_FILLED = frozenset({OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED})
 
 
 class SignalIntake:
     """Check a signal against its agent's rules, take it once, and let the agent decide on it.
 
     `wall_clock` tells how old a signal is: real time, also when the market is a replay.
+    `on_filled` hears how many seconds a signal took from its decision's start to its order
+    filled (paper fills come before the call returns), for the metrics.
     """
 
-    def __init__(self, desk: TradingDesk, wall_clock: Clock, max_age_ms: int) -> None:
+    def __init__(
+        self,
+        desk: TradingDesk,
+        wall_clock: Clock,
+        max_age_ms: int,
+        on_filled: Callable[[str, float], None] | None = None,
+    ) -> None:
         self.desk = desk
+        self._on_filled = on_filled
         self._wall = wall_clock
         self.max_age_ms = max_age_ms
         self._recent = RecentSignals(ttl_ms=max(max_age_ms, 3_600_000))  # ids the sender gave
@@ -86,12 +98,28 @@ class SignalIntake:
         self, agent: str, account_id: str, signal: Signal, key: Hashable | None
     ) -> DecisionState:
         """Let the agent decide on a taken signal; a refusal for now lets it come again."""
+        began = time.perf_counter()  # a duration for the metrics, not a time the agent reads
         try:
-            return await self.desk.decide_on_signal(agent, account_id, signal)
+            state = await self.desk.decide_on_signal(agent, account_id, signal)
         except (Conflict, Invalid):
             if key is not None:
                 self._recent.forget(key)  # refused for now (paused, say): it may come again
             raise
+        if self._on_filled is not None and self._filled(agent, account_id, state):
+            self._on_filled(agent, time.perf_counter() - began)
+        return state
+
+    def _filled(self, agent: str, account_id: str, state: DecisionState) -> bool:
+        """Tell whether an order of the decision filled, by the account's orders now.
+
+        The venue's answer in the decision is its acknowledgement; a paper fill comes after.
+        """
+        orders = self.desk.session(agent, account_id).parts.account.orders
+        for outcome in state.get("orders", ()):
+            order = orders.get(outcome.client_order_id)
+            if order is not None and order.status in _FILLED:
+                return True
+        return False
 
     def _decided(
         self, agent: str, account_id: str, signal_id: str | None, by_content: bool
