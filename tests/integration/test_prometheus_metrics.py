@@ -94,7 +94,8 @@ async def test_the_metrics_page_says_what_the_api_says_after_trading(
         status["equity"], abs=1e-6
     )
     assert _of(samples, "trading_agents_drawdown_ratio", **_account()) == pytest.approx(
-        metrics["current_drawdown"], abs=1e-8  # the API's 8 decimals
+        metrics["current_drawdown"],
+        abs=1e-8,  # the API's 8 decimals
     )
     assert (
         _of(samples, "trading_agents_open_positions", **_account())

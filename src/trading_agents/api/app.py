@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from trading_agents.api import dashboard, docs, errors, metrics, session, webhooks
+from trading_agents.api import alerts, dashboard, docs, errors, metrics, session, webhooks
 from trading_agents.api.idempotency import Idempotency
 from trading_agents.api.limits import BodyLimit, RateLimit
 from trading_agents.api.routes import router
 from trading_agents.config.settings import Settings
 from trading_agents.core.clock import LiveClock
+from trading_agents.service.alerts.setup import alerting_for
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.ml_polling import MlPoller
 from trading_agents.service.signal_inbox import SignalInbox
@@ -51,6 +52,8 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
             client = MlEngineClient(settings.ml_engine_url, timeout_s=settings.ml_timeout_s)
             poller = MlPoller(client, intake, desk, settings.ml_poll_interval_s)
         app.state.poller = poller
+        alerting = alerting_for(settings, desk, lambda: "off" if poller is None else poller.state)
+        app.state.alerting = alerting
         log.info(
             "trading agents: %s mode, market data %s (%s); ML engine %s",
             desk.mode,
@@ -62,12 +65,14 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
         inbox.start()
         if poller is not None:
             poller.start()
+        alerting.start(desk.events)
         try:
             yield
         finally:
             if poller is not None:
                 await poller.close()
             await inbox.close()
+            await alerting.close()
             await telemetry.close()
             await desk.close()
 
@@ -87,6 +92,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(webhooks.engine_router)
     app.include_router(metrics.router)
+    app.include_router(alerts.router)
     errors.install(app)
     docs.install(app)
     dashboard.install(app)

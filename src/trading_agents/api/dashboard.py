@@ -19,12 +19,16 @@ from trading_agents.api.live import event_source
 from trading_agents.api.routes import Account, Agent, health_of
 from trading_agents.api.schemas import Amount, HealthOut, ToolCallOut, rows
 from trading_agents.api.session import Access
+from trading_agents.core.clock import LiveClock
 from trading_agents.core.decimals import plain
+from trading_agents.service.alerts.alerting import Alerting
 from trading_agents.service.charts import candles_of
 from trading_agents.service.exchanges import exchange_of
 from trading_agents.service.overview import desk_row, desk_totals, llm_state
 
 ASSETS = "/assets/dashboard"
+DAY_MS = 86_400_000
+_WALL = LiveClock()  # alerts are stamped in real time
 router = APIRouter(route_class=ExactRoute, responses=responses(400))
 
 
@@ -69,11 +73,20 @@ class PrecisionOut(BaseModel):
     step_size: str
 
 
+class AlertCountsOut(BaseModel):
+    """How many alerts the last day raised, how many were critical, and how many wait."""
+
+    last_24h: int
+    critical_24h: int
+    undelivered: int  # alerts a sink has not taken yet (tried again with backoff)
+
+
 class DeskOut(BaseModel):
     """Every agent on every account, the totals, the agents one may start, and the health."""
 
     health: HealthOut
     totals: DeskTotalsOut
+    alerts: AlertCountsOut
     agents: list[DeskRowOut]
     profiles: list[str]
     instruments: dict[str, PrecisionOut]  # the symbols the agents trade
@@ -85,9 +98,12 @@ async def desk_overview(request: Request, desk: DeskDep) -> DeskOut:
     """Return the desk at a glance: every agent on every account, newest started last."""
     views = [desk_row(session, desk.marks_for(session)) for session in desk.sessions.values()]
     totals = desk_totals(views)
+    alerting: Alerting = request.app.state.alerting
+    raised, critical, waiting = alerting.outbox.counts(_WALL.now_ms() - DAY_MS)
     return DeskOut(
         health=health_of(request, desk),
         totals=DeskTotalsOut.model_validate(totals, from_attributes=True),
+        alerts=AlertCountsOut(last_24h=raised, critical_24h=critical, undelivered=waiting),
         agents=rows(views, DeskRowOut),
         profiles=sorted(desk.profiles),
         llm=llm_state(desk.sessions.values()),

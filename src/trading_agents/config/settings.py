@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     default_account: str = Field(default="default", alias="TRADING_AGENTS_DEFAULT_ACCOUNT")
     # "text" for a person at a terminal; "json": one object a line, for a log collector.
     log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
+    # Where alerts go; each sink is on when its settings are there (docs/OPERATIONS.md).
+    alert_webhook_url: str | None = Field(default=None, alias="ALERT_WEBHOOK_URL")
+    alert_webhook_secret: SecretStr | None = Field(default=None, alias="ALERT_WEBHOOK_SECRET")
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_chat_id: str | None = Field(default=None, alias="TELEGRAM_CHAT_ID")
+    telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
+    slack_webhook_url: SecretStr | None = Field(default=None, alias="SLACK_WEBHOOK_URL")
+    alert_check_s: float = Field(default=1.0, gt=0, le=60, alias="ALERT_CHECK_INTERVAL")
 
     def secrets(self) -> list[str]:
         """Return every secret these settings hold, for the logs to keep out."""
@@ -75,6 +83,9 @@ class Settings(BaseSettings):
             self.audit_key,
             self.binance_api_key,
             self.binance_api_secret,
+            self.alert_webhook_secret,
+            self.telegram_bot_token,
+            self.slack_webhook_url,
         ]
         found = [secret.get_secret_value() for secret in held if secret is not None]
         password = _password_of(self.database())

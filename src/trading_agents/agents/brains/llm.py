@@ -147,14 +147,15 @@ class LlmBrain:
             day_cost + used.cost_usd,
         )
 
-    def _budget_spent(self, ts_ms: int) -> bool:
+    def budget_spent(self, ts_ms: int) -> bool:
+        """Tell whether the day's LLM budget is spent at `ts_ms` (UTC days)."""
         budget = self.daily_budget_usd
         counters = self.counters
         today = ts_ms - ts_ms % 86_400_000
         return budget is not None and counters.day_ms == today and counters.day_cost_usd >= budget
 
     async def _decide(self, state: DecisionState, usage: UsageTally) -> Decision:
-        if self._budget_spent(state["ts_ms"]):
+        if self.budget_spent(state["ts_ms"]):
             log.warning(
                 "%s on %s: the daily LLM budget of %s USD is spent; holding until tomorrow (UTC)",
                 state["agent"],

@@ -165,7 +165,9 @@ async function updateDesk() {
     <div><span>PnL today</span><b>${signed(desk.totals.pnl_today)}</b></div>
     <div><span>PnL total</span><b>${signed(desk.totals.pnl_total)}</b></div>
     <div><span>Open positions</span><b>${desk.totals.open_positions}</b></div>
-    <div><span>Warnings</span><b data-testid="warning-count">${desk.totals.warnings}</b></div>`;
+    <div><span>Warnings</span><b data-testid="warning-count">${desk.totals.warnings}</b></div>
+    <div title="${desk.alerts.critical_24h} critical; ${desk.alerts.undelivered} not delivered yet (GET /alerts lists them)"><span>Alerts (24 h)</span>
+      <b data-testid="alert-count" class="${desk.alerts.critical_24h ? "neg" : ""}">${desk.alerts.last_24h}</b></div>`;
   view.querySelector("[data-testid=desk-table] tbody").innerHTML =
     desk.agents.map(deskRow).join("") || `<tr><td colspan="12">No agent started yet.</td></tr>`;
   applyFilter();

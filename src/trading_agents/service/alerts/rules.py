@@ -1,0 +1,91 @@
+"""The alert rules: conditions read off the desk, and events of the account streams.
+
+A condition (a tripped kill switch, a journal outage, stale market data) alerts when it
+starts to hold, once; a journal outage's end alerts too. An event (a liquidation, a repair by
+reconciliation) alerts as it is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from trading_agents.agents.brains.llm import LlmBrain
+from trading_agents.events.types import AccountEvent, Repaired
+from trading_agents.model.reports import FillReport
+from trading_agents.service.sessions import AgentSession, SessionStatus
+
+Condition = tuple[str, str]  # (rule, subject)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskFacts:
+    """Where the rules read the desk's state from, given by the composition root."""
+
+    sessions: Callable[[], Iterable[AgentSession]]
+    journal_state: Callable[[], str]  # ok, degraded: ..., failing: ...
+    market_state: Callable[[], str]  # starting, streaming, late: ..., ended, failed
+    ml_engine_state: Callable[[], str]  # off ..., starting, ok, degraded: ...
+    venue_state: Callable[[], str]  # off ..., ok, degraded: ...
+    now_ms: Callable[[], int]
+
+
+def subject_of(agent: str, account_id: str) -> str:
+    """Name an agent on an account, as alerts say it."""
+    return f"{agent}@{account_id}"
+
+
+def conditions(facts: DeskFacts) -> dict[Condition, str]:
+    """Return every alerting condition that holds now, with what it says."""
+    held: dict[Condition, str] = {}
+    now_ms = facts.now_ms()
+    for session in facts.sessions():
+        if session.status is SessionStatus.STOPPED:
+            continue
+        subject = subject_of(session.agent, session.account_id)
+        risk = session.parts.account.risk
+        if risk.kill_switch_tripped:
+            held[("kill_switch", subject)] = (
+                f"drawdown {risk.drawdown:.2%} reached the limit of"
+                f" {risk.limits.max_drawdown:.2%}: only reducing orders pass until a person"
+                " resets it"
+            )
+        if risk.circuit_breaker_open:
+            held[("circuit_breaker", subject)] = (
+                "consecutive execution failures opened the circuit breaker: only reducing"
+                " orders pass until a person resets it"
+            )
+        brain = session.parts.brain
+        if isinstance(brain, LlmBrain) and brain.budget_spent(now_ms):
+            held[("llm_budget_spent", subject)] = (
+                f"the daily LLM budget of {brain.daily_budget_usd} USD is spent: the agent"
+                " holds until the UTC day ends"
+            )
+    journal = facts.journal_state()
+    if journal != "ok":
+        held[("journal_outage", "journal")] = journal
+    market = facts.market_state()
+    if market.startswith(("late", "failed")):
+        held[("market_data_stale", "market data")] = market
+    engine = facts.ml_engine_state()
+    if engine.startswith("degraded"):
+        held[("ml_engine_unreachable", "ML engine")] = engine
+    venue = facts.venue_state()
+    if venue.startswith("degraded"):
+        held[("venue_degraded", "venue")] = venue
+    return held
+
+
+def from_event(event: AccountEvent) -> tuple[Condition, str] | None:
+    """Return the alert an event raises, if it raises one."""
+    payload = event.payload
+    subject = subject_of(event.agent, event.account_id)
+    if isinstance(payload, FillReport) and payload.is_liquidation:
+        return (
+            ("liquidation", f"{subject} {payload.symbol}"),
+            f"{payload.symbol}: {payload.quantity} liquidated at {payload.price}, clearance fee"
+            f" {payload.fee} USDT",
+        )
+    if isinstance(payload, Repaired):
+        return ("reconciliation_repair", subject), payload.description
+    return None

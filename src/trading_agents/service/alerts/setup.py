@@ -1,0 +1,73 @@
+"""Assemble the alerts from the settings: the sinks configured, the outbox beside the spool."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from trading_agents.config.settings import Settings
+from trading_agents.core.clock import LiveClock
+from trading_agents.service.alerts.alerting import Alerting
+from trading_agents.service.alerts.outbox import Outbox
+from trading_agents.service.alerts.rules import DeskFacts
+from trading_agents.service.alerts.sinks import (
+    TIMEOUT_S,
+    Sink,
+    SlackSink,
+    TelegramSink,
+    WebhookSink,
+)
+from trading_agents.service.desk import TradingDesk
+
+OUTBOX_FILE = "alerts.sqlite3"
+
+
+def sinks_of(settings: Settings, client: httpx.AsyncClient) -> list[Sink]:
+    """Return a sink for each one the settings configure."""
+    sinks: list[Sink] = []
+    if settings.alert_webhook_url:
+        secret = settings.alert_webhook_secret
+        sinks.append(
+            WebhookSink(
+                client,
+                settings.alert_webhook_url,
+                None if secret is None else secret.get_secret_value(),
+            )
+        )
+    if settings.telegram_bot_token is not None and settings.telegram_chat_id:
+        sinks.append(
+            TelegramSink(
+                client,
+                settings.telegram_bot_token.get_secret_value(),
+                settings.telegram_chat_id,
+                settings.telegram_api_url,
+            )
+        )
+    if settings.slack_webhook_url is not None:
+        sinks.append(SlackSink(client, settings.slack_webhook_url.get_secret_value()))
+    return sinks
+
+
+def alerting_for(
+    settings: Settings, desk: TradingDesk, ml_engine_state: Callable[[], str]
+) -> Alerting:
+    """Return the desk's alerts; `start` sets them going."""
+    clock = LiveClock()  # alerts are about the service's real time, also over a replay
+    facts = DeskFacts(
+        sessions=lambda: desk.sessions.values(),
+        journal_state=lambda: desk.keeper.state,
+        market_state=lambda: desk.market_state,
+        ml_engine_state=ml_engine_state,
+        venue_state=desk.venue_state,
+        now_ms=desk.clock.now_ms,  # the LLM's budget days are the desk's days
+    )
+    client = httpx.AsyncClient(timeout=TIMEOUT_S)
+    return Alerting(
+        facts,
+        Outbox(settings.spool_dir / OUTBOX_FILE),
+        sinks_of(settings, client),
+        clock,
+        settings.alert_check_s,
+        client,
+    )

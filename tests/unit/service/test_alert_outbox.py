@@ -1,0 +1,117 @@
+"""The alerts' outbox and its rules: kept on disk, tried again later, quiet on repeats."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from trading_agents.core.clock import SimulatedClock
+from trading_agents.events.types import AccountEvent, Repaired
+from trading_agents.model.enums import Liquidity, OrderStatus, Side
+from trading_agents.model.reports import FillReport
+from trading_agents.service.alerts.alerting import Alerting
+from trading_agents.service.alerts.model import Alert, Severity
+from trading_agents.service.alerts.outbox import MAX_BACKOFF_S, Outbox
+from trading_agents.service.alerts.rules import DeskFacts, from_event
+from trading_agents.service.alerts.sinks import SinkFailed
+
+T0 = 1_764_892_800_000
+
+
+def _alert(alert_id: str = "a-1", at: int = T0) -> Alert:
+    return Alert(alert_id, "kill_switch", Severity.CRITICAL, "Kill switch", "why", "x@y", at)
+
+
+def test_an_alert_waits_on_disk_for_every_sink_until_each_took_it(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "alerts.sqlite3")
+    outbox.add(_alert(), ["webhook", "slack"])
+    outbox.sent("a-1", "webhook", T0 + 5)
+    outbox.close()
+
+    reopened = Outbox(tmp_path / "alerts.sqlite3")
+    due = reopened.due(T0 + 10)
+
+    assert [(d.alert.alert_id, d.sink) for d in due] == [("a-1", "slack")]
+    assert due[0].alert == _alert()
+
+
+def test_a_failed_delivery_waits_twice_as_long_each_time_up_to_five_minutes(
+    tmp_path: Path,
+) -> None:
+    outbox = Outbox(tmp_path / "alerts.sqlite3")
+    outbox.add(_alert(), ["webhook"])
+
+    waits = [outbox.failed("a-1", "webhook", "503", T0) for _ in range(12)]
+
+    assert waits[:4] == [1.0, 2.0, 4.0, 8.0]
+    assert waits[-1] == MAX_BACKOFF_S
+    assert outbox.due(T0 + 299_000) == []
+    (again,) = outbox.due(T0 + 300_000)
+    assert (again.attempts, again.last_error) == (12, "503")
+
+
+class _Failing:
+    name = "webhook"
+
+    async def send(self, alert: Alert) -> None:
+        raise SinkFailed("webhook answered 503")
+
+
+async def test_a_repeat_within_its_quiet_time_is_not_raised_again(tmp_path: Path) -> None:
+    clock = SimulatedClock(T0)
+    facts = DeskFacts(
+        sessions=lambda: (),
+        journal_state=lambda: "ok",
+        market_state=lambda: "streaming",
+        ml_engine_state=lambda: "ok",
+        venue_state=lambda: "ok",
+        now_ms=clock.now_ms,
+    )
+    alerting = Alerting(facts, Outbox(tmp_path / "alerts.sqlite3"), [_Failing()], clock)
+
+    first = alerting.raise_alert(("market_data_stale", "market data"), "late")
+    clock.advance_to(T0 + 899_000)
+    within = alerting.raise_alert(("market_data_stale", "market data"), "late")
+    clock.advance_to(T0 + 900_000)
+    after = alerting.raise_alert(("market_data_stale", "market data"), "late")
+    taken = await alerting.deliver_due()
+
+    assert first is not None
+    assert within is None
+    assert after is not None
+    assert taken == 0
+    assert [d.state for d in alerting.outbox.recent(10)] == ["pending", "pending"]
+    await alerting.close()
+
+
+def _event(payload: object) -> AccountEvent:
+    return AccountEvent(7, T0, "nova", "acc-9", payload)  # type: ignore[arg-type]
+
+
+def test_a_liquidation_and_a_repair_raise_alerts_and_an_ordinary_fill_does_not() -> None:
+    def fill(liquidation: bool) -> FillReport:
+        return FillReport(
+            "autoclose-1" if liquidation else "ta-1",
+            "t-1",
+            "BTCUSDT",
+            Side.SELL,
+            Decimal("0.1"),
+            Decimal("91000"),
+            Decimal("12.5"),
+            Liquidity.TAKER,
+            T0,
+            OrderStatus.FILLED,
+            Decimal("-900"),
+            is_liquidation=liquidation,
+        )
+
+    liquidated = from_event(_event(fill(True)))
+    repaired = from_event(_event(Repaired("the venue held 0.1 BTCUSDT the books did not")))
+
+    assert liquidated is not None
+    assert liquidated[0] == ("liquidation", "nova@acc-9 BTCUSDT")
+    assert repaired == (
+        ("reconciliation_repair", "nova@acc-9"),
+        "the venue held 0.1 BTCUSDT the books did not",
+    )
+    assert from_event(_event(fill(False))) is None
