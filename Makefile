@@ -34,7 +34,7 @@ run: uv ## Start the service on embedded defaults (REST API on 127.0.0.1:8003, p
 
 # Every check runs even when an earlier one fails, so one run shows every problem; the
 # target fails if any check failed.
-lint: uv ## ruff check, ruff format --check, mypy --strict, import contracts.
+lint: uv ## ruff check, ruff format --check, mypy --strict, import contracts, Dockerfile, compose file.
 	@failed=""; \
 	echo "==> ruff check $(PATHS)"; \
 	$(UV_RUN) ruff check $(PATHS) || failed="$$failed ruff-check"; \
@@ -44,6 +44,11 @@ lint: uv ## ruff check, ruff format --check, mypy --strict, import contracts.
 	$(UV_RUN) mypy --strict src || failed="$$failed mypy"; \
 	echo "==> lint-imports"; \
 	$(UV_RUN) lint-imports || failed="$$failed import-contracts"; \
+	echo "==> hadolint Dockerfile"; \
+	$(UV_RUN) hadolint Dockerfile || failed="$$failed hadolint"; \
+	echo "==> docker-compose.yml against the Compose specification"; \
+	$(UV_RUN) python -c "from compose_spec import PyCompose; PyCompose.from_yaml(open('docker-compose.yml').read())" \
+		|| failed="$$failed compose"; \
 	if [ -n "$$failed" ]; then echo "lint FAILED:$$failed" >&2; exit 1; fi; \
 	echo "lint passed"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+from pydantic import SecretStr
 
 from trading_agents.config.settings import Settings
 from trading_agents.core.clock import LiveClock
@@ -27,26 +28,22 @@ def sinks_of(settings: Settings, client: httpx.AsyncClient) -> list[Sink]:
     """Return a sink for each one the settings configure."""
     sinks: list[Sink] = []
     if settings.alert_webhook_url:
-        secret = settings.alert_webhook_secret
+        secret = _text(settings.alert_webhook_secret)
+        sinks.append(WebhookSink(client, settings.alert_webhook_url, secret or None))
+    token = _text(settings.telegram_bot_token)
+    if token and settings.telegram_chat_id:
         sinks.append(
-            WebhookSink(
-                client,
-                settings.alert_webhook_url,
-                None if secret is None else secret.get_secret_value(),
-            )
+            TelegramSink(client, token, settings.telegram_chat_id, settings.telegram_api_url)
         )
-    if settings.telegram_bot_token is not None and settings.telegram_chat_id:
-        sinks.append(
-            TelegramSink(
-                client,
-                settings.telegram_bot_token.get_secret_value(),
-                settings.telegram_chat_id,
-                settings.telegram_api_url,
-            )
-        )
-    if settings.slack_webhook_url is not None:
-        sinks.append(SlackSink(client, settings.slack_webhook_url.get_secret_value()))
+    slack = _text(settings.slack_webhook_url)
+    if slack:
+        sinks.append(SlackSink(client, slack))
     return sinks
+
+
+def _text(secret: SecretStr | None) -> str:
+    """Return a secret's value; an unset one and one set empty (compose's `${X:-}`) are ''."""
+    return "" if secret is None else secret.get_secret_value().strip()
 
 
 def alerting_for(
