@@ -10,9 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from tests.support.asgi import until
+from tests.support.asgi import until, until_answered
 from tests.support.audit_keys import service_audit_key
 from tests.support.binance_service import (
     SYMBOL,
@@ -281,9 +282,19 @@ async def test_a_reconciliation_repair_is_an_event_of_the_account(
         while (event := watching.get_nowait()) is not None:
             published.append(event)
 
+        async def alerted() -> bool:
+            return bool((await ok(client.get("/alerts")))["alerts"])
+
+        await until_answered(alerted)
+        alerts = (await ok(client.get("/alerts")))["alerts"]
+
     assert repairs
     assert [e.payload.description for e in published] == repairs  # type: ignore[union-attr]
     assert {(e.agent, e.account_id) for e in published} == {("nova", "acc-1")}
+    # Each repair alerts a person; the repeats on the account within 15 minutes do not.
+    assert [(a["rule"], a["subject"], a["detail"]) for a in alerts] == [
+        ("reconciliation_repair", "nova@acc-1", repairs[0])
+    ]
 
 
 async def _cash_flows() -> list[tuple[str, Decimal]]:
@@ -335,6 +346,17 @@ async def test_a_stop_whose_close_binance_refuses_keeps_the_agent_running_with_i
 
         await ok(client.post(f"{NOVA}/stop", json={}))  # Binance takes it now
         assert held_at_binance(futures) == 0
+        page = (await client.get("/metrics")).text
+
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(page)
+        for s in family.samples
+    }
+    refusal = (("code", "-2019"), ("endpoint", "fapiPrivatePostOrder"))
+    assert samples[("trading_agents_venue_errors_total", refusal)] == 1
+    sent = ("trading_agents_venue_request_seconds_count", (("endpoint", "fapiPrivatePostOrder"),))
+    assert samples[sent] >= 3  # the entry, the refused close, the close taken
 
 
 async def test_a_session_is_restored_only_with_the_keys_it_traded_with(

@@ -37,6 +37,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
             desk_readings(desk, lambda: "off" if poller is None else poller.state)
         )
         telemetry.follow(desk.events)
+        desk.binance.on_request = telemetry.venue_request
         app.state.telemetry = telemetry
         intake = SignalIntake(
             desk,

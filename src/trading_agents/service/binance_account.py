@@ -32,6 +32,8 @@ class BinanceAccount:
     def __init__(self, open_venue: Callable[[], BinanceVenue] | None) -> None:
         self._open_venue = open_venue  # a new, unstarted venue on the configured account
         self.alerts: dict[SessionKey, str] = {}  # a venue that stopped itself, and why
+        # Hears each request to the exchange (endpoint, seconds, outcome): the metrics.
+        self.on_request: Callable[[str, float, str], None] | None = None
 
     async def assemble(
         self,
@@ -111,7 +113,11 @@ class BinanceAccount:
         def repaired(description: str) -> None:
             session.stream.publish(Repaired(description))
 
-        venue.watch(alert, settled, repaired)
+        venue.watch(alert, settled, repaired, self._request)
+
+    def _request(self, endpoint: str, seconds: float, outcome: str) -> None:
+        if self.on_request is not None:
+            self.on_request(endpoint, seconds, outcome)
 
     async def close(self, session: AgentSession) -> None:
         """Close a session's connection to its venue (a paper venue has none)."""

@@ -133,6 +133,20 @@ class Telemetry:
             ["model"],
             registry=self.registry,
         )
+        self.venue_latency = Histogram(
+            f"{PREFIX}_venue_request_seconds",
+            "Time each request to the exchange took, by endpoint (ccxt's name).",
+            ["endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.venue_errors = Counter(
+            f"{PREFIX}_venue_errors",
+            "Requests to the exchange that failed, by endpoint and the exchange's error code"
+            " (`http_503`, `network` when no answer came).",
+            ["endpoint", "code"],
+            registry=self.registry,
+        )
         self.registry.register(_AccountCollector(self))
 
     def follow(self, hub: EventHub, buffer: int = 100_000) -> None:
@@ -207,6 +221,12 @@ class Telemetry:
     def signal_decided(self, agent: str, seconds: float) -> None:
         """Time a signal from its arrival to its decision done, when the decision filled."""
         self.signal_to_fill.labels(agent).observe(seconds)
+
+    def venue_request(self, endpoint: str, seconds: float, outcome: str) -> None:
+        """Time one request to the exchange, and count it when it failed."""
+        self.venue_latency.labels(endpoint).observe(seconds)
+        if outcome != "ok":
+            self.venue_errors.labels(endpoint, outcome).inc()
 
     def webhook(self, outcome: str, reason: str = "") -> None:
         """Count a webhook signal: accepted, duplicate, or refused with its reason."""

@@ -155,8 +155,13 @@ class AccountVenue(Venue, Protocol):
         on_alert: Callable[[str], None],
         on_settled: Callable[[str, str], None],
         on_repaired: Callable[[str], None],
+        on_request: Callable[[str, float, str], None] | None = None,
     ) -> None:
-        """Be told when the venue stops itself, how late-settled orders ended, and repairs."""
+        """Be told when the venue stops itself, how late-settled orders ended, and repairs.
+
+        `on_request` hears each request to the exchange: its endpoint, its seconds, and `ok`
+        or the exchange's error code (`network` when no answer came).
+        """
         ...
 
     async def start(self) -> None:

@@ -115,3 +115,50 @@ def test_a_liquidation_and_a_repair_raise_alerts_and_an_ordinary_fill_does_not()
         "the venue held 0.1 BTCUSDT the books did not",
     )
     assert from_event(_event(fill(False))) is None
+
+
+class _Desk:
+    """The desk's parts as the rules read them, set by the test."""
+
+    def __init__(self) -> None:
+        self.journal = "ok"
+        self.market = "streaming"
+        self.engine = "ok"
+        self.venue = "ok"
+
+    def facts(self, clock: SimulatedClock) -> DeskFacts:
+        return DeskFacts(
+            sessions=lambda: (),
+            journal_state=lambda: self.journal,
+            market_state=lambda: self.market,
+            ml_engine_state=lambda: self.engine,
+            venue_state=lambda: self.venue,
+            now_ms=clock.now_ms,
+        )
+
+
+async def test_each_desk_condition_alerts_once_when_it_begins_and_the_journal_when_it_ends(
+    tmp_path: Path,
+) -> None:
+    clock = SimulatedClock(T0)
+    desk = _Desk()
+    alerting = Alerting(desk.facts(clock), Outbox(tmp_path / "a.sqlite3"), [], clock)
+    desk.market = "late: no candle for 200 s, one is due every 60 s"  # before the first check
+    assert alerting.check() == []  # the baseline: what held before a start was alerted then
+
+    desk.journal = "degraded: connection refused; batches spool on disk"
+    desk.engine = "degraded: ConnectError"
+    desk.venue = "degraded: Binance banned this IP (HTTP 418)"
+    began = alerting.check()
+    again = alerting.check()
+    desk.journal = "ok"
+    ended = alerting.check()
+
+    assert sorted(a.rule for a in began) == [
+        "journal_outage",
+        "ml_engine_unreachable",
+        "venue_degraded",
+    ]
+    assert again == []
+    assert [(a.rule, a.severity) for a in ended] == [("journal_recovered", Severity.INFO)]
+    await alerting.close()

@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -121,6 +122,8 @@ class BinanceRest:
         self._sleep = sleep
         self.limiter = limiter or WeightLimiter(clock, sleep=sleep)
         self.on_alert = on_alert
+        # Hears each request: endpoint, seconds, "ok" or the error's code (for the metrics).
+        self.on_request: Callable[[str, float, str], None] | None = None
         self.stopped_reason: str | None = None
         self.clock_resyncs = 0
         self.backoffs = 0
@@ -189,16 +192,22 @@ class BinanceRest:
                 raise VenueStopped(f"the Binance venue is stopped: {self.stopped_reason}")
             await self.limiter.wait(weight, places_order)
             skewed = False
+            began = time.perf_counter()  # a duration for the metrics, not a time we trade on
             try:
-                return await getattr(self.client, endpoint)(dict(params))
+                answer = await getattr(self.client, endpoint)(dict(params))
             except BinanceHttpError as error:
+                self._heard(endpoint, began, str(error.code or f"http_{error.status}"))
                 self._raise_if_final(error, endpoint, places_order)
                 why, pause = str(error), error.retry_after_s
                 skewed = error.code == BinanceCode.TIMESTAMP_OUTSIDE_RECV_WINDOW
             except NetworkError as error:  # a timeout, or no connection
+                self._heard(endpoint, began, "network")
                 if places_order and not _never_connected(error):
                     raise OrderOutcomeUnknown(f"{endpoint}: {error}") from error
                 why, pause = f"{type(error).__name__}: {error}", None
+            else:
+                self._heard(endpoint, began, "ok")
+                return answer
             if attempt >= config.max_attempts:
                 raise VenueUnavailable(f"{endpoint} failed {attempt} times; last: {why}")
             if skewed:  # a -1021 is refused before the engine: resync, then send again
@@ -206,6 +215,10 @@ class BinanceRest:
                 continue
             self.backoffs += 1
             await self._sleep(pause if pause is not None else self.backoff(attempt))
+
+    def _heard(self, endpoint: str, began: float, outcome: str) -> None:
+        if self.on_request is not None:
+            self.on_request(endpoint, time.perf_counter() - began, outcome)
 
     def _raise_if_final(self, error: BinanceHttpError, endpoint: str, places_order: bool) -> None:
         """Raise what ends the call; return when the call may be tried again."""

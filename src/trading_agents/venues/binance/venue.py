@@ -137,9 +137,11 @@ class BinanceVenue(BinanceTrading):
         on_alert: Callable[[str], None],
         on_settled: Callable[[str, str], None],
         on_repaired: Callable[[str], None],
+        on_request: Callable[[str, float, str], None] | None = None,
     ) -> None:
         """Be told when the venue stops itself, how orders of unknown fate ended, and repairs."""
         self.rest.on_alert = on_alert
+        self.rest.on_request = on_request
         self.on_settled = on_settled
         self.on_repaired = on_repaired
 

@@ -149,8 +149,9 @@ class SimVenue(PublishedReports):
         on_alert: Callable[[str], None],
         on_settled: Callable[[str, str], None],
         on_repaired: Callable[[str], None],
+        on_request: Callable[[str, float, str], None] | None = None,
     ) -> None:
-        """Ignore: a simulated venue stops itself, settles orders late and repairs never."""
+        """Ignore: a simulated venue stops itself, settles orders late, repairs and calls never."""
 
     async def start(self) -> None:
         """Connect to nothing: the simulated exchange is in this process."""
