@@ -389,3 +389,25 @@ async def test_funding_heard_before_a_pause_is_journaled_as_funding_not_a_withdr
         assert ledger.wallet_balance == futures.wallet_balance
     assert [kind for kind, _ in await _cash_flows()] == ["deposit"]  # the start only
     assert Decimal(str(metrics["funding"])) <= 0  # over closed trades: none closed yet
+
+
+async def test_orders_binance_refuses_in_a_row_open_the_breaker_and_alert_a_person(
+    futures: FakeBinanceFutures, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALERT_CHECK_INTERVAL", "0.05")
+    futures.fail("POST", ORDER, status=400, code=-2019, msg="Margin is insufficient.", times=5)
+    async with service() as (client, desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        for step in range(5):  # Nova's breaker opens at five failures in a row
+            await ok(client.post(f"{NOVA}/signal", json={**BUY, "price": BUY["price"] + step}))
+        assert desk.session("nova", "acc-1").parts.account.risk.circuit_breaker_open
+
+        async def alerted() -> bool:
+            return bool((await ok(client.get("/alerts")))["alerts"])
+
+        await until_answered(alerted)
+        alerts = (await ok(client.get("/alerts")))["alerts"]
+
+    assert [(a["rule"], a["severity"], a["subject"]) for a in alerts] == [
+        ("circuit_breaker", "critical", "nova@acc-1")
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
+from tests.support.asgi import until_answered
 from tests.support.fake_openai import Answer, FakeOpenAI, flip_policy
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
@@ -174,3 +176,34 @@ async def test_the_metrics_count_the_llm_s_calls_tokens_and_dollars_by_model(
     assert samples[("trading_agents_llm_cost_usd_total", model)] == pytest.approx(
         record["cost_usd"]
     )
+
+
+async def test_a_spent_daily_budget_alerts_a_person_once(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    house = Path(__file__).parents[2] / "src/trading_agents/config/data/agents/atlas.yaml"
+    folder = tmp_path / "agents"
+    folder.mkdir()
+    # One decision costs 0.000171 USD against this fake: the first one spends the day's budget.
+    budget = "llm_daily_budget_usd: 0.0001\nsymbols:"
+    (folder / "atlas.yaml").write_text(house.read_text().replace("symbols:", budget, 1))
+    monkeypatch.setenv("TRADING_AGENTS_PROFILES_DIR", str(folder))
+    monkeypatch.setenv("TRADING_AGENTS_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setenv("ALERT_CHECK_INTERVAL", "0.05")
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            await client.post(f"{ATLAS}/start", json={"initial_equity": 10000, "brain": "llm"})
+            await client.post(f"{ATLAS}/signal", json=BUY)
+            await client.post(f"{ATLAS}/signal", json={**BUY, "price": 105801})  # holds
+
+            async def alerted() -> bool:
+                return bool((await client.get("/alerts")).json()["alerts"])
+
+            await until_answered(alerted)
+            alerts = (await client.get("/alerts")).json()["alerts"]
+            decisions = await _decisions(client)
+
+    assert [(a["rule"], a["subject"]) for a in alerts] == [("llm_budget_spent", "atlas@acc-1")]
+    assert "budget" in decisions[-1]["reasoning"]
