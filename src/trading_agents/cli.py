@@ -62,7 +62,6 @@ def serve(
     from pydantic import ValidationError
 
     from trading_agents.api.app import create_app
-    from trading_agents.config.llm import LlmSettings
     from trading_agents.config.logs import configure_logging
     from trading_agents.config.profiles import configured_profiles
     from trading_agents.config.settings import Settings
@@ -72,11 +71,7 @@ def serve(
     try:
         flags = {"host": host, "port": port}
         settings = Settings().model_copy(update={k: v for k, v in flags.items() if v is not None})
-        llm_key = LlmSettings().api_key
-        configure_logging(
-            settings.log_format,
-            [*settings.secrets(), None if llm_key is None else llm_key.get_secret_value()],
-        )
+        configure_logging(settings.log_format, [*settings.secrets(), _llm_key()])
         # A line per ML engine poll would drown what matters; the client logs its failures.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         settings.check_bind()
@@ -91,6 +86,20 @@ def serve(
         # The dashboard's live streams never end by themselves: a stop waits this long for them.
         timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
     )
+
+
+def _llm_key() -> str | None:
+    """Return OPENAI_API_KEY, for the logs to keep out."""
+    # LLM settings that do not read are the LLM brain's to refuse when an agent asks for it.
+    from pydantic import ValidationError
+
+    from trading_agents.config.llm import LlmSettings
+
+    try:
+        key = LlmSettings().api_key
+    except ValidationError:
+        return None
+    return None if key is None else key.get_secret_value()
 
 
 db_app = typer.Typer(no_args_is_help=True, help="The journal's database.")

@@ -49,7 +49,11 @@ class Redactor(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message, exception and stack in place; never drop it."""
-        record.msg = self.redact(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the format: still a line, not a crash
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = self.redact(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     # "text" for a person at a terminal; "json": one object a line, for a log collector.
     log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
     # Where alerts go; each sink is on when its settings are there (docs/OPERATIONS.md).
-    alert_webhook_url: str | None = Field(default=None, alias="ALERT_WEBHOOK_URL")
+    # A secret: a receiver's URL often carries its token in the path.
+    alert_webhook_url: SecretStr | None = Field(default=None, alias="ALERT_WEBHOOK_URL")
     alert_webhook_secret: SecretStr | None = Field(default=None, alias="ALERT_WEBHOOK_SECRET")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_chat_id: str | None = Field(default=None, alias="TELEGRAM_CHAT_ID")
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
             self.audit_key,
             self.binance_api_key,
             self.binance_api_secret,
+            self.alert_webhook_url,
             self.alert_webhook_secret,
             self.telegram_bot_token,
             self.slack_webhook_url,

@@ -29,7 +29,7 @@ def test_an_alert_waits_on_disk_for_every_sink_until_each_took_it(tmp_path: Path
     outbox.close()
 
     reopened = Outbox(tmp_path / "alerts.sqlite3")
-    due = reopened.due(T0 + 10)
+    due = reopened.due(T0 + 10, ["webhook", "slack"])
 
     assert [(d.alert.alert_id, d.sink) for d in due] == [("a-1", "slack")]
     assert due[0].alert == _alert()
@@ -45,8 +45,9 @@ def test_a_failed_delivery_waits_twice_as_long_each_time_up_to_five_minutes(
 
     assert waits[:4] == [1.0, 2.0, 4.0, 8.0]
     assert waits[-1] == MAX_BACKOFF_S
-    assert outbox.due(T0 + 299_000) == []
-    (again,) = outbox.due(T0 + 300_000)
+    assert outbox.due(T0 + 299_000, ["webhook"]) == []
+    assert outbox.due(T0 + 300_000, ["slack"]) == []  # another sink's deliveries: not these
+    (again,) = outbox.due(T0 + 300_000, ["webhook"])
     assert (again.attempts, again.last_error) == (12, "503")
 
 
@@ -64,7 +65,7 @@ async def test_a_repeat_within_its_quiet_time_is_not_raised_again(tmp_path: Path
         journal_state=lambda: "ok",
         market_state=lambda: "streaming",
         ml_engine_state=lambda: "ok",
-        venue_state=lambda: "ok",
+        venue_alerts=dict,
         now_ms=clock.now_ms,
     )
     alerting = Alerting(facts, Outbox(tmp_path / "alerts.sqlite3"), [_Failing()], clock)
@@ -124,7 +125,7 @@ class _Desk:
         self.journal = "ok"
         self.market = "streaming"
         self.engine = "ok"
-        self.venue = "ok"
+        self.venues: dict[tuple[str, str], str] = {}
 
     def facts(self, clock: SimulatedClock) -> DeskFacts:
         return DeskFacts(
@@ -132,7 +133,7 @@ class _Desk:
             journal_state=lambda: self.journal,
             market_state=lambda: self.market,
             ml_engine_state=lambda: self.engine,
-            venue_state=lambda: self.venue,
+            venue_alerts=lambda: self.venues,
             now_ms=clock.now_ms,
         )
 
@@ -144,21 +145,41 @@ async def test_each_desk_condition_alerts_once_when_it_begins_and_the_journal_wh
     desk = _Desk()
     alerting = Alerting(desk.facts(clock), Outbox(tmp_path / "a.sqlite3"), [], clock)
     desk.market = "late: no candle for 200 s, one is due every 60 s"  # before the first check
-    assert alerting.check() == []  # the baseline: what held before a start was alerted then
+    at_start = alerting.check()
 
     desk.journal = "degraded: connection refused; batches spool on disk"
     desk.engine = "degraded: ConnectError"
-    desk.venue = "degraded: Binance banned this IP (HTTP 418)"
+    desk.venues[("nova", "acc-1")] = "Binance banned this IP (HTTP 418)"
     began = alerting.check()
+    desk.venues[("orion", "acc-2")] = "Binance banned this IP (HTTP 418)"
     again = alerting.check()
     desk.journal = "ok"
     ended = alerting.check()
 
-    assert sorted(a.rule for a in began) == [
-        "journal_outage",
-        "ml_engine_unreachable",
-        "venue_degraded",
+    assert [a.rule for a in at_start] == ["market_data_stale"]  # began while it was down
+    assert sorted((a.rule, a.subject) for a in began) == [
+        ("journal_outage", "journal"),
+        ("ml_engine_unreachable", "ML engine"),
+        ("venue_degraded", "nova@acc-1"),
     ]
-    assert again == []
+    assert [(a.rule, a.subject) for a in again] == [("venue_degraded", "orion@acc-2")]
     assert [(a.rule, a.severity) for a in ended] == [("journal_recovered", Severity.INFO)]
     await alerting.close()
+
+
+async def test_a_restart_in_the_middle_of_an_episode_does_not_repeat_its_alert(
+    tmp_path: Path,
+) -> None:
+    clock = SimulatedClock(T0)
+    desk = _Desk()
+    desk.engine = "degraded: ConnectError"
+    before = Alerting(desk.facts(clock), Outbox(tmp_path / "a.sqlite3"), [], clock)
+    raised = before.check()
+    await before.close()
+
+    clock.advance_to(T0 + 60_000)
+    after = Alerting(desk.facts(clock), Outbox(tmp_path / "a.sqlite3"), [], clock)
+
+    assert [a.rule for a in raised] == ["ml_engine_unreachable"]
+    assert after.check() == []
+    await after.close()

@@ -13,13 +13,21 @@ from trading_agents.core.clock import Clock
 from trading_agents.events.stream import EventHub, Subscription
 from trading_agents.service.alerts.model import RULES, Alert
 from trading_agents.service.alerts.outbox import Outbox
-from trading_agents.service.alerts.rules import Condition, DeskFacts, conditions, from_event
+from trading_agents.service.alerts.rules import (
+    Condition,
+    DeskFacts,
+    alerting_event,
+    conditions,
+    from_event,
+)
 from trading_agents.service.alerts.sinks import Sink, SinkFailed
 
 log = logging.getLogger(__name__)
 CHECK_S = 1.0  # how often the desk's conditions are read
 EVENTS_BUFFER = 10_000
 JOURNAL_BACK = "the journal writes to its database again; the batches spooled meanwhile follow"
+LATELY_MS = 86_400_000  # a condition alerted within a day is not alerted again at a start
+_OUTAGE = ("journal_outage", "journal")
 
 
 class Alerting:
@@ -43,6 +51,7 @@ class Alerting:
         # What held at the last check; None before the first, which only takes the baseline:
         # what held before a restart was alerted before it.
         self._held: dict[Condition, str] | None = None
+        self._outage_alerted = False  # a journal outage alert was raised: its end is news
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._subscription: Subscription | None = None
@@ -57,7 +66,7 @@ class Alerting:
         """Follow the event streams, check the conditions and deliver, in the background."""
         if self._tasks:
             return
-        self._subscription = hub.subscribe(EVENTS_BUFFER)
+        self._subscription = hub.subscribe(EVENTS_BUFFER, alerting_event)
         self.check()
         self._tasks = [
             asyncio.create_task(self._follow(self._subscription), name="alerts-events"),
@@ -81,20 +90,40 @@ class Alerting:
             await self._client.aclose()
 
     def check(self) -> list[Alert]:
-        """Read the conditions; alert on each that began to hold, and on a journal's return."""
-        held = conditions(self._facts)
-        before, self._held = self._held, held
-        if before is None:
-            return []
-        raised = [
-            self.raise_alert(condition, detail)
-            for condition, detail in held.items()
-            if condition not in before
-        ]
-        outage = ("journal_outage", "journal")
-        if outage in before and outage not in held:
-            raised.append(self.raise_alert(("journal_recovered", "journal"), JOURNAL_BACK))
-        return [alert for alert in raised if alert is not None]
+        """Read the conditions; alert on each that began to hold, and on a journal's return.
+
+        At the first check, a condition that already holds alerts unless the outbox has one
+        of it from the last day: a restart in the middle of an episode does not repeat it,
+        and one that began while the service was down is not missed.
+        """
+        now = conditions(self._facts)
+        first = self._held is None
+        before = self._held or {}
+        held: dict[Condition, str] = {}
+        raised: list[Alert] = []
+        for condition, detail in now.items():
+            if condition not in before and not (first and self._alerted_lately(condition)):
+                try:
+                    alert = self.raise_alert(condition, detail)
+                except Exception:
+                    # Not stored: not counted as held either, so the next check tries again.
+                    log.exception("alerts: could not store %s on %s", *condition)
+                    continue
+                if alert is not None:
+                    raised.append(alert)
+                    if condition == _OUTAGE:
+                        self._outage_alerted = True
+            held[condition] = detail
+        if _OUTAGE in before and _OUTAGE not in now and self._outage_alerted:
+            self._outage_alerted = False
+            back = self.raise_alert(("journal_recovered", "journal"), JOURNAL_BACK)
+            raised.extend([back] if back is not None else [])
+        self._held = held
+        return raised
+
+    def _alerted_lately(self, condition: Condition) -> bool:
+        last = self.outbox.last_sent_ms(*condition)
+        return last is not None and self._clock.now_ms() - last < LATELY_MS
 
     def raise_alert(self, condition: Condition, detail: str) -> Alert | None:
         """Store an alert for every sink, unless the same one was raised within its quiet time."""
@@ -111,24 +140,29 @@ class Alerting:
         return alert
 
     async def deliver_due(self) -> int:
-        """Send every delivery that is due; return how many the sinks took."""
+        """Send every delivery that is due; return how many the sinks took.
+
+        A sink that fails is not tried again in the same pass: one that never answers holds
+        up the others for one timeout, not one per alert.
+        """
         taken = 0
-        for delivery in self.outbox.due(self._clock.now_ms()):
-            sink = self._sinks.get(delivery.sink)
-            if sink is None:
-                continue  # a sink no longer configured: its deliveries wait for it
+        failing: set[str] = set()
+        for delivery in self.outbox.due(self._clock.now_ms(), sinks=list(self._sinks)):
+            sink = self._sinks[delivery.sink]
+            if sink.name in failing:
+                continue
             alert = delivery.alert
             try:
                 await sink.send(alert)
-            except SinkFailed as error:
-                wait_s = self.outbox.failed(
-                    alert.alert_id, sink.name, str(error), self._clock.now_ms()
-                )
+            except Exception as error:  # SinkFailed, or anything a sink did not foresee
+                failing.add(sink.name)
+                why = str(error) if isinstance(error, SinkFailed) else type(error).__name__
+                wait_s = self.outbox.failed(alert.alert_id, sink.name, why, self._clock.now_ms())
                 log.warning(
                     "alert %s not delivered to %s (%s); again in %.0f s",
                     alert.alert_id,
                     sink.name,
-                    error,
+                    why,
                     wait_s,
                 )
                 continue

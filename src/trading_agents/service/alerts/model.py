@@ -22,16 +22,25 @@ class Rule:
     name: str
     severity: Severity
     title: str
-    quiet_s: float = 900.0  # a repeat for the same subject within this window is not sent
+    # A repeat for the same subject within this window is not raised: conditions that come
+    # and go (a flapping database, a feed that stutters) would otherwise alert each time.
+    quiet_s: float = 900.0
 
 
 RULES = {
     rule.name: rule
     for rule in (
-        Rule("kill_switch", Severity.CRITICAL, "Kill switch tripped"),
-        Rule("circuit_breaker", Severity.CRITICAL, "Circuit breaker open"),
-        Rule("liquidation", Severity.CRITICAL, "Position liquidated", quiet_s=0.0),
-        Rule("reconciliation_repair", Severity.WARNING, "Reconciliation repaired the books"),
+        # Tripped again after a person reset it: that is news, however soon.
+        Rule("kill_switch", Severity.CRITICAL, "Kill switch tripped", quiet_s=0.0),
+        Rule("circuit_breaker", Severity.CRITICAL, "Circuit breaker open", quiet_s=0.0),
+        # One liquidation may fill in parts: one alert for them.
+        Rule("liquidation", Severity.CRITICAL, "Position liquidated", quiet_s=60.0),
+        Rule(
+            "reconciliation_repair",
+            Severity.WARNING,
+            "Reconciliation repaired the books",
+            quiet_s=0.0,
+        ),
         Rule("journal_outage", Severity.CRITICAL, "Journal database unreachable"),
         Rule("journal_recovered", Severity.INFO, "Journal database back", quiet_s=0.0),
         Rule("market_data_stale", Severity.WARNING, "Market data stale"),

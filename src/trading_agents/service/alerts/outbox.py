@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     ts_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alerts_by_rule ON alerts (rule, subject, ts_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (ts_ms);
 CREATE TABLE IF NOT EXISTS deliveries (
     alert_id TEXT NOT NULL REFERENCES alerts (alert_id),
     sink TEXT NOT NULL,
@@ -94,12 +95,17 @@ class Outbox:
                 [(alert.alert_id, sink, "pending", alert.ts_ms) for sink in sinks],
             )
 
-    def due(self, now_ms: int, limit: int = 100) -> list[Delivery]:
-        """Return the pending deliveries whose next attempt is due, oldest first."""
+    def due(self, now_ms: int, sinks: list[str], limit: int = 100) -> list[Delivery]:
+        """Return the pending deliveries to `sinks` whose next attempt is due, oldest first.
+
+        Deliveries to a sink no longer configured wait for it, out of the others' way.
+        """
+        marks = ", ".join("?" for _ in sinks) or "NULL"
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM deliveries d JOIN alerts a USING (alert_id)"
-            " WHERE d.state = 'pending' AND d.next_ms <= ? ORDER BY a.ts_ms, d.sink LIMIT ?",
-            (now_ms, limit),
+            f" WHERE d.state = 'pending' AND d.next_ms <= ? AND d.sink IN ({marks})"
+            " ORDER BY a.ts_ms, a.alert_id, d.sink LIMIT ?",
+            (now_ms, *sinks, limit),
         ).fetchall()
         return [_delivery(row) for row in rows]
 
@@ -131,8 +137,9 @@ class Outbox:
         """Return the latest alerts' deliveries, newest first."""
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM deliveries d JOIN alerts a USING (alert_id)"
-            " WHERE a.alert_id IN (SELECT alert_id FROM alerts ORDER BY ts_ms DESC LIMIT ?)"
-            " ORDER BY a.ts_ms DESC, d.sink",
+            " WHERE a.alert_id IN"
+            " (SELECT alert_id FROM alerts ORDER BY ts_ms DESC, alert_id DESC LIMIT ?)"
+            " ORDER BY a.ts_ms DESC, a.alert_id DESC, d.sink",
             (limit,),
         ).fetchall()
         return [_delivery(row) for row in rows]
@@ -140,7 +147,8 @@ class Outbox:
     def alerts(self, limit: int) -> list[Alert]:
         """Return the latest alerts, newest first, whether any sink is configured or not."""
         rows = self._db.execute(
-            f"SELECT {_ALERT_COLUMNS} FROM alerts ORDER BY ts_ms DESC LIMIT ?", (limit,)
+            f"SELECT {_ALERT_COLUMNS} FROM alerts ORDER BY ts_ms DESC, alert_id DESC LIMIT ?",
+            (limit,),
         ).fetchall()
         return [_alert(row) for row in rows]
 
@@ -169,7 +177,14 @@ class _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self._db.execute("COMMIT" if error is None else "ROLLBACK")
+        if error is not None:
+            self._db.execute("ROLLBACK")
+            return
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self._db.execute("ROLLBACK")  # never left open: the next BEGIN would fail
+            raise
 
 
 _ALERT_COLUMNS = "alert_id, rule, severity, title, detail, subject, ts_ms"

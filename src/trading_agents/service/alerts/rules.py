@@ -7,7 +7,7 @@ reconciliation) alerts as it is published.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from trading_agents.agents.brains.llm import LlmBrain
@@ -26,7 +26,8 @@ class DeskFacts:
     journal_state: Callable[[], str]  # ok, degraded: ..., failing: ...
     market_state: Callable[[], str]  # starting, streaming, late: ..., ended, failed
     ml_engine_state: Callable[[], str]  # off ..., starting, ok, degraded: ...
-    venue_state: Callable[[], str]  # off ..., ok, degraded: ...
+    # Each account whose venue stopped itself (a ban, a clock it cannot sign with), and why.
+    venue_alerts: Callable[[], Mapping[tuple[str, str], str]]
     now_ms: Callable[[], int]
 
 
@@ -70,10 +71,17 @@ def conditions(facts: DeskFacts) -> dict[Condition, str]:
     engine = facts.ml_engine_state()
     if engine.startswith("degraded"):
         held[("ml_engine_unreachable", "ML engine")] = engine
-    venue = facts.venue_state()
-    if venue.startswith("degraded"):
-        held[("venue_degraded", "venue")] = venue
+    for (agent, account_id), why in facts.venue_alerts().items():
+        held[("venue_degraded", subject_of(agent, account_id))] = why
     return held
+
+
+def alerting_event(event: AccountEvent) -> bool:
+    """Tell whether an event is one the rules read: the subscription takes only those."""
+    payload = event.payload
+    return isinstance(payload, Repaired) or (
+        isinstance(payload, FillReport) and payload.is_liquidation
+    )
 
 
 def from_event(event: AccountEvent) -> tuple[Condition, str] | None:

@@ -27,9 +27,10 @@ OUTBOX_FILE = "alerts.sqlite3"
 def sinks_of(settings: Settings, client: httpx.AsyncClient) -> list[Sink]:
     """Return a sink for each one the settings configure."""
     sinks: list[Sink] = []
-    if settings.alert_webhook_url:
+    url = _text(settings.alert_webhook_url)
+    if url:
         secret = _text(settings.alert_webhook_secret)
-        sinks.append(WebhookSink(client, settings.alert_webhook_url, secret or None))
+        sinks.append(WebhookSink(client, url, secret or None))
     token = _text(settings.telegram_bot_token)
     if token and settings.telegram_chat_id:
         sinks.append(
@@ -56,7 +57,7 @@ def alerting_for(
         journal_state=lambda: desk.keeper.state,
         market_state=lambda: desk.market_state,
         ml_engine_state=ml_engine_state,
-        venue_state=desk.venue_state,
+        venue_alerts=lambda: desk.binance.alerts,
         now_ms=desk.clock.now_ms,  # the LLM's budget days are the desk's days
     )
     client = httpx.AsyncClient(timeout=TIMEOUT_S)

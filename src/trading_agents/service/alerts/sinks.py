@@ -80,9 +80,10 @@ class TelegramSink:
             # The URL holds the bot's token: name the error's kind, never the request.
             raise SinkFailed(f"telegram: {type(error).__name__}") from None
         try:
-            ok = _checked(answer, self.name).json().get("ok") is True
+            said = _checked(answer, self.name).json()
         except ValueError:
-            ok = False
+            said = None
+        ok = isinstance(said, dict) and said.get("ok") is True
         if not ok:
             raise SinkFailed(f"telegram did not take the message: {answer.text[:200]}")
 
