@@ -15,8 +15,10 @@ RUN uv build --wheel --out-dir /dist \
         --output-file /dist/requirements.txt
 
 FROM python:3.11-slim-bookworm
+# var/ made here, owned by the user: a named volume mounted on it takes this ownership.
 RUN groupadd --system --gid 10001 trading \
-    && useradd --system --uid 10001 --gid trading --home-dir /srv/trading --create-home trading
+    && useradd --system --uid 10001 --gid trading --home-dir /srv/trading --create-home trading \
+    && install -d -o trading -g trading /srv/trading/var
 COPY --from=build /dist /tmp/dist
 RUN python -m venv /opt/trading-agents \
     && /opt/trading-agents/bin/pip install --no-cache-dir --require-hashes \
