@@ -12,7 +12,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from tests.support.asgi import until_answered
+from tests.support.asgi import until, until_answered
+from tests.support.fake_alert_sinks import FakeAlertSinks
 from tests.support.fake_openai import Answer, FakeOpenAI, flip_policy
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
@@ -178,8 +179,14 @@ async def test_the_metrics_count_the_llm_s_calls_tokens_and_dollars_by_model(
     )
 
 
+@pytest.fixture
+def sinks() -> Iterator[FakeAlertSinks]:
+    with FakeAlertSinks() as running:
+        yield running
+
+
 async def test_a_spent_daily_budget_alerts_a_person_once(
-    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sinks: FakeAlertSinks
 ) -> None:
     house = Path(__file__).parents[2] / "src/trading_agents/config/data/agents/atlas.yaml"
     folder = tmp_path / "agents"
@@ -190,6 +197,8 @@ async def test_a_spent_daily_budget_alerts_a_person_once(
     monkeypatch.setenv("TRADING_AGENTS_PROFILES_DIR", str(folder))
     monkeypatch.setenv("TRADING_AGENTS_SPOOL_DIR", str(tmp_path / "spool"))
     monkeypatch.setenv("ALERT_CHECK_INTERVAL", "0.05")
+    for name, value in sinks.env().items():
+        monkeypatch.setenv(name, value)
     app = create_app(Settings(), build_desk)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -204,6 +213,8 @@ async def test_a_spent_daily_budget_alerts_a_person_once(
             await until_answered(alerted)
             alerts = (await client.get("/alerts")).json()["alerts"]
             decisions = await _decisions(client)
+            await until(lambda: len(sinks.received("slack")) == 1)
 
     assert [(a["rule"], a["subject"]) for a in alerts] == [("llm_budget_spent", "atlas@acc-1")]
+    assert sinks.received("slack")[0].body["text"].startswith("[WARNING] LLM budget spent")
     assert "budget" in decisions[-1]["reasoning"]
