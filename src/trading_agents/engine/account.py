@@ -81,22 +81,21 @@ class AgentAccount:
     def settle(self, marks: Mapping[str, Decimal]) -> set[str]:
         """Book what the venue reported; return the symbols whose position changed."""
         reports = self._reports()
-        if not reports:
-            return self._quiet()
-        return self._book(reports, marks, self.stream)
+        if reports:
+            return self._book(reports, marks, self.stream)
+        # Nothing reported, the usual case a thousand times a step: what the gateway opened
+        # since still goes out on the stream.
+        if self.orders.changed and self.stream is not None:
+            self._publish_orders(self.stream)
+        return set()
 
     def settle_at(self, marks: Callable[[], Mapping[str, Decimal]]) -> set[str]:
         """Book what the venue reported, reading the marks only if there is anything."""
         reports = self._reports()
-        if not reports:
-            return self._quiet()
-        return self._book(reports, marks(), self.stream)
-
-    def _quiet(self) -> set[str]:
-        """Publish the orders the gateway opened since, when nothing was reported."""
-        stream = self.stream
-        if stream is not None and self.orders.changed:
-            self._publish_orders(stream)
+        if reports:
+            return self._book(reports, marks(), self.stream)
+        if self.orders.changed and self.stream is not None:
+            self._publish_orders(self.stream)
         return set()
 
     def _book(

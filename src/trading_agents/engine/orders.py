@@ -57,6 +57,8 @@ class OrderCache:
         self._displaced: dict[str, Order] = {}
         self._track = track_changes
         self._changed: dict[str, None] = {}
+        # Whether `_changed` holds anything: read on every quiet settle, a plain attribute.
+        self.changed = False
         self.unexplained = 0  # reports that contradicted the record: logged, and counted here
 
     def open(self, intent: OrderIntent, ts_ms: int, attached: Sequence[OrderIntent] = ()) -> None:
@@ -70,11 +72,13 @@ class OrderCache:
             self._armed[exit_.client_order_id] = exit_
         if self._track:
             self._changed[cid] = None
+            self.changed = True
 
     def refused(self, client_order_id: str, attached: Sequence[OrderIntent] = ()) -> None:
         """Forget an order the venue refused outright: it never existed there."""
         self._orders.pop(client_order_id, None)
         self._changed.pop(client_order_id, None)
+        self.changed = bool(self._changed)
         previous = self._displaced.pop(client_order_id, None)
         if previous is not None:
             self._orders[client_order_id] = previous
@@ -104,6 +108,7 @@ class OrderCache:
             return False
         if self._track:
             self._changed[order.client_order_id] = None
+            self.changed = True
         elif not self._keep_ended and order.status not in _OPEN:
             cid = order.client_order_id
             del self._orders[cid]
@@ -216,16 +221,12 @@ class OrderCache:
         """Return the venue's id of every order it told one of, by client order id."""
         return dict(self._venue_ids)
 
-    @property
-    def changed(self) -> bool:
-        """Tell whether an order was opened or moved since `take_changed`."""
-        return bool(self._changed)
-
     def take_changed(self) -> list[tuple[Order, str]]:
         """Return the orders opened or moved since the last call, with their venue ids."""
         if not self._changed:
             return []
         changed, self._changed = self._changed, {}
+        self.changed = False
         return [
             (self._orders[cid], self._venue_ids.get(cid, ""))
             for cid in changed
@@ -239,3 +240,4 @@ class OrderCache:
         self._armed = {}
         self._displaced = {}
         self._changed = {}
+        self.changed = False
