@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.databases import KINDS, fresh_database
+from tests.support.fake_alert_sinks import FakeAlertSinks
 from trading_agents.config.settings import Settings
 from trading_agents.service.build import build_desk
 from trading_agents.service.desk import TradingDesk
@@ -18,6 +19,15 @@ def _journal_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point DATABASE_URL at a fresh SQLite file, never at the working folder's ./var."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'journal.db'}")
     monkeypatch.setenv("TRADING_AGENTS_SPOOL_DIR", str(tmp_path / "spool"))
+
+
+@pytest.fixture
+def sinks(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlertSinks]:
+    """Run the fake alert sinks; a service built in the test sends its alerts there."""
+    with FakeAlertSinks() as running:
+        for name, value in {**running.env(), "ALERT_CHECK_INTERVAL": "0.05"}.items():
+            monkeypatch.setenv(name, value)
+        yield running
 
 
 @pytest.fixture(params=KINDS)

@@ -6,28 +6,21 @@ import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.asgi import served, until, until_answered
+from tests.support.asgi import served, until
 from tests.support.databases import fresh_database
-from tests.support.fake_alert_sinks import CHAT_ID, FakeAlertSinks
+from tests.support.fake_alert_sinks import CHAT_ID, FakeAlertSinks, alerts_when
 from tests.support.fake_ml_engine import FakeMlEngine
 from tests.support.tcp_proxy import TcpProxy
 
 ATLAS = "/accounts/acc-1/agents/atlas"
 BUY = {"symbol": "BTCUSDT", "action": "buy", "confidence": 0.85, "price": 105800}
 HOUSE_ATLAS = Path(__file__).parents[2] / "src/trading_agents/config/data/agents/atlas.yaml"
-
-
-@pytest.fixture
-def sinks() -> Iterator[FakeAlertSinks]:
-    with FakeAlertSinks() as running:
-        yield running
 
 
 @pytest.fixture
@@ -51,21 +44,6 @@ async def _alerts(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     return list(answer.json()["alerts"])
 
 
-async def _alerts_when(
-    client: httpx.AsyncClient, ready: Callable[[list[dict[str, Any]]], bool]
-) -> list[dict[str, Any]]:
-    """Read /alerts until `ready` holds of them."""
-    # The service marks a delivery once the sink answered: the sink may have it before.
-    found: list[dict[str, Any]] = []
-
-    async def done() -> bool:
-        found[:] = await _alerts(client)
-        return ready(found)
-
-    await until_answered(done, timeout_s=20)
-    return found
-
-
 def _states(alerts: list[dict[str, Any]]) -> set[str]:
     return {d["state"] for a in alerts for d in a["deliveries"]}
 
@@ -83,7 +61,7 @@ async def test_a_tripped_kill_switch_reaches_every_sink_once_in_its_own_format(
     async with served(monkeypatch, **twitchy_atlas, **sinks.env()) as (client, _desk):
         await _trip_the_kill_switch(client)
         await until(lambda: len(sinks.received()) == 3)
-        listed = await _alerts_when(client, lambda found: _states(found) == {"sent"})
+        listed = await alerts_when(client, lambda found: _states(found) == {"sent"})
         await client.post(f"{ATLAS}/signal", json={**BUY, "price": 105801})  # still halted
         counted = (await client.get("/desk")).json()["alerts"]
 
@@ -118,12 +96,12 @@ async def test_an_alert_waits_out_a_sink_outage_and_is_delivered_when_it_returns
     async with served(monkeypatch, **twitchy_atlas, **sinks.env()) as (client, _desk):
         await _trip_the_kill_switch(client)
         await until(lambda: sinks.refused >= 3)
-        (waiting,) = await _alerts_when(
+        (waiting,) = await alerts_when(
             client, lambda found: all(d["last_error"] for a in found for d in a["deliveries"])
         )
         sinks.down = False
         await until(lambda: len(sinks.received()) == 3, timeout_s=20)
-        (delivered,) = await _alerts_when(client, lambda found: _states(found) == {"sent"})
+        (delivered,) = await alerts_when(client, lambda found: _states(found) == {"sent"})
 
     assert {d["state"] for d in waiting["deliveries"]} == {"pending"}
     assert all("503" in d["last_error"] for d in waiting["deliveries"])
@@ -163,10 +141,7 @@ async def test_an_unreachable_ml_engine_alerts_once(
         async with served(monkeypatch, **env) as (client, _desk):
             await client.post(f"{ATLAS}/start", json={"initial_equity": 10000})
 
-            async def alerted() -> bool:
-                return bool(await _alerts(client))
-
-            await until_answered(alerted)
+            await alerts_when(client)
             await until(lambda: len(sinks.received("webhook")) == 1)
             await asyncio.sleep(0.5)  # ten more failed polls: the outage goes on, no new alert
             listed = await _alerts(client)

@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from tests.support.asgi import until, until_answered
+from tests.support.asgi import until
 from tests.support.audit_keys import service_audit_key
 from tests.support.binance_service import (
     SYMBOL,
@@ -23,7 +23,7 @@ from tests.support.binance_service import (
     public_market,
     recent_candles,
 )
-from tests.support.fake_alert_sinks import FakeAlertSinks
+from tests.support.fake_alert_sinks import FakeAlertSinks, alerts_when
 from tests.support.fake_binance_futures import FakeBinanceFutures
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
@@ -283,11 +283,7 @@ async def test_a_reconciliation_repair_is_an_event_of_the_account(
         while (event := watching.get_nowait()) is not None:
             published.append(event)
 
-        async def alerted() -> bool:
-            return bool((await ok(client.get("/alerts")))["alerts"])
-
-        await until_answered(alerted)
-        alerts = (await ok(client.get("/alerts")))["alerts"]
+        alerts = await alerts_when(client)
 
     assert repairs
     assert [e.payload.description for e in published] == repairs  # type: ignore[union-attr]
@@ -392,29 +388,18 @@ async def test_funding_heard_before_a_pause_is_journaled_as_funding_not_a_withdr
     assert Decimal(str(metrics["funding"])) <= 0  # over closed trades: none closed yet
 
 
-async def _alerted(client: httpx.AsyncClient) -> list[dict[str, Any]]:
-    async def any_alert() -> bool:
-        return bool((await ok(client.get("/alerts")))["alerts"])
-
-    await until_answered(any_alert)
-    return list((await ok(client.get("/alerts")))["alerts"])
-
-
 async def test_orders_binance_refuses_in_a_row_open_the_breaker_and_alert_a_person(
-    futures: FakeBinanceFutures, monkeypatch: pytest.MonkeyPatch
+    futures: FakeBinanceFutures, sinks: FakeAlertSinks
 ) -> None:
-    with FakeAlertSinks() as sinks:
-        for name, value in {**sinks.env(), "ALERT_CHECK_INTERVAL": "0.05"}.items():
-            monkeypatch.setenv(name, value)
-        futures.fail("POST", ORDER, status=400, code=-2019, msg="Margin is insufficient.", times=5)
-        async with service() as (client, desk):
-            await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
-            for step in range(5):  # Nova's breaker opens at five failures in a row
-                price = BUY["price"] + step
-                await ok(client.post(f"{NOVA}/signal", json={**BUY, "price": price}))
-            assert desk.session("nova", "acc-1").parts.account.risk.circuit_breaker_open
-            alerts = await _alerted(client)
-            await until(lambda: len(sinks.received()) == 3)
+    futures.fail("POST", ORDER, status=400, code=-2019, msg="Margin is insufficient.", times=5)
+    async with service() as (client, desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        for step in range(5):  # Nova's breaker opens at five failures in a row
+            price = BUY["price"] + step
+            await ok(client.post(f"{NOVA}/signal", json={**BUY, "price": price}))
+        assert desk.session("nova", "acc-1").parts.account.risk.circuit_breaker_open
+        alerts = await alerts_when(client)
+        await until(lambda: len(sinks.received()) == 3)
 
     assert [(a["rule"], a["severity"], a["subject"]) for a in alerts] == [
         ("circuit_breaker", "critical", "nova@acc-1")
@@ -423,17 +408,14 @@ async def test_orders_binance_refuses_in_a_row_open_the_breaker_and_alert_a_pers
 
 
 async def test_a_ban_by_binance_alerts_a_person_for_the_account(
-    futures: FakeBinanceFutures, monkeypatch: pytest.MonkeyPatch
+    futures: FakeBinanceFutures, sinks: FakeAlertSinks
 ) -> None:
-    with FakeAlertSinks() as sinks:
-        for name, value in {**sinks.env(), "ALERT_CHECK_INTERVAL": "0.05"}.items():
-            monkeypatch.setenv(name, value)
-        async with service() as (client, _desk):
-            await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
-            futures.ban(seconds=60)
-            await client.post(f"{NOVA}/signal", json=BUY)  # refused: the venue is stopped
-            alerts = await _alerted(client)
-            await until(lambda: len(sinks.received("webhook")) == 1)
+    async with service() as (client, _desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        futures.ban(seconds=60)
+        await client.post(f"{NOVA}/signal", json=BUY)  # refused: the venue is stopped
+        alerts = await alerts_when(client)
+        await until(lambda: len(sinks.received("webhook")) == 1)
 
     assert [(a["rule"], a["severity"], a["subject"]) for a in alerts] == [
         ("venue_degraded", "critical", "nova@acc-1")

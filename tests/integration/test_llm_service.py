@@ -12,8 +12,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from tests.support.asgi import until, until_answered
-from tests.support.fake_alert_sinks import FakeAlertSinks
+from tests.support.asgi import until
+from tests.support.fake_alert_sinks import FakeAlertSinks, alerts_when
 from tests.support.fake_openai import Answer, FakeOpenAI, flip_policy
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
@@ -179,12 +179,6 @@ async def test_the_metrics_count_the_llm_s_calls_tokens_and_dollars_by_model(
     )
 
 
-@pytest.fixture
-def sinks() -> Iterator[FakeAlertSinks]:
-    with FakeAlertSinks() as running:
-        yield running
-
-
 async def test_a_spent_daily_budget_alerts_a_person_once(
     fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sinks: FakeAlertSinks
 ) -> None:
@@ -195,10 +189,6 @@ async def test_a_spent_daily_budget_alerts_a_person_once(
     budget = "llm_daily_budget_usd: 0.0001\nsymbols:"
     (folder / "atlas.yaml").write_text(house.read_text().replace("symbols:", budget, 1))
     monkeypatch.setenv("TRADING_AGENTS_PROFILES_DIR", str(folder))
-    monkeypatch.setenv("TRADING_AGENTS_SPOOL_DIR", str(tmp_path / "spool"))
-    monkeypatch.setenv("ALERT_CHECK_INTERVAL", "0.05")
-    for name, value in sinks.env().items():
-        monkeypatch.setenv(name, value)
     app = create_app(Settings(), build_desk)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -207,11 +197,7 @@ async def test_a_spent_daily_budget_alerts_a_person_once(
             await client.post(f"{ATLAS}/signal", json=BUY)
             await client.post(f"{ATLAS}/signal", json={**BUY, "price": 105801})  # holds
 
-            async def alerted() -> bool:
-                return bool((await client.get("/alerts")).json()["alerts"])
-
-            await until_answered(alerted)
-            alerts = (await client.get("/alerts")).json()["alerts"]
+            alerts = await alerts_when(client)
             decisions = await _decisions(client)
             await until(lambda: len(sinks.received("slack")) == 1)
 

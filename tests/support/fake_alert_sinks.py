@@ -10,11 +10,14 @@ import hashlib
 import hmac
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from aiohttp import web
 
+from tests.support.asgi import until_answered
 from tests.support.threaded_server import ThreadedServer
 
 BOT_TOKEN = "123456789:AAFake-bot-token_for-tests"
@@ -106,3 +109,23 @@ class FakeAlertSinks(ThreadedServer):
             return web.Response(status=400, text="no_text")
         refused = self._take("slack", body, request)
         return refused or web.Response(text="ok")
+
+
+Alerts = list[dict[str, Any]]
+
+
+async def alerts_when(
+    client: httpx.AsyncClient, ready: Callable[[Alerts], bool] = bool, timeout_s: float = 20.0
+) -> Alerts:
+    """Read the service's /alerts until `ready` holds of them (by default: there is one)."""
+    # The service marks a delivery once the sink answered: the sink may have it before.
+    found: Alerts = []
+
+    async def done() -> bool:
+        answer = await client.get("/alerts")
+        assert answer.status_code == 200, answer.text
+        found[:] = answer.json()["alerts"]
+        return ready(found)
+
+    await until_answered(done, timeout_s=timeout_s)
+    return found
