@@ -422,3 +422,48 @@ async def test_a_ban_by_binance_alerts_a_person_for_the_account(
     ]
     assert "418" in alerts[0]["detail"]
     assert sinks.received("webhook")[0].body["rule"] == "venue_degraded"
+
+
+async def test_a_liquidation_at_binance_is_booked_as_one_and_alerts_a_person(
+    futures: FakeBinanceFutures, sinks: FakeAlertSinks
+) -> None:
+    async with service() as (client, desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        await ok(client.post(f"{NOVA}/signal", json=BUY))
+        assert held_at_binance(futures) > 0
+        # The mark price alone crashes: the stop follows the last price and never triggers.
+        futures.wick_mark(SYMBOL, Decimal(1))
+        assert held_at_binance(futures) == 0
+        alerts = await alerts_when(client)
+        await until(lambda: len(sinks.received("webhook")) == 1)
+        await until(
+            lambda: (
+                not desk.session("nova", "acc-1").parts.account.portfolio.ledger.open_positions()
+            )
+        )
+        (trip,) = (await ok(client.get(f"{NOVA}/trades")))["items"]
+        ledger = desk.session("nova", "acc-1").parts.account.portfolio.ledger
+
+    assert [(a["rule"], a["severity"], a["subject"]) for a in alerts] == [
+        ("liquidation", "critical", f"nova@acc-1 {SYMBOL}")
+    ]
+    assert "liquidated" in alerts[0]["detail"]
+    assert trip["exit_reason"] == "liquidation"
+    assert ledger.wallet_balance == futures.wallet_balance  # the clearance fee booked as charged
+    assert not [a for a in futures.algo_orders(SYMBOL) if a.is_open]  # Binance canceled the exits
+
+
+async def test_market_data_that_stops_coming_alerts_a_person(
+    futures: FakeBinanceFutures, sinks: FakeAlertSinks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake's market has no candle after the backfill: nothing comes from then on.
+    monkeypatch.setenv("MARKET_DATA_LATE_AFTER", "1")
+    async with service() as (client, _desk):
+        alerts = await alerts_when(client)
+        health = await ok(client.get("/health"))
+
+    assert [(a["rule"], a["severity"], a["subject"]) for a in alerts] == [
+        ("market_data_stale", "warning", "market data")
+    ]
+    assert alerts[0]["detail"].startswith("late: no candle for")
+    assert health["market_data_state"].startswith("late")

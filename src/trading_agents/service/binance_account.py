@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from trading_agents.engine.gateway import IntentLog
 from trading_agents.events.stream import AccountStream
 from trading_agents.events.types import Repaired
 from trading_agents.market.view import LiveMarket
+from trading_agents.service.background import cancel
 from trading_agents.service.sessions import AgentSession, SessionStatus
 from trading_agents.venues.port import AccountVenue
 
@@ -24,6 +26,8 @@ if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
 
 log = logging.getLogger(__name__)
 SessionKey = tuple[str, str]  # (agent, account id)
+BOOK_SETTLE_S = 0.05  # what the venue reports in one burst is booked in one go
+BOOK_RETRY_S = 1.0
 
 
 class BinanceAccount:
@@ -34,6 +38,10 @@ class BinanceAccount:
         self.alerts: dict[SessionKey, str] = {}  # a venue that stopped itself, and why
         # Hears each request to the exchange (endpoint, seconds, outcome): the metrics.
         self.on_request: Callable[[str, float, str], None] | None = None
+        # Books and journals what a session's venue reported, under the desk's lock: set by
+        # the desk, run as reports come between its steps (a stop's fill, a liquidation).
+        self.book: Callable[[AgentSession], Awaitable[None]] | None = None
+        self._booking: dict[SessionKey, asyncio.Task[None]] = {}
 
     async def assemble(
         self,
@@ -114,6 +122,28 @@ class BinanceAccount:
             session.stream.publish(Repaired(description))
 
         venue.watch(alert, settled, repaired, self._request)
+        if venue.exclusive_account is not None and self.book is not None:
+            task = self._booking.pop(key, None)
+            if task is not None:
+                task.cancel()
+            self._booking[key] = asyncio.create_task(
+                self._book_as_reported(session, self.book), name=f"book-{key[0]}@{key[1]}"
+            )
+
+    async def _book_as_reported(
+        self, session: AgentSession, book: Callable[[AgentSession], Awaitable[None]]
+    ) -> None:
+        """Book a live venue's reports as they come, not at the next candle a minute later."""
+        while True:
+            await session.parts.venue.reported()
+            # A burst (the exits canceled, then the fill) is booked together.
+            await asyncio.sleep(BOOK_SETTLE_S)
+            try:
+                await book(session)
+            except Exception:
+                # The next step books them: never let this task die, nor spin on an error.
+                log.exception("%s on %s: booking reports failed", session.agent, session.account_id)
+                await asyncio.sleep(BOOK_RETRY_S)
 
     def _request(self, endpoint: str, seconds: float, outcome: str) -> None:
         if self.on_request is not None:
@@ -121,8 +151,12 @@ class BinanceAccount:
 
     async def close(self, session: AgentSession) -> None:
         """Close a session's connection to its venue (a paper venue has none)."""
+        key = (session.agent, session.account_id)
+        task = self._booking.pop(key, None)
+        if task is not None:
+            await cancel(task)
         await session.parts.venue.close()
-        self.alerts.pop((session.agent, session.account_id), None)
+        self.alerts.pop(key, None)
 
     def state(self, sessions: Iterable[AgentSession]) -> str:
         """Say how the connection is: off, ok, or degraded with the reason."""

@@ -34,7 +34,6 @@ from trading_agents.venues.sim.config import SimVenueConfig
 
 log = logging.getLogger(__name__)
 WALL = LiveClock()  # how late market data is, in real time also while a replay plays
-LATE_GRACE_S = 30.0  # a live candle comes a poll after its close: some slack before "late"
 HISTORY_CANDLES = 4_000  # per symbol: enough 1m candles to warm up a 15m agent's indicators
 VenueKind = Literal["paper", "binance"]
 
@@ -77,6 +76,7 @@ class DeskBase:
         self.venue_config = venue_config or SimVenueConfig()
         self.venue: VenueKind = venue  # where agents trade whose profile does not say
         self.binance = binance or BinanceAccount(None)  # the composition root opens Binance
+        self.binance.book = self._book_reported
         self.mode = mode  # where agents trade, as health says it
         self.events = EventHub(source.clock)  # every account's stream, for the desk's consumers
         driven = source.clock if isinstance(source.clock, SimulatedClock) else None
@@ -110,6 +110,11 @@ class DeskBase:
         """Close every exchange connection the sessions hold (closing twice is harmless)."""
         for session in self.sessions.values():
             await self.binance.close(session)
+
+    async def _book_reported(self, session: AgentSession) -> None:
+        """Book and journal what a session's live venue reported since it was last settled."""
+        async with self._lock:
+            await self._save([session])
 
     async def _let_others_in(self) -> None:
         """Between two accounts' decisions, let waiting use cases (a signal, a stop) run.
@@ -167,11 +172,12 @@ class DeskBase:
     @property
     def market_state(self) -> str:
         """Say how market data is, from facts: `streaming` only while candles come on time."""
-        phase, cadence = self.market_phase, self.source.feed.cadence_s
-        if phase != "streaming" or cadence is None or self.last_moment_ms is None:
+        phase, late_after = self.market_phase, self.source.late_after()
+        if phase != "streaming" or late_after is None or self.last_moment_ms is None:
             return phase
         quiet_s = (WALL.now_ms() - self.last_moment_ms) / 1000
-        if quiet_s > 2 * cadence + LATE_GRACE_S:
+        if quiet_s > late_after:
+            cadence = self.source.feed.cadence_s
             return f"late: no candle for {quiet_s:.0f} s, one is due every {cadence:g} s"
         return phase
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from trading_agents.market.feeds.port import CandleFeed
 from trading_agents.market.feeds.replay import ReplayFeed
 
 log = logging.getLogger(__name__)
+LATE_GRACE_S = 30.0  # a live candle comes a poll after its close: some slack before "late"
 HISTORY_SHARE = 2 / 3  # of a replay sample, shown to agents as history before the replay starts
 
 
@@ -29,6 +31,14 @@ class MarketSource:
     clock: Clock
     history: dict[str, list[Candle]]  # oldest first
     drives_clock: bool  # a replay moves simulated time; live data comes as time passes
+    late_after_s: float | None = None  # configured; None: from the feed's cadence
+
+    def late_after(self) -> float | None:
+        """Return the seconds without a candle after which data is late; None: never."""
+        cadence = self.feed.cadence_s
+        if cadence is None:  # a replay as fast as it goes has no schedule to be late for
+            return None
+        return self.late_after_s if self.late_after_s is not None else 2 * cadence + LATE_GRACE_S
 
     @property
     def description(self) -> str:
@@ -116,7 +126,15 @@ async def choose_source(
     if settings.market_data == "binance" or (
         settings.market_data == "auto" and await binance_reachable(settings.binance_url)
     ):
-        return binance_source(settings, symbols, warmup)
+        source = binance_source(settings, symbols, warmup)
+    else:
+        source = _replay(settings, symbols, keep, after_ms)
+    return dataclasses.replace(source, late_after_s=settings.market_late_after_s)
+
+
+def _replay(
+    settings: Settings, symbols: Sequence[str], keep: int, after_ms: int | None
+) -> MarketSource:
     path = settings.replay_path or sample_replay_path()
     if settings.market_data == "auto":
         log.warning("MARKET_DATA=auto: Binance is not reachable; replaying %s", path)

@@ -90,6 +90,10 @@ class Venue(Protocol):
         """Return and forget the reports published since the last call, oldest first."""
         ...
 
+    async def reported(self) -> None:
+        """Wait until a published report waits to be taken."""
+        ...
+
 
 class VenueState(NamedTuple):
     """What a venue needs to go on after a restart, kept in the account's snapshot."""

@@ -30,10 +30,14 @@ class PublishedReports:
         self._pending.clear()
         return reports
 
+    async def reported(self) -> None:
+        """Wait until a published report waits to be taken."""
+        while not self._pending:
+            self._arrived.clear()
+            await self._arrived.wait()
+
     async def reports(self) -> AsyncIterator[ExecutionReport]:
         """Yield execution reports as they are published."""
         while True:
-            while not self._pending:
-                self._arrived.clear()
-                await self._arrived.wait()
+            await self.reported()
             yield self._pending.popleft()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from tests.support.fake_binance_futures.account import Account
 from tests.support.fake_binance_futures.rules import Params, Rules
@@ -476,6 +476,64 @@ class Exchange:
             if a.symbol == symbol and a.is_open and _triggered(a, price)
         ]
         return due
+
+    def wick_mark(self, symbol: str, mark: Decimal) -> None:
+        """Let the mark price touch `mark` and come back; liquidate what it reaches.
+
+        Binance liquidates on the mark price while the exits follow the last price
+        (CONTRACT_PRICE), so a wick in the mark alone liquidates an isolated position whose
+        stop never triggers. It cancels the symbol's open orders first, then closes the
+        position at the liquidation price (on the tick) in an order of its own: client id
+        `autoclose-<time>`, type LIQUIDATION, execution CALCULATED. What the margin has left
+        is the clearance fee, taken for the insurance fund.
+        """
+        rules = self.symbol_rules(symbol)
+        account = self.account
+        position = account.positions[rules.symbol]
+        if position.amount == ZERO or position.margin_type != "ISOLATED":
+            return
+        long = position.amount > ZERO
+        tick = rules.instrument.tick_size
+        edge = account.liquidation_price(position)
+        price = (edge / tick).to_integral_value(ROUND_UP if long else ROUND_DOWN) * tick
+        if (mark > price) if long else (mark < price):
+            return
+        for order in self.orders:
+            if order.symbol == rules.symbol and order.is_open:
+                self._end(order, "CANCELED")
+        for algo in self.algos:
+            if algo.symbol == rules.symbol and algo.is_open:
+                self._set_algo(algo, "CANCELED")
+        now = self.now()
+        side, quantity, margin = (
+            ("SELL" if long else "BUY"),
+            abs(position.amount),
+            position.isolated_wallet,
+        )
+        order = Order(
+            order_id=self._next_order, client_order_id=f"autoclose-{now}", symbol=rules.symbol,
+            side=side, type="LIQUIDATION", quantity=quantity, price=price, reduce_only=True,
+            time_in_force="IOC", status="FILLED", time=now, update_time=now,
+        )  # fmt: skip
+        self._next_order += 1
+        self.orders.append(order)
+        realized = max(account.apply_fill(rules.symbol, side, quantity, price), -margin)
+        clearance = margin + realized
+        account.wallet += realized - clearance
+        account.update_time = position.update_time = now
+        trade = Trade(
+            self._next_trade, order.order_id, rules.symbol, side, price, quantity, realized,
+            clearance, False, now,
+        )  # fmt: skip
+        self._next_trade += 1
+        self.trades.append(trade)
+        self._record_income(rules.symbol, "REALIZED_PNL", realized, str(trade.trade_id))
+        self._record_income(rules.symbol, "INSURANCE_CLEAR", -clearance, str(trade.trade_id))
+        order.executed_qty, order.cum_quote, order.avg_price = quantity, quantity * price, price
+        self.emit(order_trade_update(order, now, "CALCULATED", trade))
+        self.emit(
+            account_update("ORDER", now, account.wallet, ZERO, [account.stream_entry(rules.symbol)])
+        )
 
     # Money -----------------------------------------------------------------------------
 

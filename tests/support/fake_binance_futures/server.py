@@ -198,6 +198,10 @@ class FakeBinanceFutures(ThreadedServer):
         """Move last and mark price to `price`, filling and triggering what the move crosses."""
         self._call(lambda: self._exchange.set_price(symbol, price))
 
+    def wick_mark(self, symbol: str, mark: Decimal) -> None:
+        """Let the mark price alone touch `mark`: a position it reaches is liquidated."""
+        self._call(lambda: self._exchange.wick_mark(symbol, mark))
+
     def charge_funding(self, symbol: str, rate: Decimal) -> None:
         """Settle funding at `rate` on the symbol's position at the mark price."""
         self._call(lambda: self._exchange.charge_funding(symbol, rate))

@@ -549,7 +549,9 @@ class BinanceTrading(PublishedReports):
                     )
 
     def _on_order_event(self, raw: Mapping[str, Any], ts_ms: int) -> None:
-        cid = self.book.owner(raw)
+        # A liquidation is Binance's own order (`autoclose-...`) closing our position: it is
+        # ours to book, though we never sent it.
+        cid = str(raw.get("c")) if raw.get("x") == "CALCULATED" else self.book.owner(raw)
         if cid is None:
             return  # not ours, or a triggered algo order whose trigger we have not heard of yet
         report = order_event(raw, cid, ts_ms)
