@@ -41,10 +41,11 @@ async def measure() -> list[dict[str, object]]:
     from trading_agents.config.settings import Settings
     from trading_agents.engine.moments import moments
     from trading_agents.service.build import build_desk
-    from trading_agents.service.telemetry import Telemetry, desk_readings
+    from trading_agents.service.probe import desk_probe
+    from trading_agents.service.telemetry import Telemetry
 
     desk = await build_desk(Settings())
-    telemetry = Telemetry(desk_readings(desk, lambda: "off"))
+    telemetry = Telemetry(desk_probe(desk, lambda: "off"))
     choose = random.Random(7)
     cpu: dict[bool, list[float]] = {True: [], False: []}
     try:

@@ -17,9 +17,10 @@ from trading_agents.core.clock import LiveClock
 from trading_agents.service.alerts.setup import alerting_for
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.ml_polling import MlPoller
+from trading_agents.service.probe import desk_probe
 from trading_agents.service.signal_inbox import SignalInbox
 from trading_agents.service.signal_intake import SignalIntake
-from trading_agents.service.telemetry import Telemetry, desk_readings
+from trading_agents.service.telemetry import Telemetry
 from trading_agents.signals.ml_engine import MlEngineClient
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,8 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         desk = await make_desk(settings)
         app.state.desk = desk
-        telemetry = Telemetry(
-            desk_readings(desk, lambda: "off" if poller is None else poller.state)
-        )
+        probe = desk_probe(desk, lambda: "off" if poller is None else poller.state)
+        telemetry = Telemetry(probe)
         telemetry.follow(desk.events)
         desk.binance.on_request = telemetry.venue_request
         app.state.telemetry = telemetry
@@ -53,7 +53,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
             client = MlEngineClient(settings.ml_engine_url, timeout_s=settings.ml_timeout_s)
             poller = MlPoller(client, intake, desk, settings.ml_poll_interval_s)
         app.state.poller = poller
-        alerting = alerting_for(settings, desk, lambda: "off" if poller is None else poller.state)
+        alerting = alerting_for(settings, probe)
         app.state.alerting = alerting
         log.info(
             "trading agents: %s mode, market data %s (%s); ML engine %s",

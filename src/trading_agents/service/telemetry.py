@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,7 +31,7 @@ from trading_agents.events.types import AccountEvent, DecisionMade, LifecycleCha
 from trading_agents.model.enums import OrderStatus
 from trading_agents.model.reports import FillReport
 from trading_agents.risk.verdicts import Denied
-from trading_agents.service.desk import TradingDesk
+from trading_agents.service.probe import DeskProbe
 from trading_agents.service.sessions import AgentSession, SessionStatus
 
 log = logging.getLogger(__name__)
@@ -60,34 +60,10 @@ class AccountCounts:
             self.orders[str(status)] += 1
 
 
-@dataclass(frozen=True, slots=True)
-class DeskReadings:
-    """Where the desk-wide gauges read from, given by the composition root."""
-
-    sessions: Callable[[], Iterable[AgentSession]]
-    marks: Callable[[AgentSession], Mapping[str, Decimal]]
-    journal_state: Callable[[], str]  # ok, degraded: ..., failing: ...
-    journal_spooled: Callable[[], int]
-    market_age_s: Callable[[], Mapping[str, float]]  # by symbol: seconds since its last candle
-    ml_engine_state: Callable[[], str]  # off ..., ok, degraded: ...
-
-
-def desk_readings(desk: TradingDesk, ml_engine_state: Callable[[], str]) -> DeskReadings:
-    """Return where a desk's gauges read from; the ML engine's state comes from its poller."""
-    return DeskReadings(
-        sessions=lambda: desk.sessions.values(),
-        marks=desk.marks_for,
-        journal_state=lambda: desk.keeper.state,
-        journal_spooled=lambda: desk.journal.journal.spooled,
-        market_age_s=desk.market_age_s,
-        ml_engine_state=ml_engine_state,
-    )
-
-
 class Telemetry:
     """Count what the event stream says happened; render the metrics page."""
 
-    def __init__(self, readings: DeskReadings) -> None:
+    def __init__(self, readings: DeskProbe) -> None:
         self.readings = readings
         self.registry = CollectorRegistry(auto_describe=False)
         self.counts: dict[Key, AccountCounts] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from tests.support.desk_probe import quiet_desk
 from trading_agents.core.clock import SimulatedClock
 from trading_agents.events.types import AccountEvent, Repaired
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
@@ -12,8 +13,9 @@ from trading_agents.model.reports import FillReport
 from trading_agents.service.alerts.alerting import Alerting
 from trading_agents.service.alerts.model import Alert, Severity
 from trading_agents.service.alerts.outbox import MAX_BACKOFF_S, Outbox
-from trading_agents.service.alerts.rules import DeskFacts, from_event
+from trading_agents.service.alerts.rules import from_event
 from trading_agents.service.alerts.sinks import SinkFailed
+from trading_agents.service.probe import DeskProbe
 
 T0 = 1_764_892_800_000
 
@@ -60,15 +62,7 @@ class _Failing:
 
 async def test_a_repeat_within_its_quiet_time_is_not_raised_again(tmp_path: Path) -> None:
     clock = SimulatedClock(T0)
-    facts = DeskFacts(
-        sessions=lambda: (),
-        journal_state=lambda: "ok",
-        market_state=lambda: "streaming",
-        ml_engine_state=lambda: "ok",
-        venue_alerts=dict,
-        now_ms=clock.now_ms,
-    )
-    alerting = Alerting(facts, Outbox(tmp_path / "alerts.sqlite3"), [_Failing()], clock)
+    alerting = Alerting(quiet_desk(clock), Outbox(tmp_path / "alerts.sqlite3"), [_Failing()], clock)
 
     first = alerting.raise_alert(("market_data_stale", "market data"), "late")
     clock.advance_to(T0 + 899_000)
@@ -127,14 +121,13 @@ class _Desk:
         self.engine = "ok"
         self.venues: dict[tuple[str, str], str] = {}
 
-    def facts(self, clock: SimulatedClock) -> DeskFacts:
-        return DeskFacts(
-            sessions=lambda: (),
+    def facts(self, clock: SimulatedClock) -> DeskProbe:
+        return quiet_desk(
+            clock,
             journal_state=lambda: self.journal,
             market_state=lambda: self.market,
             ml_engine_state=lambda: self.engine,
             venue_alerts=lambda: self.venues,
-            now_ms=clock.now_ms,
         )
 
 

@@ -15,12 +15,12 @@ from trading_agents.service.alerts.model import RULES, Alert
 from trading_agents.service.alerts.outbox import Outbox
 from trading_agents.service.alerts.rules import (
     Condition,
-    DeskFacts,
     alerting_event,
     conditions,
     from_event,
 )
 from trading_agents.service.alerts.sinks import Sink, SinkFailed
+from trading_agents.service.probe import DeskProbe
 
 log = logging.getLogger(__name__)
 CHECK_S = 1.0  # how often the desk's conditions are read
@@ -35,7 +35,7 @@ class Alerting:
 
     def __init__(
         self,
-        facts: DeskFacts,
+        facts: DeskProbe,
         outbox: Outbox,
         sinks: list[Sink],
         clock: Clock,

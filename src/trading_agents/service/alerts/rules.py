@@ -7,28 +7,13 @@ reconciliation) alerts as it is published.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-
 from trading_agents.agents.brains.llm import LlmBrain
 from trading_agents.events.types import AccountEvent, Repaired
 from trading_agents.model.reports import FillReport
-from trading_agents.service.sessions import AgentSession, SessionStatus
+from trading_agents.service.probe import DeskProbe
+from trading_agents.service.sessions import SessionStatus
 
 Condition = tuple[str, str]  # (rule, subject)
-
-
-@dataclass(frozen=True, slots=True)
-class DeskFacts:
-    """Where the rules read the desk's state from, given by the composition root."""
-
-    sessions: Callable[[], Iterable[AgentSession]]
-    journal_state: Callable[[], str]  # ok, degraded: ..., failing: ...
-    market_state: Callable[[], str]  # starting, streaming, late: ..., ended, failed
-    ml_engine_state: Callable[[], str]  # off ..., starting, ok, degraded: ...
-    # Each account whose venue stopped itself (a ban, a clock it cannot sign with), and why.
-    venue_alerts: Callable[[], Mapping[tuple[str, str], str]]
-    now_ms: Callable[[], int]
 
 
 def subject_of(agent: str, account_id: str) -> str:
@@ -36,7 +21,7 @@ def subject_of(agent: str, account_id: str) -> str:
     return f"{agent}@{account_id}"
 
 
-def conditions(facts: DeskFacts) -> dict[Condition, str]:
+def conditions(facts: DeskProbe) -> dict[Condition, str]:
     """Return every alerting condition that holds now, with what it says."""
     held: dict[Condition, str] = {}
     now_ms = facts.now_ms()

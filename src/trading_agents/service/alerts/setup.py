@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 from pydantic import SecretStr
 
@@ -11,7 +9,6 @@ from trading_agents.config.settings import Settings
 from trading_agents.core.clock import LiveClock
 from trading_agents.service.alerts.alerting import Alerting
 from trading_agents.service.alerts.outbox import Outbox
-from trading_agents.service.alerts.rules import DeskFacts
 from trading_agents.service.alerts.sinks import (
     TIMEOUT_S,
     Sink,
@@ -19,7 +16,7 @@ from trading_agents.service.alerts.sinks import (
     TelegramSink,
     WebhookSink,
 )
-from trading_agents.service.desk import TradingDesk
+from trading_agents.service.probe import DeskProbe
 
 OUTBOX_FILE = "alerts.sqlite3"
 
@@ -47,22 +44,12 @@ def _text(secret: SecretStr | None) -> str:
     return "" if secret is None else secret.get_secret_value().strip()
 
 
-def alerting_for(
-    settings: Settings, desk: TradingDesk, ml_engine_state: Callable[[], str]
-) -> Alerting:
+def alerting_for(settings: Settings, probe: DeskProbe) -> Alerting:
     """Return the desk's alerts; `start` sets them going."""
     clock = LiveClock()  # alerts are about the service's real time, also over a replay
-    facts = DeskFacts(
-        sessions=lambda: desk.sessions.values(),
-        journal_state=lambda: desk.keeper.state,
-        market_state=lambda: desk.market_state,
-        ml_engine_state=ml_engine_state,
-        venue_alerts=lambda: desk.binance.alerts,
-        now_ms=desk.clock.now_ms,  # the LLM's budget days are the desk's days
-    )
     client = httpx.AsyncClient(timeout=TIMEOUT_S)
     return Alerting(
-        facts,
+        probe,
         Outbox(settings.spool_dir / OUTBOX_FILE),
         sinks_of(settings, client),
         clock,
