@@ -12,7 +12,7 @@ from trading_agents.model.enums import Liquidity, OrderStatus, Side
 from trading_agents.model.reports import FillReport
 from trading_agents.service.alerts.alerting import Alerting
 from trading_agents.service.alerts.model import Alert, Severity
-from trading_agents.service.alerts.outbox import MAX_BACKOFF_S, Outbox
+from trading_agents.service.alerts.outbox import GIVE_UP_MS, KEEP_MS, MAX_BACKOFF_S, Outbox
 from trading_agents.service.alerts.rules import from_event
 from trading_agents.service.alerts.sinks import SinkFailed
 from trading_agents.service.probe import DeskProbe
@@ -43,7 +43,7 @@ def test_a_failed_delivery_waits_twice_as_long_each_time_up_to_five_minutes(
     outbox = Outbox(tmp_path / "alerts.sqlite3")
     outbox.add(_alert(), ["webhook"])
 
-    waits = [outbox.failed("a-1", "webhook", "503", T0) for _ in range(12)]
+    waits = [outbox.failed(_alert(), "webhook", "503", T0) for _ in range(12)]
 
     assert waits[:4] == [1.0, 2.0, 4.0, 8.0]
     assert waits[-1] == MAX_BACKOFF_S
@@ -51,6 +51,33 @@ def test_a_failed_delivery_waits_twice_as_long_each_time_up_to_five_minutes(
     assert outbox.due(T0 + 300_000, ["slack"]) == []  # another sink's deliveries: not these
     (again,) = outbox.due(T0 + 300_000, ["webhook"])
     assert (again.attempts, again.last_error) == (12, "503")
+
+
+def test_a_sink_that_fails_for_a_day_is_given_up_on_and_says_why(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "alerts.sqlite3")
+    outbox.add(_alert(), ["webhook", "slack"])
+
+    almost = outbox.failed(_alert(), "webhook", "404: no such hook", T0 + GIVE_UP_MS - 1)
+    given_up = outbox.failed(_alert(), "webhook", "404: no such hook", T0 + GIVE_UP_MS)
+
+    assert almost is not None
+    assert given_up is None
+    assert outbox.due(T0 + 2 * GIVE_UP_MS, ["webhook"]) == []
+    states = {(d.sink, d.state, d.last_error) for d in outbox.recent(10)}
+    assert states == {("webhook", "abandoned", "404: no such hook"), ("slack", "pending", "")}
+
+
+def test_old_alerts_are_deleted_once_every_delivery_ended(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "alerts.sqlite3")
+    outbox.add(_alert("sent"), ["webhook"])
+    outbox.sent("sent", "webhook", T0)
+    outbox.add(_alert("waiting"), ["webhook"])  # a sink not configured any more, say
+    outbox.add(_alert("recent", at=T0 + KEEP_MS), ["webhook"])
+    outbox.sent("recent", "webhook", T0 + KEEP_MS)
+
+    assert outbox.prune(T0 + KEEP_MS + 1) == 1
+
+    assert [a.alert_id for a in outbox.alerts(10)] == ["recent", "waiting"]
 
 
 class _Failing:

@@ -28,6 +28,7 @@ EVENTS_BUFFER = 10_000
 JOURNAL_BACK = "the journal writes to its database again; the batches spooled meanwhile follow"
 LATELY_MS = 86_400_000  # a condition alerted within a day is not alerted again at a start
 _OUTAGE = ("journal_outage", "journal")
+PRUNE_EVERY_MS = 86_400_000
 
 
 class Alerting:
@@ -56,6 +57,7 @@ class Alerting:
         self._tasks: list[asyncio.Task[None]] = []
         self._subscription: Subscription | None = None
         self._client = client
+        self._pruned_ms: int | None = None
 
     @property
     def sinks(self) -> list[str]:
@@ -67,6 +69,7 @@ class Alerting:
         if self._tasks:
             return
         self._subscription = hub.subscribe(EVENTS_BUFFER, alerting_event)
+        self.prune()
         self.check()
         self._tasks = [
             asyncio.create_task(self._follow(self._subscription), name="alerts-events"),
@@ -88,6 +91,16 @@ class Alerting:
         self.outbox.close()
         if self._client is not None:
             await self._client.aclose()
+
+    def prune(self) -> None:
+        """Delete old alerts that ended, at most once a day: a service runs for months."""
+        now_ms = self._clock.now_ms()
+        if self._pruned_ms is not None and now_ms - self._pruned_ms < PRUNE_EVERY_MS:
+            return
+        self._pruned_ms = now_ms
+        pruned = self.outbox.prune(now_ms)
+        if pruned:
+            log.info("alerts: deleted %d alerts older than the keeping time", pruned)
 
     def check(self) -> list[Alert]:
         """Read the conditions; alert on each that began to hold, and on a journal's return.
@@ -157,14 +170,23 @@ class Alerting:
             except Exception as error:  # SinkFailed, or anything a sink did not foresee
                 failing.add(sink.name)
                 why = str(error) if isinstance(error, SinkFailed) else type(error).__name__
-                wait_s = self.outbox.failed(alert.alert_id, sink.name, why, self._clock.now_ms())
-                log.warning(
-                    "alert %s not delivered to %s (%s); again in %.0f s",
-                    alert.alert_id,
-                    sink.name,
-                    why,
-                    wait_s,
-                )
+                wait_s = self.outbox.failed(alert, sink.name, why, self._clock.now_ms())
+                if wait_s is None:
+                    log.error(
+                        "alert %s (%s) abandoned for %s after a day of failures (%s)",
+                        alert.alert_id,
+                        alert.rule,
+                        sink.name,
+                        why,
+                    )
+                else:
+                    log.warning(
+                        "alert %s not delivered to %s (%s); again in %.0f s",
+                        alert.alert_id,
+                        sink.name,
+                        why,
+                        wait_s,
+                    )
                 continue
             self.outbox.sent(alert.alert_id, sink.name, self._clock.now_ms())
             taken += 1
@@ -185,6 +207,7 @@ class Alerting:
             await asyncio.sleep(self._check_s)
             try:
                 self.check()
+                self.prune()
             except Exception:
                 log.exception("alerts: could not check the desk's conditions")
 

@@ -15,6 +15,11 @@ from pathlib import Path
 from trading_agents.service.alerts.model import Alert, Severity
 
 MAX_BACKOFF_S = 300.0
+# An alert a sink has not taken for a day is news nobody can act on any more: its delivery
+# ends `abandoned` (the sink's URL or token is wrong, most likely; /alerts shows the error).
+GIVE_UP_MS = 86_400_000
+# Alerts older than this, every delivery ended, are deleted: the file does not grow forever.
+KEEP_MS = 90 * 86_400_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -31,7 +36,7 @@ CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (ts_ms);
 CREATE TABLE IF NOT EXISTS deliveries (
     alert_id TEXT NOT NULL REFERENCES alerts (alert_id),
     sink TEXT NOT NULL,
-    state TEXT NOT NULL,  -- pending or sent
+    state TEXT NOT NULL,  -- pending, sent or abandoned
     attempts INTEGER NOT NULL DEFAULT 0,
     next_ms INTEGER NOT NULL,
     last_error TEXT NOT NULL DEFAULT '',
@@ -118,20 +123,46 @@ class Outbox:
                 (now_ms, alert_id, sink),
             )
 
-    def failed(self, alert_id: str, sink: str, error: str, now_ms: int) -> float:
-        """Count a failed attempt; return the seconds until the next one (doubling, capped)."""
+    def failed(self, alert: Alert, sink: str, error: str, now_ms: int) -> float | None:
+        """Count a failed attempt; return the seconds until the next one (doubling, capped).
+
+        None: the alert is a day old, and its delivery to this sink is abandoned.
+        """
         row = self._db.execute(
-            "SELECT attempts FROM deliveries WHERE alert_id = ? AND sink = ?", (alert_id, sink)
+            "SELECT attempts FROM deliveries WHERE alert_id = ? AND sink = ?",
+            (alert.alert_id, sink),
         ).fetchone()
         attempts = (0 if row is None else int(row[0])) + 1
-        wait_s = min(2.0 ** (attempts - 1), MAX_BACKOFF_S)
+        wait_s: float | None = min(2.0 ** (attempts - 1), MAX_BACKOFF_S)
+        state = "pending"
+        if now_ms - alert.ts_ms >= GIVE_UP_MS:
+            wait_s, state = None, "abandoned"
         with self._transaction():
             self._db.execute(
-                "UPDATE deliveries SET attempts = ?, next_ms = ?, last_error = ?"
+                "UPDATE deliveries SET state = ?, attempts = ?, next_ms = ?, last_error = ?"
                 " WHERE alert_id = ? AND sink = ?",
-                (attempts, now_ms + int(wait_s * 1000), error[:500], alert_id, sink),
+                (
+                    state,
+                    attempts,
+                    now_ms + int((wait_s or 0) * 1000),
+                    error[:500],
+                    alert.alert_id,
+                    sink,
+                ),
             )
         return wait_s
+
+    def prune(self, now_ms: int) -> int:
+        """Delete the alerts older than the keeping time whose deliveries all ended."""
+        before = now_ms - KEEP_MS
+        with self._transaction():
+            old = (
+                "SELECT alert_id FROM alerts WHERE ts_ms < ? AND alert_id NOT IN"
+                " (SELECT alert_id FROM deliveries WHERE state = 'pending')"
+            )
+            self._db.execute(f"DELETE FROM deliveries WHERE alert_id IN ({old})", (before,))
+            gone = self._db.execute(f"DELETE FROM alerts WHERE alert_id IN ({old})", (before,))
+            return int(gone.rowcount)
 
     def recent(self, limit: int) -> list[Delivery]:
         """Return the latest alerts' deliveries, newest first."""
