@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -56,13 +57,10 @@ def serve(
     ] = None,
 ) -> None:
     """Run the service: the platform's REST API on 127.0.0.1:8003, paper venue, rule brain."""
-    import logging
-
     import uvicorn
     from pydantic import ValidationError
 
     from trading_agents.api.app import create_app
-    from trading_agents.config.logs import configure_logging
     from trading_agents.config.profiles import configured_profiles
     from trading_agents.config.settings import Settings
     from trading_agents.core.errors import ConfigurationError
@@ -71,9 +69,7 @@ def serve(
     try:
         flags = {"host": host, "port": port}
         settings = Settings().model_copy(update={k: v for k, v in flags.items() if v is not None})
-        configure_logging(settings.log_format, [*settings.secrets(), _llm_key()])
-        # A line per ML engine poll would drown what matters; the client logs its failures.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        _configure_logs(logging.INFO, settings)
         settings.check_bind()
         agents_at_binance(settings, configured_profiles())
     except (ValidationError, ValueError, ConfigurationError) as error:
@@ -86,6 +82,17 @@ def serve(
         # The dashboard's live streams never end by themselves: a stop waits this long for them.
         timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
     )
+
+
+def _configure_logs(level: int, settings: Settings | None = None) -> None:
+    """Log through the redactor, as LOG_FORMAT says; raise ValueError on bad settings."""
+    from trading_agents.config.logs import configure_logging
+    from trading_agents.config.settings import Settings
+
+    settings = settings or Settings()
+    configure_logging(settings.log_format, [*settings.secrets(), _llm_key()], level)
+    # A line per ML engine poll would drown what matters; the client logs its failures.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _llm_key() -> str | None:
@@ -353,6 +360,8 @@ def paper(
             )
 
     try:
+        # Warnings only: the console shows the decisions; a line that does come is redacted.
+        _configure_logs(logging.WARNING)
         prepared = prepare_paper(request)
         console.print(f"paper trading {request.agent} on {prepared.feed.description}")
         session = asyncio.run(run_paper(prepared, show))

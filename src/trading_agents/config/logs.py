@@ -21,10 +21,11 @@ LogFormat = Literal["text", "json"]
 REDACTED = "***"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 SHORTEST_SECRET = 4  # shorter "secrets" would blank ordinary words out of every line
-# A query parameter whose name says it is a credential: ?token=..., &api_key=..., &sig=...
+# A query parameter whose name ends saying it is a credential: ?token=..., &api_key=...,
+# &X-Amz-Signature=...; `author=` or `design=` are not credentials.
 _QUERY_CREDENTIAL = re.compile(
-    r"(?i)([?&][\w.-]*(?:token|key|secret|signature|sig|password|passwd|pwd|auth)[\w.-]*=)"
-    r"[^&\s\"'#]+"
+    r"(?i)([?&][\w.-]*?(?:token|key|secret|signature|sig|password|passwd|pwd|auth"
+    r"|authorization|credential)s?=)[^&\s\"'#]+"
 )
 _URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@/\s]+(@)")
 _BOT_TOKEN = re.compile(r"(/bot)\d+:[\w-]+")  # Telegram's token sits in the path

@@ -50,7 +50,7 @@ def test_a_library_s_url_loses_its_credentials(lines: io.StringIO) -> None:
         '%s - "%s %s HTTP/%s" %d',
         "127.0.0.1:5000",
         "GET",
-        "/metrics?token=t0k3n-value&symbol=BTCUSDT&api_key=k3y",
+        "/metrics?token=t0k3n-value&symbol=BTCUSDT&api_key=k3y&author=ann&apiKeys=k4y",
         "1.1",
         200,
     )
@@ -61,7 +61,8 @@ def test_a_library_s_url_loses_its_credentials(lines: io.StringIO) -> None:
 
     access_line, journal_line, alert_line = (e["message"] for e in _entries(lines))
     assert access_line.endswith(
-        f'"GET /metrics?token={REDACTED}&symbol=BTCUSDT&api_key={REDACTED} HTTP/1.1" 200'
+        f'"GET /metrics?token={REDACTED}&symbol=BTCUSDT&api_key={REDACTED}&author=ann'
+        f'&apiKeys={REDACTED} HTTP/1.1" 200'
     )
     assert journal_line == f"cannot reach postgresql://trader:{REDACTED}@db:5432/x"
     assert alert_line == f"POST https://api.telegram.org/bot{REDACTED}/sendMessage"
