@@ -182,14 +182,23 @@ async def test_clock_skew_resyncs_the_offset_and_then_places_the_order(
     fake: FakeBinanceFutures,
 ) -> None:
     books = Books()
+    alerts: list[str | None] = []
     async with binance_venue(fake) as venue:
+        venue.rest.on_alert = alerts.append  # the service's alert hook
         fake.skew_clock(10_000)  # Binance's clock 10 s ahead: our timestamps look stale
 
         await venue.submit(buy())
 
         assert venue.rest.clock_resyncs == 1
         await settled(venue, books, fake)
+        fake.skew_clock(-10_000)  # the machine's time was set right
+        await venue.rest.resync_clock()
     assert orders_at_exchange(fake) == ["ta-buy"]
+    # The offset is alerted (the machine's time needs fixing) until a resync finds it gone.
+    assert len(alerts) == 2
+    assert "clock is" in str(alerts[0])
+    assert "NTP" in str(alerts[0])
+    assert alerts[1] is None
 
 
 @pytest.mark.parametrize(

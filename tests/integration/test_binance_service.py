@@ -467,3 +467,21 @@ async def test_market_data_that_stops_coming_alerts_a_person(
     ]
     assert alerts[0]["detail"].startswith("late: no candle for")
     assert health["market_data_state"].startswith("late")
+
+
+async def test_a_clock_off_binance_s_alerts_a_person_for_the_account(
+    futures: FakeBinanceFutures, sinks: FakeAlertSinks
+) -> None:
+    async with service() as (client, _desk):
+        await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
+        futures.skew_clock(10_000)  # our timestamps look 10 s old to Binance
+        decision = await ok(client.post(f"{NOVA}/signal", json=BUY))  # resynced, then sent
+        alerts = await alerts_when(client)
+        health = await ok(client.get("/health"))
+
+    assert decision["action"] == "open"
+    assert [(a["rule"], a["severity"], a["subject"]) for a in alerts] == [
+        ("venue_degraded", "critical", "nova@acc-1")
+    ]
+    assert "clock is" in alerts[0]["detail"]
+    assert health["venue"].startswith("degraded")

@@ -109,9 +109,13 @@ class BinanceAccount:
         """
         key = (session.agent, session.account_id)
 
-        def alert(reason: str) -> None:
+        def alert(reason: str | None) -> None:
+            if reason is None:
+                if self.alerts.pop(key, None) is not None:
+                    log.warning("%s on account %s: the %s venue is well again", *key, venue.mode)
+                return
             self.alerts[key] = reason
-            log.critical("%s on account %s: the %s venue stopped: %s", *key, venue.mode, reason)
+            log.critical("%s on account %s: the %s venue: %s", *key, venue.mode, reason)
 
         def settled(client_order_id: str, state: str) -> None:
             if session.intents is not None:

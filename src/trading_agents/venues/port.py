@@ -156,12 +156,15 @@ class AccountVenue(Venue, Protocol):
 
     def watch(
         self,
-        on_alert: Callable[[str], None],
+        on_alert: Callable[[str | None], None],
         on_settled: Callable[[str, str], None],
         on_repaired: Callable[[str], None],
         on_request: Callable[[str, float, str], None] | None = None,
     ) -> None:
         """Be told when the venue stops itself, how late-settled orders ended, and repairs.
+
+        `on_alert` hears why the venue is degraded (a ban, a clock it cannot sign with) and
+        None once that ended.
 
         `on_request` hears each request to the exchange: its endpoint, its seconds, and `ok`
         or the exchange's error code (`network` when no answer came).

@@ -43,6 +43,7 @@ _API_SECTIONS = {
     "fapiPrivateV2": "/fapi/v2",
     "fapiPrivateV3": "/fapi/v3",
 }
+CLOCK_SKEW_LIMIT_MS = 1_000  # Binance refuses a timestamp more than this ahead of its clock
 _BANNED_UNTIL = re.compile(r"banned until (\d+)")
 
 
@@ -115,7 +116,7 @@ class BinanceRest:
         clock: Clock,
         limiter: WeightLimiter | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_alert: Callable[[str], None] | None = None,
+        on_alert: Callable[[str | None], None] | None = None,
     ) -> None:
         self.config = config
         self._clock = clock
@@ -169,6 +170,17 @@ class BinanceRest:
         self.client.options["timeDifference"] = difference
         self.clock_resyncs += 1
         log.warning("Binance clock offset resynced: ours - theirs = %d ms", difference)
+        if self.on_alert is not None and self.stopped_reason is None:
+            # Signing with the offset works, but the candles' closes and every time we keep
+            # come from this clock: a person should fix its time. Binance refuses timestamps
+            # over a second ahead of its own.
+            skewed = abs(difference) > CLOCK_SKEW_LIMIT_MS
+            self.on_alert(
+                f"this machine's clock is {difference} ms off Binance's: requests are signed"
+                " with the offset; set the machine's time right (NTP)"
+                if skewed
+                else None
+            )
         return difference
 
     async def call(

@@ -134,7 +134,7 @@ class BinanceVenue(BinanceTrading):
 
     def watch(
         self,
-        on_alert: Callable[[str], None],
+        on_alert: Callable[[str | None], None],
         on_settled: Callable[[str, str], None],
         on_repaired: Callable[[str], None],
         on_request: Callable[[str, float, str], None] | None = None,

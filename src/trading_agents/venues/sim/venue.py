@@ -146,7 +146,7 @@ class SimVenue(PublishedReports):
 
     def watch(
         self,
-        on_alert: Callable[[str], None],
+        on_alert: Callable[[str | None], None],
         on_settled: Callable[[str, str], None],
         on_repaired: Callable[[str], None],
         on_request: Callable[[str, float, str], None] | None = None,
