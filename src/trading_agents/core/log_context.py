@@ -6,26 +6,41 @@ by any module, carries it, without each call passing it along.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from types import MappingProxyType
 
 FIELDS = ("account_id", "agent", "decision", "client_order_id")
-_NONE: Mapping[str, str] = MappingProxyType({})
-_CURRENT: ContextVar[Mapping[str, str]] = ContextVar("log_context", default=_NONE)
+_NONE: Mapping[str, object] = MappingProxyType({})
+_CURRENT: ContextVar[Mapping[str, object]] = ContextVar("log_context", default=_NONE)
 
 
-@contextmanager
-def log_context(**fields: object) -> Iterator[None]:
-    """Add `fields` to every line logged inside, on top of what an outer context said."""
-    token = _CURRENT.set({**_CURRENT.get(), **{k: str(v) for k, v in fields.items()}})
-    try:
-        yield
-    finally:
-        _CURRENT.reset(token)
+class LogContext:
+    """Add fields to every line logged inside, on top of what an outer context said.
+
+    A class rather than a generator context manager: a backtest enters one per decision and
+    per order, and the values are turned into text only when a line is logged.
+    """
+
+    __slots__ = ("_fields", "_token")
+
+    def __init__(self, fields: Mapping[str, object]) -> None:
+        self._fields = fields
+        self._token: Token[Mapping[str, object]] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _CURRENT.set({**_CURRENT.get(), **self._fields})
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _CURRENT.reset(self._token)
+
+
+def log_context(**fields: object) -> LogContext:
+    """Return a context adding `fields` to every line logged inside."""
+    return LogContext(fields)
 
 
 def current() -> Mapping[str, str]:
-    """Return the fields of the innermost context."""
-    return _CURRENT.get()
+    """Return the fields of the innermost context, as text."""
+    return {name: str(value) for name, value in _CURRENT.get().items()}
