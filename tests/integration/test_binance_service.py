@@ -434,8 +434,9 @@ async def test_a_liquidation_at_binance_is_booked_as_one_and_alerts_a_person(
         # The mark price alone crashes: the stop follows the last price and never triggers.
         futures.wick_mark(SYMBOL, Decimal(1))
         assert held_at_binance(futures) == 0
-        alerts = await alerts_when(client)
-        await until(lambda: len(sinks.received("webhook")) == 1)
+        # The margin lost is 60 % of the equity: Nova's kill switch trips with it.
+        alerts = await alerts_when(client, lambda found: len(found) == 2)
+        await until(lambda: len(sinks.received("webhook")) == 2)
         await until(
             lambda: (
                 not desk.session("nova", "acc-1").parts.account.portfolio.ledger.open_positions()
@@ -444,10 +445,12 @@ async def test_a_liquidation_at_binance_is_booked_as_one_and_alerts_a_person(
         (trip,) = (await ok(client.get(f"{NOVA}/trades")))["items"]
         ledger = desk.session("nova", "acc-1").parts.account.portfolio.ledger
 
-    assert [(a["rule"], a["severity"], a["subject"]) for a in alerts] == [
-        ("liquidation", "critical", f"nova@acc-1 {SYMBOL}")
-    ]
-    assert "liquidated" in alerts[0]["detail"]
+    assert {(a["rule"], a["severity"], a["subject"]) for a in alerts} == {
+        ("liquidation", "critical", f"nova@acc-1 {SYMBOL}"),
+        ("kill_switch", "critical", "nova@acc-1"),
+    }
+    (liquidation,) = (a for a in alerts if a["rule"] == "liquidation")
+    assert liquidation["detail"].startswith(f"{SYMBOL}: {trip['quantity']} liquidated at")
     assert trip["exit_reason"] == "liquidation"
     assert ledger.wallet_balance == futures.wallet_balance  # the clearance fee booked as charged
     assert not [a for a in futures.algo_orders(SYMBOL) if a.is_open]  # Binance canceled the exits

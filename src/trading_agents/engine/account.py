@@ -23,7 +23,6 @@ from trading_agents.model.reports import (
     BalanceAdjustment,
     ExecutionReport,
     FillReport,
-    FundingReport,
     OrderUpdate,
 )
 from trading_agents.model.requests import AccountState
@@ -110,32 +109,38 @@ class AgentAccount:
             before = self.risk.state
             for report in reports:  # all of them first: a booking that raises loses none
                 stream.publish(report)
-        orders = self.orders
+        orders, portfolio = self.orders, self.portfolio
         for report in reports:
-            reason = ExitReason.OTHER
-            if isinstance(report, FillReport):
-                # Read before the cache applies the fill: a filled order may leave the cache.
-                order = orders.get(report.client_order_id)
-                reason = ExitReason.of_order(None if order is None else order.intent.order_type)
-            orders.apply(report)
-            if isinstance(report, BalanceAdjustment) and report.kind == "transfer":
-                # Heard before the books move, so the equity it brings is not read as a gain.
-                self.risk.record_cash_flow(report.amount)
-            trip = self.portfolio.apply(report, reason)
-            if trip is not None and stream is not None:
-                stream.publish(TripClosed(trip))
-            if isinstance(report, FillReport):
-                changed.add(report.symbol)
-                self._count_realized(report, marks)
-            elif isinstance(report, BalanceAdjustment):
-                if report.kind == "trading":  # a loss the books missed counts as one
-                    equity = self.portfolio.ledger.equity(marks)
-                    self.risk.record_realized(report.amount, equity)
-            elif isinstance(report, FundingReport):
+            kind = type(report)  # reports are NamedTuples and dataclasses: no subclasses
+            if kind is OrderUpdate:  # the most frequent, and it moves no money
+                update: OrderUpdate = report  # type: ignore[assignment]
+                orders.apply(update)
+                if _is_rejected_stop(update):
+                    self.unprotected.add(update.symbol)
+                    changed.add(update.symbol)
                 continue
-            elif _is_rejected_stop(report):
-                self.unprotected.add(report.symbol)
-                changed.add(report.symbol)
+            if kind is FillReport:
+                fill: FillReport = report  # type: ignore[assignment]
+                # Read before the cache applies the fill: a filled order may leave the cache.
+                order = orders.get(fill.client_order_id)
+                reason = ExitReason.of_order(None if order is None else order.intent.order_type)
+                orders.apply(fill)
+                trip = portfolio.apply(fill, reason)
+                if trip is not None and stream is not None:
+                    stream.publish(TripClosed(trip))
+                changed.add(fill.symbol)
+                self._count_realized(fill, marks)
+                continue
+            if isinstance(report, BalanceAdjustment):
+                if report.kind == "transfer":
+                    # Heard before the books move, so the equity it brings is not a gain.
+                    self.risk.record_cash_flow(report.amount)
+                portfolio.apply(report)
+                if report.kind == "trading":  # a loss the books missed counts as one
+                    equity = portfolio.ledger.equity(marks)
+                    self.risk.record_realized(report.amount, equity)
+            else:
+                portfolio.apply(report)  # funding
         if stream is not None and before is not None:
             self._publish_orders(stream)
             self._publish_state(stream, before)
@@ -233,9 +238,10 @@ class AgentAccount:
         return decided
 
 
-def _is_rejected_stop(report: ExecutionReport) -> bool:
-    return (
-        isinstance(report, OrderUpdate)
-        and report.status is OrderStatus.REJECTED
-        and report.client_order_id.startswith(f"{STOP_LOSS_PREFIX}-")
+_STOP_LOSS_ID = f"{STOP_LOSS_PREFIX}-"
+
+
+def _is_rejected_stop(report: OrderUpdate) -> bool:
+    return report.status is OrderStatus.REJECTED and report.client_order_id.startswith(
+        _STOP_LOSS_ID
     )
