@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from trading_agents.api import alerts, dashboard, docs, errors, metrics, session, webhooks
+from trading_agents.api import alerts, dashboard, docs, errors, listings, metrics, session, webhooks
 from trading_agents.api.idempotency import Idempotency
 from trading_agents.api.limits import BodyLimit, RateLimit
 from trading_agents.api.routes import router
@@ -94,6 +94,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.include_router(webhooks.engine_router)
     app.include_router(metrics.router)
     app.include_router(alerts.router)
+    app.include_router(listings.router)
     errors.install(app)
     docs.install(app)
     dashboard.install(app)

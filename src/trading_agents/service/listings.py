@@ -1,0 +1,109 @@
+"""The platform's listings for its daily sync: accounts with their agents, agent types in use."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from trading_agents.config.profiles import AgentProfile
+from trading_agents.core.decimals import ZERO
+from trading_agents.service.overview import DeskRow, desk_row
+from trading_agents.service.sessions import AgentSession, SessionStatus
+
+_STOPPED = str(SessionStatus.STOPPED)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountListing:
+    """An investment account: its agents, and its equity and day's PnL over those that run.
+
+    A stopped agent is listed (its history stays readable) but holds no money: its equity
+    went back to the platform at the stop, so it is left out of the sums.
+    """
+
+    account_id: str
+    agents: tuple[DeskRow, ...]  # by agent name
+    equity: Decimal
+    pnl_today: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsPage:
+    """One page of accounts in id order; `next_after` names the cursor of the next page."""
+
+    total: int
+    items: tuple[AccountListing, ...]
+    next_after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTypeListing:
+    """An agent type (a profile) and the accounts it serves."""
+
+    agent: str
+    display_name: str
+    style: str
+    brain: str
+    accounts_running: int
+    accounts_paused: int
+    accounts_stopped: int
+    equity: Decimal  # summed over the accounts where it runs or is paused
+    pnl_today: Decimal
+
+
+Marks = Callable[[AgentSession], Mapping[str, Decimal]]
+
+
+def accounts_page(
+    sessions: Iterable[AgentSession], marks: Marks, limit: int, after: str | None = None
+) -> AccountsPage:
+    """Return up to `limit` accounts whose ids sort after `after`, each with its agents."""
+    by_account: dict[str, list[DeskRow]] = defaultdict(list)
+    for session in sessions:
+        by_account[session.account_id].append(desk_row(session, dict(marks(session))))
+    ids = sorted(by_account)
+    following = [i for i in ids if after is None or i > after]
+    page = following[:limit]
+    items = tuple(_account(i, by_account[i]) for i in page)
+    more = len(following) > limit
+    return AccountsPage(len(ids), items, page[-1] if more else None)
+
+
+def _account(account_id: str, rows: list[DeskRow]) -> AccountListing:
+    rows.sort(key=lambda row: row.agent)
+    holding = [row for row in rows if row.status != _STOPPED]
+    return AccountListing(
+        account_id,
+        tuple(rows),
+        sum((row.equity for row in holding), ZERO),
+        sum((row.pnl_today for row in holding), ZERO),
+    )
+
+
+def agent_types(
+    profiles: Mapping[str, AgentProfile], sessions: Iterable[AgentSession], marks: Marks
+) -> list[AgentTypeListing]:
+    """Return every configured agent type with how many accounts run it and their equity."""
+    rows: dict[str, list[DeskRow]] = defaultdict(list)
+    for session in sessions:
+        rows[session.agent].append(desk_row(session, dict(marks(session))))
+    listed = []
+    for name in sorted(profiles):
+        profile, mine = profiles[name], rows.get(name, [])
+        holding = [row for row in mine if row.status != _STOPPED]
+        listed.append(
+            AgentTypeListing(
+                name,
+                profile.display_name,
+                profile.style,
+                profile.brain,
+                sum(1 for row in mine if row.status == str(SessionStatus.RUNNING)),
+                sum(1 for row in mine if row.status == str(SessionStatus.PAUSED)),
+                len(mine) - len(holding),
+                sum((row.equity for row in holding), ZERO),
+                sum((row.pnl_today for row in holding), ZERO),
+            )
+        )
+    return listed
