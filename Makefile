@@ -14,7 +14,7 @@ UV_RUN := $(UV) run --frozen
 
 PATHS := src tests benchmarks
 
-.PHONY: help install run test lint format bench uv
+.PHONY: help install run test lint format bench uv client
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,8 +26,17 @@ uv: ## Install the pinned uv with pip unless a uv is already available.
 			"uv==$(UV_VERSION)"; \
 	fi
 
-install: uv ## Create .venv with the locked dependencies, compiled to bytecode (uv sync --frozen).
+install: uv ## Create .venv with the locked dependencies (uv sync --frozen); npm ci for the TypeScript client.
 	$(UV) sync --frozen --compile-bytecode
+	@if command -v npm >/dev/null 2>&1; then \
+		(cd clients/typescript && npm ci --no-audit --no-fund); \
+	else \
+		echo "npm not found: the TypeScript client's tests will be skipped (install Node.js 20+)"; \
+	fi
+
+client: uv ## Regenerate the TypeScript client's OpenAPI document and types after an API change.
+	$(UV_RUN) trading-agents openapi --out clients/typescript/openapi.json
+	cd clients/typescript && npm run generate
 
 run: uv ## Start the service on embedded defaults (REST API on 127.0.0.1:8003, paper venue).
 	$(UV_RUN) trading-agents serve

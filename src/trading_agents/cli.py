@@ -1,4 +1,4 @@
-"""The command line: `trading-agents serve`, `backtest`, `data`, `audit verify`, `agents`."""
+"""The command line: `trading-agents serve`, `backtest`, `paper`, `agents`, `openapi` and more."""
 
 from __future__ import annotations
 
@@ -174,6 +174,35 @@ def version() -> None:
     from trading_agents import __version__
 
     typer.echo(__version__)
+
+
+@app.command()
+def openapi(
+    out: Annotated[
+        Path | None, typer.Option(help="Write the document here rather than to standard output.")
+    ] = None,
+) -> None:
+    """Print the REST API's OpenAPI document, the one the TypeScript client is generated from."""
+    import json
+
+    from trading_agents.api.app import create_app
+    from trading_agents.config.settings import Settings
+    from trading_agents.service.build import build_desk
+
+    try:
+        document = create_app(Settings(), build_desk).openapi()
+    except ValueError as error:  # settings the environment gets wrong
+        _fail(str(error))
+    # Where this deployment is reached differs per deployment; the contract does not.
+    document.pop("servers", None)
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {out}: {error}")
 
 
 @app.command()
