@@ -9,19 +9,12 @@ import httpx
 import pytest
 
 from tests.support.asgi import served
-from trading_agents.api.app import create_app
-from trading_agents.config.settings import Settings
-from trading_agents.service.build import build_desk
 
 
 @pytest.fixture
 async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("MARKET_DATA", "replay")
-    app = create_app(Settings(), build_desk)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with served(monkeypatch) as (client, _desk):
+        yield client
 
 
 async def _ok(call: Any) -> Any:

@@ -185,13 +185,7 @@ export class TradingAgentsClient {
     amount: Money,
     idempotencyKey: string = randomUUID(),
   ): Promise<Status> {
-    return this.call(SAFE, () =>
-      this.api.POST("/accounts/{account_id}/agents/{agent}/deposit", {
-        params: { path: { account_id: accountId, agent: agentType } },
-        body: { amount },
-        headers: { "Idempotency-Key": idempotencyKey },
-      }),
-    );
+    return this.moveMoney("deposit", agentType, accountId, amount, idempotencyKey);
   }
 
   /** Take money out of an agent's account, in USDT (at most what no position holds). */
@@ -201,12 +195,25 @@ export class TradingAgentsClient {
     amount: Money,
     idempotencyKey: string = randomUUID(),
   ): Promise<Status> {
+    return this.moveMoney("withdraw", agentType, accountId, amount, idempotencyKey);
+  }
+
+  private moveMoney(
+    way: "deposit" | "withdraw",
+    agentType: string,
+    accountId: string,
+    amount: Money,
+    idempotencyKey: string,
+  ): Promise<Status> {
+    const request = {
+      params: { path: { account_id: accountId, agent: agentType } },
+      body: { amount },
+      headers: { "Idempotency-Key": idempotencyKey },
+    };
     return this.call(SAFE, () =>
-      this.api.POST("/accounts/{account_id}/agents/{agent}/withdraw", {
-        params: { path: { account_id: accountId, agent: agentType } },
-        body: { amount },
-        headers: { "Idempotency-Key": idempotencyKey },
-      }),
+      way === "deposit"
+        ? this.api.POST("/accounts/{account_id}/agents/{agent}/deposit", request)
+        : this.api.POST("/accounts/{account_id}/agents/{agent}/withdraw", request),
     );
   }
 
