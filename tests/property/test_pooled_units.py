@@ -83,7 +83,10 @@ class PooledBook(RuleBasedStateMachine):
     def the_reserve_takes_only_what_rounding_leaves(self) -> None:
         assert self.register.reserve >= 0
         if self.register.total_units:
-            bound = MONEY * (len(self.register.units) + self.since_mark + 1)
+            # A mark leaves under 10⁻⁸ per account and 10⁻¹² per unit; each deposit or
+            # withdrawal since, under (unit value + 1) × 10⁻⁸.
+            per_move = MONEY * (self.register.unit_value + 1)
+            bound = MONEY * len(self.register.units) + per_move * (self.since_mark + 1)
             bound += self.register.total_units * Decimal("1e-12")
             assert self.register.reserve <= bound, (self.register.reserve, bound)
 

@@ -265,7 +265,9 @@ export class TradingAgentsClient {
       }
       const { data, error, response } = answer;
       if (response.ok && data !== undefined) return data;
-      if (TRANSIENT.has(response.status) && attempt++ < retries) {
+      // Retried under the same key, a 409 says the first try is still being answered.
+      const pending = attempt > 0 && response.status === 409;
+      if ((TRANSIENT.has(response.status) || pending) && attempt++ < retries) {
         await pause(attempt, response.headers.get("retry-after"));
         continue;
       }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
@@ -26,12 +27,14 @@ from trading_agents.model.reports import (
     OrderUpdate,
 )
 from trading_agents.model.requests import AccountState
-from trading_agents.portfolio.portfolio import Portfolio
+from trading_agents.portfolio.portfolio import LedgerMismatch, Portfolio
 from trading_agents.risk.engine import RiskEngine
 from trading_agents.risk.orders import STOP_LOSS_PREFIX
 from trading_agents.risk.state import TradingState
 
 ReportSource = Callable[[], Sequence[ExecutionReport]]
+
+log = logging.getLogger(__name__)
 
 
 class AgentAccount:
@@ -125,7 +128,14 @@ class AgentAccount:
                 order = orders.get(fill.client_order_id)
                 reason = ExitReason.of_order(None if order is None else order.intent.order_type)
                 orders.apply(fill)
-                trip = portfolio.apply(fill, reason)
+                try:
+                    trip = portfolio.apply(fill, reason)
+                except LedgerMismatch as error:
+                    # The books stay consistent with themselves; reconciliation with the
+                    # venue repairs what they miss. One account's surprise must not stop
+                    # the step of every other.
+                    log.error("%s: %s", self.runner.agent, error)
+                    trip = None
                 if trip is not None and stream is not None:
                     stream.publish(TripClosed(trip))
                 changed.add(fill.symbol)
@@ -140,7 +150,10 @@ class AgentAccount:
                     equity = portfolio.ledger.equity(marks)
                     self.risk.record_realized(report.amount, equity)
             else:
-                portfolio.apply(report)  # funding
+                try:
+                    portfolio.apply(report)  # funding
+                except LedgerMismatch as error:  # the ledger's own figure was booked
+                    log.error("%s: %s", self.runner.agent, error)
         if stream is not None and before is not None:
             self._publish_orders(stream)
             self._publish_state(stream, before)

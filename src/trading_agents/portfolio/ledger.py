@@ -99,6 +99,11 @@ class Ledger:
             raise ValueError("a transfer must move some money, not zero")
         self.wallet_balance += amount
 
+    def restate_fee(self, extra: Decimal) -> None:
+        """Charge `extra` on top of a fee the books computed: the venue's figure differed."""
+        self.fees += extra
+        self.wallet_balance -= extra
+
     def book_trading_result(self, amount: Decimal) -> None:
         """Book PnL the exchange realized on trades the books only adjusted for."""
         self.realized_pnl += amount

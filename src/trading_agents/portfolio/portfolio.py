@@ -166,10 +166,27 @@ class Portfolio:
     def _book_liquidation(self, fill: FillReport) -> RoundTrip | None:
         held = self.ledger.position(fill.symbol).quantity
         closing_side = Side.SELL if held > ZERO else Side.BUY
-        if held == ZERO or fill.side is not closing_side or fill.quantity != abs(held):
+        if held == ZERO or fill.side is not closing_side or fill.quantity > abs(held):
             raise LedgerMismatch(
                 f"{fill.symbol}: venue liquidated {fill.side} {fill.quantity} "
                 f"but the ledger holds {held}"
+            )
+        if fill.quantity < abs(held):
+            # Binance may liquidate a large position in parts: each at the venue's figures.
+            part = self.ledger.apply_fill(
+                fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, fill.ts_ms
+            )
+            return self._record(
+                self._tracker.on_fill(
+                    fill.symbol,
+                    fill.side,
+                    fill.quantity,
+                    fill.price,
+                    fill.fee,
+                    part,
+                    fill.ts_ms,
+                    is_liquidation=True,
+                )
             )
         side, quantity, realized, fee = self.ledger.liquidate(fill.symbol, fill.price, fill.ts_ms)
         trip = self._record(
@@ -185,9 +202,9 @@ class Portfolio:
             )
         )
         if fee != fill.fee:
-            raise LedgerMismatch(
-                f"{fill.symbol}: venue charged a clearance fee of {fill.fee}, the ledger {fee}"
-            )
+            # The venue states what left the wallet (Binance's clearance fee): the books take
+            # its figure, not their model's.
+            self.ledger.restate_fee(fill.fee - fee)
         return trip
 
     def _book_funding(self, funding: FundingReport) -> None:

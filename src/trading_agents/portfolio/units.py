@@ -10,9 +10,10 @@ Money stays at 8 decimals. Units are kept to 8 decimals and the unit value to 12
 value (units times unit value) is rounded down to 8 decimals, and what that rounding leaves
 over goes to one documented place: the book's `reserve`, owned by no investment account.
 The values and the reserve add up to the book's equity to the last digit. The reserve only
-takes what rounding leaves: less than 10⁻⁸ USDT per account and per deposit or withdrawal,
-and at each mark less than 10⁻⁸ per account plus 10⁻¹² per unit; the mark hands what it
-held back to the owners through the unit value.
+takes what rounding leaves: less than (unit value + 1) × 10⁻⁸ USDT per deposit or
+withdrawal, and at each mark less than 10⁻⁸ per account plus 10⁻¹² per unit; the mark
+hands what it held back to the owners through the unit value. Deposits and withdrawals
+are priced at the last mark's unit value: mark the book first.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class UnitRegister:
     def issue(self, account_id: str, amount: Decimal) -> Decimal:
         """Issue units for a deposit at the unit value; return how many were issued."""
         _check_money(amount)
+        if self.unit_value == ZERO:
+            raise UnitError("the book's units are worth nothing: no unit can be priced")
         with localcontext(prec=PRECISION):
             issued = (amount / self.unit_value).quantize(UNIT, rounding=ROUND_DOWN)
         if issued <= ZERO:

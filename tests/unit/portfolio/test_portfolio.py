@@ -83,13 +83,29 @@ def test_a_liquidation_of_another_size_than_held_changes_nothing() -> None:
     assert portfolio.trades == []
 
 
-def test_a_liquidation_whose_clearance_fee_disagrees_is_booked_as_computed_and_raised() -> None:
+def test_a_liquidation_whose_clearance_fee_disagrees_books_the_venue_s_fee() -> None:
     portfolio = funded_portfolio(leverage=10)
     portfolio.apply(fill(Side.BUY, "0.1", "100000", at=minute(0)))
+    wallet = portfolio.ledger.wallet_balance
 
-    with pytest.raises(LedgerMismatch, match="clearance fee"):
-        portfolio.apply(fill(Side.SELL, "0.1", "91000", fee="99", liquidation=True))
-    assert portfolio.ledger.fees == D("100")
+    portfolio.apply(fill(Side.SELL, "0.1", "91000", fee="99", liquidation=True))
+
+    # Binance states what left the wallet: the margin's model said 100, the venue took 99.
+    assert portfolio.ledger.fees == D("99")
+    assert portfolio.ledger.wallet_balance == wallet - D("900") - D("99")
+    assert [trip.liquidated for trip in portfolio.trades] == [True]
+
+
+def test_a_liquidation_in_parts_books_each_part_at_the_venue_s_figures() -> None:
+    portfolio = funded_portfolio(leverage=10)
+    portfolio.apply(fill(Side.BUY, "0.1", "100000", at=minute(0)))
+    wallet = portfolio.ledger.wallet_balance
+
+    portfolio.apply(fill(Side.SELL, "0.04", "91000", fee="40", liquidation=True))
+    portfolio.apply(fill(Side.SELL, "0.06", "91000", fee="60", liquidation=True))
+
+    assert portfolio.ledger.position("BTCUSDT").quantity == D("0")
+    assert portfolio.ledger.wallet_balance == wallet - D("900") - D("100")
     assert [trip.liquidated for trip in portfolio.trades] == [True]
 
 

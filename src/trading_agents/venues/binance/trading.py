@@ -25,6 +25,7 @@ from trading_agents.venues.binance.orders import OrderBook
 from trading_agents.venues.binance.rest import BinanceRest
 from trading_agents.venues.binance.stream import UserDataStream
 from trading_agents.venues.binance.wire import (
+    EXCHANGE_ORDER_PREFIXES,
     algo_params,
     algo_snapshot,
     balance_snapshot,
@@ -549,9 +550,10 @@ class BinanceTrading(PublishedReports):
                     )
 
     def _on_order_event(self, raw: Mapping[str, Any], ts_ms: int) -> None:
-        # A liquidation is Binance's own order (`autoclose-...`) closing our position: it is
-        # ours to book, though we never sent it.
-        cid = str(raw.get("c")) if raw.get("x") == "CALCULATED" else self.book.owner(raw)
+        # Binance's own orders closing our position (a liquidation, an auto-deleveraging, a
+        # delisting's settlement) are ours to book, though we never sent them.
+        named = str(raw.get("c"))
+        cid = named if named.startswith(EXCHANGE_ORDER_PREFIXES) else self.book.owner(raw)
         if cid is None:
             return  # not ours, or a triggered algo order whose trigger we have not heard of yet
         report = order_event(raw, cid, ts_ms)

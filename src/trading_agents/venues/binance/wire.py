@@ -185,6 +185,12 @@ def usdt_fee(commission: object, asset: object) -> Decimal:
     return dec(commission)
 
 
+LIQUIDATION_PREFIX = "autoclose-"  # Binance's liquidation orders
+# Orders Binance places itself on an account's position: liquidations, auto-deleveraging,
+# and the settlement of a delisted or delivered contract.
+EXCHANGE_ORDER_PREFIXES = (LIQUIDATION_PREFIX, "adl_autoclose", "settlement_autoclose-")
+
+
 def order_event(
     raw: Mapping[str, Any], client_order_id: str, ts_ms: int
 ) -> FillReport | OrderUpdate | None:
@@ -205,7 +211,7 @@ def order_event(
             ts_ms=int(raw.get("T") or ts_ms),
             order_status=status,
             realized_pnl=dec(raw.get("rp")),
-            is_liquidation=execution == "CALCULATED",
+            is_liquidation=client_order_id.startswith(LIQUIDATION_PREFIX),
         )
     if execution in ("NEW", "CANCELED", "EXPIRED", "REJECTED"):
         return OrderUpdate(
