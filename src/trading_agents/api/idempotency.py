@@ -62,14 +62,21 @@ class Idempotency:
             return
         self._running.add((caller, key))
         try:
-            await self._once(scope, send, body, digest, caller, text)
+            last = await self._once(scope, send, body, digest, caller, text)
         finally:
             self._running.discard((caller, key))
+        if last is not None:
+            # The answer's end goes out once it is kept and the key is free: a client that
+            # repeats the call the moment it has the answer gets that answer, not a 409.
+            await send(last)
 
     async def _once(
         self, scope: Scope, send: Send, body: bytes, digest: str, caller: str, text: str
-    ) -> None:
-        """Answer from the journal if the key was answered before; else run and keep it."""
+    ) -> Message | None:
+        """Answer from the journal if the key was answered before; else run and keep it.
+
+        Return the run's last message, held back for the caller to send.
+        """
         engine = scope["app"].state.desk.journal.journal.engine
         try:
             kept = await idempotency.find(engine, caller, text)
@@ -78,14 +85,14 @@ class Idempotency:
             await _answer(
                 send, 503, "the Idempotency-Key cannot be checked now: the journal is away"
             )
-            return
+            return None
         if kept is not None:
             if kept.request_hash != digest:
                 await _answer(send, 409, "this Idempotency-Key was used for another request")
-                return
+                return None
             await _send(send, kept.status, kept.body.encode(), replayed=True)
-            return
-        status, answer = await self._run(scope, body, send)
+            return None
+        status, answer, last = await self._run(scope, body, send)
         # Only work done is kept: a refusal (a bad field, a paused agent) may come again, fixed.
         if 200 <= status < 300:
             try:
@@ -93,11 +100,18 @@ class Idempotency:
                 await idempotency.keep(engine, caller, text, kept_now, _WALL.now_ms())
             except Exception as error:
                 log.warning("the answer to Idempotency-Key %s was not kept: %s", text, error)
+        return last
 
-    async def _run(self, scope: Scope, body: bytes, send: Send) -> tuple[int, bytes]:
-        """Run the request with its body read already; return the answer as it was sent."""
+    async def _run(
+        self, scope: Scope, body: bytes, send: Send
+    ) -> tuple[int, bytes, Message | None]:
+        """Run the request with its body read already; return the answer and its last part.
+
+        Everything but the answer's last part is sent as it comes; that part is returned.
+        """
         delivered = False
         status, parts = 500, []
+        last: Message | None = None
 
         async def replay() -> Message:
             nonlocal delivered
@@ -107,15 +121,18 @@ class Idempotency:
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal status, last
             if message["type"] == "http.response.start":
                 status = int(message["status"])
             elif message["type"] == "http.response.body":
                 parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    last = message
+                    return
             await send(message)
 
         await self.app(scope, replay, capture)
-        return status, b"".join(parts)
+        return status, b"".join(parts), last
 
 
 async def _body(receive: Receive) -> bytes | None:
