@@ -146,7 +146,9 @@ class Portfolio:
         for point in marks:
             self._curve.append(point.ts_ms, point.equity, point.net_deposits)
 
-    def _book_fill(self, fill: FillReport, exit_reason: ExitReason) -> RoundTrip | None:
+    def _book_fill(
+        self, fill: FillReport, exit_reason: ExitReason, is_liquidation: bool = False
+    ) -> RoundTrip | None:
         realized = self.ledger.apply_fill(
             fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, fill.ts_ms
         )
@@ -159,6 +161,7 @@ class Portfolio:
                 fill.fee,
                 realized,
                 fill.ts_ms,
+                is_liquidation=is_liquidation,
                 exit_reason=exit_reason,
             )
         )
@@ -173,21 +176,7 @@ class Portfolio:
             )
         if fill.quantity < abs(held):
             # Binance may liquidate a large position in parts: each at the venue's figures.
-            part = self.ledger.apply_fill(
-                fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, fill.ts_ms
-            )
-            return self._record(
-                self._tracker.on_fill(
-                    fill.symbol,
-                    fill.side,
-                    fill.quantity,
-                    fill.price,
-                    fill.fee,
-                    part,
-                    fill.ts_ms,
-                    is_liquidation=True,
-                )
-            )
+            return self._book_fill(fill, ExitReason.OTHER, is_liquidation=True)
         side, quantity, realized, fee = self.ledger.liquidate(fill.symbol, fill.price, fill.ts_ms)
         trip = self._record(
             self._tracker.on_fill(

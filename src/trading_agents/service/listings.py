@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -72,14 +72,13 @@ def accounts_page(
 
 
 def _account(account_id: str, rows: list[DeskRow]) -> AccountListing:
-    rows.sort(key=lambda row: row.agent)
+    return AccountListing(account_id, tuple(sorted(rows, key=lambda r: r.agent)), *_held(rows))
+
+
+def _held(rows: Iterable[DeskRow]) -> tuple[Decimal, Decimal]:
+    """Return the equity and the day's PnL of the rows that hold money (not stopped)."""
     holding = [row for row in rows if row.status != _STOPPED]
-    return AccountListing(
-        account_id,
-        tuple(rows),
-        sum((row.equity for row in holding), ZERO),
-        sum((row.pnl_today for row in holding), ZERO),
-    )
+    return sum((r.equity for r in holding), ZERO), sum((r.pnl_today for r in holding), ZERO)
 
 
 def agent_types(
@@ -92,18 +91,17 @@ def agent_types(
     listed = []
     for name in sorted(profiles):
         profile, mine = profiles[name], rows.get(name, [])
-        holding = [row for row in mine if row.status != _STOPPED]
+        count = Counter(row.status for row in mine)
         listed.append(
             AgentTypeListing(
                 name,
                 profile.display_name,
                 profile.style,
                 profile.brain,
-                sum(1 for row in mine if row.status == str(SessionStatus.RUNNING)),
-                sum(1 for row in mine if row.status == str(SessionStatus.PAUSED)),
-                len(mine) - len(holding),
-                sum((row.equity for row in holding), ZERO),
-                sum((row.pnl_today for row in holding), ZERO),
+                count[str(SessionStatus.RUNNING)],
+                count[str(SessionStatus.PAUSED)],
+                count[_STOPPED],
+                *_held(mine),
             )
         )
     return listed
