@@ -41,6 +41,7 @@ def test_schemathesis_finds_no_failure_of_any_check(
         "WEBHOOK_SECRET": "a-secret-schemathesis-does-not-know",
         "RATE_LIMIT_PER_S": "0",  # what is tested is the answers, not the limiter
         "REPLAY_SPEED": "0.001",
+        "VENUE_CREDENTIALS_KEY": "schemathesis-credentials-key-0123456789",
     }
     with running_service(environment) as service:
         result = subprocess.run(

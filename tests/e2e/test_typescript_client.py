@@ -23,7 +23,8 @@ def test_the_guide_s_scenario_passes_through_the_typescript_client() -> None:
     )
     assert built.returncode == 0, built.stdout + built.stderr
 
-    with running_service({"TRADING_AGENTS_API_KEY": KEY}) as service:
+    settings = {"TRADING_AGENTS_API_KEY": KEY, "VENUE_CREDENTIALS_KEY": "k" * 40}
+    with running_service(settings) as service:
         environment = {**os.environ, "TRADING_AGENTS_URL": service.url}
         environment["TRADING_AGENTS_API_KEY"] = KEY
         ran = subprocess.run(
@@ -36,4 +37,4 @@ def test_the_guide_s_scenario_passes_through_the_typescript_client() -> None:
         )
 
     assert ran.returncode == 0, ran.stdout[-6000:] + ran.stderr[-3000:]
-    assert "pass 4" in ran.stdout, ran.stdout[-3000:]
+    assert "pass 5" in ran.stdout, ran.stdout[-3000:]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from tests.support.asgi import until
+from tests.support.asgi import ok, until, warmed_up
 from tests.support.audit_keys import service_audit_key
 from tests.support.binance_service import (
     SYMBOL,
@@ -25,7 +24,6 @@ from tests.support.binance_service import (
 )
 from tests.support.fake_alert_sinks import FakeAlertSinks, alerts_when
 from tests.support.fake_binance_futures import FakeBinanceFutures
-from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.events.types import Repaired
@@ -60,23 +58,9 @@ async def futures(
         yield fake
 
 
-@asynccontextmanager
-async def service() -> AsyncIterator[tuple[httpx.AsyncClient, TradingDesk]]:
+def service() -> AbstractAsyncContextManager[tuple[httpx.AsyncClient, TradingDesk]]:
     """Run the service in this loop until the block ends, once its market data has come."""
-    app = create_app(Settings(), build_desk)
-    async with app.router.lifespan_context(app):
-        desk: TradingDesk = app.state.desk
-        # Every backfilled candle stepped: the agents warm up on them.
-        await until(lambda: desk.kernel.last_close_ms == CANDLES[-1].close_ms)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client, desk
-
-
-async def ok(call: Awaitable[httpx.Response]) -> Any:
-    response = await call
-    assert response.status_code == 200, response.text
-    return response.json()
+    return warmed_up(CANDLES[-1].close_ms)
 
 
 async def buy_unheard(client: httpx.AsyncClient, futures: FakeBinanceFutures) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -30,6 +31,28 @@ async def served(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client, app.state.desk
+
+
+@asynccontextmanager
+async def warmed_up(last_close_ms: int) -> AsyncIterator[tuple[httpx.AsyncClient, TradingDesk]]:
+    """Run the app on the settings in the environment once its candles up to then are stepped.
+
+    Every backfilled candle stepped: the agents are warm.
+    """
+    app = create_app(Settings(), build_desk)
+    async with app.router.lifespan_context(app):
+        desk: TradingDesk = app.state.desk
+        await until(lambda: desk.kernel.last_close_ms == last_close_ms)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client, desk
+
+
+async def ok(call: Awaitable[httpx.Response]) -> Any:
+    """Return the JSON of a 200 answer; fail with its text otherwise."""
+    response = await call
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 async def until(ready: Callable[[], bool], timeout_s: float = 15.0) -> None:

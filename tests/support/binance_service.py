@@ -54,6 +54,25 @@ def agents_trading(folder: Path, symbols: tuple[str, ...]) -> Path:
     return folder
 
 
+def segregated(folder: Path) -> Path:
+    """Let the agents written in `folder` trade each investment account's own Binance account."""
+    for profile in folder.glob("*.yaml"):
+        profile.write_text(profile.read_text() + "accounts: segregated\n")
+    return folder
+
+
+def segregated_environment(
+    futures: FakeBinanceFutures, public: FakeBinance, profiles: Path
+) -> dict[str, str]:
+    """Return the settings for accounts that bring their own keys: no service keys, a sealer."""
+    environment = binance_environment(futures, public, profiles)
+    del environment["BINANCE_API_KEY"], environment["BINANCE_API_SECRET"]
+    return {**environment, "VENUE_CREDENTIALS_KEY": CREDENTIALS_KEY}
+
+
+CREDENTIALS_KEY = "test-credentials-key-0123456789abcdef"
+
+
 def binance_environment(
     futures: FakeBinanceFutures, public: FakeBinance, profiles: Path
 ) -> dict[str, str]:

@@ -55,6 +55,12 @@ class Service:
         assert response.status_code < 300, response.text
         return response.json()
 
+    def put(self, path: str, body: Mapping[str, Any]) -> Any:
+        """PUT a path and return the JSON, failing on a non-2xx answer."""
+        response = self.client.put(path, json=body)
+        assert response.status_code < 300, response.text
+        return response.json()
+
     def wait_for(self, path: str, ready: Any, timeout_s: float = 20.0) -> Any:
         """Poll a path until `ready(answer)` holds; return the answer."""
         deadline = time.monotonic() + timeout_s

@@ -18,6 +18,8 @@ export type Health = Schemas["HealthOut"];
 export type AccountsPage = Schemas["AccountsOut"];
 export type Account = Schemas["AccountOut"];
 export type AgentTypes = Schemas["AgentsOut"];
+export type Credentials = Schemas["CredentialsOut"];
+export type CredentialsList = Schemas["CredentialsListOut"];
 /** A decimal as the service takes it: a JSON number, or a plain string for exact values. */
 export type Money = number | string;
 
@@ -237,6 +239,29 @@ export class TradingAgentsClient {
       if (page.next_after === null) return accounts;
       after = page.next_after;
     }
+  }
+
+  /**
+   * Register an investment account's own Binance keys (its sub-account), for agents whose
+   * profile keeps segregated accounts. Write-only: the answer carries the key's fingerprint,
+   * never the key. A PUT replaces earlier keys, so repeating it is safe.
+   */
+  setVenueCredentials(accountId: string, apiKey: string, apiSecret: string): Promise<Credentials> {
+    return this.call(SAFE, () =>
+      this.api.PUT("/accounts/{account_id}/venue-credentials", {
+        params: { path: { account_id: accountId } },
+        body: { venue: "binance", api_key: apiKey, api_secret: apiSecret },
+      }),
+    );
+  }
+
+  /** Return the venues an account has keys registered for, with their fingerprints. */
+  listVenueCredentials(accountId: string): Promise<CredentialsList> {
+    return this.call(SAFE, () =>
+      this.api.GET("/accounts/{account_id}/venue-credentials", {
+        params: { path: { account_id: accountId } },
+      }),
+    );
   }
 
   /** Return the agent types with how many accounts run them and their summed equity. */

@@ -424,6 +424,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/{account_id}/venue-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Credentials
+         * @description List the venues the account has keys for, each with its key's fingerprint.
+         */
+        get: operations["list_credentials_accounts__account_id__venue_credentials_get"];
+        /**
+         * Put Credentials
+         * @description Register the account's own keys at a venue, sealed at rest; replace earlier ones.
+         *
+         *     Its agents whose profile keeps segregated accounts trade the (sub-)account these keys
+         *     open. Refused (409) while one of them trades with keys to another account.
+         */
+        put: operations["put_credentials_accounts__account_id__venue_credentials_put"];
+        post?: never;
+        /**
+         * Delete Credentials
+         * @description Delete the account's keys at a venue; refused (409) while an agent trades with them.
+         */
+        delete: operations["delete_credentials_accounts__account_id__venue_credentials_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agents": {
         parameters: {
             query?: never;
@@ -1143,6 +1174,57 @@ export interface components {
              * @enum {string}
              */
             verdict: "approved" | "denied";
+        };
+        /**
+         * CredentialsIn
+         * @description The account's own API key and secret at a venue (its Binance sub-account).
+         */
+        CredentialsIn: {
+            /**
+             * Api Key
+             * Format: password
+             * @description 8 to 256 printable characters without spaces; never returned
+             */
+            api_key: string;
+            /**
+             * Api Secret
+             * Format: password
+             * @description 8 to 256 printable characters without spaces; never returned
+             */
+            api_secret: string;
+            /**
+             * Venue
+             * @default binance
+             * @constant
+             */
+            venue: "binance";
+        };
+        /**
+         * CredentialsListOut
+         * @description The venues an account has registered keys for.
+         */
+        CredentialsListOut: {
+            /** Account Id */
+            account_id: string;
+            /** Items */
+            items: components["schemas"]["CredentialsOut"][];
+        };
+        /**
+         * CredentialsOut
+         * @description What the service holds of an account's keys at a venue: never the keys themselves.
+         */
+        CredentialsOut: {
+            /** Account Id */
+            account_id: string;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Venue */
+            venue: string;
         };
         /**
          * DaySnapshotOut
@@ -3505,6 +3587,260 @@ export interface operations {
             };
             /** @description The body is over the size limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Bad input: a field or the JSON itself. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Something the service needs is down: the journal, market data, a venue. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_credentials_accounts__account_id__venue_credentials_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-api-key"?: string | null;
+                authorization?: string | null;
+                "X-CSRF-Token"?: string | null;
+            };
+            path: {
+                /** @description the investment account */
+                account_id: string;
+            };
+            cookie?: {
+                ta_session?: string | null;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialsListOut"];
+                };
+            };
+            /** @description The request cannot be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A signed-in dashboard page's change without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Bad input: a field or the JSON itself. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    put_credentials_accounts__account_id__venue_credentials_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-api-key"?: string | null;
+                authorization?: string | null;
+                "X-CSRF-Token"?: string | null;
+            };
+            path: {
+                /** @description the investment account */
+                account_id: string;
+            };
+            cookie?: {
+                ta_session?: string | null;
+            };
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialsOut"];
+                };
+            };
+            /** @description The request cannot be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A signed-in dashboard page's change without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description It conflicts with the agent's state or with a request taken before. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Bad input: a field or the JSON itself. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Something the service needs is down: the journal, market data, a venue. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_credentials_accounts__account_id__venue_credentials_delete: {
+        parameters: {
+            query?: {
+                /** @description whose keys to delete */
+                venue?: "binance";
+            };
+            header?: {
+                "x-api-key"?: string | null;
+                authorization?: string | null;
+                "X-CSRF-Token"?: string | null;
+            };
+            path: {
+                /** @description the investment account */
+                account_id: string;
+            };
+            cookie?: {
+                ta_session?: string | null;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A signed-in dashboard page's change without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such agent, session or account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description It conflicts with the agent's state or with a request taken before. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -87,6 +87,19 @@ test("a retried start under the same idempotency key starts the agent once", asy
   assert.deepEqual(again, first);
 });
 
+test("an account's own Binance keys are written, and only their fingerprint read back", async () => {
+  const apiKey = "subAccountKey0123456789abcdef";
+  const stored = await client.setVenueCredentials("inv-own-keys", apiKey, "subAccountSecret987");
+  assert.equal(stored.venue, "binance");
+  assert.match(stored.fingerprint, /^[0-9a-f]{12}$/);
+  const listed = await client.listVenueCredentials("inv-own-keys");
+  assert.deepEqual(
+    listed.items.map((item) => item.fingerprint),
+    [stored.fingerprint],
+  );
+  assert.ok(!JSON.stringify([stored, listed]).includes(apiKey));
+});
+
 test("a wrong API key is refused", async () => {
   const stranger = new TradingAgentsClient({ apiKey: "not-the-key" });
   await assert.rejects(stranger.startAgent("inv-x", "atlas", 1_000), { status: 401 });

@@ -8,7 +8,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from trading_agents.api import alerts, dashboard, docs, errors, listings, metrics, session, webhooks
+from trading_agents.api import (
+    alerts,
+    credentials,
+    dashboard,
+    docs,
+    errors,
+    listings,
+    metrics,
+    session,
+    webhooks,
+)
 from trading_agents.api.idempotency import Idempotency
 from trading_agents.api.limits import BodyLimit, RateLimit
 from trading_agents.api.routes import router
@@ -95,6 +105,7 @@ def create_app(settings: Settings, make_desk: DeskFactory) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(alerts.router)
     app.include_router(listings.router)
+    app.include_router(credentials.router)
     errors.install(app)
     docs.install(app)
     dashboard.install(app)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 from starlette.types import Send
 
 from trading_agents.core.errors import ConfigurationError
@@ -73,7 +74,20 @@ def _domain(status: int) -> Callable[[Request, Exception], Awaitable[JSONRespons
 
 async def _http(request: Request, error: HTTPException) -> JSONResponse:
     headers = dict(error.headers) if error.headers else None
+    if error.status_code == 405:
+        # Starlette names the methods of the first route on the path only; a path served by
+        # several routes (GET, PUT and DELETE of one resource) allows all of theirs.
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
     return _answer(error.status_code, str(error.detail), headers=headers)
+
+
+def _allowed(request: Request) -> list[str]:
+    """Return every method some route serves on the request's path."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def _bad_input(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.core.ids import key_fingerprint
 
 LIVE_REST_URL = "https://fapi.binance.com"
 LIVE_WS_URL = "wss://fstream.binance.com"
@@ -19,8 +19,8 @@ DEMO_WS_URL = "wss://demo-fstream.binance.com"
 class BinanceConfig:
     """Keys, endpoints and the timings of one Binance USDⓈ-M account."""
 
-    api_key: str
-    api_secret: str
+    api_key: str = ""  # none: the endpoints only, for an account to bring its keys to
+    api_secret: str = ""
     demo: bool = True
     live_money: bool = False  # the explicit consent real money needs, never a default
     rest_url: str | None = None  # a proxy or a test fake instead of Binance's own
@@ -39,10 +39,6 @@ class BinanceConfig:
     instruments_refresh_s: float = 3_600.0
 
     def __post_init__(self) -> None:
-        if not self.api_key or not self.api_secret:
-            raise ConfigurationError(
-                "the Binance venue needs BINANCE_API_KEY and BINANCE_API_SECRET"
-            )
         if not self.demo and not self.live_money:
             raise ConfigurationError(
                 "BINANCE_TESTNET=false trades real money: set BINANCE_LIVE_MONEY=true as well"
@@ -51,11 +47,23 @@ class BinanceConfig:
         if self.margin_type not in ("ISOLATED", "CROSSED"):
             raise ConfigurationError(f"margin type {self.margin_type!r} is not ISOLATED or CROSSED")
 
+    def with_keys(self, api_key: str, api_secret: str) -> BinanceConfig:
+        """Return these settings for the account the keys open; refuse a missing key."""
+        if not api_key or not api_secret:
+            raise ConfigurationError(
+                "the Binance venue needs BINANCE_API_KEY and BINANCE_API_SECRET"
+            )
+        return replace(self, api_key=api_key, api_secret=api_secret)
+
+    @property
+    def has_keys(self) -> bool:
+        """Say whether these settings carry an account's keys."""
+        return bool(self.api_key and self.api_secret)
+
     @property
     def account(self) -> str:
         """Name the account the keys open, without the key: demo or live, and a fingerprint."""
-        fingerprint = hashlib.sha256(self.api_key.encode()).hexdigest()[:12]
-        return f"{'demo' if self.demo else 'live'} account of key {fingerprint}"
+        return f"{'demo' if self.demo else 'live'} account of key {key_fingerprint(self.api_key)}"
 
     @property
     def rest_base(self) -> str:

@@ -39,6 +39,11 @@ class Redactor(logging.Filter):
         known = {secret for secret in secrets if secret and len(secret) >= SHORTEST_SECRET}
         self._secrets = sorted(known, key=len, reverse=True)  # a secret inside another: longest
 
+    def learn(self, secret: str) -> None:
+        """Blank out `secret` too from now on: one the service was given while running."""
+        if len(secret) >= SHORTEST_SECRET and secret not in self._secrets:
+            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
+
     def redact(self, text: str) -> str:
         """Return `text` with every secret in it replaced."""
         for secret in self._secrets:
@@ -64,6 +69,19 @@ class Redactor(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
+
+
+def keep_out_of_logs(*secrets: str) -> None:
+    """Teach every redactor on the root logger's handlers secrets learnt at run time.
+
+    An account's own API keys come through the API and the journal, not the settings the
+    redactor was made with.
+    """
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, Redactor):
+                for secret in secrets:
+                    found.learn(secret)
 
 
 class JsonFormatter(logging.Formatter):

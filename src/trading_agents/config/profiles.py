@@ -92,6 +92,11 @@ class AgentProfile(_Strict):
     model: str | None = None
     # Where the agent trades; None follows the service's VENUE setting.
     venue: Literal["paper", "binance"] | None = None
+    # How investment accounts hold their money with this agent. "single" (the default): each
+    # its own books; at Binance the service's account (BINANCE_API_KEY), one investment
+    # account at a time. "segregated": each its own books; at Binance each its own
+    # (sub-)account, with the keys registered at PUT /accounts/{id}/venue-credentials.
+    accounts: Literal["single", "segregated"] = "single"
     # With the LLM brain: dollars a UTC day may cost; spent, the agent holds until the next.
     llm_daily_budget_usd: Decimal | None = Field(default=None, ge=0)
     symbols: tuple[str, ...] = Field(min_length=1)

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     binance_live_money: bool = Field(default=False, alias="BINANCE_LIVE_MONEY")
     binance_base_url: str | None = Field(default=None, alias="BINANCE_BASE_URL")
     binance_ws_url: str | None = Field(default=None, alias="BINANCE_WS_URL")
+    # Seals the investment accounts' own venue keys in the journal (segregated accounts);
+    # or a file holding it. Neither: such keys cannot be registered.
+    venue_credentials_key: SecretStr | None = Field(default=None, alias="VENUE_CREDENTIALS_KEY")
+    venue_credentials_key_file: Path | None = Field(
+        default=None, alias="VENUE_CREDENTIALS_KEY_FILE"
+    )
     venue: Literal["paper", "binance"] = Field(default="paper", alias="VENUE")
     default_account: str = Field(default="default", alias="TRADING_AGENTS_DEFAULT_ACCOUNT")
     # "text" for a person at a terminal; "json": one object a line, for a log collector.
@@ -87,6 +93,7 @@ class Settings(BaseSettings):
             self.audit_key,
             self.binance_api_key,
             self.binance_api_secret,
+            self.venue_credentials_key,
             self.alert_webhook_url,
             self.alert_webhook_secret,
             self.telegram_bot_token,
@@ -108,16 +115,26 @@ class Settings(BaseSettings):
         return value
 
     def binance(self) -> BinanceConfig:
-        """Return the Binance venue's settings; raise ConfigurationError when they fall short."""
+        """Return the Binance venue's settings with the service's own keys; raise when short."""
         key, secret = self.binance_api_key, self.binance_api_secret
+        return self.binance_endpoints().with_keys(
+            key.get_secret_value() if key is not None else "",
+            secret.get_secret_value() if secret is not None else "",
+        )
+
+    def binance_endpoints(self) -> BinanceConfig:
+        """Return the Binance venue's settings without keys: accounts bring their own."""
         return BinanceConfig(
-            api_key=key.get_secret_value() if key is not None else "",
-            api_secret=secret.get_secret_value() if secret is not None else "",
             demo=self.binance_testnet,
             live_money=self.binance_live_money,
             rest_url=self.binance_base_url,
             ws_url=self.binance_ws_url,
         )
+
+    def credentials_key_text(self) -> str | None:
+        """Return VENUE_CREDENTIALS_KEY's value, if it is set."""
+        key = self.venue_credentials_key
+        return None if key is None else key.get_secret_value()
 
     def database(self) -> str:
         """Return the journal's database URL, with the async driver when a plain one is given."""

@@ -17,6 +17,11 @@ def is_account_id(text: object) -> bool:
     return isinstance(text, str) and _ACCOUNT_ID.fullmatch(text) is not None
 
 
+def key_fingerprint(api_key: str) -> str:
+    """Return a short name for an API key that does not give the key away."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:12]
+
+
 # Binance accepts client order ids of at most 36 characters from [.A-Z:/a-z0-9_-].
 CLIENT_ORDER_ID_MAX_LENGTH = 36
 

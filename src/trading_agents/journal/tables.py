@@ -214,6 +214,18 @@ idempotency_keys = Table(
     Column("created_ms", BigInteger, nullable=False),
 )
 
+# An investment account's keys at a venue (its own Binance sub-account), sealed: see
+# journal/credentials.py. Only the fingerprint is ever read back out of the service.
+venue_credentials = Table(
+    "venue_credentials",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("venue", String(16), primary_key=True),
+    Column("sealed", Text, nullable=False),
+    Column("fingerprint", String(16), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
 account_transactions = Table(
     "account_transactions",
     metadata,

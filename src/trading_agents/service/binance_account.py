@@ -9,16 +9,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from trading_agents.agents.ports import DecisionSink
+from trading_agents.config.binance import BinanceConfig
 from trading_agents.config.profiles import AgentProfile
-from trading_agents.core.clock import Clock
+from trading_agents.core.clock import Clock, LiveClock
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.engine.assembly import BinanceAccountParts, binance_account, make_brain
 from trading_agents.engine.gateway import IntentLog
 from trading_agents.events.stream import AccountStream
 from trading_agents.events.types import Repaired
+from trading_agents.journal.credentials import VenueKeys
 from trading_agents.market.view import LiveMarket
 from trading_agents.service.background import cancel
+from trading_agents.service.errors import ServiceError
 from trading_agents.service.sessions import AgentSession, SessionStatus
+from trading_agents.service.vault import KeyVault
 from trading_agents.venues.port import AccountVenue
 
 if TYPE_CHECKING:  # ccxt is imported only where Binance is traded
@@ -30,11 +34,29 @@ BOOK_SETTLE_S = 0.05  # what the venue reports in one burst is booked in one go
 BOOK_RETRY_S = 1.0
 
 
-class BinanceAccount:
-    """Open the configured Binance account's venue for sessions; one session holds it."""
+OpenVenue = Callable[[BinanceConfig], "BinanceVenue"]
 
-    def __init__(self, open_venue: Callable[[], BinanceVenue] | None) -> None:
-        self._open_venue = open_venue  # a new, unstarted venue on the configured account
+
+class BinanceAccount:
+    """Open sessions' venues at Binance, on the service's account or the investor's own.
+
+    A profile's `accounts` says whose: `single`, the account of BINANCE_API_KEY,
+    which one session trades at a time; or `segregated`, each investment account on its
+    own (sub-)account with the keys it registered, one session per key set. Every key set
+    gets its own venue (user stream, order counts); `open_venue` shares the IP's weight.
+    """
+
+    def __init__(
+        self,
+        open_venue: OpenVenue | None = None,
+        endpoints: BinanceConfig | None = None,
+        service_keys: VenueKeys | None = None,
+        vault: KeyVault | None = None,
+    ) -> None:
+        self._open_venue = open_venue  # a new, unstarted venue on the account of a config
+        self._endpoints = endpoints  # where Binance is, without keys; None: not configured
+        self._service_keys = service_keys
+        self.vault = vault or KeyVault(None, None, LiveClock())
         self.alerts: dict[SessionKey, str] = {}  # a venue that stopped itself, and why
         # Hears each request to the exchange (endpoint, seconds, outcome): the metrics.
         self.on_request: Callable[[str, float, str], None] | None = None
@@ -57,12 +79,14 @@ class BinanceAccount:
         resuming: bool,
     ) -> BinanceAccountParts:
         """Return a session's parts at Binance: connected and checked, or `resuming` offline."""
-        if self._open_venue is None:
-            raise ConfigurationError(
-                f"{profile.name} trades at Binance, but the service has no Binance account"
-                " configured (BINANCE_API_KEY, BINANCE_API_SECRET)"
-            )
-        venue = self._open_venue()
+        try:
+            config = await self.config_for(profile, account_id)
+        except (ServiceError, ConfigurationError) as error:
+            if resuming:  # a restart cannot bring it back: the operator must say
+                raise ConfigurationError(f"cannot restore {profile.name}: {error}") from None
+            raise
+        assert self._open_venue is not None  # config_for checked
+        venue = self._open_venue(config)
         try:
             if not resuming:
                 await venue.start()
@@ -86,17 +110,43 @@ class BinanceAccount:
             await venue.close()
             raise
 
+    @property
+    def configured(self) -> bool:
+        """Say whether any session may trade at Binance."""
+        return self._open_venue is not None
+
+    async def config_for(self, profile: AgentProfile, account_id: str) -> BinanceConfig:
+        """Return the settings of the Binance account a session of `profile` would trade."""
+        if self._open_venue is None or self._endpoints is None:
+            raise ConfigurationError(
+                f"{profile.name} trades at Binance, but the service has no Binance configured"
+                " (BINANCE_API_KEY and BINANCE_API_SECRET, or segregated accounts' own keys)"
+            )
+        if profile.accounts == "segregated":
+            keys = await self.vault.keys_of(account_id, "binance")
+        elif self._service_keys is None:
+            raise ConfigurationError(
+                f"{profile.name} trades the service's Binance account, which has no keys"
+                " (BINANCE_API_KEY, BINANCE_API_SECRET)"
+            )
+        else:
+            keys = self._service_keys
+        return self._endpoints.with_keys(keys.api_key, keys.api_secret)
+
     @staticmethod
     def holder(
         sessions: Mapping[SessionKey, AgentSession],
+        account: str | None,
         exclude: SessionKey | None = None,
         stopped_too: bool = False,
     ) -> AgentSession | None:
-        """Return the session trading the Binance account now (or, `stopped_too`, ever)."""
+        """Return the session trading Binance `account` now (or, `stopped_too`, ever)."""
+        if account is None:
+            return None
         for key, session in sessions.items():
             if (
                 key != exclude
-                and session.parts.venue.exclusive_account is not None
+                and session.parts.venue.exclusive_account == account
                 and (stopped_too or session.status is not SessionStatus.STOPPED)
             ):
                 return session

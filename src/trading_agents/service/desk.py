@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from trading_agents.journal.reading import StoredDesk
+from trading_agents.service.account_keys import AccountKeys
 from trading_agents.service.deciding import Deciding
 from trading_agents.service.desk_base import HISTORY_CANDLES, keep_out_of_collections
 from trading_agents.service.lifecycle import Lifecycle
@@ -22,7 +23,7 @@ __all__ = ["HISTORY_CANDLES", "TradingDesk"]
 log = logging.getLogger(__name__)
 
 
-class TradingDesk(MarketLoop, Lifecycle, MoneyMoves, Deciding):
+class TradingDesk(MarketLoop, Lifecycle, MoneyMoves, Deciding, AccountKeys):
     """Start, steer and read agents, each on its own account, trading one shared stream."""
 
     async def restore(self, stored: StoredDesk) -> None:

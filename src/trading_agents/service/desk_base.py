@@ -75,7 +75,7 @@ class DeskBase:
         self.symbols = tuple(symbols)
         self.venue_config = venue_config or SimVenueConfig()
         self.venue: VenueKind = venue  # where agents trade whose profile does not say
-        self.binance = binance or BinanceAccount(None)  # the composition root opens Binance
+        self.binance = binance or BinanceAccount()  # the composition root opens Binance
         self.binance.book = self._book_reported
         self.mode = mode  # where agents trade, as health says it
         self.events = EventHub(source.clock)  # every account's stream, for the desk's consumers

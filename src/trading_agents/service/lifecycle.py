@@ -58,11 +58,12 @@ class Lifecycle(Opening):
                     f" there, not at {profile.venue}"
                 )
             if profile.venue == "binance":  # pinned above
-                holder = self.binance.holder(self.sessions)
+                at = (await self.binance.config_for(profile, account_id)).account
+                holder = self.binance.holder(self.sessions, at)
                 if holder is not None:
                     raise Conflict(
                         f"{holder.agent} on account {holder.account_id!r} already trades the"
-                        " Binance account; one agent trades a Binance account at a time"
+                        f" Binance account ({at}); one agent trades a Binance account at a time"
                     )
             if existing is None:
                 session = await self._open_new(profile, account_id, initial_equity)
@@ -139,7 +140,15 @@ class Lifecycle(Opening):
         transfers at the exchange, so `equity` must then be the wallet the books hold.
         """
         key = (previous.agent, previous.account_id)
-        other = self.binance.holder(self.sessions, exclude=key, stopped_too=True)
+        traded = previous.parts.venue.exclusive_account
+        now_at = (await self.binance.config_for(profile, previous.account_id)).account
+        if now_at != traded:
+            raise Conflict(
+                f"{previous.agent} on account {previous.account_id!r} traded the Binance"
+                f" {traded}, but its keys now open the {now_at}: its books cannot go on"
+                " there; register the keys it traded with, or start it on another account"
+            )
+        other = self.binance.holder(self.sessions, traded, exclude=key, stopped_too=True)
         if other is not None:
             # The exchange account may have traded for the other since: its positions, exits
             # and money are not this agent's books any more.

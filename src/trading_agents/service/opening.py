@@ -41,8 +41,10 @@ class Opening(DeskBase):
             return  # nothing of it trades any more: its orders are read from the journal
         venue = session.parts.venue
         where = f"{session.agent} on account {session.account_id!r}"
-        holder = self.binance.holder(self.sessions, exclude=(session.agent, session.account_id))
-        if venue.exclusive_account is not None and holder is not None:
+        holder = self.binance.holder(
+            self.sessions, venue.exclusive_account, exclude=(session.agent, session.account_id)
+        )
+        if holder is not None:
             raise ConfigurationError(
                 f"cannot restore {where} at Binance: {holder.agent} on account"
                 f" {holder.account_id!r} trades the same Binance account"

@@ -9,7 +9,19 @@ faults), `endpoints` (REST handlers), `matching` (orders, algo orders, triggers)
 (wallet, positions, margin), `rules` (filters, parameters), `wire` (Binance's JSON shapes).
 """
 
-from tests.support.fake_binance_futures.server import FakeBinanceFutures, RecordedRequest
+from tests.support.fake_binance_futures.server import (
+    FakeBinanceFutures,
+    RecordedRequest,
+    SubAccount,
+)
 from tests.support.fake_binance_futures.wire import AlgoOrder, Income, Order, Trade
 
-__all__ = ["AlgoOrder", "FakeBinanceFutures", "Income", "Order", "RecordedRequest", "Trade"]
+__all__ = [
+    "AlgoOrder",
+    "FakeBinanceFutures",
+    "Income",
+    "Order",
+    "RecordedRequest",
+    "SubAccount",
+    "Trade",
+]

@@ -86,6 +86,17 @@ class Exchange:
         self._next_order, self._next_algo = 8_100_000_001, 3_000_000_001
         self._next_trade, self._next_tran = 610_000_001, 9_000_000_001
 
+    def shift_ids(self, by: int) -> None:
+        """Start this account's order, algo, trade and transfer ids `by` further on."""
+        self._next_order += by
+        self._next_algo += by
+        self._next_trade += by
+        self._next_tran += by
+
+    def prices_from(self, other: Exchange) -> None:
+        """Take the market's prices (last and mark are one here) from another account's view."""
+        self.account.prices.update(other.account.prices)
+
     # Lookups -----------------------------------------------------------------------------
 
     def symbol_rules(self, symbol: str | None) -> Rules:

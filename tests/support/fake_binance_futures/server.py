@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, NamedTuple, Self, TypeVar
@@ -45,6 +46,17 @@ from tests.support.threaded_server import ThreadedServer
 T = TypeVar("T")
 
 
+@dataclass(eq=False, slots=True)
+class _KeySet:
+    """One account at the fake (the main one, or a sub-account): its keys, book and stream."""
+
+    api_secret: str
+    exchange: Exchange
+    stream: UserStream
+    routes: dict[tuple[str, str], tuple[Handler, Security]]
+    orders: Meter  # Binance counts orders per account; the weight is the IP's
+
+
 class RecordedRequest(NamedTuple):
     """A REST request the fake received: method, path and every parameter sent."""
 
@@ -62,7 +74,12 @@ def _error(status: int, code: int, msg: str, headers: dict[str, str]) -> web.Res
 
 
 class FakeBinanceFutures(ThreadedServer):
-    """Serve a Binance USDⓈ-M futures account (USDT, one-way mode) on 127.0.0.1."""
+    """Serve a Binance USDⓈ-M futures account (USDT, one-way mode) on 127.0.0.1.
+
+    `add_key_set` opens more accounts (sub-accounts, each with its own keys, wallet, orders
+    and user stream) on the same market: a price set moves them all, and the IP's request
+    weight counts every account's requests.
+    """
 
     name = "fake-binance-futures"
 
@@ -82,25 +99,11 @@ class FakeBinanceFutures(ThreadedServer):
         self._clock = clock or _wall_clock
         self._skew = 0
         self._recv_window_max = recv_window_max_ms
-        info, brackets, rules = load_snapshot()
-        self._stream = UserStream(self._now)
-        self._exchange = Exchange(
-            rules,
-            wallet=wallet,
-            taker_fee=taker_fee,
-            maker_fee=maker_fee,
-            now=self._now,
-            emit=self._stream.push,
-        )
-        self._info = info
-        self._routes: dict[tuple[str, str], tuple[Handler, Security]] = Endpoints(
-            self._exchange, info, brackets, self._now
-        ).table()
-        self._routes |= {
-            ("POST", "/fapi/v1/listenKey"): (self._stream.new_key, "USER_STREAM"),
-            ("PUT", "/fapi/v1/listenKey"): (self._stream.keep_key, "USER_STREAM"),
-            ("DELETE", "/fapi/v1/listenKey"): (self._stream.close_key, "USER_STREAM"),
-        }
+        self._info, self._brackets, self._rules = load_snapshot()
+        self._fees = taker_fee, maker_fee
+        self._key_sets: dict[str, _KeySet] = {}
+        main = self._open_key_set(api_key, api_secret, wallet)
+        self._stream, self._exchange = main.stream, main.exchange
         self._meter = Meter()
         self._faults = Faults()
         self._banned_until = 0
@@ -108,13 +111,55 @@ class FakeBinanceFutures(ThreadedServer):
         self._closing: asyncio.Event | None = None
         self._async_runner: web.AppRunner | None = None
 
+    def _open_key_set(self, api_key: str, api_secret: str, wallet: Decimal) -> _KeySet:
+        stream = UserStream(self._now)
+        taker_fee, maker_fee = self._fees
+        exchange = Exchange(
+            self._rules,
+            wallet=wallet,
+            taker_fee=taker_fee,
+            maker_fee=maker_fee,
+            now=self._now,
+            emit=stream.push,
+        )
+        # Ids are the exchange's, not the account's: another account's start further on.
+        exchange.shift_ids(len(self._key_sets) * 10_000_000)
+        routes: dict[tuple[str, str], tuple[Handler, Security]] = Endpoints(
+            exchange, self._info, self._brackets, self._now
+        ).table()
+        routes |= {
+            ("POST", "/fapi/v1/listenKey"): (stream.new_key, "USER_STREAM"),
+            ("PUT", "/fapi/v1/listenKey"): (stream.keep_key, "USER_STREAM"),
+            ("DELETE", "/fapi/v1/listenKey"): (stream.close_key, "USER_STREAM"),
+        }
+        key_set = _KeySet(api_secret, exchange, stream, routes, Meter())
+        self._key_sets[api_key] = key_set
+        return key_set
+
+    def add_key_set(
+        self, api_key: str, api_secret: str, wallet: Decimal = Decimal("0")
+    ) -> SubAccount:
+        """Open another account at the fake with its own keys and wallet; return its handle."""
+
+        def add() -> None:
+            if api_key in self._key_sets:
+                raise ValueError(f"the fake already has an account with key {api_key!r}")
+            key_set = self._open_key_set(api_key, api_secret, wallet)
+            key_set.exchange.prices_from(self._exchange)
+
+        self._call(add)
+        return SubAccount(self, api_key, api_secret)
+
+    def _key_set(self, api_key: str) -> _KeySet:
+        return self._key_sets[api_key]
+
     # Serving -----------------------------------------------------------------------------
 
     def app(self) -> web.Application:
         """Return the application: the user stream and every REST path."""
         self._closing = asyncio.Event()
         app = web.Application()
-        app.router.add_get("/ws/{listen_key}", self._stream.serve)
+        app.router.add_get("/ws/{listen_key}", self._serve_stream)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         app.on_shutdown.append(self._on_shutdown)
         return app
@@ -186,7 +231,16 @@ class FakeBinanceFutures(ThreadedServer):
     async def _on_shutdown(self, app: web.Application) -> None:
         if self._closing is not None:
             self._closing.set()  # wakes answers held by timeout()
-        await self._stream.close_all()
+        for key_set in self._key_sets.values():
+            await key_set.stream.close_all()
+
+    async def _serve_stream(self, request: web.Request) -> web.StreamResponse:
+        """Serve /ws/{listen_key} from the account whose key it is (or refuse it, 400)."""
+        listen_key = request.match_info["listen_key"]
+        for key_set in self._key_sets.values():
+            if key_set.stream.listen_key == listen_key:
+                return await key_set.stream.serve(request)
+        return await self._stream.serve(request)
 
     # Control -----------------------------------------------------------------------------
 
@@ -195,16 +249,34 @@ class FakeBinanceFutures(ThreadedServer):
         self._call(lambda: self._exchange.fund(amount))
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move last and mark price to `price`, filling and triggering what the move crosses."""
-        self._call(lambda: self._exchange.set_price(symbol, price))
+        """Move last and mark price to `price`, filling and triggering what the move crosses.
+
+        Every account's orders meet the move: the market is one.
+        """
+
+        def move() -> None:
+            for key_set in self._key_sets.values():
+                key_set.exchange.set_price(symbol, price)
+
+        self._call(move)
 
     def wick_mark(self, symbol: str, mark: Decimal) -> None:
         """Let the mark price alone touch `mark`: a position it reaches is liquidated."""
-        self._call(lambda: self._exchange.wick_mark(symbol, mark))
+
+        def wick() -> None:
+            for key_set in self._key_sets.values():
+                key_set.exchange.wick_mark(symbol, mark)
+
+        self._call(wick)
 
     def charge_funding(self, symbol: str, rate: Decimal) -> None:
-        """Settle funding at `rate` on the symbol's position at the mark price."""
-        self._call(lambda: self._exchange.charge_funding(symbol, rate))
+        """Settle funding at `rate` on every account's position in the symbol, at the mark."""
+
+        def charge() -> None:
+            for key_set in self._key_sets.values():
+                key_set.exchange.charge_funding(symbol, rate)
+
+        self._call(charge)
 
     def list_filter(self, symbol: str, filter_type: str, **fields: str) -> None:
         """Change what exchangeInfo lists for a symbol's filter (Binance changed its rules).
@@ -291,8 +363,13 @@ class FakeBinanceFutures(ThreadedServer):
         self._call(ban)
 
     def drop_streams(self) -> None:
-        """Cut every open user-data WebSocket without a closing handshake."""
-        self._call(self._stream.drop)
+        """Cut every account's open user-data WebSockets without a closing handshake."""
+
+        def drop() -> None:
+            for key_set in self._key_sets.values():
+                key_set.stream.drop()
+
+        self._call(drop)
 
     def fill_in_pieces(self, pieces: int) -> None:
         """Fill each marketable order in `pieces` trades from now on, as a thin book does."""
@@ -402,7 +479,8 @@ class FakeBinanceFutures(ThreadedServer):
             "X-MBX-USED-WEIGHT-1M": str(self._meter.add(now, weight_of(method, path, params)))
         }
         if (method, path) in ORDER_PLACEMENTS:
-            in_10s, in_1m = self._meter.add_order(now)
+            sent = self._key_sets.get(request.headers.get("X-MBX-APIKEY") or "")
+            in_10s, in_1m = (sent or self._key_sets[self._api_key]).orders.add_order(now)
             headers |= {"X-MBX-ORDER-COUNT-10S": str(in_10s), "X-MBX-ORDER-COUNT-1M": str(in_1m)}
         fault = self._faults.take(method, path)
         if fault is not None and fault.retry_after is not None:
@@ -420,7 +498,10 @@ class FakeBinanceFutures(ThreadedServer):
     def _answer(
         self, request: web.Request, params: Params, raw_query: str, raw_body: str
     ) -> tuple[int, Any]:
-        route = self._routes.get((request.method, request.path))
+        sent = request.headers.get("X-MBX-APIKEY")
+        key_set = self._key_sets.get(sent or "")
+        routes = (key_set or self._key_sets[self._api_key]).routes
+        route = routes.get((request.method, request.path))
         if route is None:
             return 404, {
                 "code": -5000,
@@ -429,10 +510,11 @@ class FakeBinanceFutures(ThreadedServer):
         handler, security = route
         try:
             if security != "NONE":
-                check_api_key(request.headers.get("X-MBX-APIKEY"), self._api_key)
+                check_api_key(sent, sent if key_set is not None else self._api_key)
             if security == "SIGNED":
+                assert key_set is not None
                 check_timestamp(params, self._now(), self._recv_window_max)
-                check_signature(raw_query, raw_body, self._api_secret)
+                check_signature(raw_query, raw_body, key_set.api_secret)
             return 200, handler(params)
         except BinanceError as refusal:
             return refusal.status, {"code": refusal.code, "msg": refusal.msg}
@@ -442,3 +524,49 @@ class FakeBinanceFutures(ThreadedServer):
             return
         with suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), seconds)
+
+
+class SubAccount:
+    """Another account at the fake, with keys of its own: fund it and read what it holds."""
+
+    def __init__(self, fake: FakeBinanceFutures, api_key: str, api_secret: str) -> None:
+        self._fake = fake
+        self.api_key, self.api_secret = api_key, api_secret
+
+    def _exchange(self) -> Exchange:
+        return self._fake._key_set(self.api_key).exchange
+
+    def fund(self, amount: Decimal) -> None:
+        """Credit the account's USDT wallet (ACCOUNT_UPDATE reason DEPOSIT)."""
+        self._fake._call(lambda: self._exchange().fund(amount))
+
+    def position(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """Return the account's signed position amount and entry price."""
+
+        def read() -> tuple[Decimal, Decimal]:
+            position = self._exchange().account.positions[symbol]
+            return position.amount, position.entry_price
+
+        return self._fake._call(read)
+
+    @property
+    def wallet_balance(self) -> Decimal:
+        """Return the account's USDT wallet balance."""
+        return self._fake._call(lambda: self._exchange().account.wallet)
+
+    @property
+    def trade_count(self) -> int:
+        """Return how many fills the account has had."""
+        return self._fake._call(lambda: len(self._exchange().trades))
+
+    def orders(self, symbol: str | None = None) -> list[Order]:
+        """Return a copy of every regular order the account placed (of one symbol, or all)."""
+        return self._fake._call(
+            lambda: [copy.copy(o) for o in self._exchange().orders if symbol in (None, o.symbol)]
+        )
+
+    def algo_orders(self, symbol: str | None = None) -> list[AlgoOrder]:
+        """Return a copy of every algo order the account placed (of one symbol, or all)."""
+        return self._fake._call(
+            lambda: [copy.copy(a) for a in self._exchange().algos if symbol in (None, a.symbol)]
+        )

@@ -60,6 +60,14 @@ def test_agents_at_binance_need_keys_before_the_service_starts() -> None:
     ]
 
 
-def test_a_config_without_keys_is_refused_directly() -> None:
-    with pytest.raises(ConfigurationError):
-        BinanceConfig(api_key="", api_secret="")
+def test_keys_are_refused_when_one_is_missing() -> None:
+    with pytest.raises(ConfigurationError, match="BINANCE_API_KEY"):
+        BinanceConfig().with_keys("a-key", "")
+
+
+def test_a_venue_without_keys_is_refused_before_it_connects() -> None:
+    from trading_agents.core.clock import LiveClock
+    from trading_agents.venues.binance.venue import BinanceVenue
+
+    with pytest.raises(ConfigurationError, match="no keys"):
+        BinanceVenue(BinanceConfig(), LiveClock())

@@ -9,7 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from trading_agents.config.logs import REDACTED, JsonFormatter, Redactor, configure_logging
+from trading_agents.config.logs import (
+    REDACTED,
+    JsonFormatter,
+    Redactor,
+    configure_logging,
+    keep_out_of_logs,
+)
 from trading_agents.config.settings import Settings
 from trading_agents.core.log_context import log_context
 
@@ -41,6 +47,16 @@ def test_a_configured_secret_never_reaches_the_line(lines: io.StringIO) -> None:
     (entry,) = _entries(lines)
     assert entry["message"] == f"signed with {REDACTED} and {REDACTED}"
     assert API_KEY not in lines.getvalue()
+
+
+def test_a_secret_learnt_while_running_never_reaches_the_line(lines: io.StringIO) -> None:
+    account_key = "subAccountKey0123456789"  # registered through the API, not a setting
+
+    keep_out_of_logs(account_key)
+    logging.getLogger("venue").warning("Binance refused key %s", account_key)
+
+    assert account_key not in lines.getvalue()
+    assert _entries(lines)[0]["message"] == f"Binance refused key {REDACTED}"
 
 
 def test_a_library_s_url_loses_its_credentials(lines: io.StringIO) -> None:

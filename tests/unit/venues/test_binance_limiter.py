@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trading_agents.core.clock import SimulatedClock
-from trading_agents.venues.binance.limiter import RateLimits, WeightLimiter
+from trading_agents.venues.binance.limiter import IpWeight, RateLimits, WeightLimiter
 
 MINUTE_START = "2025-06-01T00:00:00Z"
 
@@ -50,3 +50,27 @@ def test_unreadable_headers_change_nothing() -> None:
     weights.observe({"X-MBX-USED-WEIGHT-1M": "lots"})
 
     assert weights.used_weight == 0
+
+
+def test_key_sets_on_one_ip_share_its_weight_but_count_their_orders_apart() -> None:
+    clock = SimulatedClock(MINUTE_START)
+    clock.advance_to(clock.now_ms() + 20_000)
+    ip = IpWeight()
+    first, second = WeightLimiter(clock, ip=ip), WeightLimiter(clock, ip=ip)
+    first.observe({"X-MBX-USED-WEIGHT-1M": "1900", "x-mbx-order-count-10s": "240"})
+
+    assert second.delay_ms(weight=30, places_order=False) == 40_000  # the IP's minute is used
+    assert second.delay_ms(weight=0, places_order=True) == 0  # its own account's orders are not
+    assert first.delay_ms(weight=0, places_order=True) > 0
+
+
+async def test_a_request_on_its_way_counts_for_the_other_key_sets_before_its_answer() -> None:
+    clock = SimulatedClock(MINUTE_START)
+    clock.advance_to(clock.now_ms() + 20_000)
+    ip = IpWeight()
+    first, second = WeightLimiter(clock, ip=ip), WeightLimiter(clock, ip=ip)
+    first.observe({"X-MBX-USED-WEIGHT-1M": "1800"})
+
+    await first.wait(weight=100)  # no answer yet: the exchange's tally has not said
+
+    assert second.delay_ms(weight=30, places_order=False) == 40_000

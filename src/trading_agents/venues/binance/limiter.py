@@ -23,13 +23,37 @@ class RateLimits:
     headroom: float = 0.8  # the share of each limit we allow ourselves; others share the IP
 
 
+class IpWeight:
+    """The request weight this IP used in the current minute, shared by every key set on it.
+
+    Binance counts weight per IP, so the venues of several accounts (each with its own keys,
+    user stream and order counts) draw on one budget: each sees the others' requests.
+    """
+
+    def __init__(self) -> None:
+        self.used = 0
+        self.minute = -1
+
+    def set(self, used: int, minute: int) -> None:
+        """Take the exchange's count for `minute` (a response's header)."""
+        self.used, self.minute = used, minute
+
+    def take(self, weight: int, minute: int) -> None:
+        """Count a request about to go, until a response's header tells the exchange's tally."""
+        if minute == self.minute:
+            self.used += weight
+        else:
+            self.used, self.minute = weight, minute
+
+
 class WeightLimiter:
     """Wait before a request that would take the used weight or order counts past our share.
 
     The counts come from the response headers, which are the exchange's own tally: they
     include other processes on the same IP or account, which no local counter could see.
     A count belongs to its window (the minute, or the 10 s), so it is forgotten when the
-    window turns.
+    window turns. The weight is the IP's (`ip`, shared by the limiters of every key set on
+    this machine); the order counts are the account's own.
     """
 
     def __init__(
@@ -37,24 +61,29 @@ class WeightLimiter:
         clock: Clock,
         limits: RateLimits | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        ip: IpWeight | None = None,
     ) -> None:
         self.limits = limits or RateLimits()
         self._clock = clock
         self._sleep = sleep
-        self.used_weight = 0
+        self.ip = ip or IpWeight()
         self.orders_10s = 0
         self.orders_1m = 0
-        self._weight_minute = -1
         self._orders_10s_window = -1
         self._orders_minute = -1
         self.waited_s = 0.0
+
+    @property
+    def used_weight(self) -> int:
+        """Return the IP's weight used in the minute of the last count."""
+        return self.ip.used
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take the counts a response reports."""
         now = self._clock.now_ms()
         lowered = {key.lower(): value for key, value in headers.items()}
         if (weight := _int(lowered.get(WEIGHT_HEADER))) is not None:
-            self.used_weight, self._weight_minute = weight, now // MS_PER_MINUTE
+            self.ip.set(weight, now // MS_PER_MINUTE)
         if (orders := _int(lowered.get(ORDERS_10S_HEADER))) is not None:
             self.orders_10s, self._orders_10s_window = orders, now // (10 * MS_PER_SECOND)
         if (orders := _int(lowered.get(ORDERS_1M_HEADER))) is not None:
@@ -66,7 +95,7 @@ class WeightLimiter:
         limits = self.limits
         waits = [0]
         minute = now // MS_PER_MINUTE
-        if minute == self._weight_minute and self.used_weight + weight > _share(
+        if minute == self.ip.minute and self.ip.used + weight > _share(
             limits.weight_per_minute, limits.headroom
         ):
             waits.append((minute + 1) * MS_PER_MINUTE - now)
@@ -88,6 +117,8 @@ class WeightLimiter:
         if delay > 0:
             self.waited_s += delay / MS_PER_SECOND
             await self._sleep(delay / MS_PER_SECOND)
+        # Seen at once by the other key sets' limiters, before the answer tells the tally.
+        self.ip.take(weight, self._clock.now_ms() // MS_PER_MINUTE)
 
 
 def _share(limit: int, headroom: float) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 from trading_agents.config.binance import BinanceConfig
 from trading_agents.core.clock import Clock
 from trading_agents.core.decimals import ZERO
+from trading_agents.core.errors import ConfigurationError
 from trading_agents.model.enums import OrderStatus
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.positions import PositionSnapshot
@@ -21,6 +22,7 @@ from trading_agents.model.reports import (
     OrderUpdate,
 )
 from trading_agents.venues.binance.instruments import ExchangeInstruments
+from trading_agents.venues.binance.limiter import IpWeight, WeightLimiter
 from trading_agents.venues.binance.orders import OrderBook
 from trading_agents.venues.binance.rest import BinanceRest
 from trading_agents.venues.binance.stream import UserDataStream
@@ -50,6 +52,7 @@ from trading_agents.venues.reports import PublishedReports
 from trading_agents.venues.rounding import round_intent
 
 log = logging.getLogger(__name__)
+RECHECK_S = 2.0  # the next reconciliation when one could not compare everything
 
 FILL_WAIT_S = 2.0  # how long an order's fills may take on the stream before REST is asked
 _NOT_FOUND = (BinanceCode.NO_SUCH_ORDER, BinanceCode.UNKNOWN_ORDER)
@@ -73,10 +76,16 @@ class BinanceTrading(PublishedReports):
         *,
         rest: BinanceRest | None = None,
         instruments: ExchangeInstruments | None = None,
+        ip_weight: IpWeight | None = None,
     ) -> None:
+        if not config.has_keys:
+            raise ConfigurationError(
+                "a Binance venue with no keys: give it the service's (BINANCE_API_KEY,"
+                " BINANCE_API_SECRET) or the account's own"
+            )
         self.config = config
         self._clock = clock
-        self.rest = rest or BinanceRest(config, clock)
+        self.rest = rest or BinanceRest(config, clock, WeightLimiter(clock, ip=ip_weight))
         self.instruments = instruments or ExchangeInstruments(self.rest)
         self.book = OrderBook()
         super().__init__()
@@ -86,6 +95,9 @@ class BinanceTrading(PublishedReports):
         self._in_flight = 0  # orders being sent: their fills may not have been heard yet
         self._retiring: dict[str, asyncio.Task[None]] = {}
         self._sending: set[str] = set()  # algo orders on their way: not lost if not found yet
+        # A round that could not compare the wallet (money on its way to the books, say what a
+        # restart found filled) asks for the next round soon rather than a cadence later.
+        self.recheck_soon = False
         self.stream = UserDataStream(
             self.rest,
             config.ws_base,
@@ -129,7 +141,7 @@ class BinanceTrading(PublishedReports):
         loop = asyncio.get_running_loop()
         next_refresh = loop.time() + config.instruments_refresh_s
         while True:
-            await asyncio.sleep(min(config.reconcile_s, config.instruments_refresh_s))
+            await self._next_round(min(config.reconcile_s, config.instruments_refresh_s))
             try:
                 if self.stream.connected.is_set():
                     await self.reconcile()
@@ -142,6 +154,15 @@ class BinanceTrading(PublishedReports):
                 log.warning("Binance maintenance failed this round: %s", error)
             except Exception:  # the next round tries again; a bug must not end the upkeep
                 log.exception("Binance maintenance failed this round")
+
+    async def _next_round(self, cadence: float) -> None:
+        """Wait a cadence, or less once a round asked to look again soon."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + cadence
+        while True:
+            await asyncio.sleep(min(RECHECK_S, max(0.0, due - loop.time())))
+            if self.recheck_soon or loop.time() >= due:
+                return
 
     async def _one_way_mode(self) -> None:
         answer = await self.rest.call("fapiPrivateGetPositionSideDual", {}, weight=30)

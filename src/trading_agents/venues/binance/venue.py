@@ -16,6 +16,7 @@ from trading_agents.model.enums import OrderStatus
 from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.reports import BalanceAdjustment, FillReport, FundingReport, OrderUpdate
 from trading_agents.venues.binance.instruments import ExchangeInstruments
+from trading_agents.venues.binance.limiter import IpWeight
 from trading_agents.venues.binance.rest import BinanceRest
 from trading_agents.venues.binance.trading import BinanceTrading
 from trading_agents.venues.binance.wire import algo_snapshot, dec, order_snapshot
@@ -56,8 +57,9 @@ class BinanceVenue(BinanceTrading):
         *,
         rest: BinanceRest | None = None,
         instruments: ExchangeInstruments | None = None,
+        ip_weight: IpWeight | None = None,
     ) -> None:
-        super().__init__(config, clock, rest=rest, instruments=instruments)
+        super().__init__(config, clock, rest=rest, instruments=instruments, ip_weight=ip_weight)
         self.book_wallet: Callable[[], Decimal] | None = None  # the books' wallet balance
         # Funding settled from this time on (ms, Binance's clock) is ours to book; the service
         # keeps it across restarts. Left None, start() sets it to the time the venue starts.
@@ -250,7 +252,8 @@ class BinanceVenue(BinanceTrading):
         no order in flight, no fill waiting to be booked or heard, no funding being fetched;
         and it must still be there, the same, a moment later.
         """
-        if self.book_wallet is None or not self._wallet_quiet():
+        self.recheck_soon = self.book_wallet is not None and not self._wallet_quiet()
+        if self.book_wallet is None or self.recheck_soon:
             return []
         heard = self.book.trades_heard
         first = await self._wallet_difference()
@@ -260,9 +263,11 @@ class BinanceVenue(BinanceTrading):
         await asyncio.sleep(DRIFT_CONFIRM_S)
         await self._fetch_funding()  # a payment listed late explains it, not a transfer
         if not self._wallet_quiet() or self.book.trades_heard != heard:
+            self.recheck_soon = True
             return []
         second = await self._wallet_difference()
         if second != first:
+            self.recheck_soon = True
             return []  # still moving: the next round looks again
         theirs, ours = second
         now = self._clock.now_ms()
