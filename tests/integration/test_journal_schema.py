@@ -91,6 +91,6 @@ async def test_the_platforms_own_tables_are_written_as_they_are(tmp_path: Path) 
             assert [(r["amount"], r["balance_after"]) for r in found] == [
                 (Decimal("12.5"), Decimal("12.5"))
             ]
-            assert schema.head_revision() == "0003_venue_credentials"
+            assert schema.head_revision() == "0004_pool_entries"
         finally:
             await journal.close()

@@ -64,14 +64,18 @@ def _signal_price(state: DecisionState) -> Decimal | None:
     return signal.price if signal.symbol == state["symbol"] else None
 
 
-def _close_request(state: DecisionState, position: PositionView) -> OrderRequest:
+def _close_request(
+    state: DecisionState, position: PositionView, part: Decimal | None = None
+) -> OrderRequest:
+    """Return the order closing the position, or `part` of it (a close with a quantity)."""
     side = Side.SELL if position.quantity > 0 else Side.BUY
+    held = abs(position.quantity)
     return OrderRequest(
         _order_id(state, CLOSE),
         position.symbol,
         side,
         OrderType.MARKET,
-        quantity=abs(position.quantity),
+        quantity=held if part is None else min(part, held),
         reduce_only=True,
         leverage=position.leverage,
         reference_price=_signal_price(state),
@@ -158,7 +162,8 @@ def _check_risk(state: DecisionState, risk: RiskEngine) -> Update:
         decision.action is Action.CLOSE or (position.quantity > 0) != (decision.side is Side.BUY)
     )
     if position is not None and opposite:
-        close = _close_request(state, position)
+        part = decision.quantity if decision.action is Action.CLOSE else None
+        close = _close_request(state, position, part)
         verdict = risk.check(close, account)
         checks.append(RiskCheck(CLOSE, close, verdict))
         if isinstance(verdict, Denied):

@@ -24,7 +24,7 @@ from trading_agents.core.decimals import plain
 from trading_agents.service.alerts.alerting import Alerting
 from trading_agents.service.charts import candles_of
 from trading_agents.service.exchanges import exchange_of
-from trading_agents.service.overview import desk_row, desk_totals, llm_state
+from trading_agents.service.overview import desk_totals, llm_state
 
 ASSETS = "/assets/dashboard"
 DAY_MS = 86_400_000
@@ -96,7 +96,7 @@ class DeskOut(BaseModel):
 @router.get("/desk", response_model=DeskOut, dependencies=Access, responses=responses(401))
 async def desk_overview(request: Request, desk: DeskDep) -> DeskOut:
     """Return the desk at a glance: every agent on every account, newest started last."""
-    views = [desk_row(session, desk.marks_for(session)) for session in desk.sessions.values()]
+    views = desk.listed_rows()  # investment accounts: a pooled book's owners, not the book
     totals = desk_totals(views)
     alerting: Alerting = request.app.state.alerting
     raised, critical, waiting = alerting.outbox.counts(_WALL.now_ms() - DAY_MS)
@@ -142,7 +142,7 @@ async def candles(
     limit: Annotated[int, Query(ge=1, le=500)] = 300,
 ) -> list[CandleOut]:
     """Return the agent's latest closed candles of one of its symbols, oldest first."""
-    return rows(candles_of(desk.session(agent, account_id), symbol, limit), CandleOut)
+    return rows(candles_of(desk.book_of(agent, account_id), symbol, limit), CandleOut)
 
 
 class CashFlowOut(BaseModel):
@@ -202,7 +202,7 @@ async def exchange(
     sequence: Annotated[int, Path(ge=0, le=2**62)],
 ) -> ExchangeOut:
     """Return the messages, tool calls, tokens and cost of one LLM decision."""
-    view = exchange_of(desk.session(agent, account_id), sequence)
+    view = exchange_of(desk.book_of(agent, account_id), sequence)
     return ExchangeOut(
         sequence=view.sequence,
         model=view.model,

@@ -85,7 +85,7 @@ async def list_accounts(
     ] = None,
 ) -> AccountsOut:
     """List the investment accounts with their agents, a page at a time, in id order."""
-    page = accounts_page(desk.sessions.values(), desk.marks_for, limit, after)
+    page = accounts_page(desk.listed_rows(), limit, after)
     return AccountsOut(
         total=page.total,
         count=len(page.items),
@@ -105,5 +105,5 @@ async def list_accounts(
 @router.get("/agents", response_model=AgentsOut, dependencies=Access)
 async def list_agents(desk: DeskDep) -> AgentsOut:
     """List the agent types with how many accounts run them and their summed equity."""
-    listed = agent_types(desk.profiles, desk.sessions.values(), desk.marks_for)
+    listed = agent_types(desk.profiles, desk.listed_rows())
     return AgentsOut(count=len(listed), items=rows(listed, AgentTypeOut))

@@ -39,14 +39,8 @@ from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid
 from trading_agents.service.queries import (
     decisions_of,
-    equity_curve_of,
-    metrics_of,
     orders_of,
-    positions_of,
-    status_of,
-    trades_of,
 )
-from trading_agents.service.sessions import AgentSession
 
 # A read answers 404 for an unknown agent or session; a change may also be refused.
 READ = responses(404, 422)
@@ -74,8 +68,8 @@ Symbol = Annotated[
 ]
 
 
-def _status(desk: TradingDesk, session: AgentSession) -> StatusOut:
-    return StatusOut.of(status_of(session, desk.marks_for(session), desk.source.description))
+def _status(desk: TradingDesk, agent: str, account_id: str) -> StatusOut:
+    return StatusOut.of(desk.status_view(agent, account_id))
 
 
 @router.get("/health", response_model=HealthOut)
@@ -142,13 +136,14 @@ async def start_agent(agent: Agent, body: StartIn, desk: DeskDep) -> StatusOut:
 async def _start(agent: str, account: str, body: StartIn, desk: TradingDesk) -> StatusOut:
     if body.agent_name is not None and body.agent_name != agent:
         raise Invalid(f"agent_name {body.agent_name!r} does not match the path's {agent!r}")
-    return _status(desk, await desk.start(agent, account, body.initial_equity, body.brain))
+    await desk.start(agent, account, body.initial_equity, body.brain)
+    return _status(desk, agent, account)
 
 
 @router.get(f"{ACCOUNT_AGENT}/status", response_model=StatusOut, responses=READ)
 async def status_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> StatusOut:
     """Return the agent's status on the account."""
-    return _status(desk, desk.session(agent, account_id))
+    return _status(desk, agent, account_id)
 
 
 @router.get(f"{AGENT}/status", response_model=StatusOut, responses=READ)
@@ -160,8 +155,7 @@ async def agent_status(agent: Agent, desk: DeskDep) -> StatusOut:
 @router.get(f"{ACCOUNT_AGENT}/metrics", response_model=MetricsOut, responses=READ)
 async def metrics_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> MetricsOut:
     """Return the agent's metrics on the account."""
-    session = desk.session(agent, account_id)
-    return MetricsOut.of(metrics_of(session, desk.marks_for(session)))
+    return MetricsOut.of(desk.metrics_view(agent, account_id))
 
 
 @router.get(f"{AGENT}/metrics", response_model=MetricsOut, responses=READ)
@@ -175,7 +169,8 @@ async def agent_metrics(agent: Agent, desk: DeskDep) -> MetricsOut:
 )
 async def pause_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> StatusOut:
     """Stop new decisions; protective stops stay in force."""
-    return _status(desk, await desk.pause(agent, account_id))
+    await desk.pause(agent, account_id)
+    return _status(desk, agent, account_id)
 
 
 @router.post(f"{AGENT}/pause", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
@@ -189,7 +184,8 @@ async def pause_agent(agent: Agent, desk: DeskDep) -> StatusOut:
 )
 async def resume_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> StatusOut:
     """Let a paused agent decide again."""
-    return _status(desk, await desk.resume(agent, account_id))
+    await desk.resume(agent, account_id)
+    return _status(desk, agent, account_id)
 
 
 @router.post(f"{AGENT}/resume", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
@@ -206,7 +202,8 @@ async def stop_on_account(
 ) -> StatusOut:
     """Stop the agent: cancel its orders and close its positions (or keep them)."""
     keep = body.keep_positions if body is not None else False
-    return _status(desk, await desk.stop(agent, account_id, keep))
+    await desk.stop(agent, account_id, keep)
+    return _status(desk, agent, account_id)
 
 
 @router.post(f"{AGENT}/stop", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
@@ -225,7 +222,8 @@ async def close_position_on_account(
     agent: Agent, account_id: Account, symbol: Symbol, desk: DeskDep
 ) -> StatusOut:
     """Close one position at market through the risk engine; 409 when none is held."""
-    return _status(desk, await desk.close_position(agent, account_id, symbol))
+    await desk.close_position(agent, account_id, symbol)
+    return _status(desk, agent, account_id)
 
 
 @router.post(
@@ -246,7 +244,8 @@ async def reset_on_account(
     agent: Agent, account_id: Account, body: ResetIn, desk: DeskDep
 ) -> StatusOut:
     """Reset a tripped kill switch or an open circuit breaker; 409 when it is not tripped."""
-    return _status(desk, await desk.reset(agent, account_id, body.what, body.reason))
+    await desk.reset(agent, account_id, body.what, body.reason)
+    return _status(desk, agent, account_id)
 
 
 @router.post(f"{AGENT}/reset", response_model=StatusOut, dependencies=Guarded, responses=CHANGE)
@@ -262,7 +261,8 @@ async def deposit_on_account(
     agent: Agent, account_id: Account, body: AmountIn, desk: DeskDep
 ) -> StatusOut:
     """Credit money to the agent's account; it is not a gain."""
-    return _status(desk, await desk.deposit(agent, account_id, body.amount))
+    await desk.deposit(agent, account_id, body.amount)
+    return _status(desk, agent, account_id)
 
 
 @router.post(
@@ -283,7 +283,8 @@ async def withdraw_on_account(
     agent: Agent, account_id: Account, body: AmountIn, desk: DeskDep
 ) -> StatusOut:
     """Debit money from the agent's account; only what no position or order holds."""
-    return _status(desk, await desk.withdraw(agent, account_id, body.amount))
+    await desk.withdraw(agent, account_id, body.amount)
+    return _status(desk, agent, account_id)
 
 
 @router.post(
@@ -299,8 +300,8 @@ async def orders_on_account(
     agent: Agent, account_id: Account, desk: DeskDep, limit: Limit = 100
 ) -> ListOut[OrderOut]:
     """Return the agent's latest orders."""
-    session = desk.session(agent, account_id)
-    return ListOut.of(session.agent, session.account_id, rows(orders_of(session, limit), OrderOut))
+    session = desk.book_of(agent, account_id)  # a pooled account's: its book's orders
+    return ListOut.of(agent, account_id, rows(orders_of(session, limit), OrderOut))
 
 
 @router.get(f"{AGENT}/orders", response_model=ListOut[OrderOut], responses=READ)
@@ -314,8 +315,8 @@ async def trades_on_account(
     agent: Agent, account_id: Account, desk: DeskDep, limit: Limit = 100
 ) -> ListOut[TradeOut]:
     """Return the agent's latest round trips."""
-    session = desk.session(agent, account_id)
-    return ListOut.of(session.agent, session.account_id, rows(trades_of(session, limit), TradeOut))
+    trades = desk.trades_view(agent, account_id, limit)
+    return ListOut.of(agent, account_id, rows(trades, TradeOut))
 
 
 @router.get(f"{AGENT}/trades", response_model=ListOut[TradeOut], responses=READ)
@@ -329,12 +330,11 @@ async def equity_on_account(
     agent: Agent, account_id: Account, desk: DeskDep, limit: Limit = 1_000
 ) -> ListOut[EquityPointOut]:
     """Return the agent's latest equity marks."""
-    session = desk.session(agent, account_id)
     points = [
         EquityPointOut(at=at, equity=value, net_deposits=deposits)
-        for at, value, deposits in equity_curve_of(session, limit)
+        for at, value, deposits in desk.equity_view(agent, account_id, limit)
     ]
-    return ListOut.of(session.agent, session.account_id, points)
+    return ListOut.of(agent, account_id, points)
 
 
 @router.get(f"{AGENT}/equity", response_model=ListOut[EquityPointOut], responses=READ)
@@ -350,9 +350,9 @@ async def decisions_on_account(
     agent: Agent, account_id: Account, desk: DeskDep, limit: Limit = 50
 ) -> ListOut[DecisionRecordOut]:
     """Return the agent's latest decisions with their reasoning and risk verdicts."""
-    session = desk.session(agent, account_id)
+    session = desk.book_of(agent, account_id)  # a pooled account's: its book's decisions
     records = rows(decisions_of(session, limit), DecisionRecordOut)
-    return ListOut.of(session.agent, session.account_id, records)
+    return ListOut.of(agent, account_id, records)
 
 
 @router.get(f"{AGENT}/decisions", response_model=ListOut[DecisionRecordOut], responses=READ)
@@ -366,10 +366,7 @@ async def agent_decisions(
 @router.get(f"{ACCOUNT_AGENT}/positions", response_model=PositionsOut, responses=READ)
 async def positions_on_account(agent: Agent, account_id: Account, desk: DeskDep) -> PositionsOut:
     """Return the agent's open positions on the account."""
-    session = desk.session(agent, account_id)
-    return PositionsOut.of(
-        agent, session.account_id, positions_of(session, desk.marks_for(session))
-    )
+    return PositionsOut.of(agent, account_id, desk.positions_view(agent, account_id))
 
 
 @router.get(f"{AGENT}/positions", response_model=PositionsOut, responses=READ)

@@ -157,7 +157,7 @@ def _addressee(desk: TradingDesk, payload: dict[str, Any]) -> tuple[str, str]:
         return agent, account or desk.default_account
     if account is None:
         raise Invalid("name the agent (agent_name) or the account (account_id)")
-    agents = sorted(a for (a, acc) in desk.sessions if acc == account)
+    agents = sorted({row.agent for row in desk.listed_rows() if row.account_id == account})
     if len(agents) != 1:
         found = ", ".join(agents) or "none"
         raise Invalid(f"account {account!r} has agents {found}: name one with agent_name")

@@ -96,7 +96,12 @@ class AgentProfile(_Strict):
     # its own books; at Binance the service's account (BINANCE_API_KEY), one investment
     # account at a time. "segregated": each its own books; at Binance each its own
     # (sub-)account, with the keys registered at PUT /accounts/{id}/venue-credentials.
-    accounts: Literal["single", "segregated"] = "single"
+    # "pooled": one book for every investment account, which owns units of it (paper only in
+    # this version).
+    accounts: Literal["single", "segregated", "pooled"] = "single"
+    # A pooled account's withdrawal beyond the book's free cash: "queue" waits until the
+    # book's positions free it; "reduce" closes that part of every position at once.
+    pool_withdrawals: Literal["queue", "reduce"] = "queue"
     # With the LLM brain: dollars a UTC day may cost; spent, the agent holds until the next.
     llm_daily_budget_usd: Decimal | None = Field(default=None, ge=0)
     symbols: tuple[str, ...] = Field(min_length=1)

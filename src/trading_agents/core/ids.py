@@ -12,6 +12,11 @@ ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 
 
+# The account a pooled book's own session trades under: outside the pattern above, so no
+# investment account can be named so, and the platform's tables never see it.
+POOL_ACCOUNT_ID = "@pool"
+
+
 def is_account_id(text: object) -> bool:
     """Tell whether `text` is a well-formed investment account id."""
     return isinstance(text, str) and _ACCOUNT_ID.fullmatch(text) is not None

@@ -106,6 +106,34 @@ class Repaired:
     description: str
 
 
+PoolEntryKind: TypeAlias = Literal[
+    "deposit", "withdrawal", "profit", "loss", "queued", "queued_all", "unqueued"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolEntry:
+    """A pooled book's record of one investment account: units issued or redeemed, value posted.
+
+    `deposit` and `withdrawal` issue and redeem units at `unit_value`; `profit` and `loss`
+    post the change of the account's value (units times unit value) since its last entry, at
+    a round trip's close or before its own money moves; `queued` and `queued_all` note a
+    withdrawal (of `amount`, or of everything: a stop) waiting for the book's free cash, and
+    `unqueued` its end. `balance` is the account's value after the entry, as the platform's
+    ledger shows it; `share` its part of the book's units then.
+    """
+
+    entry_id: str
+    account_id: str
+    kind: PoolEntryKind
+    amount: Decimal  # USDT, not signed
+    units: Decimal  # issued (above zero) or redeemed (below); zero for the others
+    unit_value: Decimal
+    balance: Decimal
+    share: Decimal
+    reference: str  # the round trip of a profit or loss; the queued request of a withdrawal
+
+
 EventPayload: TypeAlias = (
     ExecutionReport
     | OrderChanged
@@ -119,6 +147,7 @@ EventPayload: TypeAlias = (
     | LifecycleChanged
     | RiskReset
     | Repaired
+    | PoolEntry
 )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,10 +17,13 @@ from trading_agents.journal.tables import (
     agent_sessions,
     cash_flows,
     performance_snapshots,
+    pool_entries,
     round_trips,
 )
 
 ZERO = Decimal(0)
+# What each kind of pooled-book entry moves on its owner's ledger: in (1), out (-1).
+POSTED_SIGN = {"deposit": 1, "withdrawal": -1, "profit": 1, "loss": -1}
 DAY_MS = 86_400_000
 _PRICE_PLACES = Decimal("0.00000001")
 
@@ -109,8 +112,12 @@ def day_of(ts_ms: int) -> date:
     return datetime.fromtimestamp(ts_ms / 1000, UTC).date()
 
 
-async def _events(connection: AsyncConnection, account_id: str) -> list[tuple[int, Decimal, bool]]:
-    """Return the account's balance changes (time, change, is a trade) from our own tables."""
+async def _events(connection: AsyncConnection, account_id: str) -> list[tuple[int, Decimal, str]]:
+    """Return the account's balance changes (time, change, kind) from our own tables.
+
+    The kind is `flow` (money in or out), `trade` (a round trip's result) or `pnl` (a pooled
+    owner's value change posted before its own money moved: profit, not a trade).
+    """
     sessions = select(agent_sessions.c.id).where(agent_sessions.c.account_id == account_id)
     flows = await connection.execute(
         select(cash_flows.c.ts_ms, cash_flows.c.kind, cash_flows.c.amount).where(
@@ -122,10 +129,29 @@ async def _events(connection: AsyncConnection, account_id: str) -> list[tuple[in
             round_trips.c.session_id.in_(sessions)
         )
     )
+    # An owner of a pooled book: its units' value, entry by entry (the book's own session,
+    # under POOL_ACCOUNT_ID, has no platform account).
+    entries = await connection.execute(
+        select(
+            pool_entries.c.ts_ms,
+            pool_entries.c.kind,
+            pool_entries.c.amount,
+            pool_entries.c.reference,
+        )
+        .where(pool_entries.c.account_id == account_id)
+        .order_by(pool_entries.c.id)
+    )
     events = [
-        (int(ts), amount if kind == "deposit" else -amount, False) for ts, kind, amount in flows
+        (int(ts), amount if kind == "deposit" else -amount, "flow") for ts, kind, amount in flows
     ]
-    events += [(int(ts), net, True) for ts, net in trips]
+    events += [(int(ts), net, "trade") for ts, net in trips]
+    for ts, kind, amount, reference in entries:
+        sign = POSTED_SIGN.get(str(kind), 0)
+        if sign:
+            pnl = str(kind) in ("profit", "loss")
+            events.append(
+                (int(ts), sign * amount, ("trade" if reference else "pnl") if pnl else "flow")
+            )
     return sorted(events, key=lambda event: event[0])
 
 
@@ -139,13 +165,14 @@ async def snapshot_days(
         start, end = day_start_ms(day), day_start_ms(day) + DAY_MS
         opening = sum((change for ts, change, _ in events if ts < start), ZERO)
         closing = sum((change for ts, change, _ in events if ts < end), ZERO)
-        trades = [change for ts, change, trade in events if trade and start <= ts < end]
+        trades = [change for ts, change, kind in events if kind == "trade" and start <= ts < end]
+        pnl = [change for ts, change, kind in events if kind != "flow" and start <= ts < end]
         snapshot = DaySnapshot(
             account_id,
             day,
             opening,
             closing,
-            sum(trades, ZERO),
+            sum(pnl, ZERO),
             len(trades),
             sum(1 for net in trades if net > ZERO),
         )
@@ -185,7 +212,13 @@ async def first_day(connection: AsyncConnection, account_id: str) -> date | None
             .limit(1)
         )
     ).scalar()
-    return None if started is None else day_of(int(started))
+    owned = (  # an owner of a pooled book: from its first entry
+        await connection.execute(
+            select(func.min(pool_entries.c.ts_ms)).where(pool_entries.c.account_id == account_id)
+        )
+    ).scalar()
+    firsts = [int(ts) for ts in (started, owned) if ts is not None]
+    return day_of(min(firsts)) if firsts else None
 
 
 async def days_to_snapshot(

@@ -16,6 +16,7 @@ from trading_agents.journal.tables import (
     market_cursor,
     order_intents,
     orders,
+    pool_entries,
     round_trips,
 )
 from trading_agents.model.enums import OrderStatus
@@ -38,6 +39,7 @@ class StoredSession:
     # intents only: the intents as stored (with their exits), and the trades already booked.
     intent_bodies: dict[str, str] = field(default_factory=dict)  # by client order id
     booked_trades: list[tuple[str, str]] = field(default_factory=list)  # (symbol, trade id)
+    pool_entries: list[Row] = field(default_factory=list)  # a pooled book's, oldest first
 
 
 @dataclass
@@ -81,6 +83,7 @@ async def read_sessions(
         (orders, "orders"),
         (round_trips, "trips"),
         (equity_marks, "marks"),
+        (pool_entries, "pool_entries"),
     ):
         found = await connection.execute(
             select(table).where(table.c.session_id.in_(ids)).order_by(table.c.id)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from trading_agents.agents.state import DecisionRecord
+from trading_agents.core.ids import POOL_ACCOUNT_ID
 from trading_agents.events.types import (
     AccountEvent,
     CashFlowBooked,
@@ -22,12 +23,13 @@ from trading_agents.events.types import (
     IntentSettled,
     LifecycleChanged,
     OrderChanged,
+    PoolEntry,
     RiskReset,
     TripClosed,
 )
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.codec import Codec
-from trading_agents.journal.platform import Posting, trade_description
+from trading_agents.journal.platform import POSTED_SIGN, Posting, trade_description
 from trading_agents.journal.reading import Row
 from trading_agents.journal.store import JournalBatch
 from trading_agents.model.enums import PositionSide
@@ -98,6 +100,8 @@ def add_events(
                 batch.audit.append(
                     AuditEntry(event.ts_ms, "lifecycle", session.agent, session.account_id, body)
                 )
+            case PoolEntry() as entry:
+                add_pool_entry(batch, session, entry, event.ts_ms)
             case RiskReset(what=what, reason=reason):
                 body = {"what": what, "reason": reason}
                 batch.audit.append(
@@ -184,7 +188,8 @@ def add_trip(batch: JournalBatch, session: SessionRef, trip: RoundTrip, codec: C
         "agent_trade",
         trip.trade_id,
     )
-    batch.postings.append(((sid, trip.trade_id), posting))
+    if session.account_id != POOL_ACCOUNT_ID:  # a pooled book posts per owner (PoolEntry)
+        batch.postings.append(((sid, trip.trade_id), posting))
 
 
 def add_cash_flow(batch: JournalBatch, session: SessionRef, flow: CashFlow) -> None:
@@ -209,9 +214,50 @@ def add_cash_flow(batch: JournalBatch, session: SessionRef, flow: CashFlow) -> N
         f"agent_{flow.kind}",
         flow.flow_id,
     )
-    batch.postings.append(((sid, flow.flow_id), posting))
+    if session.account_id != POOL_ACCOUNT_ID:
+        batch.postings.append(((sid, flow.flow_id), posting))
     body = {"flow_id": flow.flow_id, "kind": flow.kind, "amount": str(flow.amount)}
     batch.audit.append(AuditEntry(flow.ts_ms, "cash_flow", session.agent, session.account_id, body))
+
+
+def add_pool_entry(batch: JournalBatch, session: SessionRef, entry: PoolEntry, ts_ms: int) -> None:
+    """Add a pooled book's entry for one owner, and its posting to that owner's ledger."""
+    sid = session.journal_id
+    batch.pool_entries.append(
+        {
+            "session_id": sid,
+            "entry_id": entry.entry_id,
+            "account_id": entry.account_id,
+            "kind": entry.kind,
+            "amount": entry.amount,
+            "units": entry.units,
+            "unit_value": entry.unit_value,
+            "balance": entry.balance,
+            "share": entry.share,
+            "reference": entry.reference,
+            "ts_ms": ts_ms,
+        }
+    )
+    sign = POSTED_SIGN.get(entry.kind, 0)
+    if sign == 0 or entry.amount == 0:
+        return  # a queued request, or a round trip that left the account's value as it was
+    trade = entry.kind in ("profit", "loss")
+    what = f"value of its share of {session.agent}'s book" if trade else entry.kind
+    posting = Posting(
+        entry.account_id,
+        ts_ms,
+        sign * entry.amount,
+        entry.kind,
+        f"{what}: {entry.amount} USDT ({entry.units} units at {entry.unit_value})"
+        if not trade
+        else f"{what} after {entry.reference}: {sign * entry.amount} USDT",
+        "agent_trade" if trade else f"agent_{entry.kind}",
+        entry.entry_id,
+    )
+    batch.postings.append(((sid, entry.entry_id), posting))
+    if not trade:
+        body = {"entry_id": entry.entry_id, "kind": entry.kind, "amount": str(entry.amount)}
+        batch.audit.append(AuditEntry(ts_ms, "pool_entry", session.agent, entry.account_id, body))
 
 
 def mark_row(session_id: int, point: EquityPoint) -> Row:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from trading_agents.core.errors import ConfigurationError, RetryableError
+from trading_agents.core.ids import POOL_ACCOUNT_ID
 from trading_agents.journal import audit, platform, schema
 from trading_agents.journal.audit import AuditEntry
 from trading_agents.journal.codec import Codec
@@ -50,6 +51,7 @@ from trading_agents.journal.tables import (
     market_cursor,
     order_intents,
     orders,
+    pool_entries,
     round_trips,
 )
 
@@ -73,6 +75,7 @@ class JournalBatch:
     decisions: list[Row] = field(default_factory=list)
     cash_flows: list[Row] = field(default_factory=list)
     intents: list[Row] = field(default_factory=list)  # new or settled order intents
+    pool_entries: list[Row] = field(default_factory=list)  # a pooled book's, per account
     # Platform rows, each posted only with the trip or cash flow it comes from, keyed
     # (session_id, trade_id or flow_id): written again, the batch posts nothing twice.
     postings: list[tuple[tuple[int, str], Posting]] = field(default_factory=list)
@@ -238,7 +241,9 @@ class Journal:
         async with self._writing, self.engine.begin() as connection:
             if accounts is None:
                 found = await connection.execute(select(agent_sessions.c.account_id).distinct())
-                accounts = sorted(str(account) for (account,) in found)
+                owners = await connection.execute(select(pool_entries.c.account_id).distinct())
+                named = {str(account) for (account,) in [*found, *owners]}
+                accounts = sorted(named - {POOL_ACCOUNT_ID})
             written: list[platform.DaySnapshot] = []
             for account in accounts:
                 days = await platform.days_to_snapshot(connection, account, through)
@@ -422,6 +427,9 @@ class Journal:
         if batch.cash_flows:
             keys = ("session_id", "flow_id")
             new |= await self._insert_new(connection, cash_flows, batch.cash_flows, keys)
+        if batch.pool_entries:
+            keys = ("session_id", "entry_id")
+            new |= await self._insert_new(connection, pool_entries, batch.pool_entries, keys)
         postings = [posting for source, posting in batch.postings if source in new]
         if postings:
             await platform.post(connection, postings)

@@ -214,6 +214,27 @@ idempotency_keys = Table(
     Column("created_ms", BigInteger, nullable=False),
 )
 
+# A pooled book's entries for the investment accounts owning units of it: what the platform
+# tables of those accounts are derived from (events/types.py PoolEntry).
+pool_entries = Table(
+    "pool_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _session_fk(),
+    Column("entry_id", String(64), nullable=False),
+    Column("account_id", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("units", Money, nullable=False),
+    Column("unit_value", Money, nullable=False),
+    Column("balance", Money, nullable=False),
+    Column("share", Money, nullable=False),
+    Column("reference", String(128), nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    UniqueConstraint("session_id", "entry_id", name="uq_pool_entries_session_entry"),
+    Index("ix_pool_entries_account", "account_id"),
+)
+
 # An investment account's keys at a venue (its own Binance sub-account), sealed: see
 # journal/credentials.py. Only the fingerprint is ever read back out of the service.
 venue_credentials = Table(

@@ -46,7 +46,9 @@ class Decision:
     symbol: str
     reasoning: str
     side: Side | None = None  # for OPEN
-    quantity: Decimal | None = None  # for OPEN; None lets the risk engine size from the stop
+    # For OPEN (None lets the risk engine size from the stop); for CLOSE, the part of the
+    # position to close (None: all of it).
+    quantity: Decimal | None = None
     leverage: int = 1
     stop_loss: Decimal | None = None
     take_profit: Decimal | None = None

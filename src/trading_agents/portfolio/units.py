@@ -94,6 +94,17 @@ class UnitRegister:
         self.reserve += (before - after) - amount
         return redeemed
 
+    def redeem_all(self, account_id: str) -> tuple[Decimal, Decimal]:
+        """Redeem every unit of an account at its value; return (amount, units redeemed)."""
+        held = self.units.pop(account_id, ZERO)
+        return self._worth(held), held
+
+    def set_unit_value(self, unit_value: Decimal) -> None:
+        """Price the next deposit or withdrawal at a unit value the journal recorded."""
+        if unit_value <= ZERO:
+            raise UnitError(f"the unit value must be positive, not {unit_value}")
+        self.unit_value = unit_value.quantize(UNIT_VALUE, rounding=ROUND_DOWN)
+
     def mark(self, equity: Decimal) -> None:
         """Set the unit value from the book's equity; the reserve keeps what rounding leaves."""
         _check_money(equity, allow_zero=True)

@@ -16,7 +16,7 @@ class Deciding(DeskBase):
 
     async def decide_on_signal(self, agent: str, account_id: str, signal: Signal) -> DecisionState:
         """Let a running agent decide at once on a validated signal (see SignalIntake)."""
-        session = self.session(agent, account_id)
+        session = self.book_of(agent, account_id, acting=True)  # a pooled one's: its book
         if session.status is not SessionStatus.RUNNING:
             raise Conflict(f"{agent} is {session.status} on account {account_id!r}")
         if signal.symbol not in session.symbols:

@@ -13,9 +13,8 @@ from trading_agents.journal.reading import StoredDesk
 from trading_agents.service.account_keys import AccountKeys
 from trading_agents.service.deciding import Deciding
 from trading_agents.service.desk_base import HISTORY_CANDLES, keep_out_of_collections
-from trading_agents.service.lifecycle import Lifecycle
 from trading_agents.service.market_loop import MarketLoop
-from trading_agents.service.money import MoneyMoves
+from trading_agents.service.pooling import Pooling
 
 __all__ = ["HISTORY_CANDLES", "TradingDesk"]
 
@@ -23,7 +22,7 @@ __all__ = ["HISTORY_CANDLES", "TradingDesk"]
 log = logging.getLogger(__name__)
 
 
-class TradingDesk(MarketLoop, Lifecycle, MoneyMoves, Deciding, AccountKeys):
+class TradingDesk(MarketLoop, Pooling, Deciding, AccountKeys):
     """Start, steer and read agents, each on its own account, trading one shared stream."""
 
     async def restore(self, stored: StoredDesk) -> None:
@@ -50,4 +49,5 @@ class TradingDesk(MarketLoop, Lifecycle, MoneyMoves, Deciding, AccountKeys):
                 session.status,
                 len(session.parts.account.positions()),
             )
+        self._restore_pools(stored)
         keep_out_of_collections()

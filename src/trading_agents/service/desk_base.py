@@ -28,6 +28,7 @@ from trading_agents.service.errors import Conflict, Invalid, NotFound, Unavailab
 from trading_agents.service.journal_keeper import JournalKeeper
 from trading_agents.service.journaling import SessionJournal
 from trading_agents.service.market import MarketSource
+from trading_agents.service.pools import Pool
 from trading_agents.service.sessions import AgentSession, SessionStatus
 from trading_agents.venues.errors import MoneyMovesAtVenue
 from trading_agents.venues.sim.config import SimVenueConfig
@@ -83,6 +84,7 @@ class DeskBase:
         self.kernel = Kernel(driven if source.drives_clock else None, [], pause=self._let_others_in)
         self.driver = KernelDriver(self.kernel, after_restart=True)
         self.sessions: dict[tuple[str, str], AgentSession] = {}
+        self.pools: dict[str, Pool] = {}  # the pooled books' owners, by agent
         self.market_phase = "starting"  # starting, streaming, ended or failed
         self.market_error = ""
         self.last_moment_ms: int | None = None  # wall time the last moment (or the start) came
@@ -141,12 +143,16 @@ class DeskBase:
         last = self.kernel.last_close_ms
         cursor = (last, self.source.description) if last is not None else None
         sessions = list(sessions)
+        self._before_save(sessions)
         for session in sessions:
             # A live venue reports at any time: what the journal writes of its orders and
             # funding is booked first, with no await between the two.
             account = session.parts.account
             account.late_changes |= account.settle_at(functools.partial(self.marks_for, session))
         await self.keeper.save(sessions, cursor)
+
+    def _before_save(self, sessions: list[AgentSession]) -> None:
+        """Do what must be written with the sessions' own events (the pooled books' owners)."""
 
     async def snapshot_days(self, account_id: str | None = None) -> list[DaySnapshot]:
         """Upsert the daily snapshots due up to the market's day (the current one included)."""
@@ -163,7 +169,10 @@ class DeskBase:
 
     async def snapshot_account(self, account_id: str) -> list[DaySnapshot]:
         """Write one account's daily snapshots on demand; 404 for an account never started."""
-        if not any(account == account_id for _, account in self.sessions):
+        owners = (pool.owners for pool in self.pools.values())
+        if not any(account == account_id for _, account in self.sessions) and not any(
+            account_id in found for found in owners
+        ):
             raise NotFound(f"no agent has been started on account {account_id!r}")
         if self.journal.journal.degraded:
             raise Unavailable("the journal's database cannot be reached; snapshots wait for it")
@@ -208,6 +217,13 @@ class DeskBase:
         if found is None:
             raise NotFound(f"{agent} has not been started on account {account_id!r}")
         return found
+
+    def book_of(self, agent: str, account_id: str, acting: bool = False) -> AgentSession:
+        """Return the session that decides for an account (a pooled book's, see PooledReads).
+
+        `acting`: the account asks the session to act (a signal), so it must be running.
+        """
+        return self.session(agent, account_id)
 
     def _venue_of(self, profile: AgentProfile) -> VenueKind:
         return profile.venue or self.venue

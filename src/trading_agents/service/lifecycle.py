@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from uuid import uuid4
 
@@ -39,6 +40,17 @@ class Lifecycle(Opening):
 
         `brain` (rules or llm) overrides the profile's, for this session.
         """
+        return await self._start(agent, account_id, initial_equity, brain)
+
+    async def _start(
+        self,
+        agent: str,
+        account_id: str,
+        initial_equity: Decimal,
+        brain: str | None,
+        opened: Callable[[AgentSession], None] | None = None,
+    ) -> AgentSession:
+        """Start a session; `opened` may publish what is stored with its start, atomically."""
         profile = self.profile(agent)
         if brain is not None and brain != profile.brain:
             profile = profile.model_copy(update={"brain": brain})
@@ -71,6 +83,8 @@ class Lifecycle(Opening):
                     f"start-{session.started_ms}", "deposit", session.initial_equity
                 )
                 session.stream.publish(deposit)
+                if opened is not None:
+                    opened(session)
             elif existing.parts.venue.exclusive_account is not None:
                 session = await self._continue_at_exchange(existing, profile, initial_equity)
             else:
@@ -214,7 +228,7 @@ class Lifecycle(Opening):
         if not reason:
             raise Invalid("a reset needs a reason a person wrote")
         async with self._lock:
-            session = self.session(agent, account_id)
+            session = self.book_of(agent, account_id)  # a pooled account's: its book's
             risk = session.parts.account.risk
             before = risk.state
             if what == "kill_switch":
@@ -296,7 +310,7 @@ class Lifecycle(Opening):
         starting it again: its venue connection is gone.
         """
         async with self._lock:
-            session = self.session(agent, account_id)
+            session = self.book_of(agent, account_id)  # a pooled account's: its book's
             if session.status is SessionStatus.STOPPED:
                 raise Conflict(
                     f"{agent} on account {account_id!r} is stopped: start it again to close"
@@ -319,15 +333,17 @@ class Lifecycle(Opening):
         for symbol in list(session.parts.account.positions()):
             await self._close_at_market(session, symbol, "the agent was stopped: closing")
 
-    async def _close_at_market(self, session: AgentSession, symbol: str, reason: str) -> None:
-        """Close one position at market as a forced decision of the agent, filled at once."""
+    async def _close_at_market(
+        self, session: AgentSession, symbol: str, reason: str, part: Decimal | None = None
+    ) -> None:
+        """Close one position (or `part` of it) at market as a forced decision, filled at once."""
         account = session.parts.account
         await account.runner.decide(
             symbol,
             DecisionTrigger.POSITION,
             account.account_state(self.marks_for(session)),
             account.positions(),
-            forced=Decision(Action.CLOSE, symbol, reason),
+            forced=Decision(Action.CLOSE, symbol, reason, quantity=part),
         )
         self._fill_now(session)
         account.settle(self.marks_for(session))

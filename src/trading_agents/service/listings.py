@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.decimals import ZERO
-from trading_agents.service.overview import DeskRow, desk_row
+from trading_agents.service.overview import DeskRow
 from trading_agents.service.sessions import AgentSession, SessionStatus
 
 _STOPPED = str(SessionStatus.STOPPED)
@@ -56,13 +56,11 @@ class AgentTypeListing:
 Marks = Callable[[AgentSession], Mapping[str, Decimal]]
 
 
-def accounts_page(
-    sessions: Iterable[AgentSession], marks: Marks, limit: int, after: str | None = None
-) -> AccountsPage:
+def accounts_page(rows: Iterable[DeskRow], limit: int, after: str | None = None) -> AccountsPage:
     """Return up to `limit` accounts whose ids sort after `after`, each with its agents."""
     by_account: dict[str, list[DeskRow]] = defaultdict(list)
-    for session in sessions:
-        by_account[session.account_id].append(desk_row(session, dict(marks(session))))
+    for row in rows:
+        by_account[row.account_id].append(row)
     ids = sorted(by_account)
     following = [i for i in ids if after is None or i > after]
     page = following[:limit]
@@ -82,12 +80,12 @@ def _held(rows: Iterable[DeskRow]) -> tuple[Decimal, Decimal]:
 
 
 def agent_types(
-    profiles: Mapping[str, AgentProfile], sessions: Iterable[AgentSession], marks: Marks
+    profiles: Mapping[str, AgentProfile], listed_rows: Iterable[DeskRow]
 ) -> list[AgentTypeListing]:
     """Return every configured agent type with how many accounts run it and their equity."""
     rows: dict[str, list[DeskRow]] = defaultdict(list)
-    for session in sessions:
-        rows[session.agent].append(desk_row(session, dict(marks(session))))
+    for row in listed_rows:
+        rows[row.agent].append(row)
     listed = []
     for name in sorted(profiles):
         profile, mine = profiles[name], rows.get(name, [])
@@ -98,7 +96,7 @@ def agent_types(
                 profile.display_name,
                 profile.style,
                 profile.brain,
-                count[str(SessionStatus.RUNNING)],
+                count[str(SessionStatus.RUNNING)] + count["stopping"],  # a pooled stop waiting
                 count[str(SessionStatus.PAUSED)],
                 count[_STOPPED],
                 *_held(mine),

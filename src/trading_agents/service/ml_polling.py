@@ -7,9 +7,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from trading_agents.core.ids import POOL_ACCOUNT_ID
 from trading_agents.service.background import cancel
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import ServiceError
+from trading_agents.service.pooled_views import owner_status
 from trading_agents.service.sessions import AgentSession, SessionStatus
 from trading_agents.service.signal_intake import SignalIntake
 from trading_agents.signals.ml_engine import EngineUnavailable, MlEngineClient
@@ -56,11 +58,25 @@ class MlPoller:
             self.state = "ok"
             return
         symbols = sorted({symbol for session in running for symbol in session.symbols})
+        # Whose account signals are asked for: each running session's account, and each
+        # running owner of a pooled book (its signals go to the book), never the book's own.
+        asking = [
+            (session, session.account_id)
+            for session in running
+            if session.account_id != POOL_ACCOUNT_ID
+        ]
+        asking += [
+            (self._desk.sessions[(agent, POOL_ACCOUNT_ID)], owner.account_id)
+            for agent, pool in sorted(self._desk.pools.items())
+            if (agent, POOL_ACCOUNT_ID) in self._desk.sessions
+            for owner in pool.owners.values()
+            if owner_status(owner) == str(SessionStatus.RUNNING)
+        ]
         try:
             by_symbol = await self.client.batch(symbols)
             by_account = {
                 account: await self.client.for_account(account)
-                for account in sorted({session.account_id for session in running})
+                for account in sorted({account for _, account in asking})
             }
         except EngineUnavailable as error:
             self.state = f"degraded: {error}"
@@ -69,14 +85,17 @@ class MlPoller:
         for session in running:
             for symbol in session.symbols:
                 if symbol in by_symbol:
-                    await self._dispatch(session, by_symbol[symbol])
-            for payload in by_account.get(session.account_id, []):
+                    await self._dispatch(session, session.account_id, by_symbol[symbol])
+        for session, account in asking:
+            for payload in by_account.get(account, []):
                 if payload.get("symbol") in session.symbols:
-                    await self._dispatch(session, payload)
+                    await self._dispatch(session, account, payload)
 
-    async def _dispatch(self, session: AgentSession, payload: Mapping[str, Any]) -> None:
+    async def _dispatch(
+        self, session: AgentSession, account_id: str, payload: Mapping[str, Any]
+    ) -> None:
         try:
-            await self._intake.receive(session.agent, session.account_id, payload, "ml_poll")
+            await self._intake.receive(session.agent, account_id, payload, "ml_poll")
         except ServiceError as error:
             log.debug(
                 "ML signal for %s on %s refused: %s", session.agent, session.account_id, error

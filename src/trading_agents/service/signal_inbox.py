@@ -144,10 +144,14 @@ class SignalInbox:
         for line in self._file.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 entries.append(_from_json(json.loads(line)))
+        desk = self._intake.desk
         decided: dict[tuple[str, str], set[str | None]] = {
             key: {record.signal_id for record in session.decisions.records}
-            for key, session in self._intake.desk.sessions.items()
+            for key, session in desk.sessions.items()
         }
+        for row in desk.owner_rows():  # an owner of a pooled book: the book decides for it
+            book = desk.book_of(row.agent, row.account_id)
+            decided[(row.agent, row.account_id)] = {r.signal_id for r in book.decisions.records}
         return [
             entry
             for entry in entries

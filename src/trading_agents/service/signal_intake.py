@@ -80,7 +80,7 @@ class SignalIntake:
         self, agent: str, account_id: str, payload: Mapping[str, Any], source: str
     ) -> Signal:
         """Return the signal if it passes every rule for the agent; Invalid says which failed."""
-        session = self.desk.session(agent, account_id)
+        session = self.desk.book_of(agent, account_id)
         try:
             return signal_from(
                 payload,
@@ -114,7 +114,7 @@ class SignalIntake:
 
         The venue's answer in the decision is its acknowledgement; a paper fill comes after.
         """
-        orders = self.desk.session(agent, account_id).parts.account.orders
+        orders = self.desk.book_of(agent, account_id).parts.account.orders
         for outcome in state.get("orders", ()):
             order = orders.get(outcome.client_order_id)
             if order is not None and order.status in _FILLED:
@@ -132,7 +132,7 @@ class SignalIntake:
         if signal_id is None:
             return False
         since = self.desk.clock.now_ms() - self.max_age_ms if by_content else None
-        records = self.desk.session(agent, account_id).decisions.records
+        records = self.desk.book_of(agent, account_id).decisions.records
         return any(
             record.signal_id == signal_id and (since is None or record.ts_ms >= since)
             for record in records
