@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.asgi import ok, served
+from tests.support.profiles import POOL, pooled_profile
 from trading_agents.config.settings import Settings
 from trading_agents.core.ids import POOL_ACCOUNT_ID
 from trading_agents.engine.moments import moments
@@ -25,18 +26,6 @@ from trading_agents.portfolio.units import MONEY
 from trading_agents.service.build import build_desk
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid
-
-POOL = "novapool"
-
-
-def pooled_profile(folder: Path, withdrawals: str = "queue") -> Path:
-    """Write Nova's strategy as `novapool`, keeping its accounts in one pooled book."""
-    folder.mkdir(parents=True, exist_ok=True)
-    source = Path(__file__).parents[2] / "src/trading_agents/config/data/agents/nova.yaml"
-    text = source.read_text().replace("name: nova", f"name: {POOL}", 1)
-    extra = f"accounts: pooled\npool_withdrawals: {withdrawals}\n"
-    (folder / f"{POOL}.yaml").write_text(text + extra)
-    return folder
 
 
 @pytest.fixture

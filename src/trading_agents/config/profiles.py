@@ -96,8 +96,8 @@ class AgentProfile(_Strict):
     # its own books; at Binance the service's account (BINANCE_API_KEY), one investment
     # account at a time. "segregated": each its own books; at Binance each its own
     # (sub-)account, with the keys registered at PUT /accounts/{id}/venue-credentials.
-    # "pooled": one book for every investment account, which owns units of it (paper only in
-    # this version).
+    # "pooled": one book for every investment account, which owns units of it (at Binance
+    # on the service's account, the platform moving the money by transfers).
     accounts: Literal["single", "segregated", "pooled"] = "single"
     # A pooled account's withdrawal beyond the book's free cash: "queue" waits until the
     # book's positions free it; "reduce" closes that part of every position at once.

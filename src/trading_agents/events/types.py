@@ -107,7 +107,17 @@ class Repaired:
 
 
 PoolEntryKind: TypeAlias = Literal[
-    "deposit", "withdrawal", "profit", "loss", "queued", "queued_all", "unqueued"
+    "deposit",
+    "withdrawal",
+    "profit",
+    "loss",
+    "queued",
+    "queued_all",
+    "unqueued",
+    "awaiting_in",
+    "awaiting_out",
+    "received",
+    "sent",
 ]
 
 
@@ -119,8 +129,11 @@ class PoolEntry:
     post the change of the account's value (units times unit value) since its last entry, at
     a round trip's close or before its own money moves; `queued` and `queued_all` note a
     withdrawal (of `amount`, or of everything: a stop) waiting for the book's free cash, and
-    `unqueued` its end. `balance` is the account's value after the entry, as the platform's
-    ledger shows it; `share` its part of the book's units then.
+    `unqueued` its end. At an exchange, where the platform moves the money by transfers,
+    `awaiting_in` and `awaiting_out` note a deposit's or a withdrawal's transfer still to
+    come, and `received` and `sent` the transfer (`reference`: the venue's id) that came.
+    `balance` is the account's value after the entry, as the platform's ledger shows it;
+    `share` its part of the book's units then.
     """
 
     entry_id: str

@@ -38,13 +38,7 @@ def agents_at_binance(settings: Settings, profiles: Mapping[str, AgentProfile]) 
     if at_binance:
         settings.binance_endpoints()  # unconfirmed live money stops it here
     custodies = {p.accounts for p in at_binance.values()}
-    pooled = sorted(name for name, p in at_binance.items() if p.accounts == "pooled")
-    if pooled:
-        raise ConfigurationError(
-            f"{', '.join(pooled)} keep pooled accounts at Binance, which this version does not"
-            " trade: pooled books run on paper only (VENUE=paper, or venue: paper in the profile)"
-        )
-    if "single" in custodies:
+    if "single" in custodies or "pooled" in custodies:  # the service's own account
         settings.binance()  # a missing key stops it here
     if "segregated" in custodies:
         _require_credentials_key(settings, "segregated Binance accounts")

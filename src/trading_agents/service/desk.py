@@ -40,6 +40,7 @@ class TradingDesk(MarketLoop, Pooling, Deciding, AccountKeys):
             self.profiles.setdefault(session.agent, session.profile)
             key = (session.agent, session.account_id)
             self.sessions[key] = session
+            self._restore_pool(found)  # a pooled book's owners, before its venue reconnects
             await self._reconnect(session, found)
             self.kernel.add(session.parts.account)
             log.info(
@@ -49,5 +50,4 @@ class TradingDesk(MarketLoop, Pooling, Deciding, AccountKeys):
                 session.status,
                 len(session.parts.account.positions()),
             )
-        self._restore_pools(stored)
         keep_out_of_collections()

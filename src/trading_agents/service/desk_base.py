@@ -143,12 +143,12 @@ class DeskBase:
         last = self.kernel.last_close_ms
         cursor = (last, self.source.description) if last is not None else None
         sessions = list(sessions)
-        self._before_save(sessions)
         for session in sessions:
             # A live venue reports at any time: what the journal writes of its orders and
             # funding is booked first, with no await between the two.
             account = session.parts.account
             account.late_changes |= account.settle_at(functools.partial(self.marks_for, session))
+        self._before_save(sessions)  # what the books booked, its consequences in one write
         await self.keeper.save(sessions, cursor)
 
     def _before_save(self, sessions: list[AgentSession]) -> None:

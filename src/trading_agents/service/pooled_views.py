@@ -187,7 +187,10 @@ class PooledReads(DeskBase):
         return owner
 
     def _book_equity(self, book: AgentSession) -> Decimal:
-        return book.parts.account.portfolio.ledger.equity(self.marks_for(book))
+        """Return the book's equity at the marks, with the transfers owed to or by it."""
+        equity = book.parts.account.portfolio.ledger.equity(self.marks_for(book))
+        pool = self.pools.get(book.agent)
+        return equity if pool is None else equity + pool.owed
 
     # -- reads -----------------------------------------------------------------------------
 

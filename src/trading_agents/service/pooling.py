@@ -18,10 +18,10 @@ from uuid import uuid4
 
 from trading_agents.core.clock import iso_utc
 from trading_agents.core.decimals import ZERO
-from trading_agents.core.errors import ConfigurationError
 from trading_agents.core.ids import POOL_ACCOUNT_ID
 from trading_agents.events.types import PoolEntry, TripClosed
-from trading_agents.journal.reading import StoredDesk
+from trading_agents.journal.reading import StoredSession
+from trading_agents.model.reports import BalanceAdjustment
 from trading_agents.service.errors import Conflict, Invalid
 from trading_agents.service.lifecycle import Lifecycle
 from trading_agents.service.money import CashFlowView, MoneyMoves
@@ -51,10 +51,6 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
             )
         if initial_equity <= 0:
             raise Invalid(f"initial_equity must be above zero, got {initial_equity}")
-        if self._venue_of(profile) != "paper":
-            raise ConfigurationError(
-                f"{agent} keeps pooled accounts, which this version trades on paper only"
-            )
         if agent not in self.pools or (agent, POOL_ACCOUNT_ID) not in self.sessions:
 
             def first_owner(book: AgentSession) -> None:
@@ -67,7 +63,8 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
                 # The first money opens the book: its start is the book's first deposit.
                 return await self._start(agent, POOL_ACCOUNT_ID, initial_equity, None, first_owner)
             except Conflict:
-                pass  # another start opened it meanwhile
+                if agent not in self.pools:
+                    raise  # not opened meanwhile by another start: refused (the account is held)
         async with self._lock:
             owner = self.pools[agent].owner(account_id)
             if owner is not None and not owner.stopped:
@@ -174,8 +171,11 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
             entry = pool.subscribe(uuid4().hex, account_id, amount, self.clock.now_ms())
         except ValueError as error:
             raise Invalid(str(error)) from None  # too small to buy a unit: nothing moved
-        self._move_money(book, amount)  # a paper book takes any deposit
         book.stream.publish(entry)
+        if _at_exchange(book):  # the platform transfers it: counted as owed until it comes
+            book.stream.publish(pool.await_transfer(uuid4().hex, account_id, amount))
+        else:
+            self._move_money(book, amount)  # a paper book takes any deposit
         await self._save([book])
         log.info("%s: account %s bought units for %s USDT", agent, account_id, amount)
         return book
@@ -203,7 +203,7 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
         """
         ledger = book.parts.account.portfolio.ledger
         marks = self.marks_for(book)
-        short = amount - ledger.available_balance()
+        short = amount - self._free_cash(book)
         positions = ledger.open_positions()
         freed = sum((p.margin + p.unrealized_pnl(marks[p.symbol]) for p in positions), ZERO)
         if short <= ZERO or freed <= ZERO:
@@ -229,7 +229,12 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
         if amount is not None and paid <= ZERO:  # worth nothing now: the request ends
             book.stream.publish(pool.unqueue(uuid4().hex, account_id, ref))
             return True
-        if paid > ZERO:
+        if paid > ZERO and _at_exchange(book):
+            # The platform transfers it out: what no position holds, nor earlier withdrawals.
+            if paid > self._free_cash(book):
+                return False
+            book.stream.publish(pool.await_transfer(uuid4().hex, account_id, -paid))
+        elif paid > ZERO:
             try:
                 self._move_money(book, -paid)
             except Invalid:
@@ -241,6 +246,14 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
         redeemed = None if amount is None else paid
         book.stream.publish(pool.redeem(uuid4().hex, account_id, redeemed, now, ref))
         return True
+
+    def _free_cash(self, book: AgentSession) -> Decimal:
+        """Return what the book may pay out: no margin, no unrealized loss, nothing owed out."""
+        ledger = book.parts.account.portfolio.ledger
+        pool = self.pools[book.agent]
+        equity = ledger.equity(self.marks_for(book))
+        free = min(ledger.available_balance(), equity - ledger.used_margin())
+        return free - pool.awaiting_out + pool.unclaimed_out
 
     def _active(self, agent: str, account_id: str) -> Owner:
         owner = self.owner(agent, account_id)
@@ -279,7 +292,28 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
                 log.exception("%s's pooled book: settling its owners failed", book.agent)
 
     def _share_trips(self, book: AgentSession, pool: Pool) -> None:
-        """Post every owner's value at each round trip the book closed and did not share yet."""
+        """Post every owner's value at each round trip the book closed and did not share yet.
+
+        At an exchange, a transfer the book received or sent settles the money awaited.
+        """
+        # Transfers first: the ledger holds them already, so the value of a round trip shared
+        # below must not count them twice.
+        for event in list(book.stream.pending):
+            payload = event.payload
+            if isinstance(payload, BalanceAdjustment) and payload.kind == "transfer":
+                unclaimed = pool.unclaimed_in + pool.unclaimed_out
+                matched = pool.match_transfer(uuid4().hex, payload.adjustment_id, payload.amount)
+                if matched is None:
+                    continue
+                book.stream.publish(matched)
+                if pool.unclaimed_in + pool.unclaimed_out > unclaimed:
+                    log.warning(
+                        "%s's pooled book: a transfer of %s USDT (%s) that no account's deposit"
+                        " or withdrawal awaited is held for the next one to claim",
+                        pool.agent,
+                        payload.amount,
+                        payload.adjustment_id,
+                    )
         for event in book.stream.pending:
             payload = event.payload
             if isinstance(payload, TripClosed) and payload.trip.trade_id not in pool.revalued:
@@ -297,11 +331,13 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
 
     # -- restart ---------------------------------------------------------------------------
 
-    def _restore_pools(self, stored: StoredDesk) -> None:
-        """Rebuild every pooled book's owners by replaying the entries the journal holds."""
-        for found in stored.sessions:
-            if found.row["account_id"] != POOL_ACCOUNT_ID:
-                continue
+    def _restore_pool(self, found: StoredSession) -> None:
+        """Rebuild a pooled book's owners by replaying the entries the journal holds.
+
+        Called once the book's session is back and before its venue reconnects: what the
+        exchange did meanwhile (a transfer an owner's units await) then finds its owners.
+        """
+        if found.row["account_id"] == POOL_ACCOUNT_ID:
             agent = str(found.row["agent"])
             pool = self.pools[agent] = Pool(agent)
             for row in found.pool_entries:
@@ -320,6 +356,11 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
             book = self.sessions[(agent, POOL_ACCOUNT_ID)]
             pool.revalued |= {t.trade_id for o in pool.owners.values() for t in o.trips}
             pool.mark(self._book_equity(book))
+
+
+def _at_exchange(book: AgentSession) -> bool:
+    """Tell whether the book trades an exchange account, where transfers move the money."""
+    return book.parts.venue.exclusive_account is not None
 
 
 def _entry_id(trade_id: str, account_id: str) -> str:

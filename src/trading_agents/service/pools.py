@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from trading_agents.core.decimals import ZERO
+from trading_agents.core.ids import POOL_ACCOUNT_ID
 from trading_agents.events.types import PoolEntry, PoolEntryKind
 from trading_agents.portfolio.units import MONEY, UnitError, UnitRegister
 
@@ -59,6 +60,20 @@ class Pool:
         self.register = UnitRegister()
         self.owners: dict[str, Owner] = {}
         self.revalued: set[str] = set()  # the round trips every owner's value was posted at
+        # At an exchange: money owners bought or redeemed units for whose transfer has not
+        # come yet; the book's net asset value counts it. `unclaimed_*`: transfers that came
+        # before any account's units awaited them: in the books, in nobody's value until a
+        # deposit (or withdrawal) claims them. `matched`: the transfers settled.
+        self.awaiting_in = ZERO
+        self.awaiting_out = ZERO
+        self.unclaimed_in = ZERO
+        self.unclaimed_out = ZERO
+        self.matched: set[str] = set()
+
+    @property
+    def owed(self) -> Decimal:
+        """Return what the book's net asset value adds to its equity for transfers to come."""
+        return self.awaiting_in - self.awaiting_out - self.unclaimed_in + self.unclaimed_out
 
     def owner(self, account_id: str) -> Owner | None:
         """Return an account's stake, if it ever had one."""
@@ -148,6 +163,42 @@ class Pool:
         unit_value = self.register.unit_value
         return self._entry(entry_id, owner, "unqueued", ZERO, ZERO, unit_value, request_id)
 
+    def await_transfer(self, entry_id: str, account_id: str, amount: Decimal) -> PoolEntry:
+        """Note a transfer the platform owes the book (amount above 0) or is owed by it."""
+        owner = self.owners[account_id]
+        if amount > ZERO:
+            claimed = min(amount, self.unclaimed_in)  # the transfer came first
+            self.unclaimed_in -= claimed
+            self.awaiting_in += amount - claimed
+            kind: PoolEntryKind = "awaiting_in"
+        else:
+            claimed = min(-amount, self.unclaimed_out)
+            self.unclaimed_out -= claimed
+            self.awaiting_out += -amount - claimed
+            kind = "awaiting_out"
+        unit_value = self.register.unit_value
+        return self._entry(entry_id, owner, kind, abs(amount), ZERO, unit_value)
+
+    def match_transfer(self, entry_id: str, transfer_id: str, amount: Decimal) -> PoolEntry | None:
+        """Settle what a transfer at the exchange pays of the awaited money; None if nothing."""
+        if transfer_id in self.matched:
+            return None
+        self.matched.add(transfer_id)
+        if amount > ZERO:
+            settled = min(amount, self.awaiting_in)
+            self.awaiting_in -= settled
+            self.unclaimed_in += amount - settled
+            kind: PoolEntryKind = "received"
+        else:
+            settled = min(-amount, self.awaiting_out)
+            self.awaiting_out -= settled
+            self.unclaimed_out += -amount - settled
+            kind = "sent"
+        unit_value = self.register.unit_value
+        book = POOL_ACCOUNT_ID  # the book's own record: no owner's
+        size = abs(amount)  # the whole transfer: a replay settles it the same way
+        return PoolEntry(entry_id, book, kind, size, ZERO, unit_value, ZERO, ZERO, transfer_id)
+
     def _entry(
         self,
         entry_id: str,
@@ -190,6 +241,14 @@ class Pool:
             return
         elif kind == "unqueued":
             self.unqueue(entry.entry_id, entry.account_id, entry.reference)
+            return
+        elif kind in ("awaiting_in", "awaiting_out"):
+            sign = 1 if kind == "awaiting_in" else -1
+            self.await_transfer(entry.entry_id, entry.account_id, sign * entry.amount)
+            return
+        elif kind in ("received", "sent"):
+            sign = 1 if kind == "received" else -1
+            self.match_transfer(entry.entry_id, entry.reference, sign * entry.amount)
             return
         else:
             return

@@ -52,6 +52,18 @@ from trading_agents.venues.reports import PublishedReports
 from trading_agents.venues.rounding import round_intent
 
 log = logging.getLogger(__name__)
+# ACCOUNT_UPDATE reasons that say money moved in or out of the wallet by a transfer.
+TRANSFER_REASONS = frozenset(
+    {
+        "DEPOSIT",
+        "WITHDRAW",
+        "WITHDRAW_REJECT",
+        "ADMIN_DEPOSIT",
+        "ADMIN_WITHDRAW",
+        "MARGIN_TRANSFER",
+        "ASSET_TRANSFER",
+    }
+)
 RECHECK_S = 2.0  # the next reconciliation when one could not compare everything
 
 FILL_WAIT_S = 2.0  # how long an order's fills may take on the stream before REST is asked
@@ -98,6 +110,7 @@ class BinanceTrading(PublishedReports):
         # A round that could not compare the wallet (money on its way to the books, say what a
         # restart found filled) asks for the next round soon rather than a cadence later.
         self.recheck_soon = False
+        self.transfer_heard_ms: int | None = None  # when the stream last told of a transfer
         self.stream = UserDataStream(
             self.rest,
             config.ws_base,
@@ -534,8 +547,14 @@ class BinanceTrading(PublishedReports):
                 self._on_order_event(raw, ts_ms)
             self._publish_algo_status(event["o"], ts_ms)
         elif kind == "ACCOUNT_UPDATE":
-            if event.get("a", {}).get("m") == "FUNDING_FEE":
+            reason = event.get("a", {}).get("m")
+            if reason == "FUNDING_FEE":
                 self._funding_settled()
+            elif reason in TRANSFER_REASONS:
+                # Money moved outside our orders: the next reconciliation, within seconds,
+                # books it (the wallet comparison finds the transfer in the income history).
+                self.recheck_soon = True
+                self.transfer_heard_ms = ts_ms
             for position in event.get("a", {}).get("P", ()):
                 if dec(position.get("pa")) == ZERO:
                     self._retire_exits(str(position.get("s")))

@@ -32,6 +32,7 @@ from trading_agents.venues.rounding import round_intent
 
 log = logging.getLogger(__name__)
 
+TRANSFER_LISTED_WITHIN_MS = 60_000  # how long a transfer heard of may take to be listed
 DRIFT_CONFIRM_S = 0.5  # a position or wallet difference must last this long to be drift
 INCOME_PAGE = 1_000  # the most records /fapi/v1/income returns at once
 # Income types that move money in or out of the futures wallet rather than trade with it.
@@ -280,6 +281,12 @@ class BinanceVenue(BinanceTrading):
             repairs.append(f"wallet: {reason} of {amount} booked")
             moved += amount
         rest = theirs - ours - moved
+        told = self.transfer_heard_ms
+        if rest != ZERO and told is not None and now - told < TRANSFER_LISTED_WITHIN_MS:
+            # The stream told of a transfer the income history does not list yet: wait for
+            # it rather than book the money as trading the books did not see.
+            self.recheck_soon = True
+            return repairs
         if rest != ZERO:
             # No transfer explains it: trades the books only adjusted for (by hand, an ADL),
             # or a fee never heard of. Their result counts toward the loss limits.
