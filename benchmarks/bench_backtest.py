@@ -1,9 +1,10 @@
 """Time the whole `trading-agents backtest` command: start-up, loading, indicators, run, output.
 
-Three runs, each the median of RUNS launches of the real command in a fresh process:
+Four runs, each the median of RUNS launches of the real command in a fresh process:
 the reference strategy on the synthetic year (the side-by-side benchmark with other engines),
-the reference strategy on the real BTCUSDT window, and Atlas on BTCUSDT and ETHUSDT over the
-real window. Peak memory is the largest resident set of the command's process.
+the reference strategy on the real BTCUSDT window, Atlas on BTCUSDT and ETHUSDT over the
+real window, and the first run again from a candle store of the year (imported once, not
+timed). Peak memory is the largest resident set of the command's process.
 """
 
 from __future__ import annotations
@@ -61,10 +62,37 @@ def launch(arguments: list[str], out: Path) -> tuple[float, int, dict[str, objec
     return wall, usage.ru_maxrss, result
 
 
+def store_of_the_year(folder: Path) -> Path:
+    """Import the synthetic year and its funding into a candle store (not timed)."""
+    store = folder / "store"
+    command = [str(Path(sys.executable).parent / "trading-agents"), "data", "import"]
+    subprocess.run(
+        [*command, str(SYNTHETIC), "--out", str(store)],
+        cwd=REPO_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return store
+
+
 def run() -> list[dict[str, object]]:
     """Return candles per second and peak memory of each case, medians of RUNS launches."""
     rows: list[dict[str, object]] = []
-    for name, arguments in CASES.items():
+    with tempfile.TemporaryDirectory() as stores:
+        cases = dict(CASES)
+        # The same run as the first case, its candles and funding read from a store.
+        cases["backtest_reference_year_store"] = [
+            "--agent", "atlas", "--symbols", "BTCUSDT", "--strategy", "reference",
+            "--data", str(store_of_the_year(Path(stores))),
+        ]  # fmt: skip
+        rows += _cases(cases)
+    return rows
+
+
+def _cases(cases: dict[str, list[str]]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for name, arguments in cases.items():
         walls, peaks = [], []
         with tempfile.TemporaryDirectory() as folder:
             for attempt in range(RUNS):

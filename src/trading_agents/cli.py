@@ -111,8 +111,63 @@ def _llm_key() -> str | None:
 
 db_app = typer.Typer(no_args_is_help=True, help="The journal's database.")
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
+data_app = typer.Typer(no_args_is_help=True, help="Candle stores: market data loaded at once.")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("import")
+def data_import(
+    paths: Annotated[
+        list[Path], typer.Argument(help="candle and funding files or folders to convert")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="the store to write: a new folder")],
+    symbols: Annotated[
+        str | None, typer.Option(help="only these symbols, comma-separated (default: all)")
+    ] = None,
+) -> None:
+    """Convert candle and funding files into a store that --data reads at once."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from trading_agents.core.errors import ConfigurationError
+    from trading_agents.market.feeds.store import import_store
+
+    wanted = _symbols(symbols) if symbols is not None else None
+    if wanted is not None and not wanted:
+        _fail("--symbols names no symbol")
+    try:
+        held = import_store(paths, out, wanted)
+    except (ConfigurationError, ValueError, OSError) as error:
+        _fail(str(error))
+    table = Table("symbol", "interval", "candles", "from", "to", "gaps", "funding")
+    for row in held:
+        table.add_row(
+            row.symbol, row.interval, f"{row.candles:,}", row.first_open, row.last_close,
+            str(row.gaps), str(row.funding),
+        )  # fmt: skip
+    table.title = f"Candle store written to {out}"
+    Console(stderr=True).print(table)
+
+
+@data_app.command("verify")
+def data_verify(
+    store: Annotated[Path, typer.Argument(help="the store to check")],
+) -> None:
+    """Check every file of a store against the manifest's checksums."""
+    from trading_agents.core.errors import ConfigurationError
+    from trading_agents.market.feeds.store import is_store, verify
+
+    if not is_store(store):
+        _fail(f"{store} is not a candle store (no manifest.json)")
+    try:
+        damaged = verify(store)
+    except (ConfigurationError, ValueError, OSError) as error:
+        _fail(str(error))
+    if damaged:
+        _fail(f"{store}: {', '.join(damaged)} no longer match the manifest's checksums")
+    typer.echo(f"{store}: every file matches its checksum")
 
 
 def _with_journal(upgrade: bool, work: Callable[[Journal], Awaitable[T]]) -> tuple[T, Settings]:

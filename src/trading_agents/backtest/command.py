@@ -33,6 +33,7 @@ from trading_agents.core.clock import iso_utc, to_datetime, to_ms
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.market.feeds.files import load_candle_paths
 from trading_agents.market.feeds.funding import load_funding_paths
+from trading_agents.market.feeds.store import is_store, read_funding
 from trading_agents.venues.sim.config import FundingSchedule, SimVenueConfig
 
 
@@ -109,6 +110,9 @@ def prepare(request: BacktestRequest) -> Backtest:
             raise BacktestRequestError(f"--funding {request.funding} does not exist")
         history = load_funding_paths(request.funding, request.symbols)
         funding = FundingSchedule(history=history)
+    elif is_store(request.data):  # a store charges the funding it was given
+        history = read_funding(request.data, request.symbols)
+        funding = FundingSchedule(history=history) if history else funding
     equity = request.initial_equity or profile.initial_equity
     if equity <= 0:
         raise BacktestRequestError(f"the starting equity must be above zero, got {equity}")

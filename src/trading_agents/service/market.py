@@ -16,6 +16,7 @@ from trading_agents.market.candles import Candle
 from trading_agents.market.feeds.files import has_data_suffix, load_candle_paths, symbol_from_name
 from trading_agents.market.feeds.port import CandleFeed
 from trading_agents.market.feeds.replay import ReplayFeed
+from trading_agents.market.feeds.store import describe, is_store
 
 log = logging.getLogger(__name__)
 LATE_GRACE_S = 30.0  # a live candle comes a poll after its close: some slack before "late"
@@ -105,9 +106,12 @@ def binance_source(settings: Settings, symbols: Sequence[str], warmup: int) -> M
 
 
 def replay_symbols(path: Path, wanted: Sequence[str]) -> list[str]:
-    """Return the wanted symbols that have a candle file under `path`, in order."""
-    files = [path] if path.is_file() else [f for f in path.rglob("*") if has_data_suffix(f)]
-    present = {symbol_from_name(f.name) for f in files}
+    """Return the wanted symbols that have candles under `path` (files, or a store), in order."""
+    if is_store(path):
+        present: set[str | None] = {row.symbol for row in describe(path)}
+    else:
+        files = [path] if path.is_file() else [f for f in path.rglob("*") if has_data_suffix(f)]
+        present = {symbol_from_name(f.name) for f in files}
     return [symbol for symbol in wanted if symbol in present]
 
 

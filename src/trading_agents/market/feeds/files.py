@@ -318,12 +318,19 @@ def load_candle_paths(
     searched in subfolders too and joined in time order; within the window from `start_ms`
     to `end_ms` they must neither overlap nor leave a gap, so a folder of separate windows
     loads once a window is chosen. Files of several intervals need `interval_ms` to pick one.
+    A candle store (`trading-agents data import`) loads as its files would.
     """
     wanted = list(dict.fromkeys(symbols))
     if not wanted:
         raise ValueError("no symbols to load candles for")
     if not path.exists():
         raise DataError(path, "no such file or folder")
+    from trading_agents.market.feeds import store  # it reads files with this module
+
+    if store.is_store(path):
+        return store.read_candles(
+            path, wanted, interval_ms=interval_ms, start_ms=start_ms, end_ms=end_ms
+        )
     if path.is_file():
         return {
             symbol: series.between(start_ms, end_ms)

@@ -102,6 +102,10 @@ def load_funding_paths(path: Path, symbols: Sequence[str]) -> dict[str, FundingH
     wanted = list(dict.fromkeys(symbols))
     if not path.exists():
         raise DataError(path, "no such file or folder")
+    from trading_agents.market.feeds import store  # it reads files with this module
+
+    if store.is_store(path):
+        return store.read_funding(path, wanted)
     if path.is_file():
         symbol = symbol_from_name(path.name) or (wanted[0] if len(wanted) == 1 else None)
         if symbol not in wanted:
