@@ -143,3 +143,13 @@ def test_the_service_replays_a_store_as_it_replays_the_file(tmp_path: Path) -> N
     from_file = replay_source(window, ["BTCUSDT"], speed=1.0, keep=300)
     assert stored.history == from_file.history
     assert stored.clock.now_ms() == from_file.clock.now_ms()
+
+
+def test_a_file_with_a_maintenance_gap_imports_with_the_gap_listed(tmp_path: Path) -> None:
+    spot = MARKET_DIR / "spot" / "1m" / "BTCUSDT_1m_2021-09-17_2021-10-17.csv.gz"
+
+    (held,) = import_store([spot], tmp_path / "spot")
+
+    assert held.gaps == 1
+    manifest = json.loads((tmp_path / "spot" / "manifest.json").read_text())
+    assert manifest["candles"]["BTCUSDT"]["gaps"] == [[1632898740000, 1632906000000]]

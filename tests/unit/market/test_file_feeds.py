@@ -393,3 +393,15 @@ def test_a_damaged_archive_is_refused(
 
     with pytest.raises(DataError, match=message):
         load_candles(path)
+
+
+def test_a_window_after_a_file_s_maintenance_gap_loads_and_one_across_it_is_refused() -> None:
+    path = candle_file("spot/1m/BTCUSDT_1m_2021-09-17_2021-10-17")
+    after = to_ms("2021-09-29T09:00:00Z")
+
+    series = load_candle_paths(path, ["BTCUSDT"], start_ms=after)["BTCUSDT"]
+
+    assert int(series.open_ms[0]) == after
+    assert len(series) > 10_000
+    with pytest.raises(DataError, match="gap: no BTCUSDT 1m candle between 2021-09-29T06:59"):
+        load_candle_paths(path, ["BTCUSDT"], end_ms=after + 60_000)

@@ -116,8 +116,12 @@ def _gunzip(packed: bytes) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def load_candles(path: Path, symbol: str | None = None) -> CandleSeries:
-    """Load one candle file, in the shared layout or as a Binance kline dump, and check it."""
+def load_candles(path: Path, symbol: str | None = None, gaps: bool = False) -> CandleSeries:
+    """Load one candle file, in the shared layout or as a Binance kline dump, and check it.
+
+    A gap (an exchange's maintenance) is refused unless `gaps`: then the caller refuses it
+    only where it falls within the window it reads (`refuse_gaps`).
+    """
     data = read_data(path)
     symbol = symbol or symbol_from_name(path.name)
     if symbol is None:
@@ -156,7 +160,7 @@ def load_candles(path: Path, symbol: str | None = None) -> CandleSeries:
     first_line = 2 if header else 1
     open_ms = _open_ms(path, columns[0], first_line)
     prices, volume = columns[1:5], columns[5]
-    interval_ms = _check(path, open_ms, prices, volume, first_line)
+    interval_ms = _check(path, open_ms, prices, volume, first_line, gaps)
     open_, high, low, close = prices
     return CandleSeries(symbol, interval_ms, open_ms, open_, high, low, close, volume)
 
@@ -229,7 +233,12 @@ def _open_ms(path: Path, raw: FloatArray, first_line: int) -> IntArray:
 
 
 def _check(
-    path: Path, open_ms: IntArray, prices: list[FloatArray], volume: FloatArray, first_line: int
+    path: Path,
+    open_ms: IntArray,
+    prices: list[FloatArray],
+    volume: FloatArray,
+    first_line: int,
+    gaps: bool = False,
 ) -> int:
     """Check the candles and return their interval, or raise a DataError for the first fault."""
     for name, column in zip(_FIELDS[1:], [*prices, volume], strict=True):
@@ -238,7 +247,7 @@ def _check(
             raise DataError(
                 path, f"{name} {float(column[at])!r} is not a number", line=first_line + at
             )
-    interval_ms = _interval(path, open_ms, first_line)
+    interval_ms = _interval(path, open_ms, first_line, gaps)
     open_, high, low, close = prices
     for name, column in zip(_FIELDS[1:5], prices, strict=True):
         if (column <= 0).any():
@@ -263,8 +272,8 @@ def _check(
     return interval_ms
 
 
-def _interval(path: Path, open_ms: IntArray, first_line: int) -> int:
-    """Return the constant spacing of the open times, or raise for disorder or a gap."""
+def _interval(path: Path, open_ms: IntArray, first_line: int, gaps: bool = False) -> int:
+    """Return the spacing of the open times, or raise for disorder or (unless `gaps`) a gap."""
     named = interval_from_name(path.name)
     if len(open_ms) == 1:
         if named is None:
@@ -292,7 +301,7 @@ def _interval(path: Path, open_ms: IntArray, first_line: int) -> int:
             f"{interval_name(interval_ms)} apart",
             line=first_line + at + 1,
         )
-    if (steps != interval_ms).any():
+    if not gaps and (steps != interval_ms).any():
         at = int(np.argmax(steps != interval_ms))
         before, after = int(open_ms[at]), int(open_ms[at + 1])
         raise DataError(
@@ -302,6 +311,20 @@ def _interval(path: Path, open_ms: IntArray, first_line: int) -> int:
             line=first_line + at + 1,
         )
     return interval_ms
+
+
+def refuse_gaps(where: Path, series: CandleSeries) -> CandleSeries:
+    """Return the candles, or raise naming the first gap: a run needs every candle."""
+    holes = np.flatnonzero(np.diff(series.open_ms) != series.interval_ms)
+    if len(holes):
+        before, after = int(series.open_ms[holes[0]]), int(series.open_ms[holes[0] + 1])
+        raise DataError(
+            where,
+            f"gap: no {series.symbol} {interval_name(series.interval_ms)} candle between"
+            f" {iso_utc(before)} and {iso_utc(after)}; choose a period (--from, --to) within"
+            " one span",
+        )
+    return series
 
 
 def load_candle_paths(
@@ -333,7 +356,7 @@ def load_candle_paths(
         )
     if path.is_file():
         return {
-            symbol: series.between(start_ms, end_ms)
+            symbol: refuse_gaps(path, series.between(start_ms, end_ms))
             for symbol, series in _from_file(path, wanted, interval_ms).items()
         }
     files = sorted(
@@ -362,7 +385,7 @@ def _from_file(path: Path, wanted: list[str], interval_ms: int | None) -> dict[s
     missing = [other for other in wanted if other != symbol]
     if missing:
         raise DataError(path, f"no candles for {', '.join(missing)}: the file holds only {symbol}")
-    series = load_candles(path, symbol)
+    series = load_candles(path, symbol, gaps=True)  # refused within the window only
     if interval_ms is not None and series.interval_ms != interval_ms:
         raise DataError(
             path,
@@ -385,7 +408,7 @@ def _join(
         files = [file for file in files if interval_from_name(file.name) in (interval_ms, None)]
     elif len(named) > 1:
         _raise_several_intervals(folder, symbol, named)
-    loaded = [(file, load_candles(file, symbol)) for file in files]
+    loaded = [(file, load_candles(file, symbol, gaps=True)) for file in files]
     if interval_ms is not None:
         loaded = [(file, series) for file, series in loaded if series.interval_ms == interval_ms]
         if not loaded:
@@ -393,7 +416,7 @@ def _join(
     intervals = {series.interval_ms for _, series in loaded}
     if len(intervals) > 1:
         _raise_several_intervals(folder, symbol, intervals)
-    cut = [(file, series.between(*window)) for file, series in loaded]
+    cut = [(file, refuse_gaps(file, series.between(*window))) for file, series in loaded]
     loaded = [(file, series) for file, series in cut if len(series)] or cut[:1]
     loaded.sort(key=lambda item: int(item[1].open_ms[0]) if len(item[1]) else 0)
     for (file_a, a), (file_b, b) in pairwise(loaded):

@@ -35,6 +35,7 @@ from trading_agents.market.feeds.files import (
     DataError,
     has_data_suffix,
     load_candles,
+    refuse_gaps,
     symbol_from_name,
 )
 from trading_agents.market.feeds.funding import FundingHistory, load_funding_paths
@@ -141,9 +142,7 @@ def read_candles(
             symbol, int(entry["interval_ms"]), times, prices[0], prices[1], prices[2], prices[3],
             prices[4],
         )  # fmt: skip
-        window = series.between(start_ms, end_ms)
-        _no_gap(store, window)
-        result[symbol] = window
+        result[symbol] = refuse_gaps(store, series.between(start_ms, end_ms))
     return result
 
 
@@ -208,7 +207,8 @@ def _discover(
 def _joined(symbol: str, files: Sequence[Path]) -> CandleSeries:
     """Load a symbol's files and join them in time order: gaps kept, overlaps refused."""
     pairs = sorted(
-        ((file, load_candles(file, symbol)) for file in files), key=lambda p: int(p[1].open_ms[0])
+        ((file, load_candles(file, symbol, gaps=True)) for file in files),
+        key=lambda p: int(p[1].open_ms[0]),
     )
     loaded = [series for _, series in pairs]
     intervals = {series.interval_ms for series in loaded}
@@ -231,20 +231,6 @@ def _joined(symbol: str, files: Sequence[Path]) -> CandleSeries:
         symbol, first.interval_ms, column("open_ms"), column("open"), column("high"),
         column("low"), column("close"), column("volume"),
     )  # fmt: skip
-
-
-def _no_gap(store: Path, series: CandleSeries) -> None:
-    """Refuse a window with a gap, as the files are refused: the runs need every candle."""
-    steps = np.diff(series.open_ms)
-    holes = np.flatnonzero(steps != series.interval_ms)
-    if len(holes):
-        before, after = int(series.open_ms[holes[0]]), int(series.open_ms[holes[0] + 1])
-        raise DataError(
-            store,
-            f"gap: no {series.symbol} {interval_name(series.interval_ms)} candle between"
-            f" {iso_utc(before + series.interval_ms)} and {iso_utc(after)}; choose a window"
-            " (--from, --to) within one span (`trading-agents data import` lists them)",
-        )
 
 
 def _write_candles(work: Path, series: CandleSeries) -> dict[str, Any]:
