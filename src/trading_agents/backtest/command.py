@@ -183,18 +183,22 @@ def llm_document(profile: AgentProfile, run: BacktestRun, backtest: Backtest) ->
     model = usages[0].model if usages else (profile.model or LlmSettings().model)
     trained_until = LlmSettings().model_facts(model).trained_until
     first_day = to_datetime(run.first_open_ms).date()
-    seen = first_day <= trained_until
+    seen = None if trained_until is None else first_day <= trained_until  # None: unknown
     return {
         "model": model,
         "calls": sum(u.calls for u in usages),
         "input_tokens": sum(u.input_tokens for u in usages),
         "output_tokens": sum(u.output_tokens for u in usages),
         "cost_usd": str(sum((u.cost_usd for u in usages), Decimal(0))),
-        "trained_until": trained_until.isoformat(),
+        "trained_until": None if trained_until is None else trained_until.isoformat(),
         "period_in_training_data": seen,
         "note": (
-            f"{model} was trained on data until {trained_until}: this period starts before"
-            " that, so the model may have seen what happened; the result is not out of sample"
+            f"{model}'s training cutoff is not known (LLM_TRAINED_UNTIL): the model may have"
+            " seen what happened; the result is not known to be out of sample"
+            if trained_until is None
+            else f"{model} was trained on data until {trained_until}: this period starts"
+            " before that, so the model may have seen what happened; the result is not out"
+            " of sample"
             if seen
             else f"the period starts after {model}'s training cutoff ({trained_until})"
         ),

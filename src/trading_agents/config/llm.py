@@ -14,7 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trading_agents.core.errors import ConfigurationError
 
-ServerKind = Literal["openai", "openrouter", "vllm", "ollama", "lmstudio"]
+ServerKind = Literal["openai", "openrouter", "vllm", "ollama", "lmstudio", "llamacpp"]
+# Servers that bill per token: a model there must have a known price (the table's, or
+# LLM_PRICE_INPUT and LLM_PRICE_OUTPUT), never a guess of zero.
+HOSTED: frozenset[str] = frozenset({"openai", "openrouter"})
 
 
 class ModelFacts(BaseModel):
@@ -23,7 +26,7 @@ class ModelFacts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     input_per_million: Decimal = Field(ge=0)
     output_per_million: Decimal = Field(ge=0)
-    trained_until: date
+    trained_until: date | None  # None: not known (a local model of any name)
 
 
 class ServerFacts(BaseModel):
@@ -64,6 +67,12 @@ class LlmSettings(BaseSettings):
     server: ServerKind | None = Field(default=None, alias="LLM_SERVER")
     timeout_s: float = Field(default=20.0, gt=0, alias="LLM_TIMEOUT")
     max_tool_calls: int = Field(default=6, ge=1, le=20, alias="LLM_MAX_TOOL_CALLS")
+    # Dollars per million tokens, over the table's; a local model not in it costs 0 unless set.
+    price_input: Decimal | None = Field(default=None, ge=0, alias="LLM_PRICE_INPUT")
+    price_output: Decimal | None = Field(default=None, ge=0, alias="LLM_PRICE_OUTPUT")
+    # The model's training cutoff, for a model not in the table (backtests say whether their
+    # period may be in its training data).
+    trained_until: date | None = Field(default=None, alias="LLM_TRAINED_UNTIL")
 
     def server_kind(self) -> ServerKind:
         """Return the server's kind: as set, or read off the base URL."""
@@ -78,13 +87,35 @@ class LlmSettings(BaseSettings):
             return "ollama"
         if ":1234" in url:
             return "lmstudio"
+        if ":8080" in url:
+            return "llamacpp"  # llama.cpp's llama-server listens there by default
         return "vllm"  # any other OpenAI-compatible server: ask only what they all accept
 
     def model_facts(self, model: str | None = None) -> ModelFacts:
-        """Return the price and training cutoff of a model, or say it is not in the table."""
+        """Return the price and training cutoff of a model.
+
+        The table's, with LLM_PRICE_INPUT / LLM_PRICE_OUTPUT / LLM_TRAINED_UNTIL over it. A
+        model the table does not know is fine on a local server (free unless priced, its
+        cutoff unknown unless given); on a hosted one it needs both prices.
+        """
         name = model or self.model
         facts = llm_tables().models.get(name)
-        if facts is None:
+        priced = self.price_input is not None and self.price_output is not None
+        if facts is None and self.server_kind() in HOSTED and not priced:
             known = ", ".join(sorted(llm_tables().models))
-            raise ConfigurationError(f"LLM model {name!r} is not in the price table ({known})")
-        return facts
+            raise ConfigurationError(
+                f"LLM model {name!r} is not in the price table ({known}): set"
+                " LLM_PRICE_INPUT and LLM_PRICE_OUTPUT (dollars per million tokens)"
+            )
+        base = facts or ModelFacts(
+            input_per_million=Decimal(0), output_per_million=Decimal(0), trained_until=None
+        )
+        return ModelFacts(
+            input_per_million=self.price_input
+            if self.price_input is not None
+            else base.input_per_million,
+            output_per_million=self.price_output
+            if self.price_output is not None
+            else base.output_per_million,
+            trained_until=self.trained_until or base.trained_until,
+        )
