@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 from trading_agents.backtest.report import render_report
 from trading_agents.backtest.result import (
     equity_document,
@@ -27,7 +26,6 @@ from trading_agents.backtest.run import (
     Progress,
     rare_collections,
 )
-from trading_agents.config.llm import LlmSettings
 from trading_agents.config.profiles import AgentProfile, agent_for_run
 from trading_agents.core.clock import iso_utc, to_datetime, to_ms
 from trading_agents.core.errors import ConfigurationError
@@ -93,11 +91,11 @@ def prepare(request: BacktestRequest) -> Backtest:
         raise BacktestRequestError("--llm-cache is for the LLM brain: add --brain llm")
     if request.llm_replay and request.llm_cache is not None and not request.llm_cache.is_dir():
         raise BacktestRequestError(f"--llm-cache {request.llm_cache} holds no recording")
-    cache = (
-        None
-        if request.llm_cache is None
-        else LlmCacheOptions(request.llm_cache, request.llm_replay)
-    )
+    cache = None
+    if request.llm_cache is not None:  # the LLM brain's parts only for a run that uses them
+        from trading_agents.agents.brains.llm_parts import LlmCacheOptions
+
+        cache = LlmCacheOptions(request.llm_cache, request.llm_replay)
     if not request.data.exists():
         raise BacktestRequestError(f"--data {request.data} does not exist")
     series = load_candle_paths(request.data, request.symbols, start_ms=start, end_ms=end)
@@ -179,6 +177,8 @@ def llm_document(profile: AgentProfile, run: BacktestRun, backtest: Backtest) ->
     """Return what the LLM brain used, and whether the period is in the model's training data."""
     if profile.brain != "llm":
         return None
+    from trading_agents.config.llm import LlmSettings
+
     usages = [r.decision.usage for r in run.decisions.records if r.decision.usage is not None]
     model = usages[0].model if usages else (profile.model or LlmSettings().model)
     trained_until = LlmSettings().model_facts(model).trained_until

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.ports import DecisionList
 from trading_agents.config.instruments import default_instruments
@@ -36,6 +36,9 @@ from trading_agents.market.view import SeriesMarket
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
 from trading_agents.venues.sim.venue import SimVenue
+
+if TYPE_CHECKING:  # the LLM brain's parts are imported only by a run that uses it
+    from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 
 Progress = Callable[[int, int], None]
 BACKTEST_ACCOUNT = "backtest"

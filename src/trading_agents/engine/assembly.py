@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
-from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 from trading_agents.agents.brains.rules import RuleBrain
 from trading_agents.agents.graph import DecisionPorts, DirectRunner, LangGraphRunner
 from trading_agents.agents.limits import risk_limits
 from trading_agents.agents.ports import DecisionSink
 from trading_agents.agents.runner import AgentRunner, DecisionGate
-from trading_agents.config.llm import LlmSettings
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import Clock
 from trading_agents.engine.account import AgentAccount
@@ -29,8 +27,10 @@ from trading_agents.venues.port import AccountVenue
 from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.venue import SimVenue
 
-if TYPE_CHECKING:  # LangChain and ccxt are imported only where they are used
+if TYPE_CHECKING:  # LangChain, the LLM settings and ccxt are imported only where used
     from trading_agents.agents.brains.llm import LlmBrain
+    from trading_agents.agents.brains.llm_parts import LlmCacheOptions
+    from trading_agents.config.llm import LlmSettings
     from trading_agents.venues.binance.venue import BinanceVenue
 
 GraphRuntime = Literal["langgraph", "direct"]
@@ -88,6 +88,7 @@ def make_brain(
     if profile.brain == "rules":
         return RuleBrain(profile.strategy, profile.risk.max_leverage)
     from trading_agents.agents.brains.llm import llm_brain
+    from trading_agents.config.llm import LlmSettings
 
     return llm_brain(profile, llm or LlmSettings(), cache)
 
