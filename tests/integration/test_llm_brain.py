@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.agents import snapshot, state
+from tests.support.agents import long_position, snapshot, state
 from tests.support.backtests import agent
 from tests.support.fake_openai import Answer, FakeOpenAI, call
 from trading_agents.agents.brains.llm import LlmBrain, llm_brain
@@ -225,3 +225,35 @@ def candle(open_: str, close: str) -> Candle:
     return Candle(
         "BTCUSDT", 0, 60_000, price, max(price, Decimal(close)), price, Decimal(close), Decimal(1)
     )
+
+
+def _decision_tools(request: dict[str, object]) -> set[str]:
+    names = {t["function"]["name"] for t in request["tools"]}  # type: ignore[attr-defined]
+    return names & {"open_position", "close_position", "move_stops", "hold"}
+
+
+async def test_only_the_actions_the_account_s_state_allows_are_offered(fake: FakeOpenAI) -> None:
+    brain = _brain(fake)
+    fake.answer(call("hold", rationale="flat"))
+    await brain.decide(state())
+    fake.answer(call("hold", rationale="held"))
+    await brain.decide(state(positions={"BTCUSDT": long_position()}))
+    fake.answer(call("hold", rationale="full"))
+    full = {s: long_position(s) for s in ("ETHUSDT", "SOLUSDT", "XRPUSDT")}
+    await brain.decide(state(positions=full))
+
+    flat, held, at_limit = (_decision_tools(request) for request in fake.requests)
+    assert flat == {"open_position", "hold"}  # nothing to close or move
+    assert held == {"open_position", "close_position", "move_stops", "hold"}
+    assert at_limit == {"hold"}  # three positions of three: no room for a fourth
+
+
+async def test_an_action_not_offered_gets_one_repair_turn_then_holds(fake: FakeOpenAI) -> None:
+    fake.answer(call("close_position", rationale="close it"), call("move_stops", rationale="again"))
+
+    decision = await _brain(fake).decide(state())
+
+    assert decision.action is Action.HOLD
+    assert "no valid decision after a repair" in decision.reasoning
+    refusal = fake.requests[1]["messages"]
+    assert any("close_position is not open now" in str(m.get("content")) for m in refusal)

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -38,6 +39,7 @@ from trading_agents.agents.brains.llm_tools import (
     DECISION_TOOLS,
     READ_TOOLS,
     ToolRefused,
+    admissible,
     decision_from,
     market_view,
     read,
@@ -71,7 +73,7 @@ class LlmBrain:
     def __init__(
         self,
         *,
-        chat: ChatModel,
+        chat: Callable[[tuple[str, ...]], ChatModel],
         model: str,
         facts: ModelFacts,
         mandate: str,
@@ -81,7 +83,9 @@ class LlmBrain:
         circuit: CoolingCircuit | None = None,
         daily_budget_usd: Decimal | None = None,
     ) -> None:
-        self._chat = chat
+        self._bind = chat  # the model with these decision tools (and the read tools) offered
+        self._bound: dict[tuple[str, ...], ChatModel] = {}
+        self._offered: tuple[str, ...] = tuple(DECISION_TOOLS)
         self._model = model
         self._facts = facts
         self._mandate = mandate.strip()
@@ -124,7 +128,7 @@ class LlmBrain:
         return json.dumps(
             {
                 "model": self._model,
-                "tools": sorted([*DECISION_TOOLS, *READ_TOOLS]),
+                "tools": sorted([*self._offered, *READ_TOOLS]),
                 "messages": [message_to_dict(message) for message in self._messages],
                 "usage": {**used._asdict(), "cost_usd": str(used.cost_usd)},
             },
@@ -168,6 +172,10 @@ class LlmBrain:
         if self.circuit.is_open:
             return self._hold(state, usage, "the LLM endpoint's circuit is open after failures")
         deadline = time.monotonic() + self._timeout_s
+        self._offered = admissible(state)
+        chat = self._bound.get(self._offered)
+        if chat is None:
+            chat = self._bound[self._offered] = self._bind(self._offered)
         messages = self._messages
         messages.append(SystemMessage(f"{self._mandate}\n\n{INSTRUCTIONS}"))
         messages.append(HumanMessage(json.dumps(_context(state), separators=(",", ":"))))
@@ -177,7 +185,7 @@ class LlmBrain:
             if remaining <= 0:
                 return self._hold(state, usage, f"no decision within {self._timeout_s:g} s")
             try:
-                answer = await asyncio.wait_for(self._chat.ainvoke(messages), remaining)
+                answer = await asyncio.wait_for(chat.ainvoke(messages), remaining)
             except RunAborted:
                 raise
             except TimeoutError:
@@ -221,6 +229,10 @@ class LlmBrain:
             raise ToolRefused("call one decision tool, not several")
         if deciding:
             call = deciding[0]
+            if call["name"] not in self._offered:
+                raise ToolRefused(
+                    f"{call['name']} is not open now: the state allows {', '.join(self._offered)}"
+                )
             return decision_from(call["name"], call["args"], state, usage.total())
         for call in answer.tool_calls:
             try:
@@ -334,14 +346,18 @@ def llm_brain(
     extra: dict[str, Any] = {"tool_choice": server.tool_choice}
     if server.parallel_tool_calls_flag:
         extra["parallel_tool_calls"] = False  # one decision per answer
-    bound: ChatModel = chat.bind_tools(tool_schemas(), **extra)
-    if cache is not None:
-        request = {"model": model, "tools": tool_schemas(), **extra}
-        bound = CachedChat(
-            chat.bind_tools(tool_schemas(), **extra), cache.folder, request, cache.replay_only
-        )
+
+    def bind(decisions: tuple[str, ...]) -> ChatModel:
+        """Offer these decision tools and every read tool (what the state allows, per call)."""
+        schemas = tool_schemas(decisions)
+        bound: ChatModel = chat.bind_tools(schemas, **extra)
+        if cache is not None:
+            request = {"model": model, "tools": schemas, **extra}
+            bound = CachedChat(bound, cache.folder, request, cache.replay_only)
+        return bound
+
     return LlmBrain(
-        chat=bound,
+        chat=bind,
         model=model,
         facts=facts,
         mandate=profile.mandate,

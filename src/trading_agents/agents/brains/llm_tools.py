@@ -7,7 +7,7 @@ goes on to `check_risk` like any other, and nothing here can trade.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -97,9 +97,30 @@ READ_TOOLS: dict[str, tuple[type[_Args], str]] = {
 }
 
 
-def tool_schemas() -> list[dict[str, Any]]:
-    """Return every tool in OpenAI's function format."""
-    tools = [(name, model, model.__doc__ or name) for name, model in DECISION_TOOLS.items()]
+def admissible(state: DecisionState) -> tuple[str, ...]:
+    """Return the decision tools the account's state leaves open, in the table's order.
+
+    No close or stop move without a position in the symbol; no opening when the positions
+    held are at the limit and none is in this symbol (a reversal of it stays open). A small
+    model offered only what it may do answers sensibly more often.
+    """
+    symbol = state["symbol"]
+    positions = state.get("positions") or {}
+    held = symbol in positions
+    limits = state.get("limits")
+    full = limits is not None and len(positions) >= limits.max_open_positions
+    allowed = {"hold"}
+    if held:
+        allowed |= {"close_position", "move_stops"}
+    if held or not full:
+        allowed.add("open_position")
+    return tuple(name for name in DECISION_TOOLS if name in allowed)
+
+
+def tool_schemas(decisions: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Return the tools in OpenAI's function format: these decision tools (all) and the reads."""
+    offered = DECISION_TOOLS if decisions is None else {n: DECISION_TOOLS[n] for n in decisions}
+    tools = [(name, model, model.__doc__ or name) for name, model in offered.items()]
     tools += [(name, model, text) for name, (model, text) in READ_TOOLS.items()]
     schemas = []
     for name, model, description in tools:
