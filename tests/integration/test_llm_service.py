@@ -71,9 +71,10 @@ async def test_the_llm_brain_trades_a_signal_and_its_decision_carries_tokens_and
     assert record["cost_usd"] > 0
     llm = (await client.get(f"{ATLAS}/metrics")).json()["llm"]
     assert (llm["calls"], llm["input_tokens"], llm["output_tokens"]) == (1, 900, 60)
-    context = fake.requests[0]["messages"][1]["content"]
-    assert '"symbol":"BTCUSDT"' in context
-    assert '"signal":{"action":"buy","confidence":0.85}' in context
+    context = json.loads(fake.requests[0]["messages"][1]["content"])
+    assert context["symbol"] == "BTCUSDT"
+    assert (context["signal"]["action"], context["signal"]["confidence"]) == ("buy", 0.85)
+    assert context["allowed_actions"] == ["open_position", "hold"]  # flat: nothing to close
 
 
 async def test_a_failing_llm_holds_with_the_reason_and_sends_no_order(

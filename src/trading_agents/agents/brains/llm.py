@@ -284,19 +284,32 @@ def _context(state: DecisionState) -> dict[str, Any]:
     position = state["positions"].get(symbol)
     signal = state.get("signal")
     account = state["account"]
+    limits = state["limits"]
     return {
         "symbol": symbol,
         "why_now": str(state["trigger"]),
+        # What may be decided now (the tools offered): a small model keeps to it more often.
+        "allowed_actions": list(admissible(state)),
         "market": {name: market_view(snap) for name, snap in state["market"].items()},
         "position": None
         if position is None
         else {"quantity": float(position.quantity), "entry": float(position.entry_price)},
+        "other_positions": sorted(name for name in state["positions"] if name != symbol),
         "equity": round(float(account.equity), 2),
         "signal": None
         if signal is None
-        else {"action": str(signal.action), "confidence": float(signal.confidence)},
-        "min_confidence": float(state["limits"].min_confidence),
-        "max_leverage": state["limits"].max_leverage,
+        else {
+            "action": str(signal.action),
+            "confidence": float(signal.confidence),
+            "price": float(signal.price),
+            "age_s": max(0, (state["ts_ms"] - signal.ts_ms) // 1000),
+        },
+        "limits": {
+            "min_confidence": float(limits.min_confidence),
+            "max_leverage": limits.max_leverage,
+            "max_open_positions": limits.max_open_positions,
+            "risk_per_trade": float(limits.risk_per_trade),
+        },
     }
 
 
