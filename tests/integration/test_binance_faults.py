@@ -417,3 +417,33 @@ async def test_an_order_whose_fate_cannot_be_asked_stays_pending_until_reconcili
     assert orders_at_exchange(fake) == ["ta-buy"]
     assert [algo.client_algo_id for algo in fake.algo_orders(SYMBOL)] == ["sl-ta-buy"]
     assert books.position() == Decimal("0.010")
+
+
+async def test_an_exit_the_books_never_heard_of_is_cancelled_once_its_position_is_flat(
+    fake: FakeBinanceFutures,
+) -> None:
+    # A run places an entry with its stop, then dies before its journal heard of the stop.
+    async with binance_venue(fake) as lost:
+        await lost.submit(buy(), [stop()])
+        await wait_until(lambda: bool(fake.algo_orders(SYMBOL)))
+    fake.place_foreign_market_order(SYMBOL, "SELL", Decimal("0.010"))  # flat, by hand
+    assert [a.client_algo_id for a in fake.algo_orders(SYMBOL) if a.is_open] == ["sl-ta-buy"]
+
+    async with binance_venue(fake) as restarted:  # knows nothing of either order
+        repairs = await restarted.reconcile()
+
+    assert not [a for a in fake.algo_orders(SYMBOL) if a.is_open]
+    assert any("never heard of (sl-ta-buy)" in repair for repair in repairs), repairs
+
+
+async def test_an_exit_on_a_position_still_held_is_left_to_protect_it(
+    fake: FakeBinanceFutures,
+) -> None:
+    async with binance_venue(fake) as lost:
+        await lost.submit(buy(), [stop()])
+        await wait_until(lambda: bool(fake.algo_orders(SYMBOL)))
+
+    async with binance_venue(fake) as restarted:
+        await restarted.reconcile()
+
+    assert [a.client_algo_id for a in fake.algo_orders(SYMBOL) if a.is_open] == ["sl-ta-buy"]

@@ -15,6 +15,7 @@ from trading_agents.market.candles import Candle
 from trading_agents.model.enums import OrderStatus
 from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.reports import BalanceAdjustment, FillReport, FundingReport, OrderUpdate
+from trading_agents.risk.orders import STOP_LOSS_PREFIX, TAKE_PROFIT_PREFIX
 from trading_agents.venues.binance.instruments import ExchangeInstruments
 from trading_agents.venues.binance.limiter import IpWeight
 from trading_agents.venues.binance.rest import BinanceRest
@@ -32,6 +33,8 @@ from trading_agents.venues.rounding import round_intent
 
 log = logging.getLogger(__name__)
 
+# How our exits' client ids start (risk/orders.py): one standing unknown to the books is ours.
+EXIT_ID_PREFIXES = (f"{STOP_LOSS_PREFIX}-", f"{TAKE_PROFIT_PREFIX}-")
 TRANSFER_LISTED_WITHIN_MS = 60_000  # how long a transfer heard of may take to be listed
 DRIFT_CONFIRM_S = 0.5  # a position or wallet difference must last this long to be drift
 INCOME_PAGE = 1_000  # the most records /fapi/v1/income returns at once
@@ -462,10 +465,15 @@ class BinanceVenue(BinanceTrading):
         return repairs
 
     async def _retire_stale_exits(self) -> list[str]:
-        """Cancel the exits left on positions that closed while their event was missed."""
-        exits = {symbol for _, symbol in self.book.open_algos()}
-        if not exits or self._in_flight:
+        """Cancel the exits left on positions that closed while their event was missed.
+
+        And exits of ours the books never heard were placed: a crash after Binance took
+        them and before their answer was journaled leaves them standing, unknown, on a
+        position that may close while nobody listens.
+        """
+        if self._in_flight:
             return []
+        exits = {symbol for _, symbol in self.book.open_algos()}
         held = {p.symbol for p in await self.positions()}
         repairs: list[str] = []
         for symbol in sorted(exits - held):
@@ -474,6 +482,18 @@ class BinanceVenue(BinanceTrading):
             if retiring is not None:
                 await asyncio.gather(retiring, return_exceptions=True)
             repairs.append(f"{symbol}: exits left on a closed position cancelled")
+        standing = await self.rest.call("fapiPrivateGetOpenAlgoOrders", {}, weight=40)
+        for raw in standing:
+            cid, symbol = str(raw.get("clientAlgoId", "")), str(raw.get("symbol", ""))
+            if symbol in held or not cid.startswith(EXIT_ID_PREFIXES) or self.book.knows(cid):
+                continue
+            try:
+                await self._call_or_not_found(
+                    "fapiPrivateDeleteAlgoOrder", {"clientAlgoId": cid}, cid
+                )
+            except OrderNotFound:
+                continue  # it ended meanwhile
+            repairs.append(f"{symbol}: an exit of ours the books never heard of ({cid}) cancelled")
         return repairs
 
     async def _reconcile_positions(self) -> list[str]:
