@@ -19,20 +19,22 @@ import pytest
 
 from tests.support.binance_service import (
     SYMBOL,
+    WALLETS,
     btc_only_agents,
+    buy_signal,
     last_close,
     public_market,
     recent_candles,
     segregated,
     segregated_environment,
+    sub_accounts,
 )
 from tests.support.databases import POSTGRES_ADMIN_DSN, postgres_database
 from tests.support.fake_binance_futures import FakeBinanceFutures, SubAccount
 from tests.support.service import Service, running_service
 
 CANDLES = recent_candles()
-BUY = {"symbol": SYMBOL, "action": "buy", "confidence": 0.9, "price": float(last_close(CANDLES))}
-WALLETS = {"acc-1": Decimal(1_000), "acc-2": Decimal(2_000), "acc-3": Decimal(3_000)}
+BUY = buy_signal(CANDLES)
 TRANSFER = Decimal(500)  # into acc-2's Binance account while the service is down
 
 
@@ -58,10 +60,7 @@ def binance(
     futures.start()
     try:
         futures.set_price(SYMBOL, last_close(CANDLES))
-        subs = {
-            account: futures.add_key_set(f"key{account}x0123456789", f"secret{account}yz98", wallet)
-            for account, wallet in WALLETS.items()
-        }
+        subs = sub_accounts(futures)
         agents = segregated(btc_only_agents(tmp_path / "agents"))
         environment = {
             **segregated_environment(futures, public, agents),

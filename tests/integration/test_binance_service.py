@@ -18,6 +18,7 @@ from tests.support.binance_service import (
     SYMBOL,
     binance_environment,
     btc_only_agents,
+    buy_signal,
     last_close,
     public_market,
     recent_candles,
@@ -41,7 +42,7 @@ ORDER = "/fapi/v1/order"
 
 CANDLES = recent_candles()
 # Priced at the market the fake trades at: a signal priced off it is not acted on.
-BUY = {"symbol": SYMBOL, "action": "buy", "confidence": 0.9, "price": float(last_close(CANDLES))}
+BUY = buy_signal(CANDLES)
 
 
 @pytest.fixture

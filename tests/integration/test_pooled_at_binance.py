@@ -22,6 +22,7 @@ from tests.support.binance_service import (
     SYMBOL,
     binance_environment,
     btc_only_agents,
+    buy_signal,
     last_close,
     public_market,
     recent_candles,
@@ -33,7 +34,7 @@ from trading_agents.portfolio.units import MONEY
 from trading_agents.service.desk import TradingDesk
 
 CANDLES = recent_candles()
-BUY = {"symbol": SYMBOL, "action": "buy", "confidence": 0.9, "price": float(last_close(CANDLES))}
+BUY = buy_signal(CANDLES)
 
 
 @pytest.fixture

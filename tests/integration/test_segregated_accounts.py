@@ -23,12 +23,15 @@ from tests.support.asgi import ok, warmed_up
 from tests.support.binance_service import (
     CREDENTIALS_KEY,
     SYMBOL,
+    WALLETS,
     btc_only_agents,
+    buy_signal,
     last_close,
     public_market,
     recent_candles,
     segregated,
     segregated_environment,
+    sub_accounts,
 )
 from tests.support.fake_binance_futures import FakeBinanceFutures, SubAccount
 from trading_agents.config.logs import configure_logging
@@ -39,8 +42,7 @@ from trading_agents.service.build import build_desk
 from trading_agents.service.desk import TradingDesk
 
 CANDLES = recent_candles()
-BUY = {"symbol": SYMBOL, "action": "buy", "confidence": 0.9, "price": float(last_close(CANDLES))}
-WALLETS = {"acc-1": Decimal(1_000), "acc-2": Decimal(2_000), "acc-3": Decimal(3_000)}
+BUY = buy_signal(CANDLES)
 
 
 def atlas(account: str) -> str:
@@ -54,10 +56,7 @@ async def fake(
     """Serve Binance with one sub-account per investment account; point the service there."""
     async with public_market(CANDLES) as public, FakeBinanceFutures() as futures:
         futures.set_price(SYMBOL, last_close(CANDLES))
-        subs = {
-            account: futures.add_key_set(f"key{account}x0123456789", f"secret{account}yz98", wallet)
-            for account, wallet in WALLETS.items()
-        }
+        subs = sub_accounts(futures)
         agents = segregated(btc_only_agents(tmp_path / "agents"))
         for name, value in segregated_environment(futures, public, agents).items():
             monkeypatch.setenv(name, value)

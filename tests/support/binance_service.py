@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tests.support.fake_binance import FakeBinance
-from tests.support.fake_binance_futures import FakeBinanceFutures
+from tests.support.fake_binance_futures import FakeBinanceFutures, SubAccount
 from tests.support.market_data import candles_from
 from trading_agents.config.profiles import shipped_profiles
 from trading_agents.core.clock import MS_PER_MINUTE, LiveClock, SimulatedClock
@@ -93,3 +93,25 @@ def binance_environment(
 def last_close(candles: list[Candle]) -> Decimal:
     """Return the price Binance trades at when the service starts: the last close."""
     return candles[-1].close
+
+
+def buy_signal(candles: list[Candle]) -> dict[str, object]:
+    """Return a confident BTCUSDT buy priced at the market (one priced off it is not acted on)."""
+    return {
+        "symbol": SYMBOL,
+        "action": "buy",
+        "confidence": 0.9,
+        "price": float(last_close(candles)),
+    }
+
+
+# Three investment accounts, each with its own Binance sub-account and wallet.
+WALLETS = {"acc-1": Decimal(1_000), "acc-2": Decimal(2_000), "acc-3": Decimal(3_000)}
+
+
+def sub_accounts(futures: FakeBinanceFutures) -> dict[str, SubAccount]:
+    """Open a sub-account at the fake for each of WALLETS' accounts, with keys of its own."""
+    return {
+        account: futures.add_key_set(f"key{account}x0123456789", f"secret{account}yz98", wallet)
+        for account, wallet in WALLETS.items()
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -66,6 +67,27 @@ class CandleSeries:
             else int(np.searchsorted(self.open_ms, end_ms - self.interval_ms, "right"))
         )
         return self.rows(first, last)
+
+    @classmethod
+    def joined(cls, parts: Sequence[CandleSeries]) -> CandleSeries:
+        """Return parts of one symbol and interval, in time order, as one series."""
+        first = parts[0]
+        if len(parts) == 1:
+            return first
+
+        def column(name: str) -> npt.NDArray[np.float64]:
+            return np.concatenate([getattr(part, name) for part in parts])
+
+        return cls(
+            first.symbol,
+            first.interval_ms,
+            np.concatenate([part.open_ms for part in parts]),
+            column("open"),
+            column("high"),
+            column("low"),
+            column("close"),
+            column("volume"),
+        )
 
     def rows(self, first: int, last: int) -> CandleSeries:
         """Return the candles at positions first..last-1."""

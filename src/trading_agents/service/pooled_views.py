@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 
 from trading_agents.agents.brains.llm import LlmBrain
-from trading_agents.core.clock import iso_utc
+from trading_agents.core.clock import iso_utc, utc_day_start
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.ids import POOL_ACCOUNT_ID
 from trading_agents.portfolio.units import MONEY
@@ -36,12 +36,9 @@ def owner_status(owner: Owner) -> str:
     """Say where an account's stake is: running, stopping (a stop waits for cash), stopped."""
     if owner.stopped:
         return str(SessionStatus.STOPPED)
-    if any(q.amount is None for q in owner.queued):
+    if owner.stopping:
         return "stopping"
     return str(SessionStatus.RUNNING)
-
-
-DAY_MS = 86_400_000
 
 
 def _down(value: Decimal) -> Decimal:
@@ -50,7 +47,6 @@ def _down(value: Decimal) -> Decimal:
 
 def status_of_owner(owner: Owner, pool: Pool, book: AgentSession, market_data: str) -> StatusView:
     """Return an account's status in the book: its own state, the book's venue and state."""
-    first = owner.history[0][2] if owner.history else ZERO
     return StatusView(
         book.agent,
         owner.account_id,
@@ -60,7 +56,7 @@ def status_of_owner(owner: Owner, pool: Pool, book: AgentSession, market_data: s
         book.symbols,
         book.profile.brain,
         str(book.parts.account.risk.state),
-        first,
+        owner.first_deposit,
         pool.value(owner.account_id),
         iso_utc(owner.first_ms),
     )
@@ -209,7 +205,7 @@ class PooledReads(DeskBase):
 
     def _owner_row(self, book: AgentSession, pool: Pool, owner: Owner, shown: DeskRow) -> DeskRow:
         value = pool.value(owner.account_id)
-        day_start = self.clock.now_ms() // DAY_MS * DAY_MS
+        day_start = utc_day_start(self.clock.now_ms())
         warnings = list(shown.warnings)
         if owner.queued:
             warnings.append("withdrawal waiting for the book's free cash")
@@ -221,7 +217,7 @@ class PooledReads(DeskBase):
             shown.brain,
             shown.trading_state,
             shown.symbols,
-            owner.history[0][2] if owner.history else ZERO,
+            owner.first_deposit,
             value,
             value - _balance_at(owner, day_start) - _flows_since(owner, day_start),
             value - owner.net_deposits,

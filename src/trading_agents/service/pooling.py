@@ -92,11 +92,11 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
         async with self._lock:
             owner = self._active(agent, account_id)
             book, pool = self.book(agent), self.pools[agent]
-            self._share_trips(book, pool)
-            self._revalue(book, pool, [owner.account_id])
+            self._settle_pending(book, pool)
+            pool.mark(self._book_equity(book))  # the payment posts the value change itself
             waiting = sum((q.amount or ZERO for q in owner.queued), ZERO)
             value = pool.value(account_id)
-            if any(q.amount is None for q in owner.queued) or amount + waiting > value:
+            if owner.stopping or amount + waiting > value:
                 raise Invalid(
                     f"account {account_id!r} is worth {value} USDT in {agent}'s book"
                     + (f", {waiting} of it already asked for" if waiting else "")
@@ -117,11 +117,10 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
             )
         async with self._lock:
             owner = self.owner(agent, account_id)
-            if owner.stopped or any(q.amount is None for q in owner.queued):
+            if owner.stopped or owner.stopping:
                 return self.book(agent)  # stopped, or stopping: a repeat gets the state
             book, pool = self.book(agent), self.pools[agent]
-            self._share_trips(book, pool)
-            self._revalue(book, pool, [account_id])
+            self._settle_pending(book, pool)
             await self._pay_or_queue(book, pool, account_id, None, f"{STOP}-{uuid4().hex}")
             await self._save([book])
         return book
@@ -161,7 +160,7 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
     async def _subscribe(self, agent: str, account_id: str, amount: Decimal) -> AgentSession:
         """Issue units for `amount` at the book's value now, and move the money in."""
         book, pool = self.book(agent), self.pools[agent]
-        self._share_trips(book, pool)  # trips closed before this money came are not its
+        self._settle_pending(book, pool)  # trips closed before this money came are not its
         owner = pool.owner(account_id)
         if owner is not None and not owner.stopped:
             self._revalue(book, pool, [account_id])
@@ -257,7 +256,7 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
 
     def _active(self, agent: str, account_id: str) -> Owner:
         owner = self.owner(agent, account_id)
-        if owner.stopped or any(q.amount is None for q in owner.queued):
+        if owner.stopped or owner.stopping:
             raise Conflict(f"{agent} is stopped on account {account_id!r}: start it again")
         return owner
 
@@ -286,15 +285,16 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
             if book.account_id != POOL_ACCOUNT_ID or pool is None:
                 continue
             try:
-                self._share_trips(book, pool)
+                self._settle_pending(book, pool)
                 self._pay_queued(book, pool)
             except Exception:
                 log.exception("%s's pooled book: settling its owners failed", book.agent)
 
-    def _share_trips(self, book: AgentSession, pool: Pool) -> None:
-        """Post every owner's value at each round trip the book closed and did not share yet.
+    def _settle_pending(self, book: AgentSession, pool: Pool) -> None:
+        """Settle what the book's unwritten events bring its owners.
 
-        At an exchange, a transfer the book received or sent settles the money awaited.
+        At an exchange, a transfer the book received or sent settles the money awaited; each
+        round trip the book closed posts every owner's value (once: `pool.revalued`).
         """
         # Transfers first: the ledger holds them already, so the value of a round trip shared
         # below must not count them twice.
@@ -323,11 +323,10 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
     def _pay_queued(self, book: AgentSession, pool: Pool) -> None:
         """Pay the withdrawals waiting for free cash, oldest first, while the cash lasts."""
         for owner in list(pool.owners.values()):
-            while owner.queued:
+            while owner.queued:  # a payment takes its request off the queue (Pool.redeem)
                 asked = owner.queued[0]
                 if not self._pay(book, pool, owner.account_id, asked.amount, asked.request_id):
                     break
-                owner.queued = [q for q in owner.queued if q is not asked]
 
     # -- restart ---------------------------------------------------------------------------
 

@@ -51,6 +51,16 @@ class Owner:
     # Its entries as its ledger shows them: time, balance after, money in or out, entry id.
     history: list[tuple[int, Decimal, Decimal, str]] = field(default_factory=list)
 
+    @property
+    def stopping(self) -> bool:
+        """Tell whether a stop waits for the book's free cash to pay everything out."""
+        return any(asked.amount is None for asked in self.queued)
+
+    @property
+    def first_deposit(self) -> Decimal:
+        """Return the money it first bought units with."""
+        return self.history[0][2] if self.history else ZERO
+
 
 class Pool:
     """The unit register of one agent type's pooled book, and its owners."""

@@ -434,19 +434,7 @@ def _join(
                 f"{interval_name(a.interval_ms)} candle between {iso_utc(last)} and "
                 f"{iso_utc(first)}; choose a period within one span",
             )
-    if len(loaded) == 1:
-        return loaded[0][1]
-    parts = [series for _, series in loaded]
-    return CandleSeries(
-        symbol,
-        parts[0].interval_ms,
-        np.concatenate([part.open_ms for part in parts]),
-        np.concatenate([part.open for part in parts]),
-        np.concatenate([part.high for part in parts]),
-        np.concatenate([part.low for part in parts]),
-        np.concatenate([part.close for part in parts]),
-        np.concatenate([part.volume for part in parts]),
-    )
+    return CandleSeries.joined([series for _, series in loaded])
 
 
 def _raise_several_intervals(folder: Path, symbol: str, intervals: set[int]) -> None:

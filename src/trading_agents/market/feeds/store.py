@@ -222,15 +222,7 @@ def _joined(symbol: str, files: Sequence[Path]) -> CandleSeries:
                 f"overlaps another {symbol} file: one runs to {iso_utc(int(a.open_ms[-1]))},"
                 f" this one starts at {iso_utc(int(b.open_ms[0]))}; keep one of them",
             )
-    first = loaded[0]
-
-    def column(name: str) -> Any:
-        return np.concatenate([getattr(series, name) for series in loaded])
-
-    return CandleSeries(
-        symbol, first.interval_ms, column("open_ms"), column("open"), column("high"),
-        column("low"), column("close"), column("volume"),
-    )  # fmt: skip
+    return CandleSeries.joined(loaded)
 
 
 def _write_candles(work: Path, series: CandleSeries) -> dict[str, Any]:
