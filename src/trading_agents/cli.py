@@ -375,6 +375,146 @@ def backtest(
 
 
 @app.command()
+def optimize(
+    agent: Annotated[str, typer.Option(help="The agent: atlas, orion, nova or one of yours.")],
+    symbols: Annotated[str, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")],
+    data: Annotated[Path, typer.Option(help="A candle file or a folder of candle files.")],
+    out: Annotated[
+        Path, typer.Option(help="Run folder: result.json, study.db; run again to resume.")
+    ],
+    funding: Annotated[
+        Path | None, typer.Option(help="A funding-rate file or folder; without it, no funding.")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First moment, e.g. 2025-05-10 (UTC).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last moment, e.g. 2025-06-10 (UTC, exclusive).")
+    ] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="Search from a named strategy, e.g. reference.")
+    ] = None,
+    equity: Annotated[
+        str | None, typer.Option(help="Starting equity in USDT; default: the profile's.")
+    ] = None,
+    space: Annotated[
+        Path | None,
+        typer.Option(help="The search space (YAML); default: the agent's shipped space."),
+    ] = None,
+    objective: Annotated[
+        str, typer.Option(help="sharpe, sortino, calmar or profit (net, under a drawdown cap).")
+    ] = "sharpe",
+    max_drawdown: Annotated[
+        str | None,
+        typer.Option(
+            help="Reject trials deeper than this drawdown, e.g. 0.1; profit: the agent's."
+        ),
+    ] = None,
+    trials: Annotated[int, typer.Option(help="Trials a fold.")] = 50,
+    folds: Annotated[int, typer.Option(help="Walk-forward folds.")] = 3,
+    fold_mode: Annotated[
+        str, typer.Option(help="rolling (train just before each test) or anchored (from start).")
+    ] = "rolling",
+    train: Annotated[
+        float | None, typer.Option(help="Days a fold trains on; default: split the period.")
+    ] = None,
+    test: Annotated[
+        float | None, typer.Option(help="Days a fold tests on; default: split the period.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="The sampler's seed: the same seed, the same run.")] = 0,
+    batch: Annotated[
+        int, typer.Option(help="Trials proposed at once and run in parallel (part of the result).")
+    ] = 8,
+    storage: Annotated[
+        str | None, typer.Option(help="Optuna storage URL; default: sqlite in the run folder.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="CPUs of a local Ray instance; 0: no Ray, in this process.")
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option(help="Run the trials on this Ray cluster (host:port).")
+    ] = None,
+    write_profile: Annotated[
+        str | None, typer.Option(help="Write the last fold's choice as agent profile NAME.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Search an agent's parameters walk-forward, with Optuna on Ray; measure overfitting."""
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from trading_agents.backtest.optimize import (
+        OptimizeRequest,
+        SearchProgress,
+        prepare_optimization,
+        run_optimization,
+    )
+    from trading_agents.backtest.optimize_result import summary_rows
+    from trading_agents.backtest.trials import SerialTrials, TrialRunner
+    from trading_agents.core.errors import ConfigurationError, RunAborted
+
+    started = time.perf_counter()
+    console = Console(stderr=True)
+    cap = None if max_drawdown is None else _decimal_option(max_drawdown, "--max-drawdown")
+    request = OptimizeRequest(
+        agent=agent.strip().lower(), symbols=_symbols(symbols), data=data, out=out,
+        funding=funding, start=start, end=end, strategy=strategy, initial_equity=_equity(equity),
+        space=space, objective=objective, max_drawdown=cap, trials=trials, folds=folds,
+        fold_mode=fold_mode, train_days=train, test_days=test, seed=seed, batch=batch,
+        storage=storage, workers=workers, ray_address=ray_address, write_profile=write_profile,
+    )  # fmt: skip
+    runner: TrialRunner | None = None
+    try:
+        prepared = prepare_optimization(request)
+        if workers == 0:
+            runner = SerialTrials(prepared.market)
+        else:
+            from trading_agents.backtest.ray_trials import RayTrials
+
+            runner = RayTrials(prepared.market, ray_address, workers)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())  # fmt: skip
+        with Progress(*columns, console=console, disable=quiet, transient=True) as bar:
+            task = bar.add_task("optimize", total=request.folds * request.trials)
+
+            def advance(step: SearchProgress) -> None:
+                best = "n/a" if step.best is None else f"{step.best:.4g}"
+                bar.update(
+                    task,
+                    completed=step.fold * step.trials + step.done,
+                    description=f"fold {step.fold + 1}/{step.folds} · best {objective} {best}",
+                )
+
+            result = run_optimization(prepared, runner, advance, started)
+        table = Table("", "", title=f"Optimization written to {out}", show_header=False)
+        for label, value in summary_rows(result):
+            table.add_row(label, value)
+        Console().print(table)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: run the same command again to resume from {out}", err=True)
+        raise typer.Exit(code=130) from None
+    except (ConfigurationError, RunAborted, ValueError, OSError) as error:
+        _fail(str(error))
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _decimal_option(text: str, option: str) -> Decimal:
+    """Read an option as an exact, finite number, or exit saying it is not one."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        _fail(f"{option} {text!r} is not a number")
+    if not value.is_finite():
+        _fail(f"{option} {text!r} is not a number")
+    return value
+
+
+@app.command()
 def paper(
     agent: Annotated[str, typer.Option(help="The agent: atlas, orion, nova or one of yours.")],
     market: Annotated[

@@ -48,6 +48,9 @@ class Overfitting:
     logits: tuple[float, ...]  # per split: ln(w / (1 - w)), w its out-of-sample rank share
     splits: int  # S, the blocks of time
     combinations: int  # C(S, S/2), the in-sample choices tried
+    # Per split: the in-sample best's metric in sample and out of sample (the paper's
+    # "performance degradation": a cloud below the diagonal is what overfitting looks like).
+    degradation: tuple[tuple[float, float], ...] = ()
 
 
 def expected_max_sharpe(trials: int, variance: float, mean: float = 0.0) -> float:
@@ -127,15 +130,17 @@ def probability_of_overfitting(
         raise ValueError(f"{rows} rows cannot be cut into {splits} blocks of two rows or more")
     blocks = [returns[at * size : (at + 1) * size] for at in range(splits)]
     logits = []
+    degradation = []
     chosen = list(combinations(range(splits), splits // 2))
     for inside in chosen:
         outside = [at for at in range(splits) if at not in inside]
         in_sample = metric(np.vstack([blocks[at] for at in inside]))
         out_of_sample = metric(np.vstack([blocks[at] for at in outside]))
         best = int(np.argmax(in_sample))
+        degradation.append((float(in_sample[best]), float(out_of_sample[best])))
         # Its rank out of sample, 1 (worst) to N (best), ties counted against it.
         rank = int(np.sum(out_of_sample < out_of_sample[best])) + 1
         share = rank / (trials + 1)
         logits.append(math.log(share / (1 - share)))
     below = sum(1 for value in logits if value <= 0)
-    return Overfitting(below / len(logits), tuple(logits), splits, len(chosen))
+    return Overfitting(below / len(logits), tuple(logits), splits, len(chosen), tuple(degradation))

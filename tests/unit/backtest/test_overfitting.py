@@ -67,6 +67,10 @@ def test_trials_best_where_they_are_tested_are_always_overfit() -> None:
 
     assert result.probability == 1.0
     assert result.logits == (math.log(0.2 / 0.8),) * 2
+    # The chosen trial's 3 in sample became 0 out of sample, in both splits.
+    assert [pair for pair in result.degradation] == [
+        (pytest.approx(3.0, abs=0.01), pytest.approx(0.0, abs=0.01))
+    ] * 2
 
 
 def test_trials_of_pure_noise_are_overfit_about_half_the_time() -> None:
