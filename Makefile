@@ -12,9 +12,9 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # --frozen: install exactly what uv.lock says; never re-resolve or rewrite the lock.
 UV_RUN := $(UV) run --frozen
 
-PATHS := src tests benchmarks
+PATHS := src tests benchmarks tools
 
-.PHONY: help install run test lint format bench uv client
+.PHONY: help install compile pure run test lint format bench uv client
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,13 +26,20 @@ uv: ## Install the pinned uv with pip unless a uv is already available.
 			"uv==$(UV_VERSION)"; \
 	fi
 
-install: uv ## Create .venv with the locked dependencies (uv sync --frozen); npm ci for the TypeScript client.
+install: uv ## Create .venv with the locked dependencies (uv sync --frozen), compile the hot path (mypyc), npm ci for the TypeScript client.
 	$(UV) sync --frozen --compile-bytecode
+	$(UV_RUN) python tools/build_compiled.py
 	@if command -v npm >/dev/null 2>&1; then \
 		(cd clients/typescript && npm ci --no-audit --no-fund); \
 	else \
 		echo "npm not found: the TypeScript client's tests will be skipped (install Node.js 20+)"; \
 	fi
+
+compile: uv ## Compile the hot path again (after editing it; until then its sources run as pure Python).
+	$(UV_RUN) python tools/build_compiled.py
+
+pure: uv ## Remove the compiled hot path: every module runs as pure Python.
+	$(UV_RUN) python tools/build_compiled.py clean
 
 client: uv ## Regenerate the TypeScript client's OpenAPI document and types after an API change.
 	$(UV_RUN) trading-agents openapi --out clients/typescript/openapi.json

@@ -225,10 +225,10 @@ def audit_verify() -> None:
 
 @app.command()
 def version() -> None:
-    """Print the version."""
-    from trading_agents import __version__
+    """Print the version and whether the compiled hot path is in use."""
+    from trading_agents import __version__, _compiled
 
-    typer.echo(__version__)
+    typer.echo(f"{__version__} ({_compiled.MODE})")
 
 
 @app.command()

@@ -154,8 +154,9 @@ class Codec:
         if issubclass(kind, tuple):
             return kind(**values)
         # Built field by field, as the object was when stored: no __init__ or validation runs
-        # again, and frozen dataclasses are filled the way their own __init__ fills them.
-        built = object.__new__(kind)
+        # again, and frozen dataclasses are filled the way their own __init__ fills them. The
+        # class's own __new__: a compiled (mypyc) class refuses object.__new__.
+        built = kind.__new__(kind)
         for field, value in values.items():
             object.__setattr__(built, field, value)
         return built

@@ -1,0 +1,119 @@
+"""Which modules the compiled build covers, and whether its modules may be imported.
+
+`tools/build_compiled.py` (run by `make install`) compiles these modules with mypyc into
+extension modules beside their sources, from the same source: Python's import system
+prefers an extension module to the source beside it. They are imported only while every
+compiled source is as it was built (size and modification time, recorded in the stamp), and
+not at all under TRADING_AGENTS_PURE=1: otherwise the finder below makes every one of them
+load from its source. Always all or none: compiled modules share native classes, so a mix
+would give two classes of one name.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from importlib.abc import MetaPathFinder
+from importlib.machinery import SOURCE_SUFFIXES, FileFinder, ModuleSpec, SourceFileLoader
+from pathlib import Path
+from types import ModuleType
+
+STAMP = "_compiled.stamp"
+
+# The packages a backtest spends its time in (the profile in docs/BENCHMARKS.md). Left out:
+# engine/moments (an async generator, which mypyc does not compile), the decision graph's
+# nodes and edges (LangGraph reads each node's signature, which a compiled coroutine does
+# not show), core/decimals (to_decimal's own message for a float: a compiled function
+# refuses a float argument before its body runs), the candle series and the simulated
+# venue's settings (sent to Ray's workers: a compiled frozen class does not unpickle) and
+# modules of pydantic models, enums and the LLM brain, which gain nothing.
+COMPILED_MODULES: tuple[str, ...] = (
+    "model/orders.py",
+    "model/positions.py",
+    "model/reports.py",
+    "model/requests.py",
+    "model/signals.py",
+    "model/decisions.py",
+    "model/instruments.py",
+    "market/candles.py",
+    "market/view.py",
+    "risk/engine.py",
+    "risk/limits.py",
+    "risk/orders.py",
+    "risk/prices.py",
+    "risk/rules.py",
+    "risk/sizing.py",
+    "risk/state.py",
+    "risk/verdicts.py",
+    "portfolio/_exact.py",
+    "portfolio/equity.py",
+    "portfolio/ledger.py",
+    "portfolio/metrics.py",
+    "portfolio/portfolio.py",
+    "portfolio/returns.py",
+    "portfolio/trades.py",
+    "portfolio/units.py",
+    "venues/sim/book.py",
+    "venues/sim/checks.py",
+    "venues/sim/exchange.py",
+    "venues/sim/venue.py",
+    "engine/account.py",
+    "engine/driver.py",
+    "engine/gateway.py",
+    "engine/kernel.py",
+    "engine/orders.py",
+    "agents/runner.py",
+    "agents/brains/rules.py",
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MODULE_NAMES = frozenset(
+    "trading_agents." + path.removesuffix(".py").replace("/", ".") for path in COMPILED_MODULES
+)
+
+
+def fingerprint(package: Path = PACKAGE_DIR) -> str:
+    """Return the size and modification time of every compiled source, as one line."""
+    parts = []
+    for path in COMPILED_MODULES:
+        stat = (package / path).stat()
+        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return ";".join(parts)
+
+
+def mode(package: Path = PACKAGE_DIR) -> str:
+    """Return `compiled` when the build's modules are imported, else why they are not."""
+    stamp = package / STAMP
+    if not stamp.exists():
+        return "pure Python (no compiled build)"
+    if os.environ.get("TRADING_AGENTS_PURE") == "1":
+        return "pure Python (TRADING_AGENTS_PURE=1)"
+    try:
+        current = fingerprint(package)
+    except OSError:
+        return "pure Python (a compiled source is missing)"
+    if stamp.read_text().strip() != current:
+        return "pure Python (sources changed since the build: make install compiles again)"
+    return "compiled"
+
+
+class _SourcesFirst(MetaPathFinder):
+    """Find the compiled modules' sources, never their extension modules."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        """Return the spec of the module's source file, for the compiled modules only."""
+        if fullname not in MODULE_NAMES or not path:
+            return None
+        for entry in path:
+            spec = FileFinder(entry, (SourceFileLoader, SOURCE_SUFFIXES)).find_spec(fullname)
+            if spec is not None:
+                return spec
+        return None
+
+
+MODE = mode()
+if MODE != "compiled":  # also where extension modules lie about without a stamp
+    sys.meta_path.insert(0, _SourcesFirst())

@@ -1,0 +1,95 @@
+"""The compiled build is imported only while it was built from the sources beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trading_agents import _compiled
+from trading_agents._compiled import COMPILED_MODULES, STAMP, fingerprint, mode
+
+
+def _package(tmp_path: Path) -> Path:
+    for relative in COMPILED_MODULES:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# {relative}\n")
+    return tmp_path
+
+
+def test_without_a_build_the_modules_are_pure_python(tmp_path: Path) -> None:
+    assert mode(_package(tmp_path)) == "pure Python (no compiled build)"
+
+
+def test_a_build_of_these_very_sources_is_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRADING_AGENTS_PURE", raising=False)
+    package = _package(tmp_path)
+    (package / STAMP).write_text(fingerprint(package) + "\n")
+
+    assert mode(package) == "compiled"
+
+
+def test_a_source_edited_after_the_build_turns_the_whole_build_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRADING_AGENTS_PURE", raising=False)
+    package = _package(tmp_path)
+    (package / STAMP).write_text(fingerprint(package) + "\n")
+
+    (package / "venues/sim/exchange.py").write_text("# edited: one line longer\n\n")
+
+    assert mode(package).startswith("pure Python (sources changed since the build")
+
+
+def test_a_missing_source_turns_the_build_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRADING_AGENTS_PURE", raising=False)
+    package = _package(tmp_path)
+    (package / STAMP).write_text(fingerprint(package) + "\n")
+
+    (package / "engine/kernel.py").unlink()
+
+    assert mode(package) == "pure Python (a compiled source is missing)"
+
+
+def test_pure_python_can_be_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = _package(tmp_path)
+    (package / STAMP).write_text(fingerprint(package) + "\n")
+    monkeypatch.setenv("TRADING_AGENTS_PURE", "1")
+
+    assert mode(package) == "pure Python (TRADING_AGENTS_PURE=1)"
+
+
+def test_every_listed_module_exists_and_imports_from_where_the_mode_says() -> None:
+    import importlib
+
+    for name in sorted(_compiled.MODULE_NAMES):
+        module = importlib.import_module(name)
+        compiled = not str(module.__file__).endswith(".py")
+        assert compiled == (_compiled.MODE == "compiled"), name
+
+
+def test_what_goes_to_other_processes_pickles_in_either_mode() -> None:
+    import pickle
+    from decimal import Decimal
+
+    import numpy as np
+
+    from trading_agents.market.series import CandleSeries
+    from trading_agents.venues.sim.config import FundingSchedule, SimVenueConfig
+
+    prices = np.array([100.5, 101.0])
+    series = CandleSeries(
+        "BTCUSDT", 60_000, np.array([0, 60_000]), prices, prices, prices, prices, prices
+    )
+    config = SimVenueConfig(funding=FundingSchedule({"BTCUSDT": [(0, Decimal("0.0001"))]}))
+
+    series_back, config_back = pickle.loads(pickle.dumps((series, config)))
+
+    assert series_back.candle(1) == series.candle(1)
+    assert config_back.funding.rate_at("BTCUSDT", 0) == Decimal("0.0001")
+    assert config_back.taker_fee == config.taker_fee

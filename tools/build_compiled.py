@@ -1,0 +1,113 @@
+"""Compile the backtest's hot path with mypyc, in place beside the sources it is built from.
+
+`make install` runs this after `uv sync`. Where no C compiler is found (or it fails), it says
+so and leaves the pure-Python modules, which are the same source and give the same results.
+The build records a fingerprint of every compiled source; the package imports the compiled
+modules only while the fingerprint still matches (see trading_agents/_compiled.py), so an
+edited source is never shadowed by a stale build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SRC = REPO / "src"
+PACKAGE = SRC / "trading_agents"
+sys.path.insert(0, str(SRC))
+
+from trading_agents._compiled import (  # noqa: E402  (needs src on the path first)
+    COMPILED_MODULES,
+    STAMP,
+    fingerprint,
+)
+
+
+def say(line: str) -> None:
+    """Tell the person running `make install` what became of the build."""
+    sys.stdout.write(line + "\n")
+
+
+def compiled_files() -> list[Path]:
+    """Return every file a previous build left in the source tree."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    found = [PACKAGE / STAMP]
+    found += [path for path in SRC.glob("*__mypyc*") if path.is_file()]
+    found += [path for path in PACKAGE.rglob(f"*{suffix}")]
+    return [path for path in found if path.exists()]
+
+
+def clean() -> None:
+    """Remove a previous build, so that the pure-Python modules are what imports."""
+    for path in compiled_files():
+        path.unlink()
+    shutil.rmtree(REPO / "build" / "mypyc", ignore_errors=True)
+
+
+def compiler() -> str | None:
+    """Return the C compiler Python's build would use, or None where there is none."""
+    name = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(os.environ.get("CC", name).split()[0])
+
+
+def build() -> int:
+    """Compile the listed modules; return 0 also when falling back to pure Python."""
+    clean()
+    if os.environ.get("TRADING_AGENTS_COMPILE", "1") == "0":
+        say("compiled hot path: skipped (TRADING_AGENTS_COMPILE=0); pure Python")
+        return 0
+    if compiler() is None:
+        say("compiled hot path: no C compiler found; the pure-Python modules are used")
+        return 0
+    try:
+        from mypyc.build import mypycify
+        from setuptools import setup  # type: ignore[import-untyped]
+    except ImportError as error:
+        say(f"compiled hot path: {error}; the pure-Python modules are used")
+        return 0
+    sources = [str(PACKAGE / path) for path in COMPILED_MODULES]
+    os.chdir(REPO)  # mypy reads its settings from pyproject.toml here
+    try:
+        extensions = mypycify(
+            sources,
+            opt_level="3",
+            group_name="trading_agents",
+            target_dir=str(REPO / "build" / "mypyc"),
+        )
+        # Built from the build folder: setuptools would read pyproject.toml's [project] table
+        # here, which is hatchling's, not its own.
+        (REPO / "build" / "mypyc").mkdir(parents=True, exist_ok=True)
+        os.chdir(REPO / "build" / "mypyc")
+        setup(
+            name="trading-agents-compiled",
+            package_dir={"": str(SRC)},
+            ext_modules=extensions,
+            script_args=[
+                "--quiet",
+                "build_ext",
+                "--inplace",
+                "--build-temp",
+                str(REPO / "build" / "mypyc" / "temp"),
+                "--parallel",
+                str(os.cpu_count() or 1),
+            ],
+        )
+    except (SystemExit, Exception) as error:  # a compiler that fails is not an install error
+        clean()
+        say(f"compiled hot path: the build failed ({error}); the pure-Python modules are used")
+        return 0
+    (PACKAGE / STAMP).write_text(fingerprint(PACKAGE) + "\n")
+    say(f"compiled hot path: {len(sources)} modules compiled with mypyc")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["clean"]:
+        clean()
+        say("compiled hot path: removed; pure Python")
+        sys.exit(0)
+    sys.exit(build())
