@@ -318,6 +318,13 @@ def backtest(
     llm_replay: Annotated[
         bool, typer.Option(help="Answer only from --llm-cache; a missing answer ends the run.")
     ] = False,
+    gaps: Annotated[
+        str,
+        typer.Option(
+            help="A gap in the candles within the period: refuse, or skip (step over it, no"
+            " candle invented; listed in the result)."
+        ),
+    ] = "refuse",
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Backtest an agent on historical candles; write result.json and report.html."""
@@ -348,6 +355,7 @@ def backtest(
         brain=brain,
         llm_cache=llm_cache,
         llm_replay=llm_replay,
+        gaps=gaps.strip().lower(),
     )
     # What a run builds lives until it ends and forms no reference cycles, so the cyclic
     # collector would only walk all of it again and again; it is back on once the run is done.

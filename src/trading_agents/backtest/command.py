@@ -32,6 +32,7 @@ from trading_agents.core.errors import ConfigurationError
 from trading_agents.market.feeds.files import load_candle_paths
 from trading_agents.market.feeds.funding import load_funding_paths
 from trading_agents.market.feeds.store import is_store, read_funding
+from trading_agents.market.series import CandleSeries
 from trading_agents.venues.sim.config import FundingSchedule, SimVenueConfig
 
 
@@ -55,6 +56,7 @@ class BacktestRequest:
     brain: str | None = None  # overrides the profile's brain: rules or llm
     llm_cache: Path | None = None  # record LLM answers in (and reuse them from) this folder
     llm_replay: bool = False  # answer only from llm_cache; a miss ends the run
+    gaps: str = "refuse"  # a gap in the window: refuse it, or skip (step over it)
 
 
 def parse_moment(text: str, option: str) -> int:
@@ -98,7 +100,10 @@ def prepare(request: BacktestRequest) -> Backtest:
         cache = LlmCacheOptions(request.llm_cache, request.llm_replay)
     if not request.data.exists():
         raise BacktestRequestError(f"--data {request.data} does not exist")
-    series = load_candle_paths(request.data, request.symbols, start_ms=start, end_ms=end)
+    if request.gaps not in ("refuse", "skip"):
+        raise BacktestRequestError(f"--gaps must be refuse or skip, not {request.gaps!r}")
+    skip = request.gaps == "skip"
+    series = load_candle_paths(request.data, request.symbols, start_ms=start, end_ms=end, gaps=skip)
     for symbol, candles in series.items():
         if len(candles) == 0:
             raise BacktestRequestError(f"no {symbol} candles in the period asked for")
@@ -115,7 +120,7 @@ def prepare(request: BacktestRequest) -> Backtest:
     if equity <= 0:
         raise BacktestRequestError(f"the starting equity must be above zero, got {equity}")
     config = SimVenueConfig(funding=funding)
-    return Backtest(BacktestSetup(profile, series, config, equity, llm_cache=cache))
+    return Backtest(BacktestSetup(profile, series, config, equity, llm_cache=cache, gaps=skip))
 
 
 async def execute(
@@ -168,9 +173,22 @@ def result_document(
         "decisions": len(run.decisions.records),
         "llm": llm_document(profile, run, backtest),
         "candles": run.candles,
+        "gaps": gaps_document(backtest.base),
         "steps": run.steps,
         "elapsed_s": round(elapsed, 3),
     }
+
+
+def gaps_document(series: CandleSeries) -> list[dict[str, Any]]:
+    """Return the gaps the run stepped over: where each begins and ends, candles missing."""
+    return [
+        {
+            "from": iso_utc(before),
+            "to": iso_utc(after),
+            "missing_candles": (after - before) // series.interval_ms,
+        }
+        for before, after in series.gaps()
+    ]
 
 
 def llm_document(profile: AgentProfile, run: BacktestRun, backtest: Backtest) -> Any:
@@ -226,8 +244,17 @@ def summary_rows(result: dict[str, Any]) -> Sequence[tuple[str, str]]:
         ("profit factor", _ratio(metrics["profit_factor"])),
         ("final equity", f"{_usdt(result['final_equity'])} USDT"),
         ("elapsed", f"{result['elapsed_s']} s"),
+        *_gap_rows(result.get("gaps") or []),
         *_llm_rows(result.get("llm")),
     )
+
+
+def _gap_rows(gaps: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    if not gaps:
+        return []
+    shown = "; ".join(f"{gap['from']} to {gap['to']}" for gap in gaps[:3])
+    more = f" and {len(gaps) - 3} more" if len(gaps) > 3 else ""
+    return [("gaps stepped over", f"{len(gaps)}: {shown}{more}")]
 
 
 def _llm_rows(llm: Mapping[str, Any] | None) -> list[tuple[str, str]]:

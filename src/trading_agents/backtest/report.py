@@ -120,6 +120,7 @@ def _header(result: Mapping[str, Any]) -> str:
         ("Initial equity", _money(result.get("initial_equity"))),
         ("Final equity", _money(result.get("final_equity"))),
         *_llm_facts(result.get("llm")),
+        *_gap_facts(result.get("gaps")),
     )
     rows = "".join(
         f'<div class="{"wide" if label in _WIDE else ""}"><dt>{label}</dt><dd>{value}</dd></div>'
@@ -131,7 +132,20 @@ def _header(result: Mapping[str, Any]) -> str:
     )
 
 
-_WIDE = ("Period", "Training data")
+_WIDE = ("Period", "Training data", "Gaps stepped over")
+
+
+def _gap_facts(gaps: Any) -> list[tuple[str, str]]:
+    """Return the gaps in the candles the run stepped over (--gaps skip), if any."""
+    if not isinstance(gaps, list) or not gaps:
+        return []
+    shown = "; ".join(
+        f"{_time(gap.get('from'))} → {_time(gap.get('to'))} ({_count(gap.get('missing_candles'))}"
+        " candles)"
+        for gap in gaps
+        if isinstance(gap, Mapping)
+    )
+    return [("Gaps stepped over", shown)]
 
 
 def _llm_facts(llm: Any) -> list[tuple[str, str]]:

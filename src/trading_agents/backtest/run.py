@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -61,6 +62,9 @@ class BacktestSetup:
     mark_interval_ms: int = DEFAULT_MARK_INTERVAL_MS
     instruments: InstrumentRegistry | None = None
     llm_cache: LlmCacheOptions | None = None  # the LLM brain's record-and-replay folder
+    # Step over gaps in the candles (an exchange's maintenance) instead of refusing them: no
+    # candle is invented, positions are held across, funding is settled at the first price after.
+    gaps: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +94,12 @@ def rare_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def common_grid(series: Mapping[str, CandleSeries]) -> dict[str, CandleSeries]:
-    """Cut every series to the time span they share and check they share one grid."""
+def common_grid(series: Mapping[str, CandleSeries], gaps: bool = False) -> dict[str, CandleSeries]:
+    """Cut every series to the time span they share and check they share one grid.
+
+    With `gaps`, a candle that not every symbol has is left out: a gap of one symbol is a
+    gap of the run, so that every step still sees every symbol's price of its moment.
+    """
     if not series:
         raise BacktestError("no candles to run on")
     intervals = {s.interval_ms for s in series.values()}
@@ -103,6 +111,9 @@ def common_grid(series: Mapping[str, CandleSeries]) -> dict[str, CandleSeries]:
     if any(len(s) == 0 for s in series.values()) or start >= end:
         raise BacktestError("the symbols' candles share no time span")
     cut = {symbol: s.between(start, end) for symbol, s in series.items()}
+    if gaps and len(cut) > 1:
+        shared = reduce(np.intersect1d, (s.open_ms for s in cut.values()))
+        cut = {symbol: s.where(np.isin(s.open_ms, shared)) for symbol, s in cut.items()}
     first = next(iter(cut.values()))
     for symbol, s in cut.items():
         if not np.array_equal(s.open_ms, first.open_ms):
@@ -116,7 +127,7 @@ class Backtest:
     def __init__(self, setup: BacktestSetup) -> None:
         self.setup = setup
         profile = setup.profile
-        self.series = common_grid(setup.series)
+        self.series = common_grid(setup.series, setup.gaps)
         self.symbols = tuple(self.series)
         first = next(iter(self.series.values()))
         self.base = first
@@ -164,6 +175,8 @@ class Backtest:
         # Funding settles on the candle that opens at a boundary.
         due |= base.open_ms % FUNDING_INTERVAL_MS == 0
         due[0] = due[-1] = True
+        # The first candle after a gap: the move across it, and any funding boundary in it.
+        due[1:] |= np.diff(base.open_ms) != base.interval_ms
         for symbol in self.symbols:
             due |= self._trigger_steps(symbol, close_ms)
         return np.flatnonzero(due).astype(np.int64)

@@ -89,6 +89,26 @@ class CandleSeries:
             column("volume"),
         )
 
+    def gaps(self) -> list[tuple[int, int]]:
+        """Return each gap as the close of the candle before it and the open of the one after."""
+        holes = np.flatnonzero(np.diff(self.open_ms) != self.interval_ms)
+        return [
+            (int(self.open_ms[at]) + self.interval_ms, int(self.open_ms[at + 1])) for at in holes
+        ]
+
+    def where(self, keep: npt.NDArray[np.bool_]) -> CandleSeries:
+        """Return the candles whose position `keep` marks."""
+        return CandleSeries(
+            self.symbol,
+            self.interval_ms,
+            self.open_ms[keep],
+            self.open[keep],
+            self.high[keep],
+            self.low[keep],
+            self.close[keep],
+            self.volume[keep],
+        )
+
     def rows(self, first: int, last: int) -> CandleSeries:
         """Return the candles at positions first..last-1."""
         return CandleSeries(

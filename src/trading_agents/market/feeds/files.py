@@ -313,8 +313,10 @@ def _interval(path: Path, open_ms: IntArray, first_line: int, gaps: bool = False
     return interval_ms
 
 
-def refuse_gaps(where: Path, series: CandleSeries) -> CandleSeries:
-    """Return the candles, or raise naming the first gap: a run needs every candle."""
+def refuse_gaps(where: Path, series: CandleSeries, allowed: bool = False) -> CandleSeries:
+    """Return the candles, or raise naming the first gap unless gaps are `allowed`."""
+    if allowed:
+        return series
     holes = np.flatnonzero(np.diff(series.open_ms) != series.interval_ms)
     if len(holes):
         before, after = int(series.open_ms[holes[0]]), int(series.open_ms[holes[0] + 1])
@@ -322,7 +324,7 @@ def refuse_gaps(where: Path, series: CandleSeries) -> CandleSeries:
             where,
             f"gap: no {series.symbol} {interval_name(series.interval_ms)} candle between"
             f" {iso_utc(before)} and {iso_utc(after)}; choose a period (--from, --to) within"
-            " one span",
+            " one span, or step over it with --gaps skip",
         )
     return series
 
@@ -334,14 +336,16 @@ def load_candle_paths(
     interval_ms: int | None = None,
     start_ms: int | None = None,
     end_ms: int | None = None,
+    gaps: bool = False,
 ) -> dict[str, CandleSeries]:
     """Load the candles of each symbol from a file or from the files of a folder.
 
     In a folder, a symbol's files are those whose names start with `SYMBOL_` or `SYMBOL-`,
     searched in subfolders too and joined in time order; within the window from `start_ms`
-    to `end_ms` they must neither overlap nor leave a gap, so a folder of separate windows
-    loads once a window is chosen. Files of several intervals need `interval_ms` to pick one.
-    A candle store (`trading-agents data import`) loads as its files would.
+    to `end_ms` they must neither overlap nor leave a gap (unless `gaps`: then a gap within
+    a file or between files is kept as it is), so a folder of separate windows loads once a
+    window is chosen. Files of several intervals need `interval_ms` to pick one. A candle
+    store (`trading-agents data import`) loads as its files would.
     """
     wanted = list(dict.fromkeys(symbols))
     if not wanted:
@@ -352,11 +356,11 @@ def load_candle_paths(
 
     if store.is_store(path):
         return store.read_candles(
-            path, wanted, interval_ms=interval_ms, start_ms=start_ms, end_ms=end_ms
+            path, wanted, interval_ms=interval_ms, start_ms=start_ms, end_ms=end_ms, gaps=gaps
         )
     if path.is_file():
         return {
-            symbol: refuse_gaps(path, series.between(start_ms, end_ms))
+            symbol: refuse_gaps(path, series.between(start_ms, end_ms), gaps)
             for symbol, series in _from_file(path, wanted, interval_ms).items()
         }
     files = sorted(
@@ -371,7 +375,7 @@ def load_candle_paths(
             raise DataError(
                 path, f"no candle file for {symbol} (a name starting {symbol}_ or {symbol}-)"
             )
-        result[symbol] = _join(path, symbol, mine, interval_ms, (start_ms, end_ms))
+        result[symbol] = _join(path, symbol, mine, interval_ms, (start_ms, end_ms), gaps)
     return result
 
 
@@ -401,8 +405,9 @@ def _join(
     files: list[Path],
     interval_ms: int | None,
     window: tuple[int | None, int | None] = (None, None),
+    gaps: bool = False,
 ) -> CandleSeries:
-    """Load a symbol's files of one interval and join their part in the window, gapless."""
+    """Load a symbol's files of one interval and join their part in the window."""
     named = {value for file in files if (value := interval_from_name(file.name)) is not None}
     if interval_ms is not None:
         files = [file for file in files if interval_from_name(file.name) in (interval_ms, None)]
@@ -416,7 +421,7 @@ def _join(
     intervals = {series.interval_ms for _, series in loaded}
     if len(intervals) > 1:
         _raise_several_intervals(folder, symbol, intervals)
-    cut = [(file, refuse_gaps(file, series.between(*window))) for file, series in loaded]
+    cut = [(file, refuse_gaps(file, series.between(*window), gaps)) for file, series in loaded]
     loaded = [(file, series) for file, series in cut if len(series)] or cut[:1]
     loaded.sort(key=lambda item: int(item[1].open_ms[0]) if len(item[1]) else 0)
     for (file_a, a), (file_b, b) in pairwise(loaded):
@@ -427,7 +432,7 @@ def _join(
                 f"{file_a.name} and {file_b.name} overlap: one runs to {iso_utc(last)}, the "
                 f"other starts at {iso_utc(first)}; keep one of them",
             )
-        if first != last + a.interval_ms:
+        if first != last + a.interval_ms and not gaps:
             raise DataError(
                 folder,
                 f"gap between {file_a.name} and {file_b.name}: no "

@@ -121,8 +121,12 @@ def read_candles(
     interval_ms: int | None = None,
     start_ms: int | None = None,
     end_ms: int | None = None,
+    gaps: bool = False,
 ) -> dict[str, CandleSeries]:
-    """Load the symbols' candles from a store, within the window if one is given."""
+    """Load the symbols' candles from a store, within the window if one is given.
+
+    A gap within the window is refused unless `gaps`, as in a file.
+    """
     manifest = _manifest(store)
     held = manifest["candles"]
     result: dict[str, CandleSeries] = {}
@@ -142,7 +146,7 @@ def read_candles(
             symbol, int(entry["interval_ms"]), times, prices[0], prices[1], prices[2], prices[3],
             prices[4],
         )  # fmt: skip
-        result[symbol] = refuse_gaps(store, series.between(start_ms, end_ms))
+        result[symbol] = refuse_gaps(store, series.between(start_ms, end_ms), gaps)
     return result
 
 
