@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from trading_agents.backtest.command import BacktestRequest
     from trading_agents.config.settings import Settings
     from trading_agents.journal.audit import AuditProblem
     from trading_agents.journal.store import Journal
@@ -289,8 +290,20 @@ def agents() -> None:
 
 @app.command()
 def backtest(
-    agent: Annotated[str, typer.Option(help="The agent: atlas, orion, nova or one of yours.")],
-    symbols: Annotated[str, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")],
+    agent: Annotated[
+        str,
+        typer.Option(
+            help="The agent: atlas, orion, nova or one of yours; several, comma-separated, run"
+            " as a batch."
+        ),
+    ],
+    symbols: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT; several sets, separated by ';',"
+            " run as a batch."
+        ),
+    ],
     data: Annotated[Path, typer.Option(help="A candle file or a folder of candle files.")],
     out: Annotated[Path, typer.Option(help="Folder for result.json and report.html.")],
     funding: Annotated[
@@ -325,6 +338,13 @@ def backtest(
             " candle invented; listed in the result)."
         ),
     ] = "refuse",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="A batch: CPUs of a local Ray instance; 0: no Ray, one at a time."),
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option(help="A batch: run it on this Ray cluster (host:port).")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Backtest an agent on historical candles; write result.json and report.html."""
@@ -357,6 +377,11 @@ def backtest(
         llm_replay=llm_replay,
         gaps=gaps.strip().lower(),
     )
+    agents = tuple(name.strip().lower() for name in agent.split(",") if name.strip())
+    symbol_sets = tuple(_symbols(part) for part in symbols.split(";"))
+    if len(agents) > 1 or len(symbol_sets) > 1:
+        _backtest_batch(request, agents, symbol_sets, workers, ray_address)
+        return
     # What a run builds lives until it ends and forms no reference cycles, so the cyclic
     # collector would only walk all of it again and again; it is back on once the run is done.
     gc.disable()
@@ -380,6 +405,61 @@ def backtest(
         # (a third of a second after a one-year run) just before the command ends.
         gc.freeze()
         gc.enable()
+
+
+def _backtest_batch(
+    base: BacktestRequest,
+    agents: tuple[str, ...],
+    symbol_sets: tuple[tuple[str, ...], ...],
+    workers: int | None,
+    ray_address: str | None,
+) -> None:
+    """Run every agent on every symbol set, in parallel; print one line a run."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from trading_agents.backtest.batch import (
+        RayBatch,
+        SerialBatch,
+        batch_requests,
+        check,
+        run_batch,
+    )
+    from trading_agents.core.errors import ConfigurationError
+
+    if workers == 0 and ray_address is not None:
+        _fail("--workers 0 runs in this process: leave out --ray-address, or --workers")
+    runner: RayBatch | SerialBatch | None = None
+    try:
+        requests = batch_requests(base, agents, symbol_sets)
+        for request in requests:
+            check(request)
+        runner = SerialBatch() if workers == 0 else RayBatch(ray_address, workers)
+        document = run_batch(requests, runner, base.out)
+    except (ConfigurationError, ValueError, OSError) as error:
+        _fail(str(error))
+    finally:
+        if runner is not None:
+            runner.close()
+    table = Table("agent", "symbols", "trades", "net profit", "max drawdown", "final equity",
+                  title=f"Batch of {len(requests)} written to {base.out}")  # fmt: skip
+    for line in document["runs"]:
+        if line["error"] is not None:
+            table.add_row(line["agent"], ",".join(line["symbols"]), "failed", line["error"])
+            continue
+        metrics = line["metrics"]
+        table.add_row(
+            line["agent"],
+            ",".join(line["symbols"]),
+            str(metrics["total_trades"]),
+            f"{Decimal(metrics['net_profit']):,.2f}",
+            f"{Decimal(metrics['max_drawdown']):.2%}",
+            f"{Decimal(line['final_equity']):,.2f}",
+        )
+    Console().print(table)
+    if document["failed"]:
+        failed = document["failed"]
+        _fail(f"{failed} of {len(requests)} backtests failed (see {base.out}/batch.json)")
 
 
 @app.command()
