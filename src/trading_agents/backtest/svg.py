@@ -72,9 +72,10 @@ def _axes(frame: _Frame, x_label: str, y_label: str, time_axis: bool) -> list[st
     for i in range(_TICKS + 1):
         value = frame.x0 + (frame.x1 - frame.x0) * i / _TICKS
         label = _day(value) if time_axis else _number(value)
+        anchor = "end" if i == _TICKS else "middle"  # the last label stays inside the frame
         parts.append(
             f'<text class="tick" x="{frame.x(value):.1f}" y="{HEIGHT - 8}"'
-            f' text-anchor="middle">{label}</text>'
+            f' text-anchor="{anchor}">{label}</text>'
         )
     parts.append(
         f'<text class="axis" x="{WIDTH - _PAD_RIGHT}" y="{HEIGHT - _PAD_BOTTOM - 4}"'
