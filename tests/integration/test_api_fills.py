@@ -76,9 +76,9 @@ async def test_a_stop_closes_the_position_before_it_returns(client: httpx.AsyncC
     # The position closes first (its exits stand until it is flat), so they expire with it.
     assert [o["status"] for o in orders if o["reduce_only"]] == ["expired", "expired", "filled"]
     assert (await client.get(f"{BASE}/metrics")).json()["total_trades"] == 1
-    # Closed at market by the agent's forced decision: neither its stop nor its target.
+    # Closed at market by the stop command's forced decision: neither its stop nor its target.
     (trip,) = (await client.get(f"{BASE}/trades")).json()["items"]
-    assert trip["exit_reason"] == "decision"
+    assert trip["exit_reason"] == "stop_command"
 
 
 async def test_a_realized_loss_shows_in_the_drawdown_at_once_and_the_kill_switch_reads_it_too(

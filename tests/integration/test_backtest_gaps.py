@@ -94,7 +94,7 @@ def test_skipping_steps_over_the_gap_without_inventing_candles(tmp_path: Path) -
     for trade in result["trades"]:
         for moment in (trade["entry_ms"], trade["exit_ms"]):
             assert not GAP_FROM < moment < GAP_TO
-        assert trade["exit_reason"] in {"decision", "stop_loss", "take_profit", "liquidation"}
+        assert trade["exit_reason"] in {"signal", "stop_loss", "take_profit", "liquidation"}
 
 
 def test_positions_are_held_across_the_gap_and_pay_the_funding_due_in_it(tmp_path: Path) -> None:

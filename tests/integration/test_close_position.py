@@ -32,6 +32,8 @@ async def test_a_position_is_closed_at_market_and_the_agent_says_who_asked(
     last = (await client.get(f"{BASE}/decisions")).json()["items"][-1]
     assert (last["action"], last["reasoning"]) == ("close", "a person asked to close this position")
     assert (await client.get(f"{BASE}/metrics")).json()["total_trades"] == 1
+    (trip,) = (await client.get(f"{BASE}/trades")).json()["items"]
+    assert trip["exit_reason"] == "manual"
 
 
 async def test_a_symbol_not_held_is_409_and_a_malformed_one_422(

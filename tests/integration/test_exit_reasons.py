@@ -1,4 +1,5 @@
-"""Each round trip says what closed it: its stop, its target, a decision or a liquidation."""
+"""Each round trip says what closed it: its stop, its target, the agent, the risk rules, a stop
+command, a person or a liquidation."""
 
 from __future__ import annotations
 
@@ -26,8 +27,19 @@ async def test_on_real_candles_stops_exit_at_a_loss_and_targets_at_a_gain() -> N
     assert reasons[ExitReason.STOP_LOSS] > 0, reasons
     assert reasons[ExitReason.TAKE_PROFIT] > 0, reasons
     assert ExitReason.OTHER not in reasons  # every closing order was the account's own
+    assert ExitReason.DECISION not in reasons  # every close says whose it was
     for trip in trips:
         if trip.exit_reason is ExitReason.STOP_LOSS:
             assert _against_the_position(trip), trip
         elif trip.exit_reason is ExitReason.TAKE_PROFIT:
             assert not _against_the_position(trip), trip
+
+
+async def test_the_agent_s_own_closes_and_reversals_say_signal() -> None:
+    series = real_series(["BTCUSDT", "ETHUSDT"], "2025-05-06T00:00:00Z", 240)
+
+    run = await backtest(agent("atlas"), series)
+
+    reasons = Counter(trip.exit_reason for trip in run.account.portfolio.trades)
+    assert reasons[ExitReason.SIGNAL] > 0, reasons
+    assert set(reasons) <= {ExitReason.SIGNAL, ExitReason.STOP_LOSS, ExitReason.TAKE_PROFIT}

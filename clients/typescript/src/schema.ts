@@ -1458,7 +1458,7 @@ export interface components {
          * @description What brought a position back to flat.
          * @enum {string}
          */
-        ExitReason: "decision" | "stop_loss" | "take_profit" | "liquidation" | "other";
+        ExitReason: "signal" | "risk" | "stop_command" | "manual" | "decision" | "stop_loss" | "take_profit" | "liquidation" | "other";
         /**
          * FieldProblem
          * @description What is wrong with one part of a request.
@@ -1896,7 +1896,7 @@ export interface components {
             entry_price: number;
             /** Exit Price */
             exit_price: number;
-            /** @description What brought the position to flat: `decision` (a close at market by the agent, or a person through it), `stop_loss`, `take_profit`, `liquidation`, or `other` (an order the account did not place, or a trip recorded before reasons were) */
+            /** @description What brought the position to flat: `signal` (the agent's own close or reversal), `stop_loss`, `take_profit`, `liquidation`, `risk` (forced by the risk rules: a position the venue left without its stop, a pooled book reduced to pay out), `stop_command` (the platform stopped the agent, closing), `manual` (a person closed it through the API), `decision` (a close at market recorded before these were told apart), or `other` (an order the account did not place) */
             exit_reason: components["schemas"]["ExitReason"];
             /** Fees */
             fees: number;

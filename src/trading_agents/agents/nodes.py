@@ -19,7 +19,7 @@ from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import RunAborted, TradingError
 from trading_agents.core.ids import client_order_id
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
-from trading_agents.model.enums import OrderStatus, OrderType, Side
+from trading_agents.model.enums import ExitReason, OrderStatus, OrderType, Side
 from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.risk.engine import RiskEngine
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied
@@ -79,6 +79,7 @@ def _close_request(
         reduce_only=True,
         leverage=position.leverage,
         reference_price=_signal_price(state),
+        exit_reason=state["decision"].exit_reason or ExitReason.SIGNAL,
     )
 
 

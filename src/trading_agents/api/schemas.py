@@ -335,9 +335,12 @@ class TradeOut(BaseModel):
     net_pnl: Amount
     liquidated: bool
     exit_reason: ExitReason = Field(
-        description="What brought the position to flat: `decision` (a close at market by the"
-        " agent, or a person through it), `stop_loss`, `take_profit`, `liquidation`, or `other`"
-        " (an order the account did not place, or a trip recorded before reasons were)"
+        description="What brought the position to flat: `signal` (the agent's own close or"
+        " reversal), `stop_loss`, `take_profit`, `liquidation`, `risk` (forced by the risk rules:"
+        " a position the venue left without its stop, a pooled book reduced to pay out),"
+        " `stop_command` (the platform stopped the agent, closing), `manual` (a person closed it"
+        " through the API), `decision` (a close at market recorded before these were told"
+        " apart), or `other` (an order the account did not place)"
     )
 
 

@@ -126,7 +126,11 @@ class AgentAccount:
                 fill: FillReport = report  # type: ignore[assignment]
                 # Read before the cache applies the fill: a filled order may leave the cache.
                 order = orders.get(fill.client_order_id)
-                reason = ExitReason.of_order(None if order is None else order.intent.order_type)
+                reason = (
+                    ExitReason.of_order(None)
+                    if order is None
+                    else order.intent.exit_reason or ExitReason.of_order(order.intent.order_type)
+                )
                 orders.apply(fill)
                 try:
                     trip = portfolio.apply(fill, reason)
@@ -231,6 +235,7 @@ class AgentAccount:
                     symbol,
                     f"the venue refused the {symbol} stop loss: closing rather than holding an"
                     " unprotected position",
+                    exit_reason=ExitReason.RISK,
                 )
                 decided.append(
                     await self.runner.decide(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from trading_agents.model.enums import Side
+from trading_agents.model.enums import ExitReason, Side
 
 
 class Action(StrEnum):
@@ -56,6 +56,9 @@ class Decision:
     signal_id: str | None = None  # the signal that led to it, if one did
     usage: LlmUsage | None = None  # an LLM brain's calls, tokens and cost
     exchange: str | None = None  # an LLM brain's messages and answers, as JSON, for the audit
+    # Of a close forced on the agent (a stop command, a person, the risk rules): why. None is
+    # the agent's own decision, a close or reversal on a signal or its analysis.
+    exit_reason: ExitReason | None = None
 
     def __post_init__(self) -> None:
         if self.action is Action.OPEN and self.side is None:

@@ -55,7 +55,13 @@ _CONDITIONAL_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MAR
 class ExitReason(StrEnum):
     """What brought a position back to flat."""
 
-    DECISION = "decision"  # a close at market: the agent's, or a person's through the agent
+    SIGNAL = "signal"  # the agent's own close or reversal, on a signal or its analysis
+    RISK = "risk"  # forced by the risk rules: a position left without its stop by the venue
+    STOP_COMMAND = "stop_command"  # the platform stopped the agent, closing its positions
+    MANUAL = "manual"  # a person asked, through the API, to close the position
+    # A close at market of before these were told apart (a stored trip, or an order the books
+    # took back from the venue without its purpose).
+    DECISION = "decision"
     STOP_LOSS = "stop_loss"
     TAKE_PROFIT = "take_profit"
     LIQUIDATION = "liquidation"

@@ -8,7 +8,14 @@ from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
-from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
+from trading_agents.model.enums import (
+    ExitReason,
+    Liquidity,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
 
 # Bound once: every intent is checked on the hot path, and a lookup on the enum costs more.
 _LIMIT, _GTC = OrderType.LIMIT, TimeInForce.GTC
@@ -27,6 +34,9 @@ class OrderIntent:
     trigger_price: Decimal | None = None  # stop-market and take-profit-market
     reduce_only: bool = False
     time_in_force: TimeInForce = TimeInForce.GTC  # of a limit order
+    # Of a close: why, for the round trip it ends. Not part of what the order is: an order
+    # read back from a venue, which does not know it, is the same order.
+    exit_reason: ExitReason | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.quantity <= ZERO:
@@ -51,6 +61,7 @@ class OrderIntent:
             self.trigger_price,
             self.reduce_only,
             self.time_in_force,
+            self.exit_reason,
         )
 
 

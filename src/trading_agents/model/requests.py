@@ -7,7 +7,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import NamedTuple
 
-from trading_agents.model.enums import OrderType, Side
+from trading_agents.model.enums import ExitReason, OrderType, Side
 
 _NONE_HELD: Mapping[str, Decimal] = MappingProxyType({})
 
@@ -31,6 +31,7 @@ class OrderRequest(NamedTuple):
     confidence: Decimal | None = None
     # The price the decision acted on (a signal's): refused when too far from the market.
     reference_price: Decimal | None = None
+    exit_reason: ExitReason | None = None  # of a close: why, for the round trip it ends
 
 
 class AccountState(NamedTuple):

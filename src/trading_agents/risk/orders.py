@@ -124,6 +124,7 @@ def reducing_order(
         price=price,
         trigger_price=trigger,
         reduce_only=True,
+        exit_reason=request.exit_reason,
     )
     return Approved(order, leverage, (), adjustments)
 

@@ -20,6 +20,7 @@ from trading_agents.events.types import (
 from trading_agents.journal.codec import CodecError
 from trading_agents.journal.store import JournalUnavailable
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
+from trading_agents.model.enums import ExitReason
 from trading_agents.service.desk_base import keep_out_of_collections
 from trading_agents.service.errors import Conflict, Invalid, Unavailable
 from trading_agents.service.journaling import KEEP_DECISIONS
@@ -319,7 +320,9 @@ class Lifecycle(Opening):
             account = session.parts.account
             if symbol not in account.positions():
                 raise Conflict(f"{agent} on account {account_id!r} holds no {symbol} position")
-            await self._close_at_market(session, symbol, "a person asked to close this position")
+            await self._close_at_market(
+                session, symbol, "a person asked to close this position", ExitReason.MANUAL
+            )
             await self._save([session])
             if symbol in account.positions():
                 raise Conflict(
@@ -331,10 +334,17 @@ class Lifecycle(Opening):
     async def _close_all(self, session: AgentSession) -> None:
         """Close every open position at market, as forced decisions of the agent."""
         for symbol in list(session.parts.account.positions()):
-            await self._close_at_market(session, symbol, "the agent was stopped: closing")
+            await self._close_at_market(
+                session, symbol, "the agent was stopped: closing", ExitReason.STOP_COMMAND
+            )
 
     async def _close_at_market(
-        self, session: AgentSession, symbol: str, reason: str, part: Decimal | None = None
+        self,
+        session: AgentSession,
+        symbol: str,
+        reason: str,
+        exit_reason: ExitReason,
+        part: Decimal | None = None,
     ) -> None:
         """Close one position (or `part` of it) at market as a forced decision, filled at once."""
         account = session.parts.account
@@ -343,7 +353,7 @@ class Lifecycle(Opening):
             DecisionTrigger.POSITION,
             account.account_state(self.marks_for(session)),
             account.positions(),
-            forced=Decision(Action.CLOSE, symbol, reason, quantity=part),
+            forced=Decision(Action.CLOSE, symbol, reason, quantity=part, exit_reason=exit_reason),
         )
         self._fill_now(session)
         account.settle(self.marks_for(session))

@@ -21,6 +21,7 @@ from trading_agents.core.decimals import ZERO
 from trading_agents.core.ids import POOL_ACCOUNT_ID
 from trading_agents.events.types import PoolEntry, TripClosed
 from trading_agents.journal.reading import StoredSession
+from trading_agents.model.enums import ExitReason
 from trading_agents.model.reports import BalanceAdjustment
 from trading_agents.service.errors import Conflict, Invalid
 from trading_agents.service.lifecycle import Lifecycle
@@ -213,7 +214,8 @@ class Pooling(PooledReads, Lifecycle, MoneyMoves):
             held = abs(position.quantity)
             quantity = min(held, (held * part / step).to_integral_value(ROUND_CEILING) * step)
             reason = f"reducing every position by {part:.2%}: {why}"
-            await self._close_at_market(book, position.symbol, reason, quantity)
+            # A reduction to pay out: the book's risk taken down, not the agent's own choice.
+            await self._close_at_market(book, position.symbol, reason, ExitReason.RISK, quantity)
 
     def _pay(
         self, book: AgentSession, pool: Pool, account_id: str, amount: Decimal | None, ref: str

@@ -183,7 +183,7 @@ class TradeView:
     funding: Decimal
     net_pnl: Decimal
     liquidated: bool
-    exit_reason: str  # decision, stop_loss, take_profit, liquidation or other
+    exit_reason: str  # an ExitReason: signal, stop_loss, take_profit, risk, stop_command, ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ def round_intent(intent: OrderIntent, instrument: Instrument) -> OrderIntent:
         trigger,
         intent.reduce_only,
         intent.time_in_force,
+        intent.exit_reason,
     )
 
 
