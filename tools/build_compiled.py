@@ -2,13 +2,15 @@
 
 `make install` runs this after `uv sync`. Where no C compiler is found (or it fails), it says
 so and leaves the pure-Python modules, which are the same source and give the same results.
-The build records a fingerprint of every compiled source; the package imports the compiled
-modules only while the fingerprint still matches (see trading_agents/_compiled.py), so an
+The build records, as they were when it began, every compiled source and every module of the
+package they import; the package imports the compiled modules only while all of them are
+unchanged and every extension module is there (see trading_agents/_compiled.py), so an
 edited source is never shadowed by a stale build.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import sys
@@ -23,13 +25,43 @@ sys.path.insert(0, str(SRC))
 from trading_agents._compiled import (  # noqa: E402  (needs src on the path first)
     COMPILED_MODULES,
     STAMP,
-    fingerprint,
+    stamp_text,
 )
 
 
 def say(line: str) -> None:
     """Tell the person running `make install` what became of the build."""
     sys.stdout.write(line + "\n")
+
+
+def watched_sources() -> list[str]:
+    """Return the compiled modules and the package's modules they import, transitively."""
+    seen: set[str] = set()
+    waiting = list(COMPILED_MODULES)
+    while waiting:
+        path = waiting.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse((PACKAGE / path).read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                if name.startswith("trading_agents."):
+                    waiting.extend(_source_of(name))
+    return sorted(seen)
+
+
+def _source_of(module: str) -> list[str]:
+    """Return the package file of a module name, if it names one."""
+    relative = Path(*module.split(".")[1:])
+    for candidate in (relative.with_suffix(".py"), relative / "__init__.py"):
+        if (PACKAGE / candidate).is_file():
+            return [candidate.as_posix()]
+    return []
 
 
 def compiled_files() -> list[Path]:
@@ -70,6 +102,8 @@ def build() -> int:
         say(f"compiled hot path: {error}; the pure-Python modules are used")
         return 0
     sources = [str(PACKAGE / path) for path in COMPILED_MODULES]
+    # Taken before the build: a source edited while it runs retires the build at once.
+    stamp = stamp_text(PACKAGE, watched_sources())
     os.chdir(REPO)  # mypy reads its settings from pyproject.toml here
     try:
         extensions = mypycify(
@@ -100,7 +134,7 @@ def build() -> int:
         clean()
         say(f"compiled hot path: the build failed ({error}); the pure-Python modules are used")
         return 0
-    (PACKAGE / STAMP).write_text(fingerprint(PACKAGE) + "\n")
+    (PACKAGE / STAMP).write_text(stamp)
     say(f"compiled hot path: {len(sources)} modules compiled with mypyc")
     return 0
 

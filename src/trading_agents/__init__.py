@@ -3,4 +3,4 @@
 __version__ = "0.1.0"
 
 # Before any other module of the package: decides whether the compiled build may be imported.
-from trading_agents import _compiled  # noqa: E402, F401
+from trading_agents import _compiled  # noqa: F401

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import sysconfig
 from collections.abc import Sequence
 from importlib.abc import MetaPathFinder
 from importlib.machinery import SOURCE_SUFFIXES, FileFinder, ModuleSpec, SourceFileLoader
@@ -73,13 +74,29 @@ MODULE_NAMES = frozenset(
 )
 
 
-def fingerprint(package: Path = PACKAGE_DIR) -> str:
-    """Return the size and modification time of every compiled source, as one line."""
-    parts = []
-    for path in COMPILED_MODULES:
+EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+GROUP_LIBRARY = "trading_agents__mypyc"  # mypyc's shared library, beside the package
+
+
+def extension_files(package: Path = PACKAGE_DIR) -> list[Path]:
+    """Return the extension modules a complete build leaves, for this Python."""
+    files = [package / path.removesuffix(".py") for path in COMPILED_MODULES]
+    return [f.with_name(f.name + EXT_SUFFIX) for f in files] + [
+        package.parent / f"{GROUP_LIBRARY}{EXT_SUFFIX}"
+    ]
+
+
+def stamp_text(package: Path, sources: Sequence[str]) -> str:
+    """Return the stamp of a build from `sources` (paths in the package) as they are now.
+
+    The sources are the compiled modules and every module of the package they import: mypyc
+    compiled them against those modules' types, so a change to either retires the build.
+    """
+    lines = [f"python {EXT_SUFFIX}"]
+    for path in sources:
         stat = (package / path).stat()
-        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
-    return ";".join(parts)
+        lines.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
+    return "\n".join(lines) + "\n"
 
 
 def mode(package: Path = PACKAGE_DIR) -> str:
@@ -89,12 +106,18 @@ def mode(package: Path = PACKAGE_DIR) -> str:
         return "pure Python (no compiled build)"
     if os.environ.get("TRADING_AGENTS_PURE") == "1":
         return "pure Python (TRADING_AGENTS_PURE=1)"
+    header, *recorded = stamp.read_text().splitlines()
+    if header != f"python {EXT_SUFFIX}":
+        return "pure Python (the build is for another Python: make install compiles again)"
+    sources = [line.rsplit(" ", 2)[0] for line in recorded]
     try:
-        current = fingerprint(package)
+        current = stamp_text(package, sources)
     except OSError:
-        return "pure Python (a compiled source is missing)"
-    if stamp.read_text().strip() != current:
+        return "pure Python (a source of the build is missing)"
+    if current.splitlines()[1:] != recorded or not set(COMPILED_MODULES) <= set(sources):
         return "pure Python (sources changed since the build: make install compiles again)"
+    if not all(path.exists() for path in extension_files(package)):
+        return "pure Python (the build is incomplete: make install compiles again)"
     return "compiled"
 
 

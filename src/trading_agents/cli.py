@@ -382,6 +382,8 @@ def backtest(
     if len(agents) > 1 or len(symbol_sets) > 1:
         _backtest_batch(request, agents, symbol_sets, workers, ray_address)
         return
+    if workers is not None or ray_address is not None:
+        _fail("--workers and --ray-address are for a batch (several agents or symbol sets)")
     # What a run builds lives until it ends and forms no reference cycles, so the cyclic
     # collector would only walk all of it again and again; it is back on once the run is done.
     gc.disable()

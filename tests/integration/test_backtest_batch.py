@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.support.market_data import market_dir
@@ -59,12 +60,32 @@ def test_every_agent_runs_on_every_symbol_set_as_it_would_alone(tmp_path: Path) 
     assert "BTCUSDT,ETHUSDT" in output
 
 
-def test_a_bad_request_in_the_batch_runs_none_of_it(tmp_path: Path) -> None:
-    code, output = _backtest(tmp_path / "batch", "atlas,zeus", "BTCUSDT", "--workers", "0")
+@pytest.mark.parametrize(
+    ("agents", "extra", "message"),
+    [
+        ("atlas,zeus", [], "zeus"),
+        ("atlas,orion", ["--gaps", "fill"], "--gaps must be refuse or skip"),
+        ("atlas,orion", ["--equity", "0"], "the starting equity must be above zero"),
+        ("atlas,orion", ["--from", "2025-05-13", "--to", "2025-05-10"], "is not before --to"),
+        ("atlas,orion", ["--brain", "llm"], "a batch runs rule-brained agents"),
+    ],
+)
+def test_a_bad_request_in_the_batch_runs_none_of_it(
+    tmp_path: Path, agents: str, extra: list[str], message: str
+) -> None:
+    code, output = _backtest(tmp_path / "batch", agents, "BTCUSDT", "--workers", "0", *extra)
 
     assert code != 0
-    assert "zeus" in output
+    assert message in " ".join(output.split())
     assert not (tmp_path / "batch").exists()
+
+
+def test_ray_options_on_a_single_backtest_are_refused(tmp_path: Path) -> None:
+    code, output = _backtest(tmp_path / "one", "atlas", "BTCUSDT", "--workers", "2")
+
+    assert code != 0
+    assert "--workers and --ray-address are for a batch" in output
+    assert not (tmp_path / "one").exists()
 
 
 def test_an_empty_symbol_set_is_refused(tmp_path: Path) -> None:

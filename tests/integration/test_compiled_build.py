@@ -28,9 +28,14 @@ def _backtest(out: Path, pure: bool) -> dict[str, object]:
     version = subprocess.run(
         [str(CLI), "version"], env=env, check=True, capture_output=True, text=True
     ).stdout
+    kernel = subprocess.run(
+        [sys.executable, "-c", "import trading_agents.engine.kernel as k; print(k.__file__)"],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
     result: dict[str, object] = json.loads((out / "result.json").read_text())
     result.pop("elapsed_s")
     result["mode"] = version.strip().split(" (", 1)[1][:-1]  # "0.1.0 (compiled)"
+    result["kernel"] = Path(kernel).suffix  # what was imported, not what the mode says
     return result
 
 
@@ -43,5 +48,7 @@ def test_the_compiled_and_the_pure_python_backtests_are_identical(tmp_path: Path
 
     assert compiled.pop("mode") == "compiled"
     assert pure.pop("mode") == "pure Python (TRADING_AGENTS_PURE=1)"
+    assert compiled.pop("kernel") == ".so"
+    assert pure.pop("kernel") == ".py"
     assert compiled["trades_sha256"] == pure["trades_sha256"]
     assert compiled == pure

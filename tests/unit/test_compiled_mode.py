@@ -7,58 +7,82 @@ from pathlib import Path
 import pytest
 
 from trading_agents import _compiled
-from trading_agents._compiled import COMPILED_MODULES, STAMP, fingerprint, mode
+from trading_agents._compiled import COMPILED_MODULES, STAMP, extension_files, mode, stamp_text
+
+IMPORTED = "core/decimals.py"  # not compiled, but imported by compiled modules
 
 
 def _package(tmp_path: Path) -> Path:
-    for relative in COMPILED_MODULES:
-        path = tmp_path / relative
+    package = tmp_path / "trading_agents"
+    for relative in (*COMPILED_MODULES, IMPORTED):
+        path = package / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# {relative}\n")
-    return tmp_path
+    return package
+
+
+def _built(package: Path) -> Path:
+    (package / STAMP).write_text(stamp_text(package, [*COMPILED_MODULES, IMPORTED]))
+    for library in extension_files(package):
+        library.write_bytes(b"")
+    return package
+
+
+@pytest.fixture(autouse=True)
+def _no_request_for_pure_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRADING_AGENTS_PURE", raising=False)
 
 
 def test_without_a_build_the_modules_are_pure_python(tmp_path: Path) -> None:
     assert mode(_package(tmp_path)) == "pure Python (no compiled build)"
 
 
-def test_a_build_of_these_very_sources_is_imported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("TRADING_AGENTS_PURE", raising=False)
-    package = _package(tmp_path)
-    (package / STAMP).write_text(fingerprint(package) + "\n")
-
-    assert mode(package) == "compiled"
+def test_a_build_of_these_very_sources_is_imported(tmp_path: Path) -> None:
+    assert mode(_built(_package(tmp_path))) == "compiled"
 
 
-def test_a_source_edited_after_the_build_turns_the_whole_build_off(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("TRADING_AGENTS_PURE", raising=False)
-    package = _package(tmp_path)
-    (package / STAMP).write_text(fingerprint(package) + "\n")
+def test_a_source_edited_after_the_build_turns_the_whole_build_off(tmp_path: Path) -> None:
+    package = _built(_package(tmp_path))
 
     (package / "venues/sim/exchange.py").write_text("# edited: one line longer\n\n")
 
     assert mode(package).startswith("pure Python (sources changed since the build")
 
 
-def test_a_missing_source_turns_the_build_off(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("TRADING_AGENTS_PURE", raising=False)
-    package = _package(tmp_path)
-    (package / STAMP).write_text(fingerprint(package) + "\n")
+def test_a_module_the_compiled_ones_import_counts_too(tmp_path: Path) -> None:
+    package = _built(_package(tmp_path))
+
+    (package / IMPORTED).write_text("# its types changed under the compiled modules\n")
+
+    assert mode(package).startswith("pure Python (sources changed since the build")
+
+
+def test_a_missing_source_turns_the_build_off(tmp_path: Path) -> None:
+    package = _built(_package(tmp_path))
 
     (package / "engine/kernel.py").unlink()
 
-    assert mode(package) == "pure Python (a compiled source is missing)"
+    assert mode(package) == "pure Python (a source of the build is missing)"
+
+
+def test_a_missing_extension_module_turns_the_whole_build_off(tmp_path: Path) -> None:
+    package = _built(_package(tmp_path))
+
+    extension_files(package)[3].unlink()
+
+    assert mode(package).startswith("pure Python (the build is incomplete")
+
+
+def test_a_build_for_another_python_is_not_imported(tmp_path: Path) -> None:
+    package = _built(_package(tmp_path))
+    stamp = (package / STAMP).read_text().splitlines()
+    (package / STAMP).write_text("\n".join(["python .cpython-312-x86_64-linux-gnu.so", *stamp[1:]]))
+
+    assert mode(package).startswith("pure Python (the build is for another Python")
 
 
 def test_pure_python_can_be_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = _package(tmp_path)
-    (package / STAMP).write_text(fingerprint(package) + "\n")
+    package = _built(_package(tmp_path))
     monkeypatch.setenv("TRADING_AGENTS_PURE", "1")
 
     assert mode(package) == "pure Python (TRADING_AGENTS_PURE=1)"

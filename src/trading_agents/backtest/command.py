@@ -74,8 +74,19 @@ def parse_moment(text: str, option: str) -> int:
     return to_ms(moment)
 
 
-def prepare(request: BacktestRequest) -> Backtest:
-    """Check the request and load its data; raise with a clear message on bad input."""
+@dataclass(frozen=True, slots=True)
+class CheckedRequest:
+    """A request every check passed: what loading its data needs."""
+
+    start: int | None
+    end: int | None
+    profile: AgentProfile
+    equity: Decimal
+    gaps: bool  # step over gaps rather than refuse them
+
+
+def check_request(request: BacktestRequest) -> CheckedRequest:
+    """Check everything but the data itself; raise with a clear message on bad input."""
     start = None if request.start is None else parse_moment(request.start, "--from")
     end = None if request.end is None else parse_moment(request.end, "--to")
     if start is not None and end is not None and start >= end:
@@ -93,51 +104,75 @@ def prepare(request: BacktestRequest) -> Backtest:
         raise BacktestRequestError("--llm-cache is for the LLM brain: add --brain llm")
     if request.llm_replay and request.llm_cache is not None and not request.llm_cache.is_dir():
         raise BacktestRequestError(f"--llm-cache {request.llm_cache} holds no recording")
+    if not request.data.exists():
+        raise BacktestRequestError(f"--data {request.data} does not exist")
+    if request.funding is not None and not request.funding.exists():
+        raise BacktestRequestError(f"--funding {request.funding} does not exist")
+    if request.gaps not in ("refuse", "skip"):
+        raise BacktestRequestError(f"--gaps must be refuse or skip, not {request.gaps!r}")
+    # Given as zero is zero, refused below: not the profile's equity in its place.
+    equity = profile.initial_equity if request.initial_equity is None else request.initial_equity
+    if equity <= 0:
+        raise BacktestRequestError(f"the starting equity must be above zero, got {equity}")
+    return CheckedRequest(start, end, profile, equity, request.gaps == "skip")
+
+
+def prepare(request: BacktestRequest) -> Backtest:
+    """Check the request and load its data; raise with a clear message on bad input."""
+    checked = check_request(request)
     cache = None
     if request.llm_cache is not None:  # the LLM brain's parts only for a run that uses them
         from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 
         cache = LlmCacheOptions(request.llm_cache, request.llm_replay)
-    if not request.data.exists():
-        raise BacktestRequestError(f"--data {request.data} does not exist")
-    if request.gaps not in ("refuse", "skip"):
-        raise BacktestRequestError(f"--gaps must be refuse or skip, not {request.gaps!r}")
-    skip = request.gaps == "skip"
-    series = load_candle_paths(request.data, request.symbols, start_ms=start, end_ms=end, gaps=skip)
+    series = load_candle_paths(
+        request.data, request.symbols, start_ms=checked.start, end_ms=checked.end, gaps=checked.gaps
+    )
     for symbol, candles in series.items():
         if len(candles) == 0:
             raise BacktestRequestError(f"no {symbol} candles in the period asked for")
     funding = FundingSchedule.none()
     if request.funding is not None:
-        if not request.funding.exists():
-            raise BacktestRequestError(f"--funding {request.funding} does not exist")
         history = load_funding_paths(request.funding, request.symbols)
         funding = FundingSchedule(history=history)
     elif is_store(request.data):  # a store charges the funding it was given
         history = read_funding(request.data, request.symbols)
         funding = FundingSchedule(history=history) if history else funding
-    equity = request.initial_equity or profile.initial_equity
-    if equity <= 0:
-        raise BacktestRequestError(f"the starting equity must be above zero, got {equity}")
     config = SimVenueConfig(funding=funding)
-    return Backtest(BacktestSetup(profile, series, config, equity, llm_cache=cache, gaps=skip))
+    setup = BacktestSetup(
+        checked.profile, series, config, checked.equity, llm_cache=cache, gaps=checked.gaps
+    )
+    return Backtest(setup)
 
 
 async def execute(
     backtest: Backtest, request: BacktestRequest, progress: Progress | None, started: float
 ) -> dict[str, Any]:
     """Run a prepared backtest and write DIR/result.json and DIR/report.html."""
+    result, report = await run_documents(backtest, request, progress, started)
+    write_documents(request.out, result, report)
+    return result
+
+
+async def run_documents(
+    backtest: Backtest, request: BacktestRequest, progress: Progress | None, started: float
+) -> tuple[dict[str, Any], str]:
+    """Run a prepared backtest; return its result.json document and its report page."""
     # The documents are built while the run's objects are still alive: collect rarely there too.
     with rare_collections():
         run = await backtest.run(progress)
         elapsed = time.perf_counter() - started
         result = result_document(backtest, run, request, elapsed)
-        request.out.mkdir(parents=True, exist_ok=True)
-        # Compact: only without indentation does json use its C encoder, five times faster.
-        document = json.dumps(result, separators=(",", ":"))
-        (request.out / "result.json").write_text(document, encoding="utf-8")
-        (request.out / "report.html").write_text(render_report(result), encoding="utf-8")
-    return result
+        return result, render_report(result)
+
+
+def write_documents(out: Path, result: Mapping[str, Any], report: str) -> None:
+    """Write DIR/result.json and DIR/report.html."""
+    out.mkdir(parents=True, exist_ok=True)
+    # Compact: only without indentation does json use its C encoder, five times faster.
+    document = json.dumps(result, separators=(",", ":"))
+    (out / "result.json").write_text(document, encoding="utf-8")
+    (out / "report.html").write_text(report, encoding="utf-8")
 
 
 def result_document(

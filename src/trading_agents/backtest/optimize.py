@@ -254,6 +254,14 @@ def _test(
     """Backtest the fold's best parameters on its test window, starting with `equity`."""
     best = best_trial(trials)
     if best is None:
+        rejected = next(
+            (t.user_attrs.get("rejected") for t in trials if t.user_attrs.get("rejected")), None
+        )
+        if rejected is not None:
+            raise OptimizeRequestError(
+                f"fold {fold.index + 1}: every trial was rejected ({rejected}); widen the"
+                " search space or --max-drawdown"
+            )
         failure = next((t.user_attrs.get("failure") for t in trials), None)
         raise OptimizeRequestError(
             f"fold {fold.index + 1}: the profile refused every trial's parameters ({failure});"

@@ -113,6 +113,8 @@ def common_grid(series: Mapping[str, CandleSeries], gaps: bool = False) -> dict[
     cut = {symbol: s.between(start, end) for symbol, s in series.items()}
     if gaps and len(cut) > 1:
         shared = reduce(np.intersect1d, (s.open_ms for s in cut.values()))
+        if len(shared) == 0:
+            raise BacktestError("the symbols' candles share no time: each lies in another's gap")
         cut = {symbol: s.where(np.isin(s.open_ms, shared)) for symbol, s in cut.items()}
     first = next(iter(cut.values()))
     for symbol, s in cut.items():

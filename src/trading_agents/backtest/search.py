@@ -16,6 +16,7 @@ Determinism, whatever runs the trials and however often the search was interrupt
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -156,8 +157,15 @@ class FoldSearch:
 
 
 def best_trial(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
-    """Return the trial of the highest score, the earliest among equals; None if none scored."""
-    scored = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    """Return the trial of the highest score, the earliest among equals; None if none scored.
+
+    A trial past the drawdown cap scores minus infinity: it is never the best.
+    """
+    scored = [
+        t
+        for t in trials
+        if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)
+    ]
     if not scored:
         return None
     return max(scored, key=lambda trial: (trial.value, -trial.number))

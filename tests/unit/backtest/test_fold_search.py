@@ -164,3 +164,18 @@ def test_the_batch_size_is_part_of_what_the_search_proposes(
 
     assert _record(other)[:10] == _record(straight)[:10]  # random start-up: per trial
     assert _record(other) != _record(straight)
+
+
+def test_a_trial_past_the_drawdown_cap_is_never_chosen() -> None:
+    from optuna.distributions import IntDistribution
+    from optuna.trial import TrialState, create_trial
+
+    from trading_agents.backtest.search import best_trial
+
+    space = {"x": IntDistribution(1, 9)}
+    capped = create_trial(params={"x": 1}, distributions=space, value=float("-inf"))
+    worse = create_trial(params={"x": 2}, distributions=space, value=-3.0)
+    failed = create_trial(params={"x": 3}, distributions=space, state=TrialState.FAIL)
+
+    assert best_trial([capped, failed]) is None
+    assert best_trial([capped, worse, failed]) is worse
