@@ -29,15 +29,7 @@ def _fail(message: str) -> NoReturn:
 
 def _equity(text: str | None) -> Decimal | None:
     """Read --equity as an exact, finite amount, or exit saying it is not one."""
-    if text is None:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        _fail(f"--equity {text!r} is not a number")
-    if not value.is_finite():
-        _fail(f"--equity {text!r} is not a number")
-    return value
+    return None if text is None else _decimal_option(text, "--equity")
 
 
 def _symbols(text: str) -> tuple[str, ...]:
