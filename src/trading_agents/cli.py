@@ -614,6 +614,10 @@ def paper(
     binance_url: Annotated[
         str | None, typer.Option(help="Binance USDⓈ-M REST base URL (a proxy, say).")
     ] = None,
+    binance_ws_url: Annotated[
+        str | None,
+        typer.Option(help="Binance USDⓈ-M market stream base URL; default its /market route."),
+    ] = None,
     minutes: Annotated[
         int | None, typer.Option(help="Stop after this many minutes of market time.")
     ] = None,
@@ -643,6 +647,7 @@ def paper(
         data=data,
         speed=speed,
         binance_url=binance_url,
+        binance_ws_url=binance_ws_url,
         minutes=minutes,
         strategy=strategy,
         initial_equity=initial,

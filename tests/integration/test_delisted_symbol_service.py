@@ -28,6 +28,7 @@ async def test_a_delisted_symbol_is_dropped_named_in_health_and_the_other_trades
             "TRADING_AGENTS_PROFILES_DIR": str(profiles),
             "MARKET_DATA": "binance",
             "BINANCE_PUBLIC_URL": public.url,
+            "BINANCE_PUBLIC_WS_URL": public.ws_url,
         }
         async with served(monkeypatch, **env) as (client, desk):
             # Every candle stepped at once: the moment does not wait for the dropped symbol.

@@ -81,6 +81,7 @@ def binance_environment(
         "VENUE": "binance",
         "MARKET_DATA": "binance",
         "BINANCE_PUBLIC_URL": public.url,
+        "BINANCE_PUBLIC_WS_URL": public.ws_url,
         "BINANCE_API_KEY": futures.api_key,
         "BINANCE_API_SECRET": futures.api_secret,
         "BINANCE_TESTNET": "true",

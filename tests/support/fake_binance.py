@@ -1,9 +1,13 @@
-"""A fake Binance USDⓈ-M public REST API on loopback, for the real ccxt client in tests.
+"""A fake Binance USDⓈ-M public market data server on loopback, for the real clients in tests.
 
 It serves `/fapi/v1/ping`, `/fapi/v1/time`, `/fapi/v1/exchangeInfo` (the package's snapshot)
 and `/fapi/v1/klines` from scripted candles, with Binance's parameters and 12-column rows,
 as of a clock the test moves. Faults (error answers, slow answers) are queued per path and
 every request is recorded.
+
+It also serves the combined market stream, `/market/stream?streams=...` (Binance routes
+klines and mark prices under `/market`): the test pushes kline and mark price events, in
+Binance's own message format, to every socket subscribed to them, and can drop the sockets.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from importlib import resources
 from types import TracebackType
 from typing import Any, Self
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from tests.support.threaded_server import ThreadedServer
 from trading_agents.core.clock import INTERVALS_MS, SimulatedClock
@@ -26,6 +30,7 @@ from trading_agents.market.candles import Candle
 
 KLINES = "/fapi/v1/klines"
 EXCHANGE_INFO = "/fapi/v1/exchangeInfo"
+STREAM = "/market/stream"
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1500
@@ -85,6 +90,8 @@ class FakeBinance(ThreadedServer):
         self._symbols = {s["symbol"] for s in self._exchange_info["symbols"]}
         self._async_runner: web.AppRunner | None = None
         self._url = ""
+        self._sockets: list[_Subscriber] = []
+        self.subscriptions: list[tuple[str, ...]] = []  # the streams of each socket opened
 
     def delist(self, symbol: str) -> None:
         """Take a symbol off the exchange's market list and its klines, as a delisting does."""
@@ -101,14 +108,27 @@ class FakeBinance(ThreadedServer):
             raise RuntimeError("the fake Binance server is not running; use `async with`")
         return self._url
 
+    @property
+    def ws_url(self) -> str:
+        """Return the market stream's base URL, as BINANCE_PUBLIC_WS_URL takes it."""
+        return self.url.replace("http://", "ws://", 1) + "/market"
+
     def app(self) -> web.Application:
-        """Return the application: ping, time, exchangeInfo and klines."""
+        """Return the application: ping, time, exchangeInfo, klines and the market stream."""
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get("/fapi/v1/ping", self._ping)
         app.router.add_get("/fapi/v1/time", self._time)
         app.router.add_get(EXCHANGE_INFO, self._info)
         app.router.add_get(KLINES, self._klines)
+        app.router.add_get(STREAM, self._stream)
         return app
+
+    def close(self) -> None:
+        """Drop the stream sockets (a server shutting down waits for open ones), then stop."""
+        loop = self._loop
+        if loop is not None:
+            asyncio.run_coroutine_threadsafe(self.drop_streams(), loop).result(10)
+        super().close()
 
     async def __aenter__(self) -> Self:
         self._async_runner = web.AppRunner(self.app(), access_log=None)
@@ -124,6 +144,7 @@ class FakeBinance(ThreadedServer):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        await self.drop_streams()
         if self._async_runner is not None:
             await self._async_runner.cleanup()
             self._async_runner = None
@@ -159,6 +180,121 @@ class FakeBinance(ThreadedServer):
     def requests_to(self, path: str) -> list[RecordedRequest]:
         """Return the requests received for `path`, oldest first."""
         return [request for request in self.requests if request.path == path]
+
+    # -- the market stream ------------------------------------------------------------------
+
+    @property
+    def streams_open(self) -> int:
+        """Return how many stream sockets are open now."""
+        return sum(1 for subscriber in self._sockets if not subscriber.socket.closed)
+
+    async def wait_for_streams(self, count: int = 1, timeout_s: float = 10.0) -> None:
+        """Wait until `count` sockets have been opened in all (one is open now), or fail."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while len(self.subscriptions) < count or not self.streams_open:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{count} stream sockets never opened")
+            await asyncio.sleep(0.005)
+
+    async def push_kline(
+        self, candle: Candle, *, closed: bool = True, event_ms: int | None = None
+    ) -> int:
+        """Push a kline event for `candle` (the closing one when `closed`); return receivers."""
+        interval = _interval_name(candle.interval_ms)
+        close_time = candle.close_ms - 1
+        data = {
+            "e": "kline",
+            "E": event_ms if event_ms is not None else max(self.clock.now_ms(), close_time),
+            "s": candle.symbol,
+            "k": {
+                "t": candle.open_ms,
+                "T": close_time,
+                "s": candle.symbol,
+                "i": interval,
+                "f": 100,
+                "L": 200,
+                "o": _text(candle.open),
+                "c": _text(candle.close),
+                "h": _text(candle.high),
+                "l": _text(candle.low),
+                "v": _text(candle.volume),
+                "n": 101,
+                "x": closed,
+                "q": _text(candle.volume * candle.close),
+                "V": _text(candle.volume / 2),
+                "Q": _text(candle.volume * candle.close / 2),
+                "B": "0",
+            },
+        }
+        return await self._push(f"{candle.symbol.lower()}@kline_{interval}", data)
+
+    async def push_mark(
+        self, symbol: str, price: Decimal | str, *, at_ms: int | None = None
+    ) -> int:
+        """Push a mark price event for `symbol` at `at_ms` (default now); return receivers."""
+        at = at_ms if at_ms is not None else self.clock.now_ms()
+        mark = _text(Decimal(price))
+        data = {
+            "e": "markPriceUpdate",
+            "E": at,
+            "s": symbol,
+            "p": mark,
+            "i": mark,
+            "P": mark,
+            "r": "0.00010000",
+            "T": at - at % 28_800_000 + 28_800_000,
+        }
+        return await self._push(f"{symbol.lower()}@markPrice@1s", data)
+
+    async def push_text(self, text: str) -> int:
+        """Push a raw text message to every open socket (garbage, an error answer)."""
+        sent = 0
+        for subscriber in list(self._sockets):
+            if not subscriber.socket.closed:
+                await subscriber.socket.send_str(text)
+                sent += 1
+        return sent
+
+    async def drop_streams(self, *, abrupt: bool = True) -> int:
+        """Drop every open socket, abruptly (a lost line) or with a close frame; say how many."""
+        dropped = 0
+        for subscriber in list(self._sockets):
+            if subscriber.socket.closed:
+                continue
+            dropped += 1
+            if abrupt and subscriber.transport is not None:
+                subscriber.transport.abort()
+            else:
+                await subscriber.socket.close(code=WSCloseCode.GOING_AWAY, message=b"bye")
+        return dropped
+
+    async def _push(self, stream: str, data: dict[str, Any]) -> int:
+        payload = json.dumps({"stream": stream, "data": data})
+        sent = 0
+        for subscriber in list(self._sockets):
+            if stream in subscriber.streams and not subscriber.socket.closed:
+                try:
+                    await subscriber.socket.send_str(payload)
+                except ConnectionError:
+                    continue  # dropped under the push: that socket gets nothing more
+                sent += 1
+        return sent
+
+    async def _stream(self, request: web.Request) -> web.StreamResponse:
+        streams = tuple(name for name in request.query.get("streams", "").split("/") if name)
+        if not streams:
+            return _error(400, -1102, "Mandatory parameter 'streams' was not sent.")
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        subscriber = _Subscriber(socket, frozenset(streams), request.transport)
+        self._sockets.append(subscriber)
+        self.subscriptions.append(streams)
+        try:
+            async for _ in socket:  # the client sends nothing a market stream reads
+                pass
+        finally:
+            self._sockets.remove(subscriber)
+        return socket
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -244,6 +380,17 @@ class FakeBinance(ThreadedServer):
             _text(candle.volume * candle.close / 2),
             "0",
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscriber:
+    socket: web.WebSocketResponse
+    streams: frozenset[str]
+    transport: asyncio.Transport | None
+
+
+def _interval_name(interval_ms: int) -> str:
+    return next(name for name, ms in INTERVALS_MS.items() if ms == interval_ms)
 
 
 def _text(value: Decimal) -> str:

@@ -40,8 +40,10 @@ class Settings(BaseSettings):
     replay_path: Path | None = Field(default=None, alias="MARKET_DATA_REPLAY_PATH")
     replay_speed: float = Field(default=1.0, gt=0, alias="REPLAY_SPEED")
     binance_url: str | None = Field(default=None, alias="BINANCE_PUBLIC_URL")
+    # The market stream's base (`/stream?streams=...` is added): klines and mark prices.
+    binance_stream_url: str | None = Field(default=None, alias="BINANCE_PUBLIC_WS_URL")
     # Seconds without a candle before market data counts as late (health degraded, an
-    # alert); unset: two candle periods and 30 s of slack for the poll after a close.
+    # alert); unset: two candle periods and 30 s of slack (a reconnection's backfill, say).
     market_late_after_s: float | None = Field(default=None, gt=0, alias="MARKET_DATA_LATE_AFTER")
     ml_engine_url: str | None = Field(default=None, alias="ML_ENGINE_URL")
     ml_poll_interval_s: float = Field(default=10.0, gt=0, alias="ML_POLL_INTERVAL")

@@ -18,6 +18,7 @@ from trading_agents.events.types import (
     TripClosed,
 )
 from trading_agents.market.candles import Candle
+from trading_agents.market.marks import MarkPrice
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import ExitReason, OrderStatus
 from trading_agents.model.reports import (
@@ -33,6 +34,8 @@ from trading_agents.risk.orders import STOP_LOSS_PREFIX
 from trading_agents.risk.state import TradingState
 
 ReportSource = Callable[[], Sequence[ExecutionReport]]
+# A simulated venue's way to see a mark price: symbol, time, price.
+TakeMark = Callable[[str, int, Decimal], None]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class AgentAccount:
         take_prices: Callable[[Candle], None] | None = None,
         take_candle: Callable[[Candle], None] | None = None,
         stream: AccountStream | None = None,
+        take_mark: TakeMark | None = None,
     ) -> None:
         """Keep an account; with a `stream`, publish what happens on it."""
         self.runner = runner
@@ -60,6 +64,7 @@ class AgentAccount:
         self._reports = reports
         self._take_prices = take_prices
         self._take_candle = take_candle
+        self._take_mark = take_mark  # None: the venue watches its own market (Binance)
         self.symbols = frozenset(runner.symbols)
         # Only where someone consumes it (the service): a backtest publishes nothing.
         self.stream = stream
@@ -79,6 +84,21 @@ class AgentAccount:
             self._take_prices(candle)
         if self._take_candle is not None:
             self._take_candle(candle)
+
+    def on_mark_price(self, mark: MarkPrice, marks: Mapping[str, Decimal]) -> bool:
+        """Show a mark price to a simulated venue and book what it triggered; tell if anything.
+
+        A position closed by a stop or a liquidation is the next step's news for the gate.
+        """
+        self._state = None  # new prices: the state read before is old
+        if self._take_mark is None:
+            return False
+        self._take_mark(mark.symbol, mark.ts_ms, mark.price)
+        reports = self._reports()
+        if not reports:
+            return False
+        self.late_changes |= self._book(reports, marks, self.stream)
+        return True
 
     def settle(self, marks: Mapping[str, Decimal]) -> set[str]:
         """Book what the venue reported; return the symbols whose position changed."""

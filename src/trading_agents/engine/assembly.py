@@ -169,6 +169,7 @@ def sim_account(
         take_prices=venue.on_candle,
         take_candle=take_candle,
         stream=stream,
+        take_mark=venue.on_mark,
     )
     gateway.books = account.state_now
     return SimAccountParts(account, venue, brain)

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 
 from trading_agents.agents.state import DecisionState
+from trading_agents.engine.account import AgentAccount
 from trading_agents.engine.kernel import Kernel
 from trading_agents.market.candles import Candle
+from trading_agents.market.marks import MarkPrice
 
 AfterStep = Callable[[Sequence[Candle], list[DecisionState]], Awaitable[None]]
+# What a driver runs on: one moment's candles, or a mark price streamed between moments.
+Moment = Sequence[Candle] | MarkPrice
 
 
 class KernelDriver:
@@ -38,6 +42,7 @@ class KernelDriver:
         self._after_restart = after_restart
         self.candles = 0  # traded on
         self.warmed = 0  # shown to the markets only
+        self.mark_prices = 0  # streamed mark prices taken between moments
 
     async def step(self, moment: Sequence[Candle]) -> list[DecisionState] | None:
         """Trade one moment's candles; return the decisions, or None if it only warmed."""
@@ -51,14 +56,29 @@ class KernelDriver:
             self.warmed += len(moment)  # traded on before the restart: indicators see it
             self.kernel.warm(moment, venues=False)
             return None
-        self.candles += len(moment)
-        return await self.kernel.step(close_ms, moment)
+        decided = await self.kernel.step(close_ms, moment)
+        self.candles += len(moment)  # once the step is whole, decisions and all
+        return decided
 
-    async def run(
-        self, moments: AsyncIterable[Sequence[Candle]], after: AfterStep | None = None
-    ) -> None:
-        """Step through every moment until the source ends, then mark equity at the end."""
+    def on_mark_price(self, mark: MarkPrice) -> list[AgentAccount]:
+        """Take a mark price between moments; return the accounts whose venue acted on it.
+
+        One from before trading starts (while a backfill warms the kernel) is ignored.
+        """
+        if self.trade_from_ms is not None and mark.ts_ms < self.trade_from_ms:
+            return []
+        self.mark_prices += 1
+        return self.kernel.on_mark_price(mark)
+
+    async def run(self, moments: AsyncIterable[Moment], after: AfterStep | None = None) -> None:
+        """Step through every moment until the source ends, then mark equity at the end.
+
+        Mark prices between moments are taken as they come; nobody decides on them.
+        """
         async for moment in moments:
+            if isinstance(moment, MarkPrice):
+                self.on_mark_price(moment)
+                continue
             decided = await self.step(moment)
             if decided is not None and after is not None:
                 await after(moment, decided)

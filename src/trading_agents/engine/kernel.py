@@ -9,6 +9,7 @@ from trading_agents.agents.state import DecisionState
 from trading_agents.core.clock import MS_PER_HOUR, SimulatedClock
 from trading_agents.engine.account import AgentAccount
 from trading_agents.market.candles import Candle
+from trading_agents.market.marks import MarkPrice
 
 DEFAULT_MARK_INTERVAL_MS = MS_PER_HOUR
 
@@ -76,6 +77,26 @@ class Kernel:
             account.late_changes |= account.settle(self.marks)
         self.decisions += len(decided)
         return decided
+
+    def on_mark_price(self, mark: MarkPrice) -> list[AgentAccount]:
+        """Take a streamed mark price between steps; return the accounts whose venue acted on it.
+
+        Positions are valued at it from now on, and each simulated venue trading the symbol
+        triggers stops, take-profits and liquidation at it, booked at once. No agent decides:
+        decisions come at candle closes. A mark older than the last close is stale (the close
+        is newer news) and changes nothing.
+        """
+        if self.last_close_ms is not None and mark.ts_ms < self.last_close_ms:
+            return []
+        if self._clock is not None and mark.ts_ms > self._clock.now_ms():
+            self._clock.advance_to(mark.ts_ms)
+        symbol = mark.symbol
+        self.marks[symbol] = mark.price
+        acted: list[AgentAccount] = []
+        for account in list(self.accounts):
+            if symbol in account.symbols and account.on_mark_price(mark, self.marks):
+                acted.append(account)
+        return acted
 
     def warm(self, candles: Sequence[Candle], venues: bool = True) -> None:
         """Show past candles to the markets (and the venues): indicators warm up, nothing trades."""

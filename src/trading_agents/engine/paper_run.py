@@ -31,6 +31,7 @@ class PaperRequest:
     data: Path | None = None
     speed: float | None = None  # replay candles per second; None as fast as possible
     binance_url: str | None = None
+    binance_ws_url: str | None = None  # the market stream's base URL
     minutes: int | None = None  # stop after this many minutes of market time
     strategy: str | None = None
     initial_equity: Decimal | None = None
@@ -64,11 +65,18 @@ def prepare_paper(request: PaperRequest, clock: Clock | None = None) -> Prepared
     if request.market == "replay":
         feed, clock = _replay(request, symbols)
     elif request.market == "binance":
-        from trading_agents.market.feeds.binance_public import BinancePublicFeed
+        from trading_agents.market.feeds.binance_stream import BinanceStreamFeed
 
         clock = clock or LiveClock()
         warmup = warmup_candles(profile)
-        feed = BinancePublicFeed(symbols, "1m", clock, warmup=warmup, rest_url=request.binance_url)
+        feed = BinanceStreamFeed(
+            symbols,
+            "1m",
+            clock,
+            warmup=warmup,
+            rest_url=request.binance_url,
+            stream_url=request.binance_ws_url,
+        )
         trade_from = clock.now_ms()
     else:
         raise PaperRequestError(f"--market must be binance or replay, not {request.market!r}")

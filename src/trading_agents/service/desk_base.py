@@ -104,6 +104,9 @@ class DeskBase:
         """Stop the market stream, close the exchange connections, then the journal."""
         await cancel(self._task)
         self._task = None
+        closing = getattr(self.source.feed, "aclose", None)  # a live feed's HTTP client
+        if closing is not None:
+            await closing()
         await self.close_venues()
         await self.keeper.close()
         await self.journal.journal.close()

@@ -19,7 +19,7 @@ from trading_agents.market.feeds.replay import ReplayFeed
 from trading_agents.market.feeds.store import describe, is_store
 
 log = logging.getLogger(__name__)
-LATE_GRACE_S = 30.0  # a live candle comes a poll after its close: some slack before "late"
+LATE_GRACE_S = 30.0  # slack after a close before "late": a reconnection's backfill, say
 HISTORY_SHARE = 2 / 3  # of a replay sample, shown to agents as history before the replay starts
 
 
@@ -95,12 +95,17 @@ def replay_source(
 
 
 def binance_source(settings: Settings, symbols: Sequence[str], warmup: int) -> MarketSource:
-    """Poll Binance's public klines, backfilling `warmup` candles first."""
-    from trading_agents.market.feeds.binance_public import BinancePublicFeed
+    """Stream Binance's public klines and mark prices, backfilling `warmup` candles first."""
+    from trading_agents.market.feeds.binance_stream import BinanceStreamFeed
 
     clock = LiveClock()
-    feed = BinancePublicFeed(
-        symbols, "1m", clock, warmup=warmup, rest_url=settings.binance_url, poll_interval=5.0
+    feed = BinanceStreamFeed(
+        symbols,
+        "1m",
+        clock,
+        warmup=warmup,
+        rest_url=settings.binance_url,
+        stream_url=settings.binance_stream_url,
     )
     return MarketSource("binance", feed, clock, {}, drives_clock=False)
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from trading_agents.core.clock import MS_PER_DAY
 from trading_agents.engine.moments import moments
 from trading_agents.market.candles import Candle
+from trading_agents.market.marks import MarkPrice
 from trading_agents.service.desk_base import WALL, DeskBase
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,9 @@ class MarketLoop(DeskBase):
             self.market_phase = "streaming"
             self.last_moment_ms = WALL.now_ms()
             async for moment in moments(self.source.feed, self.symbols):
+                if isinstance(moment, MarkPrice):
+                    await self.take_mark(moment)
+                    continue
                 self.last_moment_ms = now = WALL.now_ms()
                 for candle in moment:
                     self.candle_came_ms[candle.symbol] = now
@@ -39,6 +43,17 @@ class MarketLoop(DeskBase):
             self.market_phase = "failed"
             self.market_error = repr(error)
             log.exception("market data stream failed")
+
+    async def take_mark(self, mark: MarkPrice) -> None:
+        """Value the accounts at a streamed mark price; journal what their venues did on it.
+
+        A paper stop, take-profit or liquidation it triggers is booked, published and written
+        at once, not at the next candle's close.
+        """
+        async with self._lock:
+            acted = self.driver.on_mark_price(mark)
+            if acted:
+                await self._save([s for s in self.sessions.values() if s.parts.account in acted])
 
     async def step(self, moment: Sequence[Candle]) -> None:
         """Trade one moment's candles on every account, then journal what changed.

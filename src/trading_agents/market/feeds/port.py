@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from trading_agents.market.candles import Candle
+from trading_agents.market.marks import MarkPrice
 
 
 class CandleFeed(Protocol):
@@ -29,3 +30,23 @@ class CandleFeed(Protocol):
     def cadence_s(self) -> float | None:
         """Return the wall seconds between one moment's candles and the next; None: no promise."""
         ...
+
+
+@runtime_checkable
+class MarkPriceStream(Protocol):
+    """A feed that also streams mark prices between closes (live data over a WebSocket).
+
+    Replays, files and synthetic series have candles only; a consumer that can apply marks
+    asks for `events()` where a feed offers it, and `candles()` otherwise.
+    """
+
+    def events(self) -> AsyncIterator[Candle | MarkPrice]:
+        """Yield closed candles (once each, ordered as `candles()`) and mark prices as they come."""
+        ...
+
+
+def market_events(feed: CandleFeed) -> AsyncIterator[Candle | MarkPrice]:
+    """Return the feed's candles, with its mark prices where it streams them."""
+    if isinstance(feed, MarkPriceStream):
+        return feed.events()
+    return feed.candles()

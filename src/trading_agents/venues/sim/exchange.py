@@ -407,6 +407,22 @@ class SimExchange:
         self._run_segment(symbol, last, price, ts_ms, gap=True)
         self._last[symbol] = price
 
+    def on_mark(self, symbol: str, ts_ms: int, mark: Decimal) -> None:
+        """Trigger stops, take-profits and liquidation at a mark price; nothing else trades on it.
+
+        A mark is no trade: market orders waiting for the next price and resting limit orders
+        wait on, and the last traded price stays where the next candle's path starts. A level
+        between the last trade and the mark has been crossed; what it triggers fills at the
+        mark, as a market order placed at that moment would.
+        """
+        last = self._last.get(symbol)
+        if last is None or last == mark:
+            return
+        if not self._open.get(symbol) and not self.ledger.position(symbol).is_open:
+            return
+        self._volume_left[symbol] = None  # a mark carries no volume to cap fills by
+        self._run_segment(symbol, last, mark, ts_ms, gap=True, triggers_only=True)
+
     def _path(self, candle: Candle) -> tuple[tuple[Decimal, Decimal], ...]:
         quantity = self.ledger.position(candle.symbol).quantity
         low_first = quantity > ZERO or (quantity == ZERO and candle.close >= candle.open)
@@ -478,14 +494,21 @@ class SimExchange:
         self._place_attached(order, ts_ms, price)  # for what did trade; none when nothing did
 
     def _run_segment(
-        self, symbol: str, start: Decimal, end: Decimal, ts_ms: int, *, gap: bool
+        self,
+        symbol: str,
+        start: Decimal,
+        end: Decimal,
+        ts_ms: int,
+        *,
+        gap: bool,
+        triggers_only: bool = False,
     ) -> None:
         if start == end:
             return
         direction = UP if end > start else DOWN
         position_price = start
         while True:
-            hit = self._first_hit(symbol, position_price, end, direction)
+            hit = self._first_hit(symbol, position_price, end, direction, triggers_only)
             if hit is None:
                 return
             level, order = hit
@@ -499,15 +522,26 @@ class SimExchange:
             position_price = level
 
     def _first_hit(
-        self, symbol: str, start: Decimal, end: Decimal, direction: int
+        self,
+        symbol: str,
+        start: Decimal,
+        end: Decimal,
+        direction: int,
+        triggers_only: bool = False,
     ) -> tuple[Decimal, Order | None] | None:
         low, high = (start, end) if direction == UP else (end, start)
         best: tuple[Decimal, Order | None] | None = None
         volume_left = self._volume_left.get(symbol)
         if volume_left is None or volume_left > ZERO:
             for order in self._open.get(symbol, ()):
+                order_type = order.intent.order_type
                 # Market orders have no level: they trade at the next price, not on a touch.
-                if order.intent.order_type is _MARKET or book.direction_needed(order) != direction:
+                # A limit order trades against trades, so a mark price does not fill it.
+                if (
+                    order_type is _MARKET
+                    or (triggers_only and not order_type.is_conditional)
+                    or book.direction_needed(order) != direction
+                ):
                     continue
                 level = book.level(order)
                 if low <= level <= high and (

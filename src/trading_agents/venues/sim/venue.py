@@ -45,6 +45,11 @@ class SimVenue(PublishedReports):
         self.exchange.on_price(symbol, ts_ms, price)
         self._publish()
 
+    def on_mark(self, symbol: str, ts_ms: int, mark: Decimal) -> None:
+        """Trigger stops, take-profits and liquidation at a mark price; publish what it caused."""
+        self.exchange.on_mark(symbol, ts_ms, mark)
+        self._publish()
+
     def fill_waiting(self, ts_ms: int, prices: Mapping[str, Decimal]) -> None:
         """Fill the orders waiting for a price at the latest prices, as a live venue would now."""
         for symbol, price in prices.items():
