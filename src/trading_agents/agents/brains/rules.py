@@ -221,22 +221,9 @@ class RuleBrain:
         signal: Signal | None,
     ) -> Decision:
         strategy, close = self.strategy, snapshot.close
-        if strategy.stop == "percent":
-            stop_distance = close * strategy.stop_loss_pct
-            target_distance = close * strategy.take_profit_pct
-            how = self._percent_stops
-        else:
-            assert snapshot.atr is not None
-            atr = price_decimal(snapshot.atr)
-            stop_distance = atr * strategy.stop_loss_atr
-            target_distance = atr * strategy.take_profit_atr
-            how = (
-                f"stop {strategy.stop_loss_atr} ATR and target {strategy.take_profit_atr} ATR"
-                f" away (ATR {atr:.2f})"
-            )
-        sign = 1 if side is Side.BUY else -1
-        stop_loss = close - sign * stop_distance
-        take_profit = close + sign * target_distance
+        exits = self.exits(snapshot, side)
+        assert exits is not None  # the callers checked the ATR
+        stop_loss, take_profit, how = exits
         quantity = strategy.stake / close if strategy.sizing == "stake" else None
         return Decision(
             Action.OPEN,
@@ -251,6 +238,31 @@ class RuleBrain:
             confidence=confidence,
             signal_id=None if signal is None else signal.signal_id,
         )
+
+    def exits(self, snapshot: MarketSnapshot, side: Side) -> tuple[Decimal, Decimal, str] | None:
+        """Return the stop loss and take profit of an entry at the close, and how; None: no ATR."""
+        strategy, close = self.strategy, snapshot.close
+        if strategy.stop == "percent":
+            stop_distance = close * strategy.stop_loss_pct
+            target_distance = close * strategy.take_profit_pct
+            how = self._percent_stops
+        else:
+            if snapshot.atr is None or snapshot.atr <= 0:
+                return None
+            atr = price_decimal(snapshot.atr)
+            stop_distance = atr * strategy.stop_loss_atr
+            target_distance = atr * strategy.take_profit_atr
+            how = (
+                f"stop {strategy.stop_loss_atr} ATR and target {strategy.take_profit_atr} ATR"
+                f" away (ATR {atr:.2f})"
+            )
+        sign = 1 if side is Side.BUY else -1
+        return close - sign * stop_distance, close + sign * target_distance, how
+
+    @property
+    def leverage(self) -> int:
+        """Return the leverage this strategy trades at, within the agent's limit."""
+        return self._leverage
 
 
 def _opposes(signal: Signal, side: Side) -> bool:
