@@ -14,7 +14,7 @@ UV_RUN := $(UV) run --frozen
 
 PATHS := src tests benchmarks tools
 
-.PHONY: help install compile pure run test lint format bench uv client
+.PHONY: help install compile pure run test lint format bench uv client llm-model
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ compile: uv ## Compile the hot path again (after editing it; until then its sour
 
 pure: uv ## Remove the compiled hot path: every module runs as pure Python.
 	$(UV_RUN) python tools/build_compiled.py clean
+
+llm-model: ## Build llama-server and the local model (scripts/llm-server) into this machine's cache: about 25 minutes once, seconds after.
+	$(PYTHON) scripts/llm-server/install.py
 
 client: uv ## Regenerate the TypeScript client's OpenAPI document and types after an API change.
 	$(UV_RUN) trading-agents openapi --out clients/typescript/openapi.json

@@ -1,8 +1,9 @@
-"""Test-wide settings: the Hypothesis profile and the shared data directory."""
+"""Test-wide settings: the Hypothesis profile, the shared data directory, the local LLM."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,15 @@ def shared_dir() -> Path:
             pytrace=False,
         )
     return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def real_llm_url() -> Iterator[str]:
+    """Start the local llama-server with the real model once a run; skip when not installed."""
+    from tests.support.llm_server import NotInstalled, local_llm_server
+
+    try:
+        with local_llm_server() as url:
+            yield url
+    except NotInstalled as missing:
+        pytest.skip(str(missing))

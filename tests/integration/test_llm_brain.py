@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
-from tests.support.agents import long_position, snapshot, state
+from tests.support.agents import T_DECIDE, long_position, snapshot, state
 from tests.support.backtests import agent
 from tests.support.fake_openai import Answer, FakeOpenAI, call
 from trading_agents.agents.brains.llm import LlmBrain, llm_brain
+from trading_agents.agents.state import PositionView
 from trading_agents.config.llm import LlmSettings
+from trading_agents.core.clock import to_ms
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.market.candles import Candle
 from trading_agents.model.decisions import Action
 from trading_agents.model.enums import Side
+from trading_agents.model.signals import Signal, SignalAction
+from trading_agents.risk.state import TradingState
 
 OPEN = {
     "side": "long",
@@ -257,3 +262,147 @@ async def test_an_action_not_offered_gets_one_repair_turn_then_holds(fake: FakeO
     assert "no valid decision after a repair" in decision.reasoning
     refusal = fake.requests[1]["messages"]
     assert any("close_position is not open now" in str(m.get("content")) for m in refusal)
+
+
+async def test_no_entry_is_offered_while_the_risk_engine_only_lets_the_agent_reduce(
+    fake: FakeOpenAI,
+) -> None:
+    brain = _brain(fake)
+    for trading in (TradingState.REDUCING, TradingState.HALTED):
+        fake.answer(call("hold", rationale="reducing"))
+        await brain.decide(
+            {**state(positions={"BTCUSDT": long_position()}), "trading_state": trading}
+        )
+    fake.answer(call("hold", rationale="flat"))
+    await brain.decide({**state(), "trading_state": TradingState.REDUCING})
+
+    reducing, halted, flat = fake.requests
+    assert _decision_tools(reducing) == _decision_tools(halted) == {
+        "close_position", "move_stops", "hold"
+    }  # fmt: skip
+    assert _decision_tools(flat) == {"hold"}
+    context = json.loads(reducing["messages"][1]["content"])
+    assert (context["trading_state"], context["allowed_actions"]) == (
+        "reducing", ["close_position", "move_stops", "hold"]
+    )  # fmt: skip
+
+
+async def test_a_stale_or_weak_signal_is_shown_without_what_it_said(fake: FakeOpenAI) -> None:
+    fresh = Signal("BTCUSDT", SignalAction.BUY, Decimal("0.8"), Decimal(100_000), to_ms(T_DECIDE))
+    weak = replace(fresh, confidence=Decimal("0.5"))  # Atlas acts from 0.6
+    stale = replace(fresh, ts_ms=fresh.ts_ms - 16 * 60_000)  # Atlas's signals last 15 minutes
+    fake.answer(*(call("hold", rationale=str(n)) for n in range(3)))
+
+    for signal in (fresh, weak, stale):
+        await _brain(fake).decide(state(signal=signal))
+
+    facts = [json.loads(r["messages"][1]["content"]) for r in fake.requests]
+    assert [f["signal"] for f in facts] == [
+        {"action": "buy", "confidence": 0.8, "strong": True, "price": 100000.0, "age_s": 0},
+        {"strong": False, "confidence": 0.5, "min_confidence": 0.6, "age_s": 0},
+        {"stale": True, "age_s": 960, "max_age_s": 900},
+    ]
+    assert [f["signal_vs_position"] for f in facts] == [
+        "flat, and a fresh strong long signal: a reason to open_position long",
+        "no fresh strong signal: no reason to trade",
+        "no fresh strong signal: no reason to trade",
+    ]
+
+
+async def test_a_small_local_model_is_asked_only_the_side_of_an_entry(fake: FakeOpenAI) -> None:
+    fake.answer(call("open_position", side="long", confidence=0.7, rationale="up"))
+
+    decision = await _brain(fake, LLM_SERVER="llamacpp", LLM_MODEL="qwen").decide(state())
+
+    [tool] = [t for t in fake.requests[0]["tools"] if t["function"]["name"] == "open_position"]
+    parameters = tool["function"]["parameters"]
+    assert set(parameters["properties"]) == {"side", "confidence", "rationale"}
+    assert parameters["required"] == ["side", "confidence", "rationale"]
+    assert (decision.stop_loss, decision.take_profit) == (Decimal(99_500), Decimal(100_800))
+
+
+async def test_a_position_is_shown_with_its_side_profit_and_stop(fake: FakeOpenAI) -> None:
+    short = PositionView("BTCUSDT", Decimal("-0.01"), Decimal(101_000), 2, Decimal(102_000))
+    fake.answer(call("hold", rationale="short"))
+
+    await _brain(fake).decide(state(positions={"BTCUSDT": short}))
+
+    position = json.loads(fake.requests[0]["messages"][1]["content"])["position"]
+    assert position == {
+        "side": "short", "quantity": 0.01, "entry": 101000.0, "leverage": 2,
+        "pnl_pct": 0.99, "stop_loss": 102000.0,
+    }  # fmt: skip
+
+
+async def test_leverage_in_the_schema_is_bounded_by_the_agent_s_limit(fake: FakeOpenAI) -> None:
+    fake.answer(call("hold", rationale="flat"))
+
+    await _brain(fake).decide(state())
+
+    [tool] = [t for t in fake.requests[0]["tools"] if t["function"]["name"] == "open_position"]
+    assert tool["function"]["parameters"]["properties"]["leverage"]["maximum"] == 2  # Atlas
+    assert tool["function"]["parameters"]["properties"]["stop_loss"]["type"] == ["number", "null"]
+
+
+async def test_an_open_with_only_side_and_confidence_gets_the_strategy_s_exits_size_and_leverage(
+    fake: FakeOpenAI,
+) -> None:
+    fake.answer(call("open_position", side="short", confidence=0.8, rationale="crossed down"))
+
+    decision = await _brain(fake).decide(state())
+
+    # Atlas: stop 2.5 ATR and target 4 ATR from the close of 100,000 (ATR 200), 2x; the risk
+    # engine sizes it at the agent's risk per trade (no quantity from the brain).
+    assert (decision.action, decision.side, decision.leverage) == (Action.OPEN, Side.SELL, 2)
+    assert (decision.stop_loss, decision.take_profit) == (Decimal(100_500), Decimal(99_200))
+    assert decision.quantity is None
+    facts = json.loads(fake.requests[0]["messages"][1]["content"])
+    assert facts["exits_for"] == {
+        "long": {"stop_loss": 99500.0, "take_profit": 100800.0},
+        "short": {"stop_loss": 100500.0, "take_profit": 99200.0},
+    }
+
+
+async def test_a_held_position_can_only_be_reversed_not_added_to(fake: FakeOpenAI) -> None:
+    fake.answer(
+        call("open_position", side="long", confidence=0.9, rationale="more"),
+        call("hold", rationale="already long"),
+    )
+
+    decision = await _brain(fake).decide(state(positions={"BTCUSDT": long_position()}))
+
+    assert decision.action is Action.HOLD
+    first, repair = fake.requests
+    [tool] = [t for t in first["tools"] if t["function"]["name"] == "open_position"]
+    assert tool["function"]["parameters"]["properties"]["side"]["enum"] == ["short"]
+    facts = json.loads(first["messages"][1]["content"])
+    assert list(facts["exits_for"]) == ["short"]
+    assert "already long BTCUSDT" in repair["messages"][-2]["content"]
+
+
+async def test_a_stop_on_the_wrong_side_is_refused_with_the_strategy_s_stop_named(
+    fake: FakeOpenAI,
+) -> None:
+    fake.answer(
+        call("open_position", side="short", confidence=0.9, stop_loss=99_000, rationale="down"),
+        call("open_position", side="short", confidence=0.9, rationale="down"),
+    )
+
+    decision = await _brain(fake).decide(state())
+
+    assert (decision.action, decision.stop_loss) == (Action.OPEN, Decimal(100_500))
+    refusal = fake.requests[1]["messages"][-2]["content"]
+    assert "must be above the price 100000" in refusal
+    assert "100500" in refusal
+
+
+async def test_a_size_without_its_kind_is_refused(fake: FakeOpenAI) -> None:
+    fake.answer(
+        call("open_position", side="long", confidence=0.9, size=0.01, rationale="up"),
+        call("hold", rationale="unsure"),
+    )
+
+    decision = await _brain(fake).decide(state())
+
+    assert decision.action is Action.HOLD
+    assert "size and size_kind together" in fake.requests[1]["messages"][-2]["content"]

@@ -133,3 +133,50 @@ def flip_policy(body: dict[str, Any]) -> Answer:
         confidence=0.8,
         rationale="trend up",
     )
+
+
+def careful_policy(body: dict[str, Any]) -> Answer:
+    """Decide from the first message alone, as a careful trader would.
+
+    Open in the direction of a fresh strong signal when flat and an entry is allowed, close
+    a position a fresh strong signal points against, otherwise hold. It reads only what the
+    brain put in its first message, so it shows whether that message says enough.
+    """
+    context = json.loads(body["messages"][1]["content"])
+    allowed = context["allowed_actions"]
+    signal, position = context["signal"], context["position"]
+    fresh = signal is not None and not signal.get("stale") and signal["strong"]
+    direction = {"buy": "long", "sell": "short"}.get(signal["action"]) if fresh else None
+    if direction is None:
+        return call("hold", rationale="no fresh strong signal")
+    if position is None:
+        if "open_position" not in allowed:
+            return call("hold", rationale="no entry allowed now")
+        # The strategy's exits, size and leverage: the brain fills in what is left out.
+        return call(
+            "open_position",
+            side=direction,
+            confidence=signal["confidence"],
+            rationale=f"fresh {signal['action']} signal",
+        )
+    if position["side"] != direction and "close_position" in allowed:
+        return call("close_position", rationale="the signal turned against the position")
+    return call("hold", rationale="the signal agrees with the position")
+
+
+def reckless_policy(body: dict[str, Any]) -> Answer:
+    """Enter whenever an entry is offered (long if it may), else close: a bad trader's answers."""
+    context = json.loads(body["messages"][1]["content"])
+    allowed = context["allowed_actions"]
+    market = context["market"][context["symbol"]]
+    if "open_position" in allowed:
+        [tool] = [t for t in body["tools"] if t["function"]["name"] == "open_position"]
+        side = tool["function"]["parameters"]["properties"]["side"]["enum"][0]
+        away = 2 * market["atr"] if side == "long" else -2 * market["atr"]
+        return call(
+            "open_position", side=side, size_kind="risk", size=0.005, leverage=1,
+            stop_loss=round(market["close"] - away, 2), confidence=0.9, rationale="always in",
+        )  # fmt: skip
+    if "close_position" in allowed:
+        return call("close_position", rationale="always out")
+    return call("hold", rationale="nothing else offered")

@@ -51,7 +51,7 @@ class DecisionPorts:
 def bind_nodes(ports: DecisionPorts) -> dict[str, NodeFunction]:
     """Give each node function its ports."""
     return {
-        "analyze_market": partial(nodes.analyze_market, brain=ports.brain),
+        "analyze_market": partial(nodes.analyze_market, brain=ports.brain, risk=ports.risk),
         "check_risk": _async(partial(nodes.check_risk, risk=ports.risk)),
         "execute_trade": partial(nodes.execute_trade, gateway=ports.gateway, risk=ports.risk),
         "reject": _async(nodes.reject),

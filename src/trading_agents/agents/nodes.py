@@ -30,12 +30,17 @@ Update = dict[str, Any]
 ENTRY, CLOSE, STOP_LOSS, TAKE_PROFIT = "entry", "close", "stop_loss", "take_profit"
 
 
-async def analyze_market(state: DecisionState, brain: Brain) -> Update:
+async def analyze_market(
+    state: DecisionState, brain: Brain, risk: RiskEngine | None = None
+) -> Update:
     """Ask the brain for a decision; a brain that fails gives HOLD with the reason."""
     symbol = state["symbol"]
     forced = state.get("forced")
     if forced is not None:
         return {"decision": forced}
+    if risk is not None:
+        # The brain sees whether entries are open before it decides, not only the verdict after.
+        state = {**state, "trading_state": risk.state}
     try:
         decision = await brain.decide(state)
     except RunAborted:

@@ -26,6 +26,7 @@ class PositionView(NamedTuple):
     quantity: Decimal  # signed: above zero long, below zero short
     entry_price: Decimal
     leverage: int
+    stop_loss: Decimal | None = None  # the resting stop's trigger price, when the books know it
 
 
 class RiskCheck(NamedTuple):
@@ -60,6 +61,9 @@ class DecisionState(TypedDict, total=False):
     account: AccountState
     limits: RiskLimits
     signal: Signal | None
+    # What the risk engine lets the agent do as the decision starts (analyze_market sets it):
+    # a brain offers no entry while it is reducing or halted.
+    trading_state: TradingState
     started_ns: int  # perf_counter_ns when the runner started the decision, for its latency
     forced: Decision  # a decision the runner imposes (protection), bypassing the brain
     # Margin that entries sent earlier in the same step hold and the books do not show yet.

@@ -35,6 +35,13 @@ class ServerFacts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     tool_choice: Literal["required", "auto"]
     parallel_tool_calls_flag: bool
+    # Offer the read tools too. A small local model held to "required" calls them again and
+    # again instead of deciding; the first message already carries what a decision needs.
+    read_tools: bool = True
+    # Offer open_position's prices, size and leverage. Without them an entry takes the
+    # strategy's exits, size and leverage: a small model asked for a short's stop wrote one
+    # below the price, and held after the repair turn.
+    entry_prices: bool = True
 
 
 class LlmTables(BaseModel):

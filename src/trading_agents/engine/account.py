@@ -238,7 +238,13 @@ class AgentAccount:
     def positions(self) -> dict[str, PositionView]:
         """Return the open positions as the brain sees them."""
         return {
-            p.symbol: PositionView(p.symbol, p.quantity, p.entry_price, p.leverage)
+            p.symbol: PositionView(
+                p.symbol,
+                p.quantity,
+                p.entry_price,
+                p.leverage,
+                self.orders.resting_stop(p.symbol),
+            )
             for p in self.portfolio.ledger.open_positions()
         }
 

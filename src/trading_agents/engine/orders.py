@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
-from trading_agents.model.enums import OrderStatus
+from trading_agents.model.enums import OrderStatus, OrderType
 from trading_agents.model.orders import (
     Order,
     OrderAccepted,
@@ -216,6 +216,19 @@ class OrderCache:
     def orders(self) -> list[Order]:
         """Return every order of the account, oldest first."""
         return list(self._orders.values())
+
+    def resting_stop(self, symbol: str) -> Decimal | None:
+        """Return the trigger price of the symbol's open stop-market order (the newest)."""
+        # Newest first: the stop of the position now is among the latest orders.
+        for order in reversed(self._orders.values()):
+            intent = order.intent
+            if (
+                intent.symbol == symbol
+                and intent.order_type is OrderType.STOP_MARKET
+                and order.status in _OPEN
+            ):
+                return intent.trigger_price
+        return None
 
     def venue_ids(self) -> dict[str, str]:
         """Return the venue's id of every order it told one of, by client order id."""

@@ -17,6 +17,7 @@ from trading_agents.core.clock import SimulatedClock
 from trading_agents.model.decisions import Action, Decision
 from trading_agents.model.enums import OrderStatus, OrderType, Side
 from trading_agents.risk import RiskEngine
+from trading_agents.risk.state import TradingState
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied
 
 
@@ -58,6 +59,30 @@ async def test_analyze_market_returns_the_brains_decision() -> None:
     update = await nodes.analyze_market(state(), _Brain(_open_long()))
 
     assert update["decision"] == _open_long()
+
+
+class _Reading(_Brain):
+    """A brain that keeps the state it was asked about."""
+
+    seen: DecisionState | None = None
+
+    async def decide(self, state: DecisionState) -> Decision:
+        self.seen = state
+        return await super().decide(state)
+
+
+async def test_the_brain_sees_whether_the_risk_engine_lets_the_agent_open(
+    risk: RiskEngine,
+) -> None:
+    brain = _Reading(Decision.hold("BTCUSDT", "x"))
+    await nodes.analyze_market(state(), brain, risk)
+    assert brain.seen is not None
+    assert brain.seen["trading_state"] is TradingState.ACTIVE
+
+    risk.record_realized(Decimal("-300"), equity=Decimal("9700"))  # 3 % of a day: over 2 %
+    await nodes.analyze_market(state(), brain, risk)
+
+    assert brain.seen["trading_state"] is TradingState.REDUCING
 
 
 async def test_a_failing_brain_gives_hold_with_the_reason() -> None:

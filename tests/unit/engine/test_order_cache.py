@@ -256,3 +256,17 @@ def test_without_history_an_order_is_let_go_once_it_ends() -> None:
 
     assert [o.client_order_id for o in cache.orders()] == ["e2"]
     assert cache.venue_order_id("e1") == ""
+
+
+def test_the_resting_stop_of_a_symbol_is_its_open_stop_order_until_it_ends() -> None:
+    cache = OrderCache()
+    cache.open(entry(), 1, attached=[stop()])
+    assert cache.resting_stop(SYMBOL) is None  # armed, not placed: no stop rests yet
+    cache.apply(fill("e1", "0.010", OrderStatus.FILLED))
+    cache.apply(accepted(stop(), "9"))
+
+    assert cache.resting_stop(SYMBOL) == Decimal("99000")
+    assert cache.resting_stop("ETHUSDT") is None
+
+    cache.apply(OrderUpdate("sl-e1", SYMBOL, OrderStatus.CANCELED, 5))
+    assert cache.resting_stop(SYMBOL) is None

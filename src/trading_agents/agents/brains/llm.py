@@ -41,7 +41,9 @@ from trading_agents.agents.brains.llm_tools import (
     ToolRefused,
     admissible,
     decision_from,
+    exits_for,
     market_view,
+    open_sides,
     read,
     tool_schemas,
 )
@@ -50,16 +52,23 @@ from trading_agents.agents.state import DecisionState
 from trading_agents.config.llm import LlmSettings, ModelFacts, llm_tables
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.circuit import CoolingCircuit
+from trading_agents.core.clock import parse_interval
 from trading_agents.core.errors import ConfigurationError, RunAborted
 from trading_agents.market.view import IndicatorColumns, MarketSnapshot, MarketView
 from trading_agents.model.decisions import Action, Decision, LlmUsage
+from trading_agents.risk.state import TradingState
 
 log = logging.getLogger(__name__)
 INSTRUCTIONS = (
-    "You decide for one symbol of a USDT-margined perpetual futures account. Read what you "
-    "need with the read tools, then call exactly one decision tool: open_position (with a "
-    "stop loss; size as risk or as a share of equity), close_position, move_stops or hold. "
-    "A risk engine checks every order after you. Prices are USDT. Be brief in rationales."
+    "You decide for one symbol of a USDT-margined perpetual futures account. The first "
+    "message has the facts; read more with the read tools if you need, then call exactly one "
+    "decision tool of allowed_actions: open_position, close_position, move_stops or hold. "
+    "open_position needs only side, confidence and rationale: the strategy's exits_for, the "
+    "agent's risk per trade and its leverage apply to what you leave out; on a held symbol it "
+    "reverses the position. A fresh signal that is strong is a reason to open in its "
+    "direction when flat, and to close a position it points against; a stale or weak signal "
+    "is no reason to trade; without a reason, hold. A risk engine checks every order after "
+    "you. Prices are USDT. Give a rationale of at most twelve words."
 )
 REPAIR = "That was not a valid decision. Call exactly one decision tool with valid values."
 # One circuit per endpoint, shared by every agent that calls it: an outage is the server's.
@@ -73,7 +82,7 @@ class LlmBrain:
     def __init__(
         self,
         *,
-        chat: Callable[[tuple[str, ...]], ChatModel],
+        chat: Callable[[tuple[str, ...], tuple[str, ...]], ChatModel],
         model: str,
         facts: ModelFacts,
         mandate: str,
@@ -82,14 +91,18 @@ class LlmBrain:
         max_tool_calls: int = 6,
         circuit: CoolingCircuit | None = None,
         daily_budget_usd: Decimal | None = None,
+        read_tools: bool = True,
     ) -> None:
         self._bind = chat  # the model with these decision tools (and the read tools) offered
-        self._bound: dict[tuple[str, ...], ChatModel] = {}
+        self._bound: dict[tuple[tuple[str, ...], tuple[str, ...]], ChatModel] = {}
         self._offered: tuple[str, ...] = tuple(DECISION_TOOLS)
+        self._reads: tuple[str, ...] = tuple(READ_TOOLS) if read_tools else ()
         self._model = model
         self._facts = facts
         self._mandate = mandate.strip()
         self._trigger = trigger
+        # A signal older than this is stale: the rules ignore it, and the model is told so.
+        self._signal_max_age_ms = parse_interval(trigger.strategy.signal_max_age)
         self._timeout_s = timeout_s
         self._max_calls = max_tool_calls
         self.circuit = circuit or CoolingCircuit(ENDPOINT_FAILURES, ENDPOINT_COOL_OFF_S)
@@ -128,7 +141,7 @@ class LlmBrain:
         return json.dumps(
             {
                 "model": self._model,
-                "tools": sorted([*self._offered, *READ_TOOLS]),
+                "tools": sorted([*self._offered, *self._reads]),
                 "messages": [message_to_dict(message) for message in self._messages],
                 "usage": {**used._asdict(), "cost_usd": str(used.cost_usd)},
             },
@@ -173,12 +186,14 @@ class LlmBrain:
             return self._hold(state, usage, "the LLM endpoint's circuit is open after failures")
         deadline = time.monotonic() + self._timeout_s
         self._offered = admissible(state)
-        chat = self._bound.get(self._offered)
+        tools = (self._offered, open_sides(state))
+        chat = self._bound.get(tools)
         if chat is None:
-            chat = self._bound[self._offered] = self._bind(self._offered)
+            chat = self._bound[tools] = self._bind(*tools)
         messages = self._messages
         messages.append(SystemMessage(f"{self._mandate}\n\n{INSTRUCTIONS}"))
-        messages.append(HumanMessage(json.dumps(_context(state), separators=(",", ":"))))
+        facts = _context(state, self._signal_max_age_ms, self._trigger)
+        messages.append(HumanMessage(json.dumps(facts, separators=(",", ":"))))
         repaired = False
         for _ in range(self._max_calls):
             remaining = deadline - time.monotonic()
@@ -233,7 +248,7 @@ class LlmBrain:
                 raise ToolRefused(
                     f"{call['name']} is not open now: the state allows {', '.join(self._offered)}"
                 )
-            return decision_from(call["name"], call["args"], state, usage.total())
+            return decision_from(call["name"], call["args"], state, usage.total(), self._trigger)
         for call in answer.tool_calls:
             try:
                 result = read(call["name"], call["args"], state, self.market)
@@ -278,38 +293,99 @@ def _answer_calls(answer: AIMessage, messages: list[BaseMessage], text: str) -> 
         messages.append(ToolMessage(text, tool_call_id=call.get("id") or ""))
 
 
-def _context(state: DecisionState) -> dict[str, Any]:
+def _context(state: DecisionState, signal_max_age_ms: int, rules: RuleBrain) -> dict[str, Any]:
     """The compact facts a decision starts from."""
     symbol = state["symbol"]
-    position = state["positions"].get(symbol)
-    signal = state.get("signal")
     account = state["account"]
     limits = state["limits"]
+    signal = _signal(state, signal_max_age_ms)
+    position = _position(state)
     return {
         "symbol": symbol,
         "why_now": str(state["trigger"]),
         # What may be decided now (the tools offered): a small model keeps to it more often.
         "allowed_actions": list(admissible(state)),
+        "trading_state": str(state.get("trading_state", TradingState.ACTIVE)),
         "market": {name: market_view(snap) for name, snap in state["market"].items()},
-        "position": None
-        if position is None
-        else {"quantity": float(position.quantity), "entry": float(position.entry_price)},
+        "position": position,
         "other_positions": sorted(name for name in state["positions"] if name != symbol),
         "equity": round(float(account.equity), 2),
-        "signal": None
-        if signal is None
-        else {
-            "action": str(signal.action),
-            "confidence": float(signal.confidence),
-            "price": float(signal.price),
-            "age_s": max(0, (state["ts_ms"] - signal.ts_ms) // 1000),
-        },
+        "signal": signal,
+        # Said outright: a small model reads "sell" against a long as a reason to buy more.
+        "signal_vs_position": _agreement(signal, position),
+        # The exits an entry gets when the model leaves them out: a small model asked for its
+        # own puts a short's stop below the price.
+        "exits_for": exits_for(state, rules),
         "limits": {
             "min_confidence": float(limits.min_confidence),
             "max_leverage": limits.max_leverage,
             "max_open_positions": limits.max_open_positions,
             "risk_per_trade": float(limits.risk_per_trade),
         },
+    }
+
+
+def _position(state: DecisionState) -> dict[str, Any] | None:
+    """Describe the symbol's position: side, size, entry, profit so far and its stop."""
+    symbol = state["symbol"]
+    position = state["positions"].get(symbol)
+    if position is None:
+        return None
+    long = position.quantity > 0
+    view: dict[str, Any] = {
+        "side": "long" if long else "short",
+        "quantity": float(abs(position.quantity)),
+        "entry": float(position.entry_price),
+        "leverage": position.leverage,
+    }
+    snapshot = state["market"].get(symbol)
+    if snapshot is not None and position.entry_price > 0:
+        change = (snapshot.close - position.entry_price) / position.entry_price
+        view["pnl_pct"] = round(float(change if long else -change) * 100, 2)
+    if position.stop_loss is not None:
+        view["stop_loss"] = float(position.stop_loss)
+    return view
+
+
+def _agreement(signal: dict[str, Any] | None, position: dict[str, Any] | None) -> str:
+    """Say what a fresh, strong signal means for the position, in the tools' words."""
+    if signal is None or signal.get("stale") or not signal["strong"]:
+        return "no fresh strong signal: no reason to trade"
+    side = {"buy": "long", "sell": "short"}.get(signal["action"])
+    if side is None:
+        return "the signal says hold"
+    if position is None:
+        return f"flat, and a fresh strong {side} signal: a reason to open_position {side}"
+    if position["side"] == side:
+        # A small model told only "agrees" closed, or reversed, a position the signal backs.
+        return f"the signal agrees with the {side} position: keep it (hold, or move_stops)"
+    return f"the signal is against the {position['side']} position: a reason to close_position"
+
+
+def _signal(state: DecisionState, max_age_ms: int) -> dict[str, Any] | None:
+    """Describe the symbol's latest signal; a stale or weak one without what it said."""
+    signal = state.get("signal")
+    if signal is None or signal.symbol != state["symbol"]:
+        return None
+    age_ms = max(0, state["ts_ms"] - signal.ts_ms)
+    if age_ms > max_age_ms:
+        # A small model trades on "buy" whatever the age says: an old signal's view is left out.
+        return {"stale": True, "age_s": age_ms // 1000, "max_age_s": max_age_ms // 1000}
+    minimum = state["limits"].min_confidence
+    if signal.confidence < minimum:
+        # Nor whatever the confidence says: a weak signal's view is left out too.
+        return {
+            "strong": False,
+            "confidence": float(signal.confidence),
+            "min_confidence": float(minimum),
+            "age_s": age_ms // 1000,
+        }
+    return {
+        "action": str(signal.action),
+        "confidence": float(signal.confidence),
+        "strong": True,
+        "price": float(signal.price),
+        "age_s": age_ms // 1000,
     }
 
 
@@ -360,9 +436,11 @@ def llm_brain(
     if server.parallel_tool_calls_flag:
         extra["parallel_tool_calls"] = False  # one decision per answer
 
-    def bind(decisions: tuple[str, ...]) -> ChatModel:
-        """Offer these decision tools and every read tool (what the state allows, per call)."""
-        schemas = tool_schemas(decisions)
+    def bind(decisions: tuple[str, ...], sides: tuple[str, ...]) -> ChatModel:
+        """Offer these decision tools (and the read tools): what the state allows, per call."""
+        schemas = tool_schemas(
+            decisions, profile.risk.max_leverage, server.read_tools, sides, server.entry_prices
+        )
         bound: ChatModel = chat.bind_tools(schemas, **extra)
         if cache is not None:
             request = {"model": model, "tools": schemas, **extra}
@@ -381,4 +459,5 @@ def llm_brain(
             settings.base_url or "openai", CoolingCircuit(ENDPOINT_FAILURES, ENDPOINT_COOL_OFF_S)
         ),
         daily_budget_usd=profile.llm_daily_budget_usd,
+        read_tools=server.read_tools,
     )
