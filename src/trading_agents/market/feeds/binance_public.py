@@ -9,16 +9,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncGenerator, Callable, Sequence
-from types import TracebackType
-from typing import Self
 
-from trading_agents.core.clock import INTERVALS_MS, Clock
+from trading_agents.core.clock import Clock
 from trading_agents.market.candles import Candle
 from trading_agents.market.feeds.binance_rest import (
     DEFAULT_REST_URL,
     MAX_PAGE_SIZE,
-    FeedHealth,
-    KlineReader,
+    KlineFeed,
     MarketDataError,
     RetryPolicy,
     Sleep,
@@ -37,7 +34,7 @@ __all__ = [
 STALE_AFTER_INTERVALS = 10  # a symbol this many candles behind the others is dropped
 
 
-class BinancePublicFeed:
+class BinancePublicFeed(KlineFeed):
     """Poll Binance USDⓈ-M klines and yield each closed candle once, in time order."""
 
     def __init__(
@@ -57,37 +54,23 @@ class BinancePublicFeed:
         throttle: bool = True,
         stale_after: int = STALE_AFTER_INTERVALS,
     ) -> None:
-        if not symbols or len(set(symbols)) != len(symbols):
-            raise ValueError(f"symbols must be distinct and at least one, not {list(symbols)}")
-        if interval not in INTERVALS_MS:
-            raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS_MS)}")
         if poll_interval <= 0:
             raise ValueError("poll_interval must be above zero")
-        if warmup < 0:
-            raise ValueError(f"warmup must not be negative, not {warmup}")
-        self.symbols = tuple(symbols)
-        self.interval = interval
-        self.interval_ms = INTERVALS_MS[interval]
-        self._health = FeedHealth(retry or RetryPolicy())
-        self._rest = KlineReader(
+        super().__init__(
+            symbols,
             interval,
-            self._health,
-            sleep,
-            jitter,
+            clock,
+            warmup=warmup,
             rest_url=rest_url,
             page_size=page_size,
+            retry=retry,
+            sleep=sleep,
+            jitter=jitter,
             request_timeout=request_timeout,
             throttle=throttle,
+            stale_after=stale_after,
         )
-        self.rest_url = self._rest.rest_url
-        self._clock = clock
         self._poll_interval = poll_interval
-        self._warmup = warmup
-        self._sleep = sleep
-        self._stale_after_ms = stale_after * self.interval_ms
-        # Symbols the feed stopped following, and why: one missing at the exchange (delisted)
-        # or gone quiet must not stop the others' candles.
-        self.dropped: dict[str, str] = {}
 
     @property
     def description(self) -> str:
@@ -96,36 +79,6 @@ class BinancePublicFeed:
             f"Binance USDⓈ-M public market data ({', '.join(self.symbols)} {self.interval}) "
             f"from {self.rest_url}"
         )
-
-    @property
-    def cadence_s(self) -> float:
-        """Return the seconds between closes: a candle is due every interval."""
-        return self.interval_ms / 1000
-
-    @property
-    def healthy(self) -> bool:
-        """Tell whether fewer requests than the policy allows have failed in a row."""
-        return self._health.healthy
-
-    @property
-    def last_error(self) -> str:
-        """Return the latest failure, kept after recovery; empty if none happened."""
-        return self._health.last_error
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the ccxt client and its HTTP session."""
-        await self._rest.aclose()
 
     async def candles(self) -> AsyncGenerator[Candle, None]:
         """Yield closed candles forever: the last `warmup` first, then each as it closes."""

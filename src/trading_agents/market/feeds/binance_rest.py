@@ -13,9 +13,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
-from trading_agents.core.clock import INTERVALS_MS
+from trading_agents.core.clock import INTERVALS_MS, Clock
 from trading_agents.core.errors import FatalError
 from trading_agents.market.candles import Candle
 
@@ -220,6 +221,86 @@ class KlineReader:
             raise MarketDataError(
                 f"bad {symbol} kline from {self.rest_url}: {row!r} ({exc})"
             ) from exc
+
+
+class KlineFeed:
+    """What both Binance feeds share: the symbols, the interval, the REST reader and its health."""
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        interval: str,
+        clock: Clock,
+        *,
+        warmup: int,
+        rest_url: str | None,
+        page_size: int,
+        retry: RetryPolicy | None,
+        sleep: Sleep,
+        jitter: Callable[[], float],
+        request_timeout: float,
+        throttle: bool,
+        stale_after: int,
+    ) -> None:
+        if not symbols or len(set(symbols)) != len(symbols):
+            raise ValueError(f"symbols must be distinct and at least one, not {list(symbols)}")
+        if interval not in INTERVALS_MS:
+            raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS_MS)}")
+        if warmup < 0:
+            raise ValueError(f"warmup must not be negative, not {warmup}")
+        self.symbols = tuple(symbols)
+        self.interval = interval
+        self.interval_ms = INTERVALS_MS[interval]
+        self._health = FeedHealth(retry or RetryPolicy())
+        self._rest = KlineReader(
+            interval,
+            self._health,
+            sleep,
+            jitter,
+            rest_url=rest_url,
+            page_size=page_size,
+            request_timeout=request_timeout,
+            throttle=throttle,
+        )
+        self.rest_url = self._rest.rest_url
+        self._clock = clock
+        self._warmup = warmup
+        self._sleep = sleep
+        self._jitter = jitter
+        self._stale_after_ms = stale_after * self.interval_ms
+        # Symbols the feed stopped following, and why: one missing at the exchange (delisted)
+        # or gone quiet must not stop the others' candles.
+        self.dropped: dict[str, str] = {}
+
+    @property
+    def cadence_s(self) -> float:
+        """Return the seconds between closes: a candle is due every interval."""
+        return self.interval_ms / 1000
+
+    @property
+    def healthy(self) -> bool:
+        """Tell whether fewer attempts than the policy allows have failed in a row."""
+        return self._health.healthy
+
+    @property
+    def last_error(self) -> str:
+        """Return the latest failure, kept after recovery; empty if none happened."""
+        return self._health.last_error
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the REST client (ccxt's HTTP session); a socket closes with its stream."""
+        await self._rest.aclose()
 
 
 def _rows(response: Any) -> list[Any]:

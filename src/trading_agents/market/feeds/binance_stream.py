@@ -16,12 +16,10 @@ import logging
 import random
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
-from types import TracebackType
-from typing import Self
 
 import aiohttp
 
-from trading_agents.core.clock import INTERVALS_MS, Clock
+from trading_agents.core.clock import Clock
 from trading_agents.market.candles import Candle
 from trading_agents.market.feeds.binance_messages import (
     BadStreamMessage,
@@ -30,8 +28,7 @@ from trading_agents.market.feeds.binance_messages import (
 )
 from trading_agents.market.feeds.binance_public import STALE_AFTER_INTERVALS
 from trading_agents.market.feeds.binance_rest import (
-    FeedHealth,
-    KlineReader,
+    KlineFeed,
     MarketDataError,
     RetryPolicy,
     Sleep,
@@ -51,7 +48,7 @@ CLOSE_TIMEOUT_S = 1.0  # waiting longer for a dying server's close frame helps n
 _RETRYABLE_STATUSES = frozenset({408, 418, 429})
 
 
-class BinanceStreamFeed:
+class BinanceStreamFeed(KlineFeed):
     """Stream Binance USDⓈ-M klines and mark prices; yield each closed candle once, in order."""
 
     def __init__(
@@ -73,41 +70,28 @@ class BinanceStreamFeed:
         throttle: bool = True,
         stale_after: int = STALE_AFTER_INTERVALS,
     ) -> None:
-        if not symbols or len(set(symbols)) != len(symbols):
-            raise ValueError(f"symbols must be distinct and at least one, not {list(symbols)}")
-        if interval not in INTERVALS_MS:
-            raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS_MS)}")
-        if warmup < 0:
-            raise ValueError(f"warmup must not be negative, not {warmup}")
         if silence_s <= 0:
             raise ValueError(f"silence_s must be above zero, not {silence_s}")
         if len(stream_names(symbols, interval, marks)) > MAX_STREAMS:
             raise ValueError(f"one connection carries at most {MAX_STREAMS} streams")
-        self.symbols = tuple(symbols)
-        self.interval = interval
-        self.interval_ms = INTERVALS_MS[interval]
-        self.stream_url = (stream_url or DEFAULT_STREAM_URL).rstrip("/")
-        self.marks = marks
-        self._health = FeedHealth(retry or RetryPolicy())
-        self._rest = KlineReader(
+        super().__init__(
+            symbols,
             interval,
-            self._health,
-            sleep,
-            jitter,
+            clock,
+            warmup=warmup,
             rest_url=rest_url,
             page_size=page_size,
+            retry=retry,
+            sleep=sleep,
+            jitter=jitter,
             request_timeout=request_timeout,
             throttle=throttle,
+            stale_after=stale_after,
         )
-        self.rest_url = self._rest.rest_url
-        self._clock = clock
-        self._warmup = warmup
-        self._sleep = sleep
-        self._jitter = jitter
+        self.stream_url = (stream_url or DEFAULT_STREAM_URL).rstrip("/")
+        self.marks = marks
         self._request_timeout = request_timeout
         self._silence_s = silence_s
-        self._stale_after_ms = stale_after * self.interval_ms
-        self.dropped: dict[str, str] = {}
         self.connections = 0  # sockets opened: the first, then one per reconnection
         self.backfilled = 0  # candles fetched over REST that a lost socket or the stream missed
         self.duplicates = 0  # closed candles the stream sent that REST had brought already
@@ -123,39 +107,9 @@ class BinanceStreamFeed:
         )
 
     @property
-    def cadence_s(self) -> float:
-        """Return the seconds between closes: a candle is due every interval."""
-        return self.interval_ms / 1000
-
-    @property
-    def healthy(self) -> bool:
-        """Tell whether fewer connections and requests than the policy allows failed in a row."""
-        return self._health.healthy
-
-    @property
-    def last_error(self) -> str:
-        """Return the latest failure, kept after recovery; empty if none happened."""
-        return self._health.last_error
-
-    @property
     def reconnects(self) -> int:
         """Return how many times a lost socket was opened again."""
         return max(0, self.connections - 1)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the REST client; a socket closes with the stream that opened it."""
-        await self._rest.aclose()
 
     async def candles(self) -> AsyncGenerator[Candle, None]:
         """Yield closed candles forever: the last `warmup` first, then each as it closes."""
