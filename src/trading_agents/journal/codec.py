@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -43,10 +43,16 @@ class Codec:
                 raise ValueError(f"two registered types are called {name}")
             self._types[name] = kind
         self._instruments = instruments
+        self._encoders: dict[type, Callable[[Any], JSON]] = {}
 
     def dumps(self, value: object) -> str:
         """Return the value as compact JSON text."""
-        return json.dumps(self.encode(value), separators=(",", ":"))
+        return self.text(self.encode(value))
+
+    @staticmethod
+    def text(encoded: JSON) -> str:
+        """Return what `encode` gave as the compact JSON text `dumps` writes."""
+        return json.dumps(encoded, separators=(",", ":"))
 
     def loads(self, text: str | bytes) -> Any:
         """Return the value JSON text encodes."""
@@ -54,32 +60,51 @@ class Codec:
 
     def encode(self, value: object) -> JSON:
         """Return a JSON-ready form of the value, every type marked so it decodes exactly."""
-        if isinstance(value, Enum):  # first: a StrEnum is a str too
-            return {"$e": self._name(type(value)), "v": value.value}
-        if value is None or isinstance(value, bool | int | str):
-            return value
-        if isinstance(value, Decimal):
-            return {"$d": str(value)}
-        if isinstance(value, float):
-            return {"$f": repr(value)}
-        if isinstance(value, Instrument):
-            return {"$i": value.symbol}
-        if isinstance(value, list):
-            return [self.encode(item) for item in value]
-        if _is_named_tuple(value):
-            return {"$o": self._name(type(value)), "f": self._fields(value, value._fields)}  # type: ignore[attr-defined]
-        if isinstance(value, tuple):
-            return {"$t": [self.encode(item) for item in value]}
-        if isinstance(value, deque):
-            return {"$q": [self.encode(item) for item in value], "n": value.maxlen}
-        if isinstance(value, set | frozenset):
-            return {"$s": sorted((self.encode(item) for item in value), key=json.dumps)}
-        if isinstance(value, Mapping):
-            return {"$m": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            names = [f.name for f in dataclasses.fields(value)]
-            return {"$o": self._name(type(value)), "f": self._fields(value, names)}
-        raise CodecError(f"cannot store a {type(value).__name__}: not a registered type")
+        kind = type(value)
+        encoder = self._encoders.get(kind)
+        if encoder is None:
+            # Worked out once a type: the journal encodes every decision and state it keeps.
+            encoder = self._encoders[kind] = self._encoder(kind)
+        return encoder(value)
+
+    def _encoder(self, kind: type) -> Callable[[Any], JSON]:
+        """Return how values of exactly this type are encoded."""
+        if issubclass(kind, Enum):  # first: a StrEnum is a str too
+            name = self._name(kind)
+            return lambda value: {"$e": name, "v": value.value}
+        if kind is type(None) or issubclass(kind, bool | int | str):
+            return _same
+        if issubclass(kind, Decimal):
+            return lambda value: {"$d": str(value)}
+        if issubclass(kind, float):
+            return lambda value: {"$f": repr(value)}
+        if issubclass(kind, Instrument):
+            return lambda value: {"$i": value.symbol}
+        if issubclass(kind, list):
+            return lambda value: [self.encode(item) for item in value]
+        if issubclass(kind, tuple) and hasattr(kind, "_fields"):
+            return self._object_encoder(kind, tuple(kind._fields))
+        if issubclass(kind, tuple):
+            return lambda value: {"$t": [self.encode(item) for item in value]}
+        if issubclass(kind, deque):
+            return lambda value: {"$q": [self.encode(item) for item in value], "n": value.maxlen}
+        if issubclass(kind, set | frozenset):
+            return lambda value: {
+                "$s": sorted((self.encode(item) for item in value), key=json.dumps)
+            }
+        if issubclass(kind, Mapping):
+            return lambda value: {
+                "$m": [[self.encode(k), self.encode(v)] for k, v in value.items()]
+            }
+        if dataclasses.is_dataclass(kind):
+            return self._object_encoder(kind, tuple(f.name for f in dataclasses.fields(kind)))
+        raise CodecError(f"cannot store a {kind.__name__}: not a registered type")
+
+    def _object_encoder(self, kind: type, names: tuple[str, ...]) -> Callable[[Any], JSON]:
+        """Return the encoder of a registered dataclass or NamedTuple, field by field."""
+        name = self._name(kind)
+        encode = self.encode
+        return lambda value: {"$o": name, "f": {n: encode(getattr(value, n)) for n in names}}
 
     def decode(self, data: JSON) -> Any:
         """Rebuild the value `encode` produced."""
@@ -123,9 +148,6 @@ class Codec:
             raise CodecError(f"stored data names the unknown type {name!r}")
         return kind
 
-    def _fields(self, value: object, names: Iterable[str]) -> dict[str, JSON]:
-        return {name: self.encode(getattr(value, name)) for name in names}
-
     def _build(self, name: str, stored: Mapping[str, JSON]) -> Any:
         kind = self._type(name)
         if issubclass(kind, tuple):
@@ -162,5 +184,5 @@ class Codec:
         return built
 
 
-def _is_named_tuple(value: object) -> bool:
-    return isinstance(value, tuple) and hasattr(type(value), "_fields")
+def _same(value: JSON) -> JSON:
+    return value

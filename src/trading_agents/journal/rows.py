@@ -274,6 +274,7 @@ def add_decision(
     batch: JournalBatch, session: SessionRef, record: DecisionRecord, codec: Codec
 ) -> None:
     """Add a decision's row and its audit record: inputs, verdicts, orders, venue answers."""
+    encoded = codec.encode(record)  # once for both: the row's body and the audit record
     batch.decisions.append(
         {
             "session_id": session.journal_id,
@@ -282,11 +283,11 @@ def add_decision(
             "symbol": record.symbol,
             "action": str(record.decision.action),
             "trigger": str(record.trigger),
-            "body": codec.dumps(record),
+            "body": codec.text(encoded),
         }
     )
     body: dict[str, Any] = {
-        "record": codec.encode(record),
+        "record": encoded,
         "brain": record.brain,
         "latency_ms": record.latency_ms,
         "tokens": _tokens(record),

@@ -26,10 +26,16 @@ def conditions(facts: DeskProbe) -> dict[Condition, str]:
     held: dict[Condition, str] = {}
     now_ms = facts.now_ms()
     for session in facts.sessions():
+        # Read every second over every session, between the desk's calls: nothing is built
+        # for a session unless one of its conditions holds.
+        risk = session.parts.account.risk
+        brain = session.parts.brain
+        llm = isinstance(brain, LlmBrain)
+        if not (risk.kill_switch_tripped or risk.circuit_breaker_open or llm):
+            continue
         if session.status is SessionStatus.STOPPED:
             continue
         subject = subject_of(session.agent, session.account_id)
-        risk = session.parts.account.risk
         if risk.kill_switch_tripped:
             held[("kill_switch", subject)] = (
                 f"drawdown {risk.drawdown:.2%} reached the limit of"
@@ -41,7 +47,6 @@ def conditions(facts: DeskProbe) -> dict[Condition, str]:
                 "consecutive execution failures opened the circuit breaker: only reducing"
                 " orders pass until a person resets it"
             )
-        brain = session.parts.brain
         if isinstance(brain, LlmBrain) and brain.budget_spent(now_ms):
             held[("llm_budget_spent", subject)] = (
                 f"the daily LLM budget of {brain.daily_budget_usd} USD is spent: the agent"
