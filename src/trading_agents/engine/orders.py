@@ -55,6 +55,9 @@ class OrderCache:
         # An order whose id a new one took (ids of ended orders may be used again), kept
         # until the venue takes the new one: a refused newcomer gives it back.
         self._displaced: dict[str, Order] = {}
+        # Each symbol's stop-market orders, oldest first, the ended ones dropped as it is read:
+        # the resting stop is asked for on every decision, and an account's orders only grow.
+        self._stops: dict[str, list[Order]] = {}
         self._track = track_changes
         self._changed: dict[str, None] = {}
         # Whether `_changed` holds anything: read on every quiet settle, a plain attribute.
@@ -67,7 +70,7 @@ class OrderCache:
         previous = self._orders.get(cid)
         if previous is not None:
             self._displaced[cid] = previous
-        self._orders[cid] = Order(intent, ts_ms)
+        self._keep(Order(intent, ts_ms))
         for exit_ in attached:
             self._armed[exit_.client_order_id] = exit_
         if self._track:
@@ -81,7 +84,7 @@ class OrderCache:
         self.changed = bool(self._changed)
         previous = self._displaced.pop(client_order_id, None)
         if previous is not None:
-            self._orders[client_order_id] = previous
+            self._keep(previous)
         for exit_ in attached:
             self._armed.pop(exit_.client_order_id, None)
 
@@ -126,8 +129,18 @@ class OrderCache:
         intent = placed or armed
         if intent is None:
             return None
-        order = self._orders[cid] = Order(intent, ts_ms)
+        order = Order(intent, ts_ms)
+        self._keep(order)
         return order
+
+    def _keep(self, order: Order) -> None:
+        """Hold an order under its id, and a stop among its symbol's stops."""
+        self._orders[order.client_order_id] = order
+        intent = order.intent
+        if intent.order_type is OrderType.STOP_MARKET and order.status in _OPEN:
+            stops = self._stops.setdefault(intent.symbol, [])
+            if order not in stops:
+                stops.append(order)
 
     def _update(self, order: Order, report: OrderUpdate) -> None:
         status, current, ts_ms = report.status, order.status, report.ts_ms
@@ -219,16 +232,14 @@ class OrderCache:
 
     def resting_stop(self, symbol: str) -> Decimal | None:
         """Return the trigger price of the symbol's open stop-market order (the newest)."""
-        # Newest first: the stop of the position now is among the latest orders.
-        for order in reversed(self._orders.values()):
-            intent = order.intent
-            if (
-                intent.symbol == symbol
-                and intent.order_type is OrderType.STOP_MARKET
-                and order.status in _OPEN
-            ):
-                return intent.trigger_price
-        return None
+        stops = self._stops.get(symbol)
+        if not stops:
+            return None
+        # A stop that ended, or that the account no longer holds (refused, let go), leaves.
+        orders = self._orders
+        live = [o for o in stops if o.status in _OPEN and orders.get(o.client_order_id) is o]
+        self._stops[symbol] = live
+        return live[-1].intent.trigger_price if live else None
 
     def venue_ids(self) -> dict[str, str]:
         """Return the venue's id of every order it told one of, by client order id."""
@@ -248,7 +259,10 @@ class OrderCache:
 
     def restore(self, orders: Iterable[Order], venue_ids: Mapping[str, str]) -> None:
         """Take back the account's orders, oldest first, with the venue's ids of them."""
-        self._orders = {order.client_order_id: order for order in orders}
+        self._orders = {}
+        self._stops = {}
+        for order in orders:
+            self._keep(order)
         self._venue_ids = {cid: vid for cid, vid in venue_ids.items() if vid}
         self._armed = {}
         self._displaced = {}

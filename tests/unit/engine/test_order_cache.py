@@ -270,3 +270,43 @@ def test_the_resting_stop_of_a_symbol_is_its_open_stop_order_until_it_ends() -> 
 
     cache.apply(OrderUpdate("sl-e1", SYMBOL, OrderStatus.CANCELED, 5))
     assert cache.resting_stop(SYMBOL) is None
+
+
+def test_a_refused_stop_never_rests_and_a_restored_one_does() -> None:
+    cache = OrderCache()
+    cache.open(stop("sl-1"), 1)
+    cache.refused("sl-1")
+    assert cache.resting_stop(SYMBOL) is None
+
+    restored = OrderCache()
+    restored.restore([o for o in _resting_stop_cache().orders()], {"sl-e1": "9"})
+    assert restored.resting_stop(SYMBOL) == Decimal("99000")
+
+
+def test_the_newest_open_stop_is_the_one_that_rests() -> None:
+    cache = OrderCache()
+    cache.open(stop("sl-1"), 1)
+    cache.apply(accepted(stop("sl-1"), "1"))
+    newer = OrderIntent(
+        "sl-2",
+        SYMBOL,
+        Side.SELL,
+        OrderType.STOP_MARKET,
+        Decimal("0.010"),
+        trigger_price=Decimal("98500"),
+        reduce_only=True,
+    )
+    cache.open(newer, 2)
+    cache.apply(accepted(newer, "2", ts=3))
+    assert cache.resting_stop(SYMBOL) == Decimal("98500")
+
+    cache.apply(OrderUpdate("sl-2", SYMBOL, OrderStatus.CANCELED, 4))
+    assert cache.resting_stop(SYMBOL) == Decimal("99000")
+
+
+def _resting_stop_cache() -> OrderCache:
+    cache = OrderCache()
+    cache.open(entry(), 1, attached=[stop()])
+    cache.apply(fill("e1", "0.010", OrderStatus.FILLED))
+    cache.apply(accepted(stop(), "9"))
+    return cache
