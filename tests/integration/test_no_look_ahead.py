@@ -53,7 +53,7 @@ async def test_a_planted_future_spike_changes_no_decision_taken_before_it(mode: 
 
 async def test_an_order_fills_no_earlier_than_the_open_after_its_decision() -> None:
     series = real_series(["BTCUSDT", "ETHUSDT"], START, HOURS)
-    run = await backtest(agent("nova"), series)
+    run = await backtest(agent("nova"), series, keep_orders=True)
     opens = {
         (symbol, int(s.open_ms[i])): s.candle(i).open
         for symbol, s in series.items()

@@ -48,9 +48,12 @@ async def backtest(
     *,
     equity: str = "10000",
     funding: FundingSchedule | None = None,
+    keep_orders: bool = False,
 ) -> BacktestRun:
     """Run the backtest: candles skipped where nothing can happen, the direct graph runner."""
-    setup = BacktestSetup(profile, series, venue_config(funding), Decimal(equity))
+    setup = BacktestSetup(
+        profile, series, venue_config(funding), Decimal(equity), keep_orders=keep_orders
+    )
     return await Backtest(setup).run()
 
 

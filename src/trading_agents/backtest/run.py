@@ -65,6 +65,9 @@ class BacktestSetup:
     # Step over gaps in the candles (an exchange's maintenance) instead of refusing them: no
     # candle is invented, positions are held across, funding is settled at the first price after.
     gaps: bool = False
+    # Keep every order once it ended, at the simulated exchange and in the books, to read them
+    # after the run; otherwise both let ended orders go: the result is the fills and trades.
+    keep_orders: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +163,7 @@ class Backtest:
             sink=self.decisions,
             runtime="direct",
             brain=brain,
-            keep_orders=False,  # the result is the trades; the exchange keeps every order
+            keep_orders=setup.keep_orders,
         )
         self.account, self.venue, self.brain = parts.account, parts.venue, parts.brain
         self.kernel = Kernel(self.clock, [self.account], setup.mark_interval_ms)

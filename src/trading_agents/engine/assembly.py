@@ -143,10 +143,11 @@ def sim_account(
 ) -> SimAccountParts:
     """Assemble an agent trading one account on the simulated venue.
 
-    Without `keep_orders` the account's order cache lets ended orders go (a backtest).
+    Without `keep_orders` the account's order cache and the simulated exchange let ended
+    orders go (a backtest).
     """
     brain = brain or make_brain(profile)
-    venue = SimVenue(instruments, clock, venue_config)
+    venue = SimVenue(instruments, clock, venue_config, keep_ended=keep_orders)
     portfolio = Portfolio(instruments, venue_config.default_leverage)
     limits = risk_limits(profile, frozenset(symbols))
     risk = RiskEngine(

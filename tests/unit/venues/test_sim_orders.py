@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.support.candles import candle
 from tests.unit.venues.conftest import make_exchange
 from trading_agents.core.clock import to_ms
 from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.reports import FillReport, OrderUpdate
+from trading_agents.venues.errors import OrderNotFound
 from trading_agents.venues.sim.config import SimVenueConfig
 from trading_agents.venues.sim.exchange import SimExchange
 
@@ -237,3 +240,23 @@ def test_volume_cap_fills_a_market_order_over_several_candles() -> None:
     assert order.average_price == (
         Decimal("0.030") * Decimal("100000.0") + Decimal("0.020") * Decimal("100100.0")
     ) / Decimal("0.050")
+
+
+def test_an_exchange_told_not_to_keep_ended_orders_forgets_each_as_it_ends() -> None:
+    exchange = make_exchange(keep_ended=False)
+    exchange.submit(intent("m1", Side.BUY), to_ms(T1))
+    exchange.submit(intent("l1", Side.BUY, OrderType.LIMIT, price="90000.0"), to_ms(T1))
+    exchange.submit(intent("l2", Side.BUY, OrderType.LIMIT, price="91000.0"), to_ms(T1))
+
+    exchange.on_candle(candle(T1, "100100.0", "100300.0", "100000.0", "100200.0"))
+    exchange.cancel("BTCUSDT", "l2", to_ms(T1))
+
+    assert [order.client_order_id for order in exchange.orders()] == ["l1"]
+    assert exchange.order("l1").status is OrderStatus.ACCEPTED
+    for ended in ("m1", "l2"):
+        assert not exchange.holds(ended)
+        with pytest.raises(OrderNotFound):
+            exchange.order(ended)
+    # The books moved as they would have: only the record of the ended orders is gone.
+    assert exchange.ledger.position("BTCUSDT").quantity == Decimal("0.010")
+    exchange.submit(intent("m1", Side.SELL, reduce_only=True), to_ms(T2))  # its id is free again

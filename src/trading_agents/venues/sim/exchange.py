@@ -71,9 +71,17 @@ class ExchangeSnapshot(NamedTuple):
 class SimExchange:
     """A futures exchange in memory: one account, one-way isolated positions."""
 
-    def __init__(self, instruments: InstrumentRegistry, config: SimVenueConfig) -> None:
+    def __init__(
+        self, instruments: InstrumentRegistry, config: SimVenueConfig, keep_ended: bool = True
+    ) -> None:
+        """Trade one account; without `keep_ended`, forget each order once it ends.
+
+        Binance itself forgets ended orders after a while. A backtest asks nothing of them: its
+        result is the fills and trades, and a year's orders would hold a fifth of its memory.
+        """
         self.instruments = instruments
         self.config = config
+        self._keep_ended = keep_ended
         self.ledger = Ledger(instruments, config.default_leverage)
         self._orders: dict[str, Order] = {}
         self._venue_ids: dict[str, str] = {}
@@ -722,6 +730,10 @@ class SimExchange:
         waiting = self._awaiting_next_price.get(symbol)
         if waiting and order in waiting:
             waiting.remove(order)
+        if not self._keep_ended:
+            cid = order.client_order_id
+            del self._orders[cid]
+            del self._venue_ids[cid]
 
 
 def _copy(order: Order) -> Order:

@@ -28,9 +28,14 @@ class SimVenue(PublishedReports):
     """Serve the venue port from a simulated exchange fed with candles or prices."""
 
     def __init__(
-        self, instruments: InstrumentRegistry, clock: Clock, config: SimVenueConfig | None = None
+        self,
+        instruments: InstrumentRegistry,
+        clock: Clock,
+        config: SimVenueConfig | None = None,
+        keep_ended: bool = True,
     ) -> None:
-        self.exchange = SimExchange(instruments, config or SimVenueConfig())
+        """Simulate a venue; without `keep_ended` its exchange forgets orders once they end."""
+        self.exchange = SimExchange(instruments, config or SimVenueConfig(), keep_ended)
         self._instruments = instruments
         self._clock = clock
         super().__init__()
