@@ -1,4 +1,9 @@
-"""The decision graph, defined once: run by LangGraph live, or directly in backtests."""
+"""The decision graph, defined once: run by LangGraph live, or directly in backtests.
+
+The nodes are compiled with the hot path (`trading_agents._compiled`); LangGraph reads each
+node's signature, which a compiled function does not show, so it is given each node inside a
+plain coroutine of this (interpreted) module. The direct runner calls the nodes themselves.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,9 @@ from trading_agents.agents.state import DecisionState
 from trading_agents.risk.engine import RiskEngine
 
 NodeFunction = Callable[[DecisionState], Awaitable[dict[str, Any]]]
+# A node bound to its ports: a coroutine function, or a plain one for the nodes that wait on
+# nothing (checking risk, rejecting, logging), which the direct runner calls without a task.
+BoundNode = Callable[[DecisionState], dict[str, Any] | Awaitable[dict[str, Any]]]
 
 START_NODE = "analyze_market"
 END = "__end__"
@@ -30,12 +38,23 @@ ROUTE_TARGETS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def _async(function: Callable[[DecisionState], dict[str, Any]]) -> NodeFunction:
-    async def run(state: DecisionState) -> dict[str, Any]:
-        return function(state)
+def _for_langgraph(name: str, function: BoundNode) -> NodeFunction:
+    """Wrap a bound node in a coroutine whose signature LangGraph can read."""
 
-    run.__name__ = getattr(function, "__name__", "node")
+    async def run(state: DecisionState) -> dict[str, Any]:
+        update = function(state)
+        return update if isinstance(update, dict) else await update
+
+    run.__name__ = name
     return run
+
+
+def _route_for_langgraph(route: Callable[[DecisionState], str]) -> Callable[[DecisionState], str]:
+    def choose(state: DecisionState) -> str:
+        return route(state)
+
+    choose.__name__ = getattr(route, "__name__", "route")
+    return choose
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +67,14 @@ class DecisionPorts:
     sink: DecisionSink
 
 
-def bind_nodes(ports: DecisionPorts) -> dict[str, NodeFunction]:
+def bind_nodes(ports: DecisionPorts) -> dict[str, BoundNode]:
     """Give each node function its ports."""
     return {
         "analyze_market": partial(nodes.analyze_market, brain=ports.brain, risk=ports.risk),
-        "check_risk": _async(partial(nodes.check_risk, risk=ports.risk)),
+        "check_risk": partial(nodes.check_risk, risk=ports.risk),
         "execute_trade": partial(nodes.execute_trade, gateway=ports.gateway, risk=ports.risk),
-        "reject": _async(nodes.reject),
-        "log_decision": _async(
-            partial(nodes.log_decision, sink=ports.sink, brain_name=ports.brain.name)
-        ),
+        "reject": nodes.reject,
+        "log_decision": partial(nodes.log_decision, sink=ports.sink, brain_name=ports.brain.name),
     }
 
 
@@ -80,7 +97,8 @@ class DirectRunner:
         current: dict[str, Any] = dict(state)
         node = START_NODE
         while node != END:
-            current.update(await self._nodes[node](current))  # type: ignore[arg-type]
+            update = self._nodes[node](current)  # type: ignore[arg-type]
+            current.update(update if isinstance(update, dict) else await update)
             route = ROUTES.get(node)
             node = route(current) if route is not None else EDGES[node]  # type: ignore[arg-type]
         return current  # type: ignore[return-value]
@@ -98,7 +116,7 @@ class LangGraphRunner:
         return result  # type: ignore[no-any-return]
 
 
-def build_state_graph(bound: Mapping[str, NodeFunction]) -> Any:
+def build_state_graph(bound: Mapping[str, BoundNode]) -> Any:
     """Compile the StateGraph from the same edges the direct runner walks."""
     # Imported here: LangGraph takes about a second to import, which a backtest need not pay.
     from langgraph.graph import END as LANGGRAPH_END
@@ -107,10 +125,12 @@ def build_state_graph(bound: Mapping[str, NodeFunction]) -> Any:
     graph = StateGraph(DecisionState)
     for name, function in bound.items():
         # LangGraph's overloads want its own callable protocols; ours is a plain coroutine.
-        graph.add_node(name, cast(Any, function))
+        graph.add_node(name, cast(Any, _for_langgraph(name, function)))
     graph.add_edge(START, START_NODE)
     for source, target in EDGES.items():
         graph.add_edge(source, LANGGRAPH_END if target == END else target)
     for source, route in ROUTES.items():
-        graph.add_conditional_edges(source, route, list(ROUTE_TARGETS[source]))
+        graph.add_conditional_edges(
+            source, _route_for_langgraph(route), list(ROUTE_TARGETS[source])
+        )
     return graph.compile()

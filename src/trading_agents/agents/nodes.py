@@ -347,4 +347,5 @@ def log_decision(state: DecisionState, sink: DecisionSink, brain_name: str) -> U
 def _elapsed_ms(started_ns: int | None) -> float:
     if started_ns is None:
         return 0.0
-    return round((time.perf_counter_ns() - started_ns) / 1e6, 3)
+    # To the microsecond: rounding to a whole number is several times cheaper than to places.
+    return round((time.perf_counter_ns() - started_ns) / 1_000) / 1_000
