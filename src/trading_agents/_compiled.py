@@ -24,9 +24,10 @@ STAMP = "_compiled.stamp"
 
 # The packages a backtest spends its time in (the profile in docs/BENCHMARKS.md). Left out:
 # engine/moments (an async generator, which mypyc does not compile), the decision graph's
-# nodes and edges (LangGraph reads each node's signature, which a compiled coroutine does
-# not show), core/decimals (to_decimal's own message for a float: a compiled function
-# refuses a float argument before its body runs), the candle series and the simulated
+# edges and runners (agents/graph: it wraps the compiled nodes in plain coroutines, since
+# LangGraph reads each node's signature, which a compiled function does not show),
+# core/decimals (to_decimal's own message for a float: a compiled function refuses a float
+# argument before its body runs), the candle series and the simulated
 # venue's settings (sent to Ray's workers: a compiled frozen class does not unpickle) and
 # modules of pydantic models, enums and the LLM brain, which gain nothing.
 COMPILED_MODULES: tuple[str, ...] = (
@@ -37,6 +38,8 @@ COMPILED_MODULES: tuple[str, ...] = (
     "model/signals.py",
     "model/decisions.py",
     "model/instruments.py",
+    "core/ids.py",
+    "core/log_context.py",
     "market/candles.py",
     "market/view.py",
     "risk/engine.py",
@@ -59,11 +62,13 @@ COMPILED_MODULES: tuple[str, ...] = (
     "venues/sim/checks.py",
     "venues/sim/exchange.py",
     "venues/sim/venue.py",
+    "venues/rounding.py",
     "engine/account.py",
     "engine/driver.py",
     "engine/gateway.py",
     "engine/kernel.py",
     "engine/orders.py",
+    "agents/nodes.py",
     "agents/runner.py",
     "agents/brains/rules.py",
 )

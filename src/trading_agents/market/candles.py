@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 
+def price_decimal(value: float) -> Decimal:
+    """Return the decimal a price was written as.
+
+    Prices enter as decimal strings of at most 15 significant digits; a float parsed from such
+    a string prints back (shortest repr) as the same digits, so no precision is invented.
+    Here, in a compiled module: a backtest turns a few hundred thousand floats into prices.
+    """
+    return Decimal(repr(value))
+
+
 @dataclass(frozen=True, slots=True)
 class Candle:
     """An OHLCV candle; it is known only once `close_ms` has passed."""

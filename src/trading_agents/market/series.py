@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
-from trading_agents.market.candles import Candle
+from trading_agents.market.candles import Candle, price_decimal
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-
-def price_decimal(value: float) -> Decimal:
-    """Return the decimal a price was written as.
-
-    Prices enter as decimal strings of at most 15 significant digits; a float parsed from such
-    a string prints back (shortest repr) as the same digits, so no precision is invented.
-    """
-    return Decimal(repr(value))
 
 
 @dataclass(frozen=True, slots=True)

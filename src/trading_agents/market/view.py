@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from array import array
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,10 +13,10 @@ from typing import NamedTuple, Protocol
 
 from trading_agents.core.clock import Clock
 from trading_agents.core.errors import FatalError
-from trading_agents.market.candles import Candle
+from trading_agents.market.candles import Candle, price_decimal
 from trading_agents.market.feeds.resample import CandleAggregator
 from trading_agents.market.indicators import Atr, Ema, Rsi, atr, ema, rsi
-from trading_agents.market.series import CandleSeries, FloatArray, price_decimal
+from trading_agents.market.series import CandleSeries, FloatArray
 
 
 class LookAheadError(FatalError):
@@ -179,14 +181,16 @@ class SeriesMarket:
         self._clock = clock
         self.series = dict(series)
         self.columns = {symbol: IndicatorColumns.of(s, spec) for symbol, s in series.items()}
-        self._close_ms = {symbol: s.close_ms for symbol, s in series.items()}
+        # Close times as machine integers that bisect reads: asked once a step, numpy's
+        # searchsorted costs several microseconds in call overhead for a single value.
+        self._close_ms = {symbol: array("q", s.close_ms.tolist()) for symbol, s in series.items()}
         self._cache: dict[str, MarketSnapshot] = {}
         # The gate and the decision ask again at the same moment: answer from the last lookup.
         self._served: dict[str, tuple[int, MarketSnapshot | None]] = {}
 
     def index(self, symbol: str) -> int:
         """Return the position of the symbol's latest candle closed by now, or -1."""
-        return int(self._close_ms[symbol].searchsorted(self._clock.now_ms(), "right")) - 1
+        return bisect_right(self._close_ms[symbol], self._clock.now_ms()) - 1
 
     def snapshot(self, symbol: str) -> MarketSnapshot | None:
         """Return the symbol's latest closed candle and indicators, or None before any."""

@@ -11,8 +11,8 @@ from trading_agents.agents.state import DecisionState, PositionView
 from trading_agents.config.profiles import StrategySettings
 from trading_agents.core.clock import parse_interval
 from trading_agents.core.decimals import ZERO
+from trading_agents.market.candles import price_decimal
 from trading_agents.market.indicators import crossed_above, crossed_below, crossovers
-from trading_agents.market.series import price_decimal
 from trading_agents.market.view import IndicatorColumns, IndicatorSpec, MarketSnapshot
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import Side

@@ -9,8 +9,8 @@ from dataclasses import replace
 import numpy as np
 
 from trading_agents.core.clock import interval_name, to_datetime
-from trading_agents.market.candles import Candle
-from trading_agents.market.series import CandleSeries, price_decimal
+from trading_agents.market.candles import Candle, price_decimal
+from trading_agents.market.series import CandleSeries
 
 Sleep = Callable[[float], Awaitable[None]]
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from trading_agents.market.candles import Candle
-from trading_agents.market.series import CandleSeries, FloatArray, IntArray, price_decimal
+from trading_agents.market.candles import Candle, price_decimal
+from trading_agents.market.series import CandleSeries, FloatArray, IntArray
 
 # Doubles hold every integer below 2**53 exactly.
 _EXACT_INTEGERS = 2.0**53
