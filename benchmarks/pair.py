@@ -8,6 +8,12 @@ service benchmarks run three times, alternating which goes first, and report med
 one after the other, the two sides see the same machine: on a small shared machine, two
 `make bench` runs an hour apart differed by 20 % on the same code. Prints a Markdown table
 with the ratio NEW / OLD.
+
+    PAIR_ONLY=bench_backtest.py PAIR_TURNS=5 BENCH_RUNS=1 python benchmarks/pair.py OLD NEW
+
+`PAIR_ONLY` (names, comma-separated) runs only those scripts; `PAIR_TURNS` sets how many
+turns every script takes, alternating which goes first (on a machine whose speed drifts
+minute to minute, many short turns compare better than one long one).
 """
 
 from __future__ import annotations
@@ -48,15 +54,17 @@ def _run(side: Path, script: str, harness: Path) -> Figures:
 
 def main(old: Path, new: Path) -> None:
     """Run every benchmark both NEW and OLD have, and print the table."""
+    only = {name for name in os.environ.get("PAIR_ONLY", "").split(",") if name}
+    turns = int(os.environ.get("PAIR_TURNS", "0"))
     scripts = sorted(
         p.name
         for p in (new / "benchmarks").glob("bench_*.py")
-        if (old / "benchmarks" / p.name).exists()
+        if (old / "benchmarks" / p.name).exists() and (not only or p.name in only)
     )
     medians: dict[str, Figures] = {"old": {}, "new": {}}
     for script in scripts:
         runs: dict[str, list[Figures]] = {"old": [], "new": []}
-        for attempt in range(3 if script in REPEATED else 1):
+        for attempt in range(turns or (3 if script in REPEATED else 1)):
             order = [("old", old), ("new", new)]
             for name, side in order if attempt % 2 == 0 else reversed(order):
                 runs[name].append(_run(side, script, new))
