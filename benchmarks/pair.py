@@ -77,6 +77,8 @@ def main(old: Path, new: Path) -> None:
         before = medians["old"].get(key)
         if before and before[0]:
             print(f"| {key} | {before[0]:g} | {value:g} | {unit} | {value / before[0]:.3f} |")
+        elif before is None:  # measured by NEW only (a case OLD's script does not have)
+            print(f"| {key} | (not measured) | {value:g} | {unit} | |")
 
 
 if __name__ == "__main__":
