@@ -117,7 +117,8 @@ def test_three_segregated_accounts_agree_with_their_accounts_after_a_sigkill(
             service.put(f"/accounts/{account}/venue-credentials", body)
             service.post(f"{atlas(account)}/start", {"initial_equity": str(sub.wallet_balance)})
         for account in subs:  # all three trading at once
-            assert service.post(f"{atlas(account)}/signal", BUY)["action"] == "open"
+            answer = service.post(f"{atlas(account)}/signal", BUY)
+            assert answer["action"] == "open", answer
         for account, sub in subs.items():
             assert _held(service, account) == sub.position(SYMBOL)[0] > 0
         service.kill()
