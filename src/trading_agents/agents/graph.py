@@ -49,14 +49,6 @@ def _for_langgraph(name: str, function: BoundNode) -> NodeFunction:
     return run
 
 
-def _route_for_langgraph(route: Callable[[DecisionState], str]) -> Callable[[DecisionState], str]:
-    def choose(state: DecisionState) -> str:
-        return route(state)
-
-    choose.__name__ = getattr(route, "__name__", "route")
-    return choose
-
-
 @dataclass(frozen=True, slots=True)
 class DecisionPorts:
     """What one agent's graph works with."""
@@ -130,7 +122,5 @@ def build_state_graph(bound: Mapping[str, BoundNode]) -> Any:
     for source, target in EDGES.items():
         graph.add_edge(source, LANGGRAPH_END if target == END else target)
     for source, route in ROUTES.items():
-        graph.add_conditional_edges(
-            source, _route_for_langgraph(route), list(ROUTE_TARGETS[source])
-        )
+        graph.add_conditional_edges(source, route, list(ROUTE_TARGETS[source]))
     return graph.compile()

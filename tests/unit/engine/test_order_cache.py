@@ -16,14 +16,14 @@ def entry(cid: str = "e1", quantity: str = "0.010") -> OrderIntent:
     return OrderIntent(cid, SYMBOL, Side.BUY, OrderType.MARKET, Decimal(quantity))
 
 
-def stop(cid: str = "sl-e1", quantity: str = "0.010") -> OrderIntent:
+def stop(cid: str = "sl-e1", quantity: str = "0.010", trigger: str = "99000") -> OrderIntent:
     return OrderIntent(
         cid,
         SYMBOL,
         Side.SELL,
         OrderType.STOP_MARKET,
         Decimal(quantity),
-        trigger_price=Decimal("99000"),
+        trigger_price=Decimal(trigger),
         reduce_only=True,
     )
 
@@ -287,15 +287,7 @@ def test_the_newest_open_stop_is_the_one_that_rests() -> None:
     cache = OrderCache()
     cache.open(stop("sl-1"), 1)
     cache.apply(accepted(stop("sl-1"), "1"))
-    newer = OrderIntent(
-        "sl-2",
-        SYMBOL,
-        Side.SELL,
-        OrderType.STOP_MARKET,
-        Decimal("0.010"),
-        trigger_price=Decimal("98500"),
-        reduce_only=True,
-    )
+    newer = stop("sl-2", trigger="98500")
     cache.open(newer, 2)
     cache.apply(accepted(newer, "2", ts=3))
     assert cache.resting_stop(SYMBOL) == Decimal("98500")

@@ -30,8 +30,9 @@ def conditions(facts: DeskProbe) -> dict[Condition, str]:
         # for a session unless one of its conditions holds.
         risk = session.parts.account.risk
         brain = session.parts.brain
-        llm = isinstance(brain, LlmBrain)
-        if not (risk.kill_switch_tripped or risk.circuit_breaker_open or llm):
+        llm = brain if isinstance(brain, LlmBrain) else None
+        spent = llm is not None and llm.budget_spent(now_ms)
+        if not (risk.kill_switch_tripped or risk.circuit_breaker_open or spent):
             continue
         if session.status is SessionStatus.STOPPED:
             continue
@@ -47,9 +48,9 @@ def conditions(facts: DeskProbe) -> dict[Condition, str]:
                 "consecutive execution failures opened the circuit breaker: only reducing"
                 " orders pass until a person resets it"
             )
-        if isinstance(brain, LlmBrain) and brain.budget_spent(now_ms):
+        if spent and llm is not None:
             held[("llm_budget_spent", subject)] = (
-                f"the daily LLM budget of {brain.daily_budget_usd} USD is spent: the agent"
+                f"the daily LLM budget of {llm.daily_budget_usd} USD is spent: the agent"
                 " holds until the UTC day ends"
             )
     journal = facts.journal_state()
