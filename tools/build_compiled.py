@@ -112,6 +112,11 @@ def build() -> int:
             group_name="trading_agents",
             target_dir=str(REPO / "build" / "mypyc"),
         )
+        for extension in extensions:
+            # Each float operation rounds on its own, as Python's do: a compiler told to tune
+            # for a CPU with FMA (CFLAGS=-march=native) would otherwise fuse a multiply and an
+            # add, and an indicator would differ from the pure path in the last bit.
+            extension.extra_compile_args = [*extension.extra_compile_args, "-ffp-contract=off"]
         # Built from the build folder: setuptools would read pyproject.toml's [project] table
         # here, which is hatchling's, not its own.
         (REPO / "build" / "mypyc").mkdir(parents=True, exist_ok=True)

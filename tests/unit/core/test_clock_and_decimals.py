@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from trading_agents.core.clock import LiveClock, SimulatedClock, to_datetime, to_ms, utc_day_start
+from trading_agents.core.clock import (
+    LiveClock,
+    SimulatedClock,
+    iso_utc,
+    to_datetime,
+    to_ms,
+    utc_day_start,
+)
 from trading_agents.core.decimals import (
     ceil_to_tick,
     floor_to_tick,
@@ -25,6 +32,27 @@ def test_simulated_clock_moves_forward_only() -> None:
     assert to_datetime(clock.now_ms()).isoformat() == "2025-06-05T12:01:00+00:00"
     with pytest.raises(ValueError, match="cannot go back"):
         clock.advance_to("2025-06-05T11:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "ms",
+    [
+        0,
+        999,
+        1_746_372_780_000,  # a candle's open
+        1_746_372_780_999,  # a millisecond before the next second: still that second
+        1_704_067_199_999,  # the last millisecond of 2023
+        -1,  # before 1970: the datetime path
+        -62_135_596_800_000,  # 0001-01-01
+        253_402_300_799_999,  # the last millisecond a datetime holds
+    ],
+)
+def test_iso_utc_is_the_second_the_datetime_shows(ms: int) -> None:
+    assert iso_utc(ms) == to_datetime(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_iso_utc_writes_seconds_with_a_z() -> None:
+    assert iso_utc(1_746_372_780_123) == "2025-05-04T15:33:00Z"
 
 
 def test_live_clock_reads_milliseconds() -> None:
