@@ -69,6 +69,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "engine/kernel.py",
     "engine/orders.py",
     "agents/nodes.py",
+    "agents/state.py",
     "agents/runner.py",
     "agents/brains/rules.py",
 )

@@ -17,8 +17,8 @@ from trading_agents.risk.state import TradingState
 from trading_agents.risk.verdicts import Verdict
 
 
-# The views, checks and outcomes built for every decision are NamedTuples: immutable, and
-# cheaper to build than frozen dataclasses.
+# The views, checks and outcomes built for every decision are NamedTuples: immutable, cheap
+# to build, and read by position as well as by name.
 class PositionView(NamedTuple):
     """An open position as the brain sees it."""
 
@@ -47,6 +47,56 @@ class OrderOutcome(NamedTuple):
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """One decision as the journal keeps it: why, what risk said, what the venue did."""
+
+    agent: str
+    account_id: str
+    sequence: int
+    ts_ms: int
+    trigger: DecisionTrigger
+    symbol: str
+    brain: str
+    decision: Decision
+    checks: tuple[RiskCheck, ...]
+    orders: tuple[OrderOutcome, ...]
+    signal_id: str | None
+    # Wall time the graph took; not part of what was decided, so two runs still compare equal.
+    latency_ms: float = field(default=0.0, compare=False)
+
+    # Written out rather than generated, so that mypyc compiles it (see model/orders.py).
+    def __init__(
+        self,
+        agent: str,
+        account_id: str,
+        sequence: int,
+        ts_ms: int,
+        trigger: DecisionTrigger,
+        symbol: str,
+        brain: str,
+        decision: Decision,
+        checks: tuple[RiskCheck, ...],
+        orders: tuple[OrderOutcome, ...],
+        signal_id: str | None,
+        latency_ms: float = 0.0,
+    ) -> None:
+        object.__setattr__(self, "agent", agent)
+        object.__setattr__(self, "account_id", account_id)
+        object.__setattr__(self, "sequence", sequence)
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "trigger", trigger)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "brain", brain)
+        object.__setattr__(self, "decision", decision)
+        object.__setattr__(self, "checks", checks)
+        object.__setattr__(self, "orders", orders)
+        object.__setattr__(self, "signal_id", signal_id)
+        object.__setattr__(self, "latency_ms", latency_ms)
+
+
+# After the record it names: compiled, a TypedDict naming a class defined further down the
+# module crashes the module's import (a mypyc fault).
 class DecisionState(TypedDict, total=False):
     """The decision graph's state: inputs first, then what each node adds."""
 
@@ -73,22 +123,3 @@ class DecisionState(TypedDict, total=False):
     risk_state: TradingState  # check_risk: the trading state its verdicts were given in
     orders: tuple[OrderOutcome, ...]  # execute_trade
     record: DecisionRecord  # log_decision
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionRecord:
-    """One decision as the journal keeps it: why, what risk said, what the venue did."""
-
-    agent: str
-    account_id: str
-    sequence: int
-    ts_ms: int
-    trigger: DecisionTrigger
-    symbol: str
-    brain: str
-    decision: Decision
-    checks: tuple[RiskCheck, ...]
-    orders: tuple[OrderOutcome, ...]
-    signal_id: str | None
-    # Wall time the graph took; not part of what was decided, so two runs still compare equal.
-    latency_ms: float = field(default=0.0, compare=False)

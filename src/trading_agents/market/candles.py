@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+# The prices converted last. A backtest step turns its candle's prices into decimals and the
+# market snapshot of the same moment turns three of them again; the next step's open is often
+# this one's close. Cleared when full: bounded, and no bookkeeping per call.
+_RECENT: dict[float, Decimal] = {}
+_RECENT_SIZE = 64
+
 
 def price_decimal(value: float) -> Decimal:
     """Return the decimal a price was written as.
@@ -13,7 +19,15 @@ def price_decimal(value: float) -> Decimal:
     a string prints back (shortest repr) as the same digits, so no precision is invented.
     Here, in a compiled module: a backtest turns a few hundred thousand floats into prices.
     """
-    return Decimal(repr(value))
+    known = _RECENT.get(value)
+    if known is not None:
+        return known
+    made = Decimal(repr(value))
+    if value != 0.0:  # 0.0 and -0.0 are one key, but not one decimal
+        if len(_RECENT) >= _RECENT_SIZE:
+            _RECENT.clear()
+        _RECENT[value] = made
+    return made
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +48,28 @@ class Candle:
         """Return the moment the candle closes (the next candle's open)."""
         return self.open_ms + self.interval_ms
 
-    def __post_init__(self) -> None:
-        if not (self.low <= min(self.open, self.close) and max(self.open, self.close) <= self.high):
+    # Written out rather than generated, so that mypyc compiles it (see model/orders.py).
+    def __init__(
+        self,
+        symbol: str,
+        open_ms: int,
+        interval_ms: int,
+        open: Decimal,
+        high: Decimal,
+        low: Decimal,
+        close: Decimal,
+        volume: Decimal,
+    ) -> None:
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "open_ms", open_ms)
+        object.__setattr__(self, "interval_ms", interval_ms)
+        object.__setattr__(self, "open", open)
+        object.__setattr__(self, "high", high)
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "close", close)
+        object.__setattr__(self, "volume", volume)
+        if not (low <= min(open, close) and max(open, close) <= high):
             raise ValueError(
-                f"{self.symbol} candle at {self.open_ms}: open/close outside low..high "
-                f"(o={self.open} h={self.high} l={self.low} c={self.close})"
+                f"{symbol} candle at {open_ms}: open/close outside low..high "
+                f"(o={open} h={high} l={low} c={close})"
             )

@@ -60,9 +60,38 @@ class Decision:
     # the agent's own decision, a close or reversal on a signal or its analysis.
     exit_reason: ExitReason | None = None
 
-    def __post_init__(self) -> None:
-        if self.action is Action.OPEN and self.side is None:
-            raise ValueError(f"an open decision on {self.symbol} needs a side")
+    # Written out rather than generated, so that mypyc compiles it (see model/orders.py).
+    def __init__(
+        self,
+        action: Action,
+        symbol: str,
+        reasoning: str,
+        side: Side | None = None,
+        quantity: Decimal | None = None,
+        leverage: int = 1,
+        stop_loss: Decimal | None = None,
+        take_profit: Decimal | None = None,
+        confidence: Decimal | None = None,
+        signal_id: str | None = None,
+        usage: LlmUsage | None = None,
+        exchange: str | None = None,
+        exit_reason: ExitReason | None = None,
+    ) -> None:
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "reasoning", reasoning)
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "leverage", leverage)
+        object.__setattr__(self, "stop_loss", stop_loss)
+        object.__setattr__(self, "take_profit", take_profit)
+        object.__setattr__(self, "confidence", confidence)
+        object.__setattr__(self, "signal_id", signal_id)
+        object.__setattr__(self, "usage", usage)
+        object.__setattr__(self, "exchange", exchange)
+        object.__setattr__(self, "exit_reason", exit_reason)
+        if action is Action.OPEN and side is None:
+            raise ValueError(f"an open decision on {symbol} needs a side")
 
     @classmethod
     def hold(cls, symbol: str, reasoning: str, signal_id: str | None = None) -> Decision:

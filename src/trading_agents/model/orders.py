@@ -1,10 +1,16 @@
-"""Orders: intents to trade, and orders as state machines changed only by events."""
+"""Orders: intents to trade, and orders as state machines changed only by events.
+
+The dataclasses built for every order write their `__init__` out, in field order, rather than
+let `dataclasses` generate it: mypyc compiles a method written in the class body (a frozen
+one's `object.__setattr__` becomes a direct store), where the generated one stays interpreted
+and costs ten times as much. tests/unit/model/test_written_initialisers.py holds each to its
+fields.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
@@ -38,16 +44,39 @@ class OrderIntent:
     # read back from a venue, which does not know it, is the same order.
     exit_reason: ExitReason | None = field(default=None, compare=False)
 
-    def __post_init__(self) -> None:
-        if self.quantity <= ZERO:
-            raise ValueError(f"{self.client_order_id}: quantity must be above zero")
-        limit = self.order_type is _LIMIT
-        if limit and self.price is None:
-            raise ValueError(f"{self.client_order_id}: a limit order needs a price")
-        if self.time_in_force is not _GTC and not limit:
-            raise ValueError(f"{self.client_order_id}: only a limit order has a time in force")
-        if self.order_type.is_conditional and self.trigger_price is None:
-            raise ValueError(f"{self.client_order_id}: a {self.order_type} needs a trigger price")
+    # Written out (see the module's docstring): the fields in their order, then the checks.
+    def __init__(
+        self,
+        client_order_id: str,
+        symbol: str,
+        side: Side,
+        order_type: OrderType,
+        quantity: Decimal,
+        price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
+        reduce_only: bool = False,
+        time_in_force: TimeInForce = _GTC,
+        exit_reason: ExitReason | None = None,
+    ) -> None:
+        object.__setattr__(self, "client_order_id", client_order_id)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "order_type", order_type)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "trigger_price", trigger_price)
+        object.__setattr__(self, "reduce_only", reduce_only)
+        object.__setattr__(self, "time_in_force", time_in_force)
+        object.__setattr__(self, "exit_reason", exit_reason)
+        if quantity <= ZERO:
+            raise ValueError(f"{client_order_id}: quantity must be above zero")
+        limit = order_type is _LIMIT
+        if limit and price is None:
+            raise ValueError(f"{client_order_id}: a limit order needs a price")
+        if time_in_force is not _GTC and not limit:
+            raise ValueError(f"{client_order_id}: only a limit order has a time in force")
+        if order_type.is_conditional and trigger_price is None:
+            raise ValueError(f"{client_order_id}: a {order_type} needs a trigger price")
 
     def resized(self, quantity: Decimal) -> OrderIntent:
         """Return the same order for another quantity."""
@@ -71,6 +100,9 @@ class OrderAccepted:
 
     ts_ms: int
 
+    def __init__(self, ts_ms: int) -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+
 
 @dataclass(frozen=True, slots=True)
 class OrderRejected:
@@ -80,6 +112,11 @@ class OrderRejected:
     code: int
     reason: str
 
+    def __init__(self, ts_ms: int, code: int, reason: str) -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "reason", reason)
+
 
 @dataclass(frozen=True, slots=True)
 class OrderTriggered:
@@ -88,8 +125,13 @@ class OrderTriggered:
     ts_ms: int
     price: Decimal
 
+    def __init__(self, ts_ms: int, price: Decimal) -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "price", price)
 
-class OrderPartiallyFilled(NamedTuple):
+
+@dataclass(frozen=True, slots=True)
+class OrderPartiallyFilled:
     """Part of the order traded."""
 
     ts_ms: int
@@ -99,8 +141,25 @@ class OrderPartiallyFilled(NamedTuple):
     fee: Decimal
     liquidity: Liquidity
 
+    def __init__(
+        self,
+        ts_ms: int,
+        trade_id: str,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        liquidity: Liquidity,
+    ) -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "trade_id", trade_id)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "fee", fee)
+        object.__setattr__(self, "liquidity", liquidity)
 
-class OrderFilled(NamedTuple):
+
+@dataclass(frozen=True, slots=True)
+class OrderFilled:
     """The rest of the order traded."""
 
     ts_ms: int
@@ -110,6 +169,22 @@ class OrderFilled(NamedTuple):
     fee: Decimal
     liquidity: Liquidity
 
+    def __init__(
+        self,
+        ts_ms: int,
+        trade_id: str,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        liquidity: Liquidity,
+    ) -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "trade_id", trade_id)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "fee", fee)
+        object.__setattr__(self, "liquidity", liquidity)
+
 
 @dataclass(frozen=True, slots=True)
 class OrderCanceled:
@@ -117,6 +192,10 @@ class OrderCanceled:
 
     ts_ms: int
     reason: str = ""
+
+    def __init__(self, ts_ms: int, reason: str = "") -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "reason", reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +205,11 @@ class OrderExpired:
     ts_ms: int
     reason: str = ""
 
+    def __init__(self, ts_ms: int, reason: str = "") -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "reason", reason)
 
-# Fills are NamedTuples: immutable like the rest, and cheap to build on the hot path.
+
 OrderEvent = (
     OrderAccepted
     | OrderRejected
@@ -189,6 +271,24 @@ class Order:
     average_price: Decimal = ZERO
     fees: Decimal = ZERO
     events: list[OrderEvent] = field(default_factory=list)
+
+    def __init__(
+        self,
+        intent: OrderIntent,
+        created_ms: int,
+        status: OrderStatus = OrderStatus.SUBMITTED,
+        filled_quantity: Decimal = ZERO,
+        average_price: Decimal = ZERO,
+        fees: Decimal = ZERO,
+        events: list[OrderEvent] | None = None,
+    ) -> None:
+        self.intent = intent
+        self.created_ms = created_ms
+        self.status = status
+        self.filled_quantity = filled_quantity
+        self.average_price = average_price
+        self.fees = fees
+        self.events = [] if events is None else events
 
     @property
     def client_order_id(self) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick
 from trading_agents.core.errors import InvalidTransition
@@ -15,13 +14,26 @@ from trading_agents.model.instruments import Instrument
 USDT_QUANTUM = Decimal("0.00000001")
 
 
-class PositionFill(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class PositionFill:
     """A trade that moves a position."""
 
     side: Side
     quantity: Decimal
     price: Decimal
     ts_ms: int
+
+    def __init__(
+        self,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+        ts_ms: int,
+    ) -> None:
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
 from trading_agents.model.orders import OrderIntent
 
 
-# Order updates and fills are NamedTuples: immutable, and cheap to build on the hot path.
-class OrderUpdate(NamedTuple):
+# Every report writes its __init__ out, so that mypyc compiles it (see model/orders.py).
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
     """An order changed status without trading (accepted, triggered, cancelled, expired).
 
     A venue that sends an order of its own accord (an exit once its entry filled) reports
@@ -30,8 +31,31 @@ class OrderUpdate(NamedTuple):
     code: int = 0  # a rejection's code, as the venue gives it
     price: Decimal | None = None  # the price that triggered a conditional order
 
+    def __init__(
+        self,
+        client_order_id: str,
+        symbol: str,
+        status: OrderStatus,
+        ts_ms: int,
+        reason: str = "",
+        venue_order_id: str = "",
+        intent: OrderIntent | None = None,
+        code: int = 0,
+        price: Decimal | None = None,
+    ) -> None:
+        object.__setattr__(self, "client_order_id", client_order_id)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "venue_order_id", venue_order_id)
+        object.__setattr__(self, "intent", intent)
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "price", price)
 
-class FillReport(NamedTuple):
+
+@dataclass(frozen=True, slots=True)
+class FillReport:
     """A trade on an order, or a liquidation of a position."""
 
     client_order_id: str
@@ -46,6 +70,34 @@ class FillReport(NamedTuple):
     order_status: OrderStatus  # the order's status after this fill
     realized_pnl: Decimal  # realized by this fill at the venue, before fees
     is_liquidation: bool = False
+
+    def __init__(
+        self,
+        client_order_id: str,
+        trade_id: str,
+        symbol: str,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        liquidity: Liquidity,
+        ts_ms: int,
+        order_status: OrderStatus,
+        realized_pnl: Decimal,
+        is_liquidation: bool = False,
+    ) -> None:
+        object.__setattr__(self, "client_order_id", client_order_id)
+        object.__setattr__(self, "trade_id", trade_id)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "fee", fee)
+        object.__setattr__(self, "liquidity", liquidity)
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "order_status", order_status)
+        object.__setattr__(self, "realized_pnl", realized_pnl)
+        object.__setattr__(self, "is_liquidation", is_liquidation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,12 @@ class EquityPoint:
     equity: Decimal
     net_deposits: Decimal  # deposits minus withdrawals to date
 
+    # Written out rather than generated, so that mypyc compiles it (see model/orders.py).
+    def __init__(self, ts_ms: int, equity: Decimal, net_deposits: Decimal) -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "equity", equity)
+        object.__setattr__(self, "net_deposits", net_deposits)
+
 
 class EquityCurve:
     """Every mark's equity, kept in columns so that a curve of millions of marks stays small."""

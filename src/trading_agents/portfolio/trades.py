@@ -31,6 +31,41 @@ class RoundTrip:
     fills: int
     exit_reason: ExitReason = ExitReason.OTHER  # what the fill that brought it to flat was
 
+    # Written out rather than generated, so that mypyc compiles it (see model/orders.py).
+    def __init__(
+        self,
+        trade_id: str,
+        symbol: str,
+        side: PositionSide,
+        opened_ms: int,
+        closed_ms: int,
+        quantity: Decimal,
+        entry_price: Decimal,
+        exit_price: Decimal,
+        realized_pnl: Decimal,
+        fees: Decimal,
+        funding: Decimal,
+        net_pnl: Decimal,
+        liquidated: bool,
+        fills: int,
+        exit_reason: ExitReason = ExitReason.OTHER,
+    ) -> None:
+        object.__setattr__(self, "trade_id", trade_id)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "opened_ms", opened_ms)
+        object.__setattr__(self, "closed_ms", closed_ms)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "entry_price", entry_price)
+        object.__setattr__(self, "exit_price", exit_price)
+        object.__setattr__(self, "realized_pnl", realized_pnl)
+        object.__setattr__(self, "fees", fees)
+        object.__setattr__(self, "funding", funding)
+        object.__setattr__(self, "net_pnl", net_pnl)
+        object.__setattr__(self, "liquidated", liquidated)
+        object.__setattr__(self, "fills", fills)
+        object.__setattr__(self, "exit_reason", exit_reason)
+
     @property
     def is_win(self) -> bool:
         """Tell whether the trip earned money after fees and funding."""
@@ -61,6 +96,40 @@ class OpenTrip:
     funding: Decimal = ZERO
     fills: int = 0
     liquidated: bool = False
+
+    def __init__(
+        self,
+        trade_id: str,
+        symbol: str,
+        side: PositionSide,
+        opened_ms: int,
+        size: Decimal = ZERO,
+        max_size: Decimal = ZERO,
+        entry_quantity: Decimal = ZERO,
+        entry_value: Decimal = ZERO,
+        exit_quantity: Decimal = ZERO,
+        exit_value: Decimal = ZERO,
+        realized_pnl: Decimal = ZERO,
+        fees: Decimal = ZERO,
+        funding: Decimal = ZERO,
+        fills: int = 0,
+        liquidated: bool = False,
+    ) -> None:
+        self.trade_id = trade_id
+        self.symbol = symbol
+        self.side = side
+        self.opened_ms = opened_ms
+        self.size = size
+        self.max_size = max_size
+        self.entry_quantity = entry_quantity
+        self.entry_value = entry_value
+        self.exit_quantity = exit_quantity
+        self.exit_value = exit_value
+        self.realized_pnl = realized_pnl
+        self.fees = fees
+        self.funding = funding
+        self.fills = fills
+        self.liquidated = liquidated
 
     def enter(self, quantity: Decimal, price: Decimal, fee: Decimal) -> None:
         self.size = exact_add(self.size, quantity)

@@ -44,6 +44,11 @@ class Denied:
     code: DenialCode
     reason: str
 
+    # Written out rather than generated, so that mypyc compiles it (see model/orders.py).
+    def __init__(self, code: DenialCode, reason: str) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "reason", reason)
+
 
 @dataclass(frozen=True, slots=True)
 class Approved:
@@ -53,6 +58,18 @@ class Approved:
     leverage: int  # to set on the symbol before an entry; a reducing order leaves it alone
     protective: tuple[OrderIntent, ...] = ()  # reduce-only stop loss, then take profit
     adjustments: tuple[str, ...] = ()  # "size cut from 0.500 to 0.120 BTC by max exposure"
+
+    def __init__(
+        self,
+        order: OrderIntent,
+        leverage: int,
+        protective: tuple[OrderIntent, ...] = (),
+        adjustments: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "order", order)
+        object.__setattr__(self, "leverage", leverage)
+        object.__setattr__(self, "protective", protective)
+        object.__setattr__(self, "adjustments", adjustments)
 
 
 Verdict = Approved | Denied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from trading_agents.engine.orders import OrderCache
@@ -102,7 +103,9 @@ def test_news_told_twice_or_late_changes_nothing() -> None:
     cache.open(entry(), 1)
     cache.apply(accepted(entry()))
     cache.apply(fill("e1", "0.010", OrderStatus.FILLED))
-    late = accepted(entry())._replace(intent=None)  # only an order's first news carries it
+    late = dataclasses.replace(
+        accepted(entry()), intent=None
+    )  # only an order's first news carries it
     cache.apply(late)
 
     order = cache.get("e1")

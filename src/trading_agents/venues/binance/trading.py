@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -612,7 +613,7 @@ class BinanceTrading(PublishedReports):
             placed = self.book.acceptance(cid)
             if placed is None:
                 return  # the REST answer told it first
-            report = report._replace(intent=placed)
+            report = dataclasses.replace(report, intent=placed)
         self._publish(report)
         if report.status in _ENDED_UNFILLED and self.book.has_attached(cid):
             traded = self.book.filled(cid)
