@@ -23,9 +23,9 @@ from types import ModuleType
 STAMP = "_compiled.stamp"
 
 # The packages a backtest spends its time in (the profile in docs/BENCHMARKS.md). Left out:
-# engine/moments (an async generator, which mypyc does not compile), the decision graph's
-# edges and runners (agents/graph: it wraps the compiled nodes in plain coroutines, since
-# LangGraph reads each node's signature, which a compiled function does not show),
+# engine/moments (an async generator, which mypyc does not compile), the LangGraph runner
+# (agents/langgraph_runner: it wraps the compiled nodes in plain coroutines, since LangGraph
+# reads each node's signature, which a compiled function does not show),
 # core/decimals (to_decimal's own message for a float: a compiled function refuses a float
 # argument before its body runs), the candle series and the simulated
 # venue's settings (sent to Ray's workers: a compiled frozen class does not unpickle) and
@@ -68,6 +68,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "engine/gateway.py",
     "engine/kernel.py",
     "engine/orders.py",
+    "agents/graph.py",
     "agents/nodes.py",
     "agents/state.py",
     "agents/runner.py",

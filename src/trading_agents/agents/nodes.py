@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -273,7 +274,7 @@ def _confirm(
         return None
     reserved = state.get("reserved_margin", ZERO)
     if reserved:
-        account = account._replace(available_balance=account.available_balance - reserved)
+        account = replace(account, available_balance=account.available_balance - reserved)
     request = check.request
     if account == state["account"] and (
         request.reduce_only or risk.state is state.get("risk_state")

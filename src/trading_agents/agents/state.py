@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple, TypedDict
+from typing import TypedDict
 
 from trading_agents.market.view import MarketSnapshot
 from trading_agents.model.decisions import Decision, DecisionTrigger
@@ -17,9 +17,10 @@ from trading_agents.risk.state import TradingState
 from trading_agents.risk.verdicts import Verdict
 
 
-# The views, checks and outcomes built for every decision are NamedTuples: immutable, cheap
-# to build, and read by position as well as by name.
-class PositionView(NamedTuple):
+# The views, checks and outcomes built for every decision write their __init__ out, so that
+# mypyc compiles it (see model/orders.py).
+@dataclass(frozen=True, slots=True)
+class PositionView:
     """An open position as the brain sees it."""
 
     symbol: str
@@ -28,16 +29,42 @@ class PositionView(NamedTuple):
     leverage: int
     stop_loss: Decimal | None = None  # the resting stop's trigger price, when the books know it
 
+    def __init__(
+        self,
+        symbol: str,
+        quantity: Decimal,
+        entry_price: Decimal,
+        leverage: int,
+        stop_loss: Decimal | None = None,
+    ) -> None:
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "entry_price", entry_price)
+        object.__setattr__(self, "leverage", leverage)
+        object.__setattr__(self, "stop_loss", stop_loss)
 
-class RiskCheck(NamedTuple):
+
+@dataclass(frozen=True, slots=True)
+class RiskCheck:
     """One order a decision needs, and the risk engine's verdict on it."""
 
     role: str  # "entry", "close", "stop_loss", "take_profit"
     request: OrderRequest
     verdict: Verdict
 
+    def __init__(
+        self,
+        role: str,
+        request: OrderRequest,
+        verdict: Verdict,
+    ) -> None:
+        object.__setattr__(self, "role", role)
+        object.__setattr__(self, "request", request)
+        object.__setattr__(self, "verdict", verdict)
 
-class OrderOutcome(NamedTuple):
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
     """What the venue said to one order the execute step sent."""
 
     client_order_id: str
@@ -45,6 +72,20 @@ class OrderOutcome(NamedTuple):
     role: str  # "entry", "close", "stop_loss", "take_profit"
     status: OrderStatus
     error: str | None = None
+
+    def __init__(
+        self,
+        client_order_id: str,
+        symbol: str,
+        role: str,
+        status: OrderStatus,
+        error: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "client_order_id", client_order_id)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "role", role)
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "error", error)
 
 
 @dataclass(frozen=True, slots=True)

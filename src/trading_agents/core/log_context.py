@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
-from types import MappingProxyType
 
 FIELDS = ("account_id", "agent", "decision", "client_order_id")
-_NONE: Mapping[str, object] = MappingProxyType({})
-_CURRENT: ContextVar[Mapping[str, object]] = ContextVar("log_context", default=_NONE)
+# The fields of the contexts entered, outermost first: entering one appends to a short tuple
+# instead of merging dictionaries, which only a line logged inside needs.
+Layers = tuple[Mapping[str, object], ...]
+_CURRENT: ContextVar[Layers] = ContextVar("log_context", default=())
 
 
 class LogContext:
@@ -26,10 +27,10 @@ class LogContext:
 
     def __init__(self, fields: Mapping[str, object]) -> None:
         self._fields = fields
-        self._token: Token[Mapping[str, object]] | None = None
+        self._token: Token[Layers] | None = None
 
     def __enter__(self) -> None:
-        self._token = _CURRENT.set({**_CURRENT.get(), **self._fields})
+        self._token = _CURRENT.set((*_CURRENT.get(), self._fields))
 
     def __exit__(self, *exc: object) -> None:
         if self._token is not None:
@@ -42,5 +43,9 @@ def log_context(**fields: object) -> LogContext:
 
 
 def current() -> Mapping[str, str]:
-    """Return the fields of the innermost context, as text."""
-    return {name: str(value) for name, value in _CURRENT.get().items()}
+    """Return the fields of the contexts entered, as text; an inner one's value wins."""
+    merged: dict[str, str] = {}
+    for fields in _CURRENT.get():
+        for name, value in fields.items():
+            merged[name] = str(value)
+    return merged

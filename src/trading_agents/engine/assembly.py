@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 from trading_agents.agents.brains.rules import RuleBrain
-from trading_agents.agents.graph import DecisionPorts, DirectRunner, LangGraphRunner
+from trading_agents.agents.graph import DecisionPorts, DirectRunner
+from trading_agents.agents.langgraph_runner import LangGraphRunner
 from trading_agents.agents.limits import risk_limits
 from trading_agents.agents.ports import DecisionSink
 from trading_agents.agents.runner import AgentRunner, DecisionGate

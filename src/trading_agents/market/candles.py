@@ -73,3 +73,27 @@ class Candle:
                 f"{symbol} candle at {open_ms}: open/close outside low..high "
                 f"(o={open} h={high} l={low} c={close})"
             )
+
+
+def candle_of_floats(
+    symbol: str,
+    open_ms: int,
+    interval_ms: int,
+    open: float,
+    high: float,
+    low: float,
+    close: float,
+    volume: float,
+) -> Candle:
+    """Return the candle of prices read as floats, each the decimal it was written as."""
+    # Here rather than in the (interpreted) series: a backtest builds one a step.
+    return Candle(
+        symbol,
+        open_ms,
+        interval_ms,
+        price_decimal(open),
+        price_decimal(high),
+        price_decimal(low),
+        price_decimal(close),
+        price_decimal(volume),
+    )

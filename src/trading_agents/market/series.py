@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from trading_agents.market.candles import Candle, price_decimal
+from trading_agents.market.candles import Candle, candle_of_floats
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -37,15 +37,15 @@ class CandleSeries:
 
     def candle(self, index: int) -> Candle:
         """Return the candle at `index` with exact decimal prices."""
-        return Candle(
+        return candle_of_floats(
             self.symbol,
             self.open_ms.item(index),
             self.interval_ms,
-            price_decimal(self.open.item(index)),
-            price_decimal(self.high.item(index)),
-            price_decimal(self.low.item(index)),
-            price_decimal(self.close.item(index)),
-            price_decimal(self.volume.item(index)),
+            self.open.item(index),
+            self.high.item(index),
+            self.low.item(index),
+            self.close.item(index),
+            self.volume.item(index),
         )
 
     def between(self, start_ms: int | None, end_ms: int | None) -> CandleSeries:

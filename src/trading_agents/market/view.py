@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from trading_agents.core.clock import Clock
 from trading_agents.core.errors import FatalError
@@ -33,8 +33,10 @@ class IndicatorSpec:
     atr: int
 
 
-# A NamedTuple: immutable, and cheaper than a frozen dataclass to build at every candle.
-class MarketSnapshot(NamedTuple):
+# Built at every candle: its __init__ is written out, so that mypyc compiles it (see
+# model/orders.py).
+@dataclass(frozen=True, slots=True)
+class MarketSnapshot:
     """One symbol's latest closed candle and its indicators; None while they warm up."""
 
     symbol: str
@@ -49,6 +51,34 @@ class MarketSnapshot(NamedTuple):
     prev_ema_slow: float | None
     rsi: float | None
     atr: float | None
+
+    def __init__(
+        self,
+        symbol: str,
+        close_ms: int,
+        close: Decimal,
+        high: Decimal,
+        low: Decimal,
+        candles_seen: int,
+        ema_fast: float | None,
+        ema_slow: float | None,
+        prev_ema_fast: float | None,
+        prev_ema_slow: float | None,
+        rsi: float | None,
+        atr: float | None,
+    ) -> None:
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "close_ms", close_ms)
+        object.__setattr__(self, "close", close)
+        object.__setattr__(self, "high", high)
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "candles_seen", candles_seen)
+        object.__setattr__(self, "ema_fast", ema_fast)
+        object.__setattr__(self, "ema_slow", ema_slow)
+        object.__setattr__(self, "prev_ema_fast", prev_ema_fast)
+        object.__setattr__(self, "prev_ema_slow", prev_ema_slow)
+        object.__setattr__(self, "rsi", rsi)
+        object.__setattr__(self, "atr", atr)
 
 
 class MarketView(Protocol):

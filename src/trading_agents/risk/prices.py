@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
 
 from trading_agents.model.requests import OrderRequest
 from trading_agents.risk.rules import BUY, LIMIT, InstrumentRules, tick_down, tick_up
 from trading_agents.risk.verdicts import DenialCode, Denied
 
 
-class EntryPrices(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class EntryPrices:
     """The prices an approved entry and its exits will carry."""
 
     entry: Decimal  # the limit price, or the mark for a market order
@@ -18,6 +19,20 @@ class EntryPrices(NamedTuple):
     stop: Decimal | None
     take_profit: Decimal | None
     adjustments: tuple[str, ...]
+
+    def __init__(
+        self,
+        entry: Decimal,
+        worst: Decimal,
+        stop: Decimal | None,
+        take_profit: Decimal | None,
+        adjustments: tuple[str, ...],
+    ) -> None:
+        object.__setattr__(self, "entry", entry)
+        object.__setattr__(self, "worst", worst)
+        object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "take_profit", take_profit)
+        object.__setattr__(self, "adjustments", adjustments)
 
 
 def entry_prices(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
 
 from trading_agents.core.decimals import ONE, ZERO
 from trading_agents.model.instruments import Lot
@@ -16,7 +16,8 @@ REQUESTED_SIZE = "the requested size"
 _ORDER_MAX = "the instrument's maximum order size"
 
 
-class EntryFacts(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class EntryFacts:
     """The account and price facts an entry is sized from."""
 
     equity: Decimal
@@ -31,12 +32,43 @@ class EntryFacts(NamedTuple):
     held_notional: Decimal  # the same-side position already held, at the mark
     exposure: Decimal  # every position's notional, at the marks
 
+    def __init__(
+        self,
+        equity: Decimal,
+        available: Decimal,
+        leverage: int,
+        entry_price: Decimal,
+        value_price: Decimal,
+        order_price: Decimal,
+        stop_distance: Decimal | None,
+        held_notional: Decimal,
+        exposure: Decimal,
+    ) -> None:
+        object.__setattr__(self, "equity", equity)
+        object.__setattr__(self, "available", available)
+        object.__setattr__(self, "leverage", leverage)
+        object.__setattr__(self, "entry_price", entry_price)
+        object.__setattr__(self, "value_price", value_price)
+        object.__setattr__(self, "order_price", order_price)
+        object.__setattr__(self, "stop_distance", stop_distance)
+        object.__setattr__(self, "held_notional", held_notional)
+        object.__setattr__(self, "exposure", exposure)
 
-class Sized(NamedTuple):
+
+@dataclass(frozen=True, slots=True)
+class Sized:
     """The quantity an entry may have and the cuts that led to it."""
 
     quantity: Decimal
     adjustments: tuple[str, ...]
+
+    def __init__(
+        self,
+        quantity: Decimal,
+        adjustments: tuple[str, ...],
+    ) -> None:
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "adjustments", adjustments)
 
 
 def size_entry(

@@ -17,13 +17,8 @@ from tests.support.agents import (
 from tests.support.instruments import registry
 from tests.support.risk import atlas_limits
 from trading_agents.agents.brains.rules import RuleBrain
-from trading_agents.agents.graph import (
-    DecisionPorts,
-    DirectRunner,
-    LangGraphRunner,
-    bind_nodes,
-    build_state_graph,
-)
+from trading_agents.agents.graph import DecisionPorts, DirectRunner, bind_nodes
+from trading_agents.agents.langgraph_runner import LangGraphRunner, build_state_graph
 from trading_agents.agents.ports import DecisionList
 from trading_agents.agents.state import DecisionState
 from trading_agents.config.profiles import shipped_profiles

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from trading_agents.agents.state import DecisionRecord
+from trading_agents.agents.state import DecisionRecord, OrderOutcome, PositionView, RiskCheck
 from trading_agents.market.candles import Candle
+from trading_agents.market.view import MarketSnapshot
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, PositionSide, Side
 from trading_agents.model.orders import (
@@ -33,8 +34,11 @@ from trading_agents.model.orders import (
 )
 from trading_agents.model.positions import PositionFill
 from trading_agents.model.reports import FillReport, OrderUpdate
+from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.portfolio.trades import OpenTrip, RoundTrip
+from trading_agents.risk.prices import EntryPrices
+from trading_agents.risk.sizing import EntryFacts, Sized
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied
 
 ONE = Decimal(1)
@@ -57,6 +61,15 @@ REQUIRED: dict[type, tuple[Any, ...]] = {
         OrderStatus.FILLED, ONE,
     ),
     PositionFill: (Side.BUY, ONE, ONE, 1),
+    MarketSnapshot: ("BTCUSDT", 60_000, ONE, ONE, ONE, 1, None, None, None, None, None, None),
+    OrderRequest: ("ta-1", "BTCUSDT", Side.BUY),
+    AccountState: (ONE, ONE),
+    PositionView: ("BTCUSDT", ONE, ONE, 1),
+    RiskCheck: ("entry", OrderRequest("ta-1", "BTCUSDT", Side.BUY), Approved(INTENT, 1)),
+    OrderOutcome: ("ta-1", "BTCUSDT", "entry", OrderStatus.FILLED),
+    EntryPrices: (ONE, ONE, None, None, ()),
+    EntryFacts: (ONE, ONE, 1, ONE, ONE, ONE, None, ONE, ONE),
+    Sized: (ONE, ()),
     Decision: (Action.HOLD, "BTCUSDT", "no crossover"),
     Candle: ("BTCUSDT", 0, 60_000, ONE, ONE, ONE, ONE, ONE),
     Denied: (DenialCode.INVALID_REQUEST, "no"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -21,7 +22,7 @@ def approved(verdict: Verdict) -> Approved:
 def test_a_buy_signal_priced_45000_near_a_105000_market_is_denied(
     atlas_risk: RiskEngine,
 ) -> None:
-    request = long_btc(stop="103000")._replace(reference_price=Decimal(45_000))
+    request = replace(long_btc(stop="103000"), reference_price=Decimal(45_000))
 
     verdict = atlas_risk.check(request, account(marks={"BTCUSDT": "105800"}))
 
@@ -33,14 +34,14 @@ def test_a_buy_signal_priced_45000_near_a_105000_market_is_denied(
 
 
 def test_a_signal_price_within_the_limit_is_acted_on(atlas_risk: RiskEngine) -> None:
-    request = long_btc()._replace(reference_price=Decimal("100999"))
+    request = replace(long_btc(), reference_price=Decimal("100999"))
 
     assert isinstance(atlas_risk.check(request, account()), Approved)
 
 
 def test_the_limit_is_the_agents_own(clock: SimulatedClock) -> None:
     wide = RiskEngine(atlas_limits(max_price_deviation=Decimal("0.02")), registry(), clock)
-    request = long_btc()._replace(reference_price=Decimal(98_500))
+    request = replace(long_btc(), reference_price=Decimal(98_500))
 
     assert isinstance(wide.check(request, account()), Approved)
 
@@ -48,7 +49,7 @@ def test_the_limit_is_the_agents_own(clock: SimulatedClock) -> None:
 def test_a_close_on_a_signal_priced_off_the_market_still_reduces_risk(
     atlas_risk: RiskEngine,
 ) -> None:
-    close = reduce("BTCUSDT", Side.SELL)._replace(reference_price=Decimal(45_000))
+    close = replace(reduce("BTCUSDT", Side.SELL), reference_price=Decimal(45_000))
 
     verdict = atlas_risk.check(close, account(positions={"BTCUSDT": "0.01"}))
 
