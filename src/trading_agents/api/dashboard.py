@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from trading_agents.api.schemas import Amount, HealthOut, ToolCallOut, rows
 from trading_agents.api.session import Access
 from trading_agents.core.clock import LiveClock
 from trading_agents.core.decimals import plain
+from trading_agents.core.shipped import shipped
 from trading_agents.service.alerts.alerting import Alerting
 from trading_agents.service.charts import candles_of
 from trading_agents.service.exchanges import exchange_of
@@ -234,7 +234,7 @@ async def events(desk: DeskDep) -> StreamingResponse:
 
 def install(app: FastAPI) -> None:
     """Serve the dashboard's page at `/` and its assets, all shipped in the package."""
-    folder = FilePath(str(resources.files("trading_agents.api").joinpath("assets", "dashboard")))
+    folder = FilePath(str(shipped("api", "assets", "dashboard")))
     app.mount(ASSETS, StaticFiles(directory=folder), name="dashboard-assets")
     page = folder / "index.html"
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from trading_agents.core.shipped import shipped
 
 ASSETS = "/assets/docs"
 
 
 def install(app: FastAPI) -> None:
     """Serve /docs and /redoc with the scripts shipped in the package: nothing from a CDN."""
-    folder = Path(str(resources.files("trading_agents.api").joinpath("assets", "docs")))
+    folder = shipped("api", "assets", "docs")
     app.mount(ASSETS, StaticFiles(directory=folder), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
 

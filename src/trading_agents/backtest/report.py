@@ -8,8 +8,9 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from trading_agents.core.shipped import shipped
 
 TABLE_EDGE_ROWS = 500  # a longer trade list shows this many rows from each end
 _DASH = "—"
@@ -422,4 +423,4 @@ _METRIC_GROUPS: tuple[tuple[str, tuple[tuple[str, str, Formatter], ...]], ...] =
 @cache
 def _asset(name: str) -> str:
     """Return the page's stylesheet or script, shipped beside this module."""
-    return resources.files("trading_agents.backtest").joinpath("assets", name).read_text("utf-8")
+    return shipped("backtest", "assets", name).read_text("utf-8")

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,13 @@ from pydantic import BaseModel, ValidationError, create_model
 
 from trading_agents.config.profiles import AgentProfile, RiskSettings, StrategySettings
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.core.shipped import shipped
 
 SECTIONS: Mapping[str, type[BaseModel]] = {"strategy": StrategySettings, "risk": RiskSettings}
 # A value of a continuous range is kept to this many significant digits: finer differences
 # change nothing a strategy does, and would clutter the profile written from it.
 SIGNIFICANT_DIGITS = 6
 _RANGE_KEYS = frozenset({"low", "high", "step", "log"})
-_SPACES = "trading_agents.config.data"
 Option = str | int | float | bool  # what YAML gives and Optuna's categorical takes
 
 
@@ -216,12 +215,12 @@ def load_space(path: Path | None, agent: str) -> SearchSpace:
         except OSError as error:
             raise SearchSpaceError(f"--space {path}: cannot be read ({error.strerror})") from None
         return parse_space(text, str(path))
-    shipped = resources.files(_SPACES).joinpath("spaces").joinpath(f"{agent}.yaml")
-    if not shipped.is_file():
+    default = shipped("config", "data", "spaces", f"{agent}.yaml")
+    if not default.is_file():
         raise SearchSpaceError(
             f"{agent} has no default search space (the house agents have): give --space FILE"
         )
-    return parse_space(shipped.read_text(encoding="utf-8"), f"the default space of {agent}")
+    return parse_space(default.read_text(encoding="utf-8"), f"the default space of {agent}")
 
 
 def parse_space(text: str, where: str) -> SearchSpace:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.core.shipped import shipped
 from trading_agents.model.instruments import InstrumentRegistry, parse_instruments
-
-_DATA = "trading_agents.config.data"
 
 
 def _read_json(text: str, where: str) -> Any:
@@ -37,7 +35,7 @@ def load_instruments(exchange_info: Path, leverage_brackets: Path) -> Instrument
 @cache
 def default_instruments() -> InstrumentRegistry:
     """Return the instruments of the shipped snapshot (BTCUSDT, ETHUSDT and eight more)."""
-    data = resources.files(_DATA)
+    data = shipped("config", "data")
     return parse_instruments(
         _read_json(data.joinpath("exchange_info.json").read_text(), "exchange_info.json"),
         _read_json(data.joinpath("leverage_brackets.json").read_text(), "leverage_brackets.json"),

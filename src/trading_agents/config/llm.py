@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Literal
 
 import yaml
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trading_agents.core.errors import ConfigurationError
+from trading_agents.core.shipped import shipped
 
 ServerKind = Literal["openai", "openrouter", "vllm", "ollama", "lmstudio", "llamacpp"]
 # Servers that bill per token: a model there must have a known price (the table's, or
@@ -55,7 +55,7 @@ class LlmTables(BaseModel):
 @cache
 def llm_tables() -> LlmTables:
     """Return the shipped model and server tables."""
-    text = resources.files("trading_agents.config.data").joinpath("llm.yaml").read_text()
+    text = shipped("config", "data", "llm.yaml").read_text()
     data = yaml.safe_load(text)
     for facts in data["models"].values():
         for key in ("input_per_million", "output_per_million"):

@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,8 +16,8 @@ from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import parse_interval
 from trading_agents.core.errors import ConfigurationError
 from trading_agents.core.ids import AGENT_NAME_PATTERN
+from trading_agents.core.shipped import shipped
 
-_DATA = "trading_agents.config.data"
 PROFILES_DIR_VARIABLE = "TRADING_AGENTS_PROFILES_DIR"
 
 
@@ -231,7 +230,7 @@ def configured_profiles() -> dict[str, AgentProfile]:
 @cache
 def shipped_profiles() -> Mapping[str, AgentProfile]:
     """Return the house agents that ship with the package: Atlas, Orion and Nova."""
-    folder = resources.files(_DATA).joinpath("agents")
+    folder = shipped("config", "data", "agents")
     profiles: dict[str, AgentProfile] = {}
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):
         if entry.name.endswith(".yaml"):
@@ -243,7 +242,7 @@ def shipped_profiles() -> Mapping[str, AgentProfile]:
 @cache
 def strategy_preset(name: str) -> StrategyPreset:
     """Return a shipped strategy preset by name, or raise ConfigurationError naming the known."""
-    folder = resources.files(_DATA).joinpath("strategies")
+    folder = shipped("config", "data", "strategies")
     known = sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir())
     if name not in known:
         raise ConfigurationError(f"unknown strategy {name!r}; known: {', '.join(known)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trading_agents.config.binance import BinanceConfig
+from trading_agents.core.shipped import shipped
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 EMBEDDED_DATABASE_URL = "sqlite+aiosqlite:///var/trading_agents.db"  # relative to the start folder
@@ -174,4 +174,4 @@ def _password_of(url: str) -> str | None:
 
 def sample_replay_path() -> Path:
     """Return the folder of the small real sample shipped for replays without network."""
-    return Path(str(resources.files("trading_agents.config.data").joinpath("market")))
+    return shipped("config", "data", "market")

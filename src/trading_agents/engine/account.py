@@ -5,18 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from trading_agents.agents.runner import AgentRunner
 from trading_agents.agents.state import DecisionState, PositionView
 from trading_agents.core.decimals import ZERO
 from trading_agents.engine.orders import OrderCache
-from trading_agents.events.stream import AccountStream
-from trading_agents.events.types import (
-    EquityMarked,
-    OrderChanged,
-    RiskStateChanged,
-    TripClosed,
-)
 from trading_agents.market.candles import Candle
 from trading_agents.market.marks import MarkPrice
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
@@ -32,6 +26,9 @@ from trading_agents.portfolio.portfolio import LedgerMismatch, Portfolio
 from trading_agents.risk.engine import RiskEngine
 from trading_agents.risk.orders import STOP_LOSS_PREFIX
 from trading_agents.risk.state import TradingState
+
+if TYPE_CHECKING:  # the event stream only where someone publishes (the service)
+    from trading_agents.events.stream import AccountStream
 
 ReportSource = Callable[[], Sequence[ExecutionReport]]
 # A simulated venue's way to see a mark price: symbol, time, price.
@@ -161,6 +158,8 @@ class AgentAccount:
                     log.error("%s: %s", self.runner.agent, error)
                     trip = None
                 if trip is not None and stream is not None:
+                    from trading_agents.events.types import TripClosed
+
                     stream.publish(TripClosed(trip))
                 changed.add(fill.symbol)
                 self._count_realized(fill, marks)
@@ -185,6 +184,8 @@ class AgentAccount:
 
     def _publish_orders(self, stream: AccountStream) -> None:
         """Publish the state of every order opened or moved since the last time."""
+        from trading_agents.events.types import OrderChanged
+
         for order, venue_order_id in self.orders.take_changed():
             stream.publish(OrderChanged(order, venue_order_id))
 
@@ -192,6 +193,8 @@ class AgentAccount:
         """Publish a move of the trading state (kill switch, breaker, daily loss, outage)."""
         now = self.risk.state
         if now is not before:
+            from trading_agents.events.types import RiskStateChanged
+
             stream.publish(RiskStateChanged(now, before))
 
     def _count_realized(self, fill: FillReport, marks: Mapping[str, Decimal]) -> None:
@@ -207,6 +210,8 @@ class AgentAccount:
         point = self.portfolio.mark(ts_ms, marks)
         self.risk.update_equity(point.equity)
         if stream is not None and before is not None:
+            from trading_agents.events.types import EquityMarked
+
             stream.publish(EquityMarked(point))
             self._publish_state(stream, before)
 

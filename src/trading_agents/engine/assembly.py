@@ -18,7 +18,6 @@ from trading_agents.core.clock import Clock
 from trading_agents.engine.account import AgentAccount
 from trading_agents.engine.gateway import AccountGateway, IntentLog
 from trading_agents.engine.orders import OrderCache
-from trading_agents.events.stream import AccountStream
 from trading_agents.market.candles import Candle
 from trading_agents.market.view import MarketView
 from trading_agents.model.instruments import InstrumentRegistry
@@ -32,6 +31,7 @@ if TYPE_CHECKING:  # LangChain, the LLM settings and ccxt are imported only wher
     from trading_agents.agents.brains.llm import LlmBrain
     from trading_agents.agents.brains.llm_parts import LlmCacheOptions
     from trading_agents.config.llm import LlmSettings
+    from trading_agents.events.stream import AccountStream
     from trading_agents.venues.binance.venue import BinanceVenue
 
 GraphRuntime = Literal["langgraph", "direct"]
