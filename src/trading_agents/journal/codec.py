@@ -182,8 +182,13 @@ class Codec:
             built = kind.__new__(kind)
         except TypeError:
             # A compiled class whose __init__ is written in its body (see model/orders.py)
-            # runs that __init__ from __new__: built through it, every field as stored.
-            return kind(**values)
+            # runs that __init__ from __new__: built through it, every field as stored, so
+            # its checks run again here; a row they refuse is a stored row this version
+            # cannot read, said as such.
+            try:
+                return kind(**values)
+            except (TypeError, ValueError) as error:
+                raise CodecError(f"stored {name} cannot be rebuilt: {error}") from error
         for field, value in values.items():
             object.__setattr__(built, field, value)
         return built

@@ -19,6 +19,7 @@ def price_decimal(value: float) -> Decimal:
     a string prints back (shortest repr) as the same digits, so no precision is invented.
     Here, in a compiled module: a backtest turns a few hundred thousand floats into prices.
     """
+    value = float(value)  # an int is a float here, as the compiled build makes it: 5.0
     known = _RECENT.get(value)
     if known is not None:
         return known

@@ -36,3 +36,8 @@ def test_many_prices_in_a_row_each_convert_exactly() -> None:
 def test_not_a_number_stays_not_a_number() -> None:
     assert price_decimal(float("nan")).is_nan()
     assert price_decimal(float("nan")).is_nan()
+
+
+def test_an_integer_price_reads_as_the_float_it_stands_for() -> None:
+    assert str(price_decimal(5)) == "5.0"
+    assert str(price_decimal(5.0)) == "5.0"
