@@ -131,59 +131,42 @@ class OrderTriggered:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderPartiallyFilled:
+class OrderTrade:
+    """A trade on the order: what both fill events carry."""
+
+    ts_ms: int
+    trade_id: str
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal
+    liquidity: Liquidity
+
+    def __init__(
+        self,
+        ts_ms: int,
+        trade_id: str,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        liquidity: Liquidity,
+    ) -> None:
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "trade_id", trade_id)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "fee", fee)
+        object.__setattr__(self, "liquidity", liquidity)
+
+
+# init=False: each keeps the __init__ written above rather than a generated one.
+@dataclass(frozen=True, slots=True, init=False)
+class OrderPartiallyFilled(OrderTrade):
     """Part of the order traded."""
 
-    ts_ms: int
-    trade_id: str
-    quantity: Decimal
-    price: Decimal
-    fee: Decimal
-    liquidity: Liquidity
 
-    def __init__(
-        self,
-        ts_ms: int,
-        trade_id: str,
-        quantity: Decimal,
-        price: Decimal,
-        fee: Decimal,
-        liquidity: Liquidity,
-    ) -> None:
-        object.__setattr__(self, "ts_ms", ts_ms)
-        object.__setattr__(self, "trade_id", trade_id)
-        object.__setattr__(self, "quantity", quantity)
-        object.__setattr__(self, "price", price)
-        object.__setattr__(self, "fee", fee)
-        object.__setattr__(self, "liquidity", liquidity)
-
-
-@dataclass(frozen=True, slots=True)
-class OrderFilled:
+@dataclass(frozen=True, slots=True, init=False)
+class OrderFilled(OrderTrade):
     """The rest of the order traded."""
-
-    ts_ms: int
-    trade_id: str
-    quantity: Decimal
-    price: Decimal
-    fee: Decimal
-    liquidity: Liquidity
-
-    def __init__(
-        self,
-        ts_ms: int,
-        trade_id: str,
-        quantity: Decimal,
-        price: Decimal,
-        fee: Decimal,
-        liquidity: Liquidity,
-    ) -> None:
-        object.__setattr__(self, "ts_ms", ts_ms)
-        object.__setattr__(self, "trade_id", trade_id)
-        object.__setattr__(self, "quantity", quantity)
-        object.__setattr__(self, "price", price)
-        object.__setattr__(self, "fee", fee)
-        object.__setattr__(self, "liquidity", liquidity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +203,6 @@ OrderEvent = (
     | OrderExpired
 )
 FillEvent = OrderPartiallyFilled | OrderFilled
-_FILL_EVENTS = (OrderPartiallyFilled, OrderFilled)  # a tuple: isinstance tests it faster
 
 S = OrderStatus
 _TRANSITIONS: dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus] = {
@@ -306,7 +288,7 @@ class Order:
         target = _TABLES[self.intent.order_type].get(key)
         if target is None:
             raise InvalidTransition(self.client_order_id, self.status, type(event).__name__)
-        if isinstance(event, _FILL_EVENTS):
+        if isinstance(event, OrderTrade):  # one of the two fill events
             self._record_fill(event)
         self.status = target
         self.events.append(event)

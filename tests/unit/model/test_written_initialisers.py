@@ -89,14 +89,16 @@ REQUIRED: dict[type, tuple[Any, ...]] = {
 def written_parameters(kind: type) -> list[str]:
     """Return the parameters of the `__init__` written in the class's source, after self."""
     # Read from the source: a compiled class does not always show its signature.
-    module = sys.modules[kind.__module__]
-    source_file = Path(module.__file__ or "").parent / f"{kind.__module__.rpartition('.')[2]}.py"
-    source = source_file.read_text()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ClassDef) and node.name == kind.__name__:
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-                    return [argument.arg for argument in item.args.args[1:]]
+    for owner in kind.__mro__[:-1]:  # the class, or the dataclass it takes the __init__ from
+        module = sys.modules[owner.__module__]
+        source_file = (
+            Path(module.__file__ or "").parent / f"{owner.__module__.rpartition('.')[2]}.py"
+        )
+        for node in ast.walk(ast.parse(source_file.read_text())):
+            if isinstance(node, ast.ClassDef) and node.name == owner.__name__:
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                        return [argument.arg for argument in item.args.args[1:]]
     raise AssertionError(f"{kind.__name__} writes no __init__")
 
 
