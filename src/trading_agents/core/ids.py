@@ -35,5 +35,5 @@ CLIENT_ORDER_ID_MAX_LENGTH = 36
 def client_order_id(prefix: str, *parts: object) -> str:
     """Derive a client order id from a prefix and the facts that identify the intent."""
     # A list rather than map(str, ...) and no f-string: a backtest derives four ids a trade.
-    text = "|".join([part if isinstance(part, str) else str(part) for part in parts])
+    text = "|".join([part if type(part) is str else str(part) for part in parts])
     return (prefix + "-" + _sha256(text.encode()).hexdigest())[:CLIENT_ORDER_ID_MAX_LENGTH]

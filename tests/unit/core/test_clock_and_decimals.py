@@ -87,3 +87,10 @@ def test_client_order_ids_are_deterministic_and_fit_binance() -> None:
     assert first == client_order_id("atlas", "acct-1", "BTCUSDT", 1749124800000, "entry")
     assert first != client_order_id("atlas", "acct-1", "BTCUSDT", 1749124800000, "exit")
     assert len(first) <= 36
+
+
+def test_a_client_order_id_stays_what_earlier_versions_derived() -> None:
+    # An order sent before an upgrade is found again after it by the id derived anew.
+    facts = ("atlas", "acct-1", 42, "BTCUSDT", "entry")
+    assert client_order_id("ta", *facts) == "ta-9ef0032d62d557e7af27fe19072fee48d"
+    assert client_order_id("x" * 40, "y") == "x" * 36
