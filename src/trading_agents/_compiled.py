@@ -1,11 +1,11 @@
 """Which modules the compiled build covers, and whether its modules may be imported.
 
-`tools/build_compiled.py` (run by `make install`) compiles these modules with mypyc into
-extension modules beside their sources, from the same source: Python's import system
-prefers an extension module to the source beside it. They are imported only while every
-compiled source is as it was built (size and modification time, recorded in the stamp), and
-not at all under TRADING_AGENTS_PURE=1: otherwise the finder below makes every one of them
-load from its source. Always all or none: compiled modules share native classes, so a mix
+`tools/build_compiled.py` (run by `make install`) compiles these modules with mypyc, and the
+indicators' loops with Cython, into extension modules beside their sources, from the same
+source: Python's import system prefers an extension module to the source beside it. They are
+imported only while every compiled source is as it was built (size and modification time,
+recorded in the stamp), and not at all under TRADING_AGENTS_PURE=1: otherwise the finder
+below makes every one of them load from its source. Always all or none: compiled modules share native classes, so a mix
 would give two classes of one name.
 """
 
@@ -74,9 +74,15 @@ COMPILED_MODULES: tuple[str, ...] = (
     "agents/brains/rules.py",
 )
 
+# Loops over floats, compiled by Cython from the same source: mypyc boxes every float, Cython's
+# typed memoryviews do not. The C types are in an augmenting .pxd beside each source.
+CYTHON_MODULES: tuple[str, ...] = ("market/indicators/_loops.py",)
+CYTHON_TYPES: tuple[str, ...] = tuple(path.removesuffix(".py") + ".pxd" for path in CYTHON_MODULES)
+BUILT_MODULES = (*COMPILED_MODULES, *CYTHON_MODULES)
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODULE_NAMES = frozenset(
-    "trading_agents." + path.removesuffix(".py").replace("/", ".") for path in COMPILED_MODULES
+    "trading_agents." + path.removesuffix(".py").replace("/", ".") for path in BUILT_MODULES
 )
 
 
@@ -86,7 +92,7 @@ GROUP_LIBRARY = "trading_agents__mypyc"  # mypyc's shared library, beside the pa
 
 def extension_files(package: Path = PACKAGE_DIR) -> list[Path]:
     """Return the extension modules a complete build leaves, for this Python."""
-    files = [package / path.removesuffix(".py") for path in COMPILED_MODULES]
+    files = [package / path.removesuffix(".py") for path in BUILT_MODULES]
     return [f.with_name(f.name + EXT_SUFFIX) for f in files] + [
         package.parent / f"{GROUP_LIBRARY}{EXT_SUFFIX}"
     ]
@@ -120,7 +126,7 @@ def mode(package: Path = PACKAGE_DIR) -> str:
         current = stamp_text(package, sources)
     except OSError:
         return "pure Python (a source of the build is missing)"
-    if current.splitlines()[1:] != recorded or not set(COMPILED_MODULES) <= set(sources):
+    if current.splitlines()[1:] != recorded or not {*BUILT_MODULES, *CYTHON_TYPES} <= set(sources):
         return "pure Python (sources changed since the build: make install compiles again)"
     if not all(path.exists() for path in extension_files(package)):
         return "pure Python (the build is incomplete: make install compiles again)"

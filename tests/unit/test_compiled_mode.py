@@ -7,14 +7,22 @@ from pathlib import Path
 import pytest
 
 from trading_agents import _compiled
-from trading_agents._compiled import COMPILED_MODULES, STAMP, extension_files, mode, stamp_text
+from trading_agents._compiled import (
+    BUILT_MODULES,
+    CYTHON_TYPES,
+    STAMP,
+    extension_files,
+    mode,
+    stamp_text,
+)
 
 IMPORTED = "core/decimals.py"  # not compiled, but imported by compiled modules
+BUILD_SOURCES = (*BUILT_MODULES, *CYTHON_TYPES, IMPORTED)
 
 
 def _package(tmp_path: Path) -> Path:
     package = tmp_path / "trading_agents"
-    for relative in (*COMPILED_MODULES, IMPORTED):
+    for relative in BUILD_SOURCES:
         path = package / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# {relative}\n")
@@ -22,7 +30,7 @@ def _package(tmp_path: Path) -> Path:
 
 
 def _built(package: Path) -> Path:
-    (package / STAMP).write_text(stamp_text(package, [*COMPILED_MODULES, IMPORTED]))
+    (package / STAMP).write_text(stamp_text(package, list(BUILD_SOURCES)))
     for library in extension_files(package):
         library.write_bytes(b"")
     return package
@@ -53,6 +61,14 @@ def test_a_module_the_compiled_ones_import_counts_too(tmp_path: Path) -> None:
     package = _built(_package(tmp_path))
 
     (package / IMPORTED).write_text("# its types changed under the compiled modules\n")
+
+    assert mode(package).startswith("pure Python (sources changed since the build")
+
+
+def test_the_c_types_of_a_cython_module_count_too(tmp_path: Path) -> None:
+    package = _built(_package(tmp_path))
+
+    (package / "market/indicators/_loops.pxd").write_text("# a loop's variable changed type\n")
 
     assert mode(package).startswith("pure Python (sources changed since the build")
 

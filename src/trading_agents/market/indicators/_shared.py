@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import operator
-from array import array
 
 import numpy as np
 import numpy.typing as npt
+
+from trading_agents.market.indicators._loops import wilder_into
 
 FloatArray = npt.NDArray[np.float64]
 Int8Array = npt.NDArray[np.int8]
@@ -30,14 +31,16 @@ def column(values: FloatArray, name: str) -> FloatArray:
 
 def floats(values: FloatArray) -> memoryview[float]:
     """Return a view that yields the values as Python floats without a list of them."""
-    # Loops read a memoryview and append to an array("d") rather than go through tolist()
-    # and np.array(): building and converting those lists took a third of each pass.
+    # The loops read and write memoryviews rather than lists: building and converting lists
+    # took a third of each pass, and Cython's compiled loops take any buffer of doubles.
     return np.ascontiguousarray(values).data.cast("B").cast("d")
 
 
-def column_of(result: array[float]) -> FloatArray:
-    """Return the doubles gathered in an array("d") as a float64 column, without a copy."""
-    return np.frombuffer(result, dtype=np.float64)
+def written(values: FloatArray) -> memoryview[float]:
+    """Return a view through which a loop writes into the values themselves."""
+    # No ascontiguousarray here: a copy would take the results and drop them; a view that is
+    # not contiguous fails to cast instead.
+    return values.data.cast("B").cast("d")
 
 
 def same_length(**columns: FloatArray) -> int:
@@ -63,15 +66,6 @@ def nan_column(length: int) -> FloatArray:
 
 def wilder_average(steps: memoryview[float], period: int) -> FloatArray:
     """Return Wilder's average of the steps from the `period`-th on, seeded with their mean."""
-    # TA-Lib's order: multiply by period - 1, add the step, divide by the period.
-    factor, divisor = float(period - 1), float(period)
-    average = 0.0
-    for step in steps[:period]:
-        average += step
-    average /= divisor
-    result = array("d", [average])
-    append = result.append
-    for step in steps[period:]:
-        average = (average * factor + step) / divisor
-        append(average)
-    return column_of(result)
+    averages = np.empty(len(steps) - period + 1, dtype=np.float64)
+    wilder_into(steps, period, written(averages))
+    return averages

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-from array import array
 from collections import deque
 
+from trading_agents.market.indicators._loops import ema_into, sma_into
 from trading_agents.market.indicators._shared import (
     FloatArray,
     checked_period,
     column,
-    column_of,
     first_valid,
     floats,
     nan_column,
+    written,
 )
 
 
@@ -60,17 +60,7 @@ def sma(values: FloatArray, period: int) -> FloatArray:
     start = first_valid(values)
     if values.shape[0] - start < period:
         return averages
-    xs = floats(values[start:])
-    total = 0.0
-    for x in xs[: period - 1]:
-        total += x
-    result = array("d")
-    append = result.append
-    for x, oldest in zip(xs[period - 1 :], xs, strict=False):
-        total += x
-        append(total / period)
-        total -= oldest
-    averages[start + period - 1 :] = column_of(result)
+    sma_into(floats(values[start:]), period, written(averages[start + period - 1 :]))
     return averages
 
 
@@ -116,16 +106,5 @@ def ema(values: FloatArray, period: int) -> FloatArray:
     start = first_valid(values)
     if values.shape[0] - start < period:
         return averages
-    xs = floats(values[start:])
-    k = 2.0 / (period + 1)
-    total = 0.0
-    for x in xs[:period]:
-        total += x
-    average = total / period
-    result = array("d", [average])
-    append = result.append
-    for x in xs[period:]:
-        average = ((x - average) * k) + average
-        append(average)
-    averages[start + period - 1 :] = column_of(result)
+    ema_into(floats(values[start:]), period, written(averages[start + period - 1 :]))
     return averages
