@@ -5,8 +5,8 @@ indicators' loops with Cython, into extension modules beside their sources, from
 source: Python's import system prefers an extension module to the source beside it. They are
 imported only while every compiled source is as it was built (size and modification time,
 recorded in the stamp), and not at all under TRADING_AGENTS_PURE=1: otherwise the finder
-below makes every one of them load from its source. Always all or none: compiled modules share native classes, so a mix
-would give two classes of one name.
+below makes every one of them load from its source. Always all or none: compiled modules
+share native classes, so a mix would give two classes of one name.
 """
 
 from __future__ import annotations

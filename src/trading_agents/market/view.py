@@ -218,13 +218,28 @@ class SeriesMarket:
             symbol: array("q", s.close_ms.astype("int64", copy=False).tobytes())
             for symbol, s in series.items()
         }
+        self._interval_ms = {symbol: s.interval_ms for symbol, s in series.items()}
         self._cache: dict[str, MarketSnapshot] = {}
         # The gate and the decision ask again at the same moment: answer from the last lookup.
         self._served: dict[str, tuple[int, MarketSnapshot | None]] = {}
 
     def index(self, symbol: str) -> int:
         """Return the position of the symbol's latest candle closed by now, or -1."""
-        return bisect_right(self._close_ms[symbol], self._clock.now_ms()) - 1
+        closes = self._close_ms[symbol]
+        now_ms = self._clock.now_ms()
+        count = len(closes)
+        if count:
+            # On a grid without gaps the position is arithmetic; the closes around the guess
+            # confirm it, and where a gap makes it wrong, bisection answers.
+            first = closes[0]
+            guess = (now_ms - first) // self._interval_ms[symbol] if now_ms >= first else -1
+            if (
+                0 <= guess < count
+                and closes[guess] <= now_ms
+                and (guess + 1 == count or closes[guess + 1] > now_ms)
+            ):
+                return guess
+        return bisect_right(closes, now_ms) - 1
 
     def snapshot(self, symbol: str) -> MarketSnapshot | None:
         """Return the symbol's latest closed candle and indicators, or None before any."""

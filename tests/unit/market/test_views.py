@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
+import numpy as np
 import pytest
 
 from tests.support.backtests import real_series
@@ -65,3 +68,17 @@ def test_a_live_view_builds_its_timeframe_from_minutes() -> None:
     assert snapshot.close_ms == to_ms(START) + 15 * MS_PER_MINUTE
     assert snapshot.candles_seen == 1
     assert snapshot.high == max(series["BTCUSDT"].candle(i).high for i in range(15))
+
+
+def test_a_series_with_a_gap_finds_the_last_closed_candle_either_side_of_it() -> None:
+    whole = real_series(["BTCUSDT"], START, hours=2)["BTCUSDT"]
+    kept = np.ones(len(whole), dtype=np.bool_)
+    kept[40:55] = False  # fifteen minutes of maintenance: the grid's arithmetic is off after it
+    gapped = whole.where(kept)
+    clock = SimulatedClock(START)
+    market = SeriesMarket(SPEC, clock, {"BTCUSDT": gapped})
+    closes = gapped.close_ms.tolist()
+
+    for now_ms in range(to_ms(START), to_ms(START) + 2 * 60 * MS_PER_MINUTE, 20_000):
+        clock.advance_to(now_ms)
+        assert market.index("BTCUSDT") == bisect_right(closes, now_ms) - 1
