@@ -74,9 +74,10 @@ COMPILED_MODULES: tuple[str, ...] = (
     "agents/brains/rules.py",
 )
 
-# Loops over floats, compiled by Cython from the same source: mypyc boxes every float, Cython's
-# typed memoryviews do not. The C types are in an augmenting .pxd beside each source.
-CYTHON_MODULES: tuple[str, ...] = ("market/indicators/_loops.py",)
+# Loops over floats (the indicators', a backtest's look ahead for the next candle that matters),
+# compiled by Cython from the same source: mypyc boxes every float, Cython's typed memoryviews
+# do not. The C types are in an augmenting .pxd beside each source.
+CYTHON_MODULES: tuple[str, ...] = ("market/indicators/_loops.py", "backtest/reach.py")
 CYTHON_TYPES: tuple[str, ...] = tuple(path.removesuffix(".py") + ".pxd" for path in CYTHON_MODULES)
 BUILT_MODULES = (*COMPILED_MODULES, *CYTHON_MODULES)
 

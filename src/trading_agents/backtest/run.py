@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.ports import DecisionList
+from trading_agents.backtest.reach import first_reach
 from trading_agents.config.instruments import default_instruments
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import SimulatedClock
@@ -95,6 +96,11 @@ def rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+def _doubles(values: npt.NDArray[np.float64]) -> memoryview[float]:
+    """Return a contiguous column of doubles as the memoryview `first_reach` reads."""
+    return np.ascontiguousarray(values, dtype=np.float64).data.cast("B").cast("d")
 
 
 def common_grid(series: Mapping[str, CandleSeries], gaps: bool = False) -> dict[str, CandleSeries]:
@@ -204,8 +210,9 @@ class Backtest:
         base, series, symbols = self.base, self.series, self.symbols
         total = len(base)
         close_ms = base.close_ms
-        lows = [series[s].low for s in symbols]
-        highs = [series[s].high for s in symbols]
+        # Memoryviews of doubles: what `first_reach` reads, compiled or not.
+        lows = [_doubles(series[s].low) for s in symbols]
+        highs = [_doubles(series[s].high) for s in symbols]
         # Python ints: the loop compares them one at a time, which numpy scalars do slowly.
         mandatory: list[int] = self.mandatory_steps().tolist()
         exchange = self.venue.exchange
@@ -232,12 +239,9 @@ class Backtest:
                 below, above = band
                 if below == float("-inf") and above == float("inf"):
                     continue
-                window = slice(start, following)
-                touched = np.flatnonzero(
-                    (lows[position][window] <= below) | (highs[position][window] >= above)
+                following = first_reach(
+                    lows[position], highs[position], start, following, below, above
                 )
-                if touched.size:
-                    following = start + int(touched[0])
             index = following
         last_close = int(close_ms[-1])
         self.driver.finish()
