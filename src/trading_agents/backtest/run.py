@@ -33,7 +33,7 @@ from trading_agents.engine.assembly import make_brain, sim_account
 from trading_agents.engine.driver import KernelDriver
 from trading_agents.engine.kernel import DEFAULT_MARK_INTERVAL_MS, Kernel
 from trading_agents.market.feeds.resample import resample
-from trading_agents.market.series import CandleSeries, IntArray
+from trading_agents.market.series import CandleSeries, IntArray, doubles
 from trading_agents.market.view import SeriesMarket
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
@@ -96,11 +96,6 @@ def rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
-
-
-def _doubles(values: npt.NDArray[np.float64]) -> memoryview[float]:
-    """Return a contiguous column of doubles as the memoryview `first_reach` reads."""
-    return np.ascontiguousarray(values, dtype=np.float64).data.cast("B").cast("d")
 
 
 def common_grid(series: Mapping[str, CandleSeries], gaps: bool = False) -> dict[str, CandleSeries]:
@@ -211,8 +206,8 @@ class Backtest:
         total = len(base)
         close_ms = base.close_ms
         # Memoryviews of doubles: what `first_reach` reads, compiled or not.
-        lows = [_doubles(series[s].low) for s in symbols]
-        highs = [_doubles(series[s].high) for s in symbols]
+        lows = [doubles(series[s].low) for s in symbols]
+        highs = [doubles(series[s].high) for s in symbols]
         # Python ints: the loop compares them one at a time, which numpy scalars do slowly.
         mandatory: list[int] = self.mandatory_steps().tolist()
         exchange = self.venue.exchange

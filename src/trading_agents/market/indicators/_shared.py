@@ -29,13 +29,6 @@ def column(values: FloatArray, name: str) -> FloatArray:
     return values
 
 
-def floats(values: FloatArray) -> memoryview[float]:
-    """Return a view that yields the values as Python floats without a list of them."""
-    # The loops read and write memoryviews rather than lists: building and converting lists
-    # took a third of each pass, and Cython's compiled loops take any buffer of doubles.
-    return np.ascontiguousarray(values).data.cast("B").cast("d")
-
-
 def written(values: FloatArray) -> memoryview[float]:
     """Return a view through which a loop writes into the values themselves."""
     # No ascontiguousarray here: a copy would take the results and drop them; a view that is

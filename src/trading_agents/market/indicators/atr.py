@@ -11,11 +11,11 @@ from trading_agents.market.indicators._shared import (
     checked_period,
     column,
     first_valid,
-    floats,
     nan_column,
     same_length,
     wilder_average,
 )
+from trading_agents.market.series import doubles
 
 
 class Atr:
@@ -78,5 +78,5 @@ def atr(high: FloatArray, low: FloatArray, close: FloatArray, period: int) -> Fl
     true_ranges = np.where(to_high > true_ranges, to_high, true_ranges)
     to_low = np.abs(previous_closes - lows)
     true_ranges = np.where(to_low > true_ranges, to_low, true_ranges)
-    averages[start + period :] = wilder_average(floats(true_ranges), period)
+    averages[start + period :] = wilder_average(doubles(true_ranges), period)
     return averages

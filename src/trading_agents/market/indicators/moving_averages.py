@@ -11,10 +11,10 @@ from trading_agents.market.indicators._shared import (
     checked_period,
     column,
     first_valid,
-    floats,
     nan_column,
     written,
 )
+from trading_agents.market.series import doubles
 
 
 class Sma:
@@ -60,7 +60,7 @@ def sma(values: FloatArray, period: int) -> FloatArray:
     start = first_valid(values)
     if values.shape[0] - start < period:
         return averages
-    sma_into(floats(values[start:]), period, written(averages[start + period - 1 :]))
+    sma_into(doubles(values[start:]), period, written(averages[start + period - 1 :]))
     return averages
 
 
@@ -106,5 +106,5 @@ def ema(values: FloatArray, period: int) -> FloatArray:
     start = first_valid(values)
     if values.shape[0] - start < period:
         return averages
-    ema_into(floats(values[start:]), period, written(averages[start + period - 1 :]))
+    ema_into(doubles(values[start:]), period, written(averages[start + period - 1 :]))
     return averages

@@ -11,10 +11,10 @@ from trading_agents.market.indicators._shared import (
     checked_period,
     column,
     first_valid,
-    floats,
     nan_column,
     wilder_average,
 )
+from trading_agents.market.series import doubles
 
 
 def _strength(gain: float, loss: float) -> float:
@@ -84,8 +84,8 @@ def rsi(closes: FloatArray, period: int) -> FloatArray:
     # Adding 0.0 for the side that did not move rounds exactly like TA-Lib's branch that
     # leaves it alone, because the running averages are never -0.0.
     falling = moves < 0.0
-    gains = wilder_average(floats(np.where(falling, 0.0, moves)), period)
-    losses = wilder_average(floats(np.where(falling, -moves, 0.0)), period)
+    gains = wilder_average(doubles(np.where(falling, 0.0, moves)), period)
+    losses = wilder_average(doubles(np.where(falling, -moves, 0.0)), period)
     totals = gains + losses
     ratios = np.divide(gains, totals, out=np.zeros_like(totals), where=totals != 0.0)
     strengths[start + period :] = 100.0 * ratios
