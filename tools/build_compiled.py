@@ -1,8 +1,9 @@
-"""Compile the backtest's hot path with mypyc, in place beside the sources it is built from.
+"""Compile the backtest's hot path with mypyc and Cython, in place beside its sources.
 
 `make install` runs this after `uv sync`. Where no C compiler is found (or it fails), it says
 so and leaves the pure-Python modules, which are the same source and give the same results.
-The build records, as they were when it began, every compiled source and every module of the
+Either way it then writes the package's bytecode. The build records, as they were when it
+began, every compiled source, the C types of the Cython modules and every module of the
 package they import; the package imports the compiled modules only while all of them are
 unchanged and every extension module is there (see trading_agents/_compiled.py), so an
 edited source is never shadowed by a stale build.
@@ -116,7 +117,7 @@ def write_bytecode() -> None:
     The package is installed editable, so `uv sync --compile-bytecode` compiles only the
     dependencies. Where PYTHONDONTWRITEBYTECODE is set (as on this project's machines) Python
     would otherwise compile fifty of the package's modules from source at every start, a
-    tenth of a backtest's start-up. A module edited later is compiled from source again, in
+    sixth of a backtest's imports. A module edited later is compiled from source again, in
     memory, as before: its bytecode no longer matches it.
     """
     written = compileall.compile_dir(PACKAGE, quiet=2, workers=os.cpu_count() or 1)
@@ -124,7 +125,7 @@ def write_bytecode() -> None:
 
 
 def build_extensions() -> None:
-    """Compile the listed modules with mypyc, or say why the pure-Python modules stay."""
+    """Compile the listed modules with mypyc and Cython, or say why the pure ones stay."""
     clean()
     if os.environ.get("TRADING_AGENTS_COMPILE", "1") == "0":
         say("compiled hot path: skipped (TRADING_AGENTS_COMPILE=0); pure Python")
