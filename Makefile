@@ -26,7 +26,7 @@ uv: ## Install the pinned uv with pip unless a uv is already available.
 			"uv==$(UV_VERSION)"; \
 	fi
 
-install: uv ## Create .venv with the locked dependencies (uv sync --frozen), compile the hot path (mypyc), npm ci for the TypeScript client.
+install: uv ## Create .venv with the locked dependencies (uv sync --frozen), compile the hot path (mypyc, Cython) and write the bytecode, npm ci for the TypeScript client.
 	$(UV) sync --frozen --compile-bytecode
 	$(UV_RUN) python tools/build_compiled.py
 	@if command -v npm >/dev/null 2>&1; then \

@@ -1,12 +1,12 @@
 """Which modules the compiled build covers, and whether its modules may be imported.
 
 `tools/build_compiled.py` (run by `make install`) compiles these modules with mypyc, and the
-indicators' loops with Cython, into extension modules beside their sources, from the same
-source: Python's import system prefers an extension module to the source beside it. They are
-imported only while every compiled source is as it was built (size and modification time,
-recorded in the stamp), and not at all under TRADING_AGENTS_PURE=1: otherwise the finder
-below makes every one of them load from its source. Always all or none: compiled modules
-share native classes, so a mix would give two classes of one name.
+loops over columns of floats with Cython, into extension modules beside their sources, from
+the same source: Python's import system prefers an extension module to the source beside
+it. They are imported only while every compiled source is as it was built (size and
+modification time, recorded in the stamp), and not at all under TRADING_AGENTS_PURE=1:
+otherwise the finder below makes every one of them load from its source. Always all or none:
+compiled modules share native classes, so a mix would give two classes of one name.
 """
 
 from __future__ import annotations
@@ -102,8 +102,9 @@ def extension_files(package: Path = PACKAGE_DIR) -> list[Path]:
 def stamp_text(package: Path, sources: Sequence[str]) -> str:
     """Return the stamp of a build from `sources` (paths in the package) as they are now.
 
-    The sources are the compiled modules and every module of the package they import: mypyc
-    compiled them against those modules' types, so a change to either retires the build.
+    The sources are the compiled modules, the Cython modules' C types (.pxd) and every module
+    of the package they import: mypyc compiled them against those modules' types, so a change
+    to any retires the build.
     """
     lines = [f"python {EXT_SUFFIX}"]
     for path in sources:

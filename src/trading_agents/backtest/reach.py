@@ -18,6 +18,9 @@ def first_reach(
     above: float,
 ) -> int:
     """Return the first index in [start, stop) with low <= `below` or high >= `above`, or stop."""
+    if start < 0 or stop > min(len(lows), len(highs)):
+        # The compiled loop does not check its indices: it would read past the columns.
+        raise IndexError(f"candles {start}..{stop} are not all in columns of {len(lows)}")
     for index in range(start, stop):
         if lows[index] <= below or highs[index] >= above:
             return index

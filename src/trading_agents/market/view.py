@@ -228,11 +228,12 @@ class SeriesMarket:
         closes = self._close_ms[symbol]
         now_ms = self._clock.now_ms()
         count = len(closes)
-        if count:
+        interval_ms = self._interval_ms[symbol]
+        if count and interval_ms > 0:
             # On a grid without gaps the position is arithmetic; the closes around the guess
             # confirm it, and where a gap makes it wrong, bisection answers.
             first = closes[0]
-            guess = (now_ms - first) // self._interval_ms[symbol] if now_ms >= first else -1
+            guess = (now_ms - first) // interval_ms if now_ms >= first else -1
             if (
                 0 <= guess < count
                 and closes[guess] <= now_ms

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from trading_agents.core.decimals import ZERO, round_down_to_step
+from trading_agents.core.decimals import ZERO, is_multiple, round_down_to_step
 from trading_agents.model.enums import OrderType
 from trading_agents.model.instruments import Instrument
 from trading_agents.model.orders import OrderIntent
@@ -45,7 +45,9 @@ def round_intent(intent: OrderIntent, instrument: Instrument) -> OrderIntent:
 def _on_grid(value: Decimal, unit: Decimal) -> bool:
     # One remainder is cheaper than rounding and comparing. An infinite value has none, and
     # one of more multiples than the context's 28 digits hold would raise instead of rounding.
-    return value.is_finite() and value.adjusted() - unit.adjusted() < 27 and not value % unit
+    return (
+        value.is_finite() and value.adjusted() - unit.adjusted() < 27 and is_multiple(value, unit)
+    )
 
 
 def _to_tick(price: Decimal, tick: Decimal) -> Decimal:

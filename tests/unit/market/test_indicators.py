@@ -298,3 +298,12 @@ def test_a_line_that_is_not_ready_has_not_crossed() -> None:
     assert not crossed_below(2.0, 1.0, 0.5, None)
     assert crossed_above(1.0, 1.0, 2.0, 1.0)
     assert crossed_below(1.0, 1.0, 0.5, 1.0)
+
+
+def test_a_loop_refuses_an_output_too_short_for_its_results() -> None:
+    from trading_agents.market.indicators._loops import ema_into
+    from trading_agents.market.series import doubles
+
+    values = doubles(np.arange(10.0))
+    with pytest.raises(ValueError, match="need 7 results where there is room for 6"):
+        ema_into(values, 4, doubles(np.zeros(6)))

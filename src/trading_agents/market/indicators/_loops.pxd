@@ -4,6 +4,9 @@
 cimport cython
 
 
+cdef void _check_room(Py_ssize_t count, Py_ssize_t period, double[::1] out) except *
+
+
 @cython.locals(count=Py_ssize_t, i=Py_ssize_t, k=double, total=double, average=double)
 cpdef void ema_into(const double[::1] values, Py_ssize_t period, double[::1] out)
 

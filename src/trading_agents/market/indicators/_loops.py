@@ -10,9 +10,19 @@ bit for bit the values a live agent computes one candle at a time.
 from __future__ import annotations
 
 
+def _check_room(count: int, period: int, out: memoryview[float]) -> None:
+    # The compiled loops do not check their indices: a short output would be written past.
+    if period < 1 or count < period or len(out) < count - period + 1:
+        raise ValueError(
+            f"{count} values and a period of {period} need {count - period + 1} results"
+            f" where there is room for {len(out)}"
+        )
+
+
 def ema_into(values: memoryview[float], period: int, out: memoryview[float]) -> None:
     """Write the EMA of `values` from the `period`-th on into `out`, seeded with their mean."""
     count = len(values)
+    _check_room(count, period, out)
     k = 2.0 / (period + 1)
     total = 0.0
     for i in range(period):
@@ -27,6 +37,7 @@ def ema_into(values: memoryview[float], period: int, out: memoryview[float]) -> 
 def sma_into(values: memoryview[float], period: int, out: memoryview[float]) -> None:
     """Write the moving average of `values` from the `period`-th on into `out`."""
     count = len(values)
+    _check_room(count, period, out)
     total = 0.0
     for i in range(period - 1):
         total += values[i]
@@ -40,6 +51,7 @@ def wilder_into(steps: memoryview[float], period: int, out: memoryview[float]) -
     """Write Wilder's average of `steps` from the `period`-th on into `out`, seeded with a mean."""
     # TA-Lib's order: multiply by period - 1, add the step, divide by the period.
     count = len(steps)
+    _check_room(count, period, out)
     factor = float(period - 1)
     divisor = float(period)
     average = 0.0
