@@ -18,7 +18,14 @@ def doubles(values: FloatArray) -> memoryview[float]:
     """Return a column as a memoryview of doubles, what the compiled loops read (Cython's)."""
     # Loops read and write memoryviews rather than lists: building and converting lists took
     # a third of each pass, and a typed memoryview takes any buffer of doubles.
-    return np.ascontiguousarray(values, dtype=np.float64).data.cast("B").cast("d")
+    return written(np.ascontiguousarray(values, dtype=np.float64))
+
+
+def written(values: FloatArray) -> memoryview[float]:
+    """Return a view through which a loop writes into the values themselves."""
+    # No ascontiguousarray here: a copy would take the results and drop them; a view that is
+    # not contiguous fails to cast instead.
+    return values.data.cast("B").cast("d")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trading_agents.market.indicators._loops import wilder_into
+from trading_agents.market.series import written
 
 FloatArray = npt.NDArray[np.float64]
 Int8Array = npt.NDArray[np.int8]
@@ -27,13 +28,6 @@ def column(values: FloatArray, name: str) -> FloatArray:
     if values.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, not of shape {values.shape}")
     return values
-
-
-def written(values: FloatArray) -> memoryview[float]:
-    """Return a view through which a loop writes into the values themselves."""
-    # No ascontiguousarray here: a copy would take the results and drop them; a view that is
-    # not contiguous fails to cast instead.
-    return values.data.cast("B").cast("d")
 
 
 def same_length(**columns: FloatArray) -> int:

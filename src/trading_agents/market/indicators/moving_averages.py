@@ -12,9 +12,8 @@ from trading_agents.market.indicators._shared import (
     column,
     first_valid,
     nan_column,
-    written,
 )
-from trading_agents.market.series import doubles
+from trading_agents.market.series import doubles, written
 
 
 class Sma:
