@@ -340,7 +340,6 @@ def backtest(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Backtest an agent on historical candles; write result.json and report.html."""
-    import asyncio
     import gc
     import time
 
@@ -349,6 +348,7 @@ def backtest(
     from rich.table import Table
 
     from trading_agents.backtest.command import BacktestRequest, execute, prepare, summary_rows
+    from trading_agents.backtest.run import run_to_end
     from trading_agents.core.errors import ConfigurationError, RunAborted
 
     started = time.perf_counter()
@@ -387,7 +387,7 @@ def backtest(
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = asyncio.run(execute(prepared, request, advance, started))
+            result = run_to_end(prepared, execute(prepared, request, advance, started))
         table = Table("", "", title=f"Backtest written to {out}", show_header=False)
         for label, value in summary_rows(result):
             table.add_row(label, value)

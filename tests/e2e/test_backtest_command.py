@@ -3,10 +3,13 @@ bad input exits non-zero with a message that says what is wrong, and writes noth
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import gzip
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from typer.testing import CliRunner
 
 from tests.support.browser import Chromium, require_chromium
 from tests.support.market_data import candle_file, market_dir
+from trading_agents.backtest.command import BacktestRequest, execute, prepare
 from trading_agents.cli import app
 
 WINDOW = ["--from", "2025-05-06", "--to", "2025-05-09"]
@@ -75,6 +79,40 @@ def test_the_report_of_a_real_run_draws_its_charts_in_chromium(tmp_path: Path) -
     for chart in ("equity", "drawdown", "price-BTCUSDT", "price-ETHUSDT"):
         assert f'data-chart="{chart}"' in dom
     assert dom.count("marker entry") >= result["metrics"]["total_trades"]
+
+
+def test_a_rule_brain_backtest_runs_without_an_event_loop(tmp_path: Path) -> None:
+    # The rule brain and the simulated venue answer at once: the command spares itself
+    # asyncio (its imports, a loop's set-up and tear-down), and trades as in an event loop.
+    script = (
+        "import sys\n"
+        "from trading_agents.cli import app\n"
+        "try:\n"
+        "    app(sys.argv[1:])\n"
+        "except SystemExit as end:\n"
+        "    assert not end.code, end.code\n"
+        "print('asyncio imported:', 'asyncio' in sys.modules)\n"
+    )
+    data, funding = market_dir() / "futures_um" / "1m", market_dir() / "funding"
+    command = subprocess.run(
+        [
+            sys.executable, "-c", script, "backtest", "--quiet", "--agent", "atlas",
+            "--symbols", "BTCUSDT,ETHUSDT", "--data", str(data), "--funding", str(funding),
+            *WINDOW, "--out", str(tmp_path / "command"),
+        ],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    request = BacktestRequest(
+        agent="atlas", symbols=("BTCUSDT", "ETHUSDT"), data=data, funding=funding,
+        start=WINDOW[1], end=WINDOW[3], out=tmp_path / "in-a-loop",
+    )  # fmt: skip
+    in_a_loop = asyncio.run(execute(prepare(request), request, None, 0.0))
+
+    assert command.stdout.strip().splitlines()[-1] == "asyncio imported: False"
+    without_loop = json.loads((tmp_path / "command" / "result.json").read_text())
+    assert without_loop["trades_sha256"] == in_a_loop["trades_sha256"]
+    assert without_loop["metrics"] == in_a_loop["metrics"]
+    assert in_a_loop["metrics"]["total_trades"] > 0
 
 
 def _binance_rows(hours: int) -> list[list[str]]:

@@ -11,7 +11,6 @@ and the others go on. `OUT/batch.json` lists them all.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +26,7 @@ from trading_agents.backtest.command import (
     run_documents,
     write_documents,
 )
+from trading_agents.backtest.run import run_to_end
 from trading_agents.core.errors import ConfigurationError, RunAborted
 
 BATCH_FILE = "batch.json"
@@ -75,7 +75,7 @@ def run_one(request: BacktestRequest) -> Ran:
     started = time.perf_counter()
     try:
         backtest = prepare(request)
-        result, report = asyncio.run(run_documents(backtest, request, None, started))
+        result, report = run_to_end(backtest, run_documents(backtest, request, None, started))
     except Exception as error:  # one run's failure is its line of the batch, not the end of it
         return Ran(_line(request, f"{error}" if _expected(error) else f"{error!r}"), None, None)
     line = {

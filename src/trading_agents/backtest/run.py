@@ -12,12 +12,12 @@ the same candles one by one through paper mode and compares.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,7 @@ from trading_agents.backtest.reach import first_reach
 from trading_agents.config.instruments import default_instruments
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import SimulatedClock
+from trading_agents.core.coroutines import run_at_once
 from trading_agents.engine.account import AgentAccount
 from trading_agents.engine.assembly import make_brain, sim_account
 from trading_agents.engine.driver import KernelDriver
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # the LLM brain's parts are imported only by a run that uses 
     from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 BACKTEST_ACCOUNT = "backtest"
 # Young-generation thresholds while a run builds its books; see `rare_collections`.
 RUN_GC_THRESHOLDS = (100_000, 50, 100)
@@ -96,6 +98,19 @@ def rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+def run_to_end(backtest: Backtest, coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine of `backtest`'s to its end, in an event loop only if its brain waits.
+
+    A rule brain on the simulated venue answers at once, so its run never suspends: without
+    an event loop it is spared asyncio's imports, set-up and tear-down.
+    """
+    if backtest.waits:
+        import asyncio  # an LLM brain's run, which imports it anyway
+
+        return asyncio.run(coroutine)
+    return run_at_once(coroutine)
 
 
 def common_grid(series: Mapping[str, CandleSeries], gaps: bool = False) -> dict[str, CandleSeries]:
@@ -195,6 +210,11 @@ class Backtest:
         due = np.zeros(len(close_ms), dtype=np.bool_)
         due[at[at < len(close_ms)]] = True
         return due
+
+    @property
+    def waits(self) -> bool:
+        """Tell whether the run waits on I/O (an LLM brain's calls) and so needs an event loop."""
+        return self.setup.profile.brain != "rules"
 
     async def run(self, progress: Progress | None = None) -> BacktestRun:
         """Run every candle that matters through the kernel; return the finished account."""

@@ -6,7 +6,6 @@ process or in a Ray worker on another machine; only the small outcome travels ba
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +13,7 @@ from typing import Any, Protocol
 
 from trading_agents.backtest.objectives import Objective, period_returns, score
 from trading_agents.backtest.result import metrics_document
-from trading_agents.backtest.run import Backtest, BacktestRun, BacktestSetup
+from trading_agents.backtest.run import Backtest, BacktestRun, BacktestSetup, run_to_end
 from trading_agents.backtest.walkforward import Window
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.market.series import CandleSeries
@@ -71,7 +70,7 @@ def run_window(
     """Backtest the profile on the window's candles, starting flat with `initial_equity`."""
     series = {s: c.between(window.start_ms, window.end_ms) for s, c in market.series.items()}
     backtest = Backtest(BacktestSetup(profile, series, market.venue_config, initial_equity))
-    return asyncio.run(backtest.run())
+    return run_to_end(backtest, backtest.run())
 
 
 def outcome_of(run: BacktestRun, task: TrialTask) -> TrialOutcome:

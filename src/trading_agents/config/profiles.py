@@ -165,7 +165,13 @@ class StrategyPreset(_Strict):
     strategy: StrategySettings
 
 
-class _DecimalLoader(yaml.SafeLoader):
+try:  # libyaml's parser, which PyYAML's wheels hold: every command reads profiles as it starts
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # a PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _DecimalLoader(_SafeLoader):
     """YAML with floats read as exact decimals: 0.005 stays 0.005."""
 
 
