@@ -1,9 +1,9 @@
 """Time the whole `trading-agents backtest` command: start-up, loading, indicators, run, output.
 
-Four runs, each the median of RUNS launches of the real command in a fresh process:
+Five runs, each the median of RUNS launches of the real command in a fresh process:
 the reference strategy on the synthetic year (the side-by-side benchmark with other engines),
 the reference strategy on the real BTCUSDT window, Atlas on BTCUSDT and ETHUSDT over the
-real window, and the first run again from a candle store of the year (imported once, not
+real window, and the first two again from candle stores of their files (imported once, not
 timed). Peak memory is the largest resident set of the command's process.
 """
 
@@ -62,12 +62,22 @@ def launch(arguments: list[str], out: Path) -> tuple[float, int, dict[str, objec
     return wall, usage.ru_maxrss, result
 
 
+REAL_WINDOW_FILES = (
+    MARKET / "futures_um" / "1m" / "BTCUSDT_1m_2025-05-04_2025-06-24.csv.gz",
+    MARKET / "funding" / "BTCUSDT_funding_2019-09-10_2026-05-17.csv",
+)
+
+
 def store_of_the_year(folder: Path) -> Path:
     """Import the synthetic year and its funding into a candle store (not timed)."""
-    store = folder / "store"
+    return store_of(folder / "store", (SYNTHETIC,))
+
+
+def store_of(store: Path, paths: tuple[Path, ...]) -> Path:
+    """Import candle and funding files into a candle store at `store` (not timed)."""
     command = [str(Path(sys.executable).parent / "trading-agents"), "data", "import"]
     subprocess.run(
-        [*command, str(SYNTHETIC), "--out", str(store)],
+        [*command, *map(str, paths), "--out", str(store)],
         cwd=REPO_DIR,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -81,10 +91,13 @@ def run() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as stores:
         cases = dict(CASES)
-        # The same run as the first case, its candles and funding read from a store.
+        # The same runs as the first two cases, their candles and funding read from stores.
+        reference = ["--agent", "atlas", "--symbols", "BTCUSDT", "--strategy", "reference"]
         cases["backtest_reference_year_store"] = [
-            "--agent", "atlas", "--symbols", "BTCUSDT", "--strategy", "reference",
-            "--data", str(store_of_the_year(Path(stores))),
+            *reference, "--data", str(store_of_the_year(Path(stores))),
+        ]  # fmt: skip
+        cases["backtest_reference_real_window_store"] = [
+            *reference, "--data", str(store_of(Path(stores) / "window", REAL_WINDOW_FILES)),
         ]  # fmt: skip
         rows += _cases(cases)
     return rows
