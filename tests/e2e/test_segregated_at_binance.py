@@ -28,6 +28,7 @@ from tests.support.binance_service import (
     segregated,
     segregated_environment,
     sub_accounts,
+    wait_until_warm,
 )
 from tests.support.databases import POSTGRES_ADMIN_DSN, postgres_database
 from tests.support.fake_binance_futures import FakeBinanceFutures, SubAccount
@@ -35,6 +36,7 @@ from tests.support.service import Service, running_service
 
 CANDLES = recent_candles()
 BUY = buy_signal(CANDLES)
+ATLAS_TIMEFRAME_MINUTES = 15
 TRANSFER = Decimal(500)  # into acc-2's Binance account while the service is down
 
 
@@ -111,11 +113,11 @@ def test_three_segregated_accounts_agree_with_their_accounts_after_a_sigkill(
     subs, futures, environment = binance
     with running_service(environment) as service:
         service.wait_for("/health", lambda h: h["market_data_state"] == "streaming")
-        time.sleep(1.0)  # the backfilled candles stepped: the agents are warm
         for account, sub in subs.items():
             body = {"venue": "binance", "api_key": sub.api_key, "api_secret": sub.api_secret}
             service.put(f"/accounts/{account}/venue-credentials", body)
             service.post(f"{atlas(account)}/start", {"initial_equity": str(sub.wallet_balance)})
+            wait_until_warm(service, atlas(account), CANDLES, ATLAS_TIMEFRAME_MINUTES)
         for account in subs:  # all three trading at once
             answer = service.post(f"{atlas(account)}/signal", BUY)
             assert answer["action"] == "open", answer

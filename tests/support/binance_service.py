@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from tests.support.fake_binance import FakeBinance
 from tests.support.fake_binance_futures import FakeBinanceFutures, SubAccount
 from tests.support.market_data import candles_from
+from tests.support.service import Service
 from trading_agents.config.profiles import shipped_profiles
 from trading_agents.core.clock import MS_PER_MINUTE, LiveClock, SimulatedClock
 from trading_agents.market.candles import Candle
@@ -94,6 +96,21 @@ def binance_environment(
 def last_close(candles: list[Candle]) -> Decimal:
     """Return the price Binance trades at when the service starts: the last close."""
     return candles[-1].close
+
+
+def wait_until_warm(
+    service: Service, agent_path: str, candles: list[Candle], timeframe_minutes: int
+) -> None:
+    """Wait until a started agent's market view holds every complete candle of the backfill.
+
+    The service steps the backfilled history after it starts streaming; an agent asked to
+    trade before the last of it is stepped holds (its ATR not ready, or its price stale).
+    """
+    buckets = Counter(c.open_ms // (timeframe_minutes * MS_PER_MINUTE) for c in candles)
+    complete = sum(1 for count in buckets.values() if count == timeframe_minutes)
+    service.wait_for(
+        f"{agent_path}/candles?symbol={SYMBOL}&limit=500", lambda view: len(view) >= complete
+    )
 
 
 def buy_signal(candles: list[Candle]) -> dict[str, object]:
