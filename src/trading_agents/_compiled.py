@@ -25,10 +25,10 @@ STAMP = "_compiled.stamp"
 # engine/moments (an async generator, which mypyc does not compile), the LangGraph runner
 # (agents/langgraph_runner: it wraps the compiled nodes in plain coroutines, since LangGraph
 # reads each node's signature, which a compiled function does not show),
-# core/decimals (to_decimal's own message for a float: a compiled function refuses a float
-# argument before its body runs), the candle series and the simulated
-# venue's settings (sent to Ray's workers: a compiled frozen class does not unpickle) and
-# modules of pydantic models, enums and the LLM brain, which gain nothing.
+# the candle series and the simulated venue's settings (sent to Ray's workers: a compiled
+# frozen class does not unpickle) and modules of pydantic models and the LLM brain, which gain
+# nothing. The enums and the decimal constants are in: compiled code reads a `Final` name or
+# an enum member of a compiled module as a C static, instead of a dictionary lookup each use.
 COMPILED_MODULES: tuple[str, ...] = (
     "model/orders.py",
     "model/positions.py",
@@ -37,6 +37,8 @@ COMPILED_MODULES: tuple[str, ...] = (
     "model/signals.py",
     "model/decisions.py",
     "model/instruments.py",
+    "model/enums.py",
+    "core/decimals.py",
     "core/ids.py",
     "core/log_context.py",
     "market/candles.py",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from trading_agents.agents import nodes
 from trading_agents.agents.brains.port import Brain
@@ -21,16 +21,16 @@ from trading_agents.risk.engine import RiskEngine
 # nothing (checking risk, rejecting, logging), which the direct runner calls without a task.
 BoundNode = Callable[[DecisionState], dict[str, Any] | Awaitable[dict[str, Any]]]
 
-START_NODE = "analyze_market"
-END = "__end__"
+START_NODE: Final = "analyze_market"
+END: Final = "__end__"
 # analyze_market -> check_risk -> execute_trade | reject | (nothing to do) -> log_decision
-EDGES: Mapping[str, str] = {
+EDGES: Final[Mapping[str, str]] = {
     "analyze_market": "check_risk",
     "execute_trade": "log_decision",
     "reject": "log_decision",
     "log_decision": END,
 }
-ROUTES: Mapping[str, Callable[[DecisionState], str]] = {"check_risk": nodes.route_after_risk}
+ROUTES: Final[Mapping[str, Callable[[DecisionState], str]]] = {"check_risk": nodes.route_after_risk}
 ROUTE_TARGETS: Mapping[str, tuple[str, ...]] = {
     "check_risk": ("execute_trade", "reject", "log_decision"),
 }

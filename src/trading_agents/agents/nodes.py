@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from trading_agents.agents.brains.port import Brain
 from trading_agents.agents.ports import DecisionSink, OrderGateway
@@ -28,7 +28,10 @@ from trading_agents.venues.errors import VenueError
 
 Update = dict[str, Any]
 
-ENTRY, CLOSE, STOP_LOSS, TAKE_PROFIT = "entry", "close", "stop_loss", "take_profit"
+ENTRY: Final = "entry"
+CLOSE: Final = "close"
+STOP_LOSS: Final = "stop_loss"
+TAKE_PROFIT: Final = "take_profit"
 
 
 async def analyze_market(

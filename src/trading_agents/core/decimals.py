@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal, InvalidOperation
+from typing import Final
 
-ZERO = Decimal(0)
-ONE = Decimal(1)
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
 
 
-def to_decimal(value: str | int | Decimal) -> Decimal:
+def to_decimal(value: object) -> Decimal:
     """Parse an exact decimal from a string or int; floats are refused because they are inexact."""
+    # `object`, not a union of the accepted types: compiled, the function would refuse a float
+    # before its body could say why.
     if isinstance(value, float):
         raise TypeError(f"float {value!r} is inexact; pass a string or Decimal")
+    if not isinstance(value, str | int | Decimal):
+        raise TypeError(f"{value!r} is not a string, an int or a decimal")
     try:
         parsed = Decimal(value)
     except InvalidOperation as exc:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Final
 
 # The one rule for the names the outside world gives: an agent (its profile's name) and an
 # investment account, wherever they come in (the API's paths and bodies, the webhook, the CLI).
 AGENT_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
-_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+_ACCOUNT_ID: Final = re.compile(ACCOUNT_ID_PATTERN)
 
 
 # The account a pooled book's own session trades under: outside the pattern above, so no
@@ -27,10 +28,10 @@ def key_fingerprint(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()[:12]
 
 
-_sha256 = hashlib.sha256  # bound once: looked up on the module for every order otherwise
+_sha256: Final = hashlib.sha256  # bound once: looked up on the module for every order otherwise
 
 # Binance accepts client order ids of at most 36 characters from [.A-Z:/a-z0-9_-].
-CLIENT_ORDER_ID_MAX_LENGTH = 36
+CLIENT_ORDER_ID_MAX_LENGTH: Final = 36
 
 
 def client_order_id(prefix: str, *parts: object) -> str:

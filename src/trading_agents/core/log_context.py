@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
+from typing import Final
 
 FIELDS = ("account_id", "agent", "decision", "client_order_id")
 # The fields of the contexts entered, outermost first: entering one appends to a short tuple
 # instead of merging dictionaries, which only a line logged inside needs.
 Layers = tuple[Mapping[str, object], ...]
-_CURRENT: ContextVar[Layers] = ContextVar("log_context", default=())
+_CURRENT: Final[ContextVar[Layers]] = ContextVar("log_context", default=())
 
 
 class LogContext:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from trading_agents.agents.runner import AgentRunner
 from trading_agents.agents.state import DecisionState, PositionView
@@ -34,7 +34,7 @@ ReportSource = Callable[[], Sequence[ExecutionReport]]
 # A simulated venue's way to see a mark price: symbol, time, price.
 TakeMark = Callable[[str, int, Decimal], None]
 
-log = logging.getLogger(__name__)
+log: Final = logging.getLogger(__name__)
 
 
 class AgentAccount:
@@ -287,7 +287,7 @@ class AgentAccount:
         return decided
 
 
-_STOP_LOSS_ID = f"{STOP_LOSS_PREFIX}-"
+_STOP_LOSS_ID: Final = f"{STOP_LOSS_PREFIX}-"
 
 
 def _is_rejected_stop(report: OrderUpdate) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
@@ -22,13 +23,15 @@ from trading_agents.model.orders import (
 )
 from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
 
-log = logging.getLogger(__name__)
+log: Final = logging.getLogger(__name__)
 
 # Enum members bound once: the cache moves on every report of a backtest.
-_SUBMITTED, _ACCEPTED = OrderStatus.SUBMITTED, OrderStatus.ACCEPTED
-_FILLED, _PARTIALLY_FILLED = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED
-_FILL_STATUSES = frozenset({_FILLED, _PARTIALLY_FILLED})
-_OPEN = frozenset(status for status in OrderStatus if status.is_open)
+_SUBMITTED: Final = OrderStatus.SUBMITTED
+_ACCEPTED: Final = OrderStatus.ACCEPTED
+_FILLED: Final = OrderStatus.FILLED
+_PARTIALLY_FILLED: Final = OrderStatus.PARTIALLY_FILLED
+_FILL_STATUSES: Final = frozenset({_FILLED, _PARTIALLY_FILLED})
+_OPEN: Final = frozenset(status for status in OrderStatus if status.is_open)
 
 
 class OrderCache:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 # The prices converted last. A backtest step turns its candle's prices into decimals and the
 # market snapshot of the same moment turns three of them again; the next step's open is often
 # this one's close. Cleared when full: bounded, and no bookkeeping per call.
-_RECENT: dict[float, Decimal] = {}
-_RECENT_SIZE = 64
+_RECENT: Final[dict[float, Decimal]] = {}
+_RECENT_SIZE: Final = 64
 
 
 def price_decimal(value: float) -> Decimal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
 
 
 class Side(StrEnum):
@@ -23,8 +24,8 @@ class Side(StrEnum):
 
 
 # Looked up in tables: on the hot path `Side.BUY` costs more than the test it serves.
-_SIGNS = {Side.BUY: 1, Side.SELL: -1}
-_OPPOSITES = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
+_SIGNS: Final = {Side.BUY: 1, Side.SELL: -1}
+_OPPOSITES: Final = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
 
 
 class PositionSide(StrEnum):
@@ -49,7 +50,7 @@ class OrderType(StrEnum):
         return self in _CONDITIONAL_TYPES
 
 
-_CONDITIONAL_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET})
+_CONDITIONAL_TYPES: Final = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET})
 
 
 class ExitReason(StrEnum):
@@ -75,7 +76,7 @@ class ExitReason(StrEnum):
         return _EXIT_BY_TYPE.get(order_type, cls.OTHER) if order_type else cls.OTHER
 
 
-_EXIT_BY_TYPE = {
+_EXIT_BY_TYPE: Final = {
     OrderType.MARKET: ExitReason.DECISION,
     OrderType.LIMIT: ExitReason.DECISION,
     OrderType.STOP_MARKET: ExitReason.STOP_LOSS,
@@ -108,7 +109,7 @@ class OrderStatus(StrEnum):
         return self in _OPEN_STATUSES
 
 
-_OPEN_STATUSES = frozenset(
+_OPEN_STATUSES: Final = frozenset(
     {
         OrderStatus.SUBMITTED,
         OrderStatus.ACCEPTED,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
@@ -24,7 +25,8 @@ from trading_agents.model.enums import (
 )
 
 # Bound once: every intent is checked on the hot path, and a lookup on the enum costs more.
-_LIMIT, _GTC = OrderType.LIMIT, TimeInForce.GTC
+_LIMIT: Final = OrderType.LIMIT
+_GTC: Final = TimeInForce.GTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +207,7 @@ OrderEvent = (
 FillEvent = OrderPartiallyFilled | OrderFilled
 
 S = OrderStatus
-_TRANSITIONS: dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus] = {
+_TRANSITIONS: Final[dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus]] = {
     (S.SUBMITTED, OrderAccepted): S.ACCEPTED,
     (S.SUBMITTED, OrderRejected): S.REJECTED,
     (S.ACCEPTED, OrderTriggered): S.TRIGGERED,
@@ -227,8 +229,10 @@ _TRANSITIONS: dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus] = {
 # A conditional order trades only after its trigger; any other order has no trigger. A venue
 # may still refuse a conditional order it took, when its trigger comes and the order it
 # becomes cannot be placed (Binance's algo service: a reduce-only exit with nothing left).
-_CONDITIONAL_FORBIDDEN = frozenset({(S.ACCEPTED, OrderPartiallyFilled), (S.ACCEPTED, OrderFilled)})
-_PLAIN_FORBIDDEN = frozenset({(S.ACCEPTED, OrderTriggered), (S.ACCEPTED, OrderRejected)})
+_CONDITIONAL_FORBIDDEN: Final = frozenset(
+    {(S.ACCEPTED, OrderPartiallyFilled), (S.ACCEPTED, OrderFilled)}
+)
+_PLAIN_FORBIDDEN: Final = frozenset({(S.ACCEPTED, OrderTriggered), (S.ACCEPTED, OrderRejected)})
 
 
 def allowed_transitions(
@@ -239,7 +243,7 @@ def allowed_transitions(
     return {key: target for key, target in _TRANSITIONS.items() if key not in forbidden}
 
 
-_TABLES = {order_type: allowed_transitions(order_type) for order_type in OrderType}
+_TABLES: Final = {order_type: allowed_transitions(order_type) for order_type in OrderType}
 
 
 @dataclass(slots=True, eq=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick
 from trading_agents.core.errors import InvalidTransition
@@ -11,7 +12,7 @@ from trading_agents.model.enums import PositionSide, Side
 from trading_agents.model.instruments import Instrument
 
 # Binance books USDT amounts to 8 decimals; rounding there keeps every sum of them exact.
-USDT_QUANTUM = Decimal("0.00000001")
+USDT_QUANTUM: Final = Decimal("0.00000001")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Final
 
 from trading_agents.model.enums import ExitReason, OrderType, Side
 
-_NONE_HELD: Mapping[str, Decimal] = MappingProxyType({})
+_NONE_HELD: Final[Mapping[str, Decimal]] = MappingProxyType({})
 
 
 # Requests and account states are built for every decision: each writes its __init__ out,

@@ -13,18 +13,19 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
+from typing import Final
 
 # The default context keeps 28 digits, so adding a fee share like 0.0133…33 to a PnL of
 # thousands would round and break total_profit - total_loss == Σ net_pnl. Addition and
 # multiplication are exact in an unbounded context; never divide in it (1/3 never ends).
-_EXACT = Context(
+_EXACT: Final = Context(
     prec=MAX_PREC,
     Emax=MAX_EMAX,
     Emin=MIN_EMIN,
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
 
-_ZERO = Decimal(0)
+_ZERO: Final = Decimal(0)
 
 
 def exact_sum(values: Iterable[Decimal]) -> Decimal:

@@ -6,12 +6,13 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
+from typing import Final
 
 from trading_agents.core.clock import utc_day_start
 from trading_agents.core.decimals import ZERO
 from trading_agents.portfolio.equity import EquityPoint
 
-DAYS_PER_YEAR = 365  # crypto trades every day of the year
+DAYS_PER_YEAR: Final = 365  # crypto trades every day of the year
 
 
 def keep_close(closes: list[EquityPoint], point: EquityPoint) -> None:

@@ -19,13 +19,14 @@ are priced at the last mark's unit value: mark the book first.
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal, localcontext
+from typing import Final
 
 from trading_agents.core.decimals import ZERO
 
-MONEY = Decimal("0.00000001")
-UNIT = Decimal("0.00000001")  # units are counted to 8 decimals
-UNIT_VALUE = Decimal("0.000000000001")  # USDT per unit, to 12 decimals
-PRECISION = 80  # digits for a product of units and unit value: never rounded by the context
+MONEY: Final = Decimal("0.00000001")
+UNIT: Final = Decimal("0.00000001")  # units are counted to 8 decimals
+UNIT_VALUE: Final = Decimal("0.000000000001")  # USDT per unit, to 12 decimals
+PRECISION: Final = 80  # digits for a product of units and unit value: never rounded by the context
 
 
 class UnitError(ValueError):

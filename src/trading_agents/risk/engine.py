@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 from trading_agents.core.clock import Clock
 from trading_agents.core.decimals import ONE, ZERO
@@ -23,7 +24,7 @@ from trading_agents.risk.state import (
 )
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied, Verdict
 
-_ENTRY_TYPES = frozenset({MARKET, LIMIT})
+_ENTRY_TYPES: Final = frozenset({MARKET, LIMIT})
 
 
 class RiskEngine:

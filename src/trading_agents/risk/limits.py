@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 from trading_agents.core.decimals import ONE, ZERO
 
@@ -46,7 +47,7 @@ class RiskLimits:
             raise ValueError("allowed_symbols must be a non-empty frozenset of symbols")
 
 
-_WHOLE_NUMBERS = (
+_WHOLE_NUMBERS: Final = (
     "max_leverage",
     "max_open_positions",
     "max_orders_per_minute",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.ids import client_order_id
@@ -23,9 +24,10 @@ from trading_agents.risk.rules import (
 )
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied, Verdict
 
-GTC, IOC = TimeInForce.GTC, TimeInForce.IOC
-STOP_LOSS_PREFIX = "sl"
-TAKE_PROFIT_PREFIX = "tp"
+GTC: Final = TimeInForce.GTC
+IOC: Final = TimeInForce.IOC
+STOP_LOSS_PREFIX: Final = "sl"
+TAKE_PROFIT_PREFIX: Final = "tp"
 
 
 def entry_orders(

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal
+from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.model.enums import OrderType, Side
 from trading_agents.model.instruments import Instrument, Lot
 
 # Quotients are rounded toward minus infinity so that a cap is never overstated.
-FLOOR = Context(rounding=ROUND_FLOOR)
+FLOOR: Final = Context(rounding=ROUND_FLOOR)
 
 # Enum members bound once: on the hot path a lookup on the class costs more than the test.
-BUY, SELL = Side.BUY, Side.SELL
-LIMIT, MARKET = OrderType.LIMIT, OrderType.MARKET
-STOP_MARKET, TAKE_PROFIT_MARKET = OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET
-EXIT_SIDE = {BUY: SELL, SELL: BUY}
+BUY: Final = Side.BUY
+SELL: Final = Side.SELL
+LIMIT: Final = OrderType.LIMIT
+MARKET: Final = OrderType.MARKET
+STOP_MARKET: Final = OrderType.STOP_MARKET
+TAKE_PROFIT_MARKET: Final = OrderType.TAKE_PROFIT_MARKET
+EXIT_SIDE: Final = {BUY: SELL, SELL: BUY}
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 from trading_agents.core.decimals import ONE, ZERO
 from trading_agents.model.instruments import Lot
@@ -11,9 +12,9 @@ from trading_agents.risk.limits import RiskLimits
 from trading_agents.risk.rules import FLOOR, InstrumentRules, on_step
 from trading_agents.risk.verdicts import DenialCode, Denied
 
-RISK_PER_TRADE = "risk per trade"
-REQUESTED_SIZE = "the requested size"
-_ORDER_MAX = "the instrument's maximum order size"
+RISK_PER_TRADE: Final = "risk per trade"
+REQUESTED_SIZE: Final = "the requested size"
+_ORDER_MAX: Final = "the instrument's maximum order size"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -18,8 +19,8 @@ from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import Side
 from trading_agents.model.signals import Signal, SignalAction
 
-_HUNDRED = Decimal(100)
-_CROSSED = {1: "; the fast EMA just crossed above the slow", -1: "; just crossed below"}
+_HUNDRED: Final = Decimal(100)
+_CROSSED: Final = {1: "; the fast EMA just crossed above the slow", -1: "; just crossed below"}
 
 
 def indicator_spec(strategy: StrategySettings) -> IndicatorSpec:

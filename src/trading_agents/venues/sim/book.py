@@ -5,16 +5,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.model.enums import OrderType, Side
 from trading_agents.model.orders import Order
 
-UP = 1
-DOWN = -1
+UP: Final = 1
+DOWN: Final = -1
 
 # Enum members bound once: on the hot path a lookup on the class costs more than the test.
-_BUY, _LIMIT, _STOP_MARKET = Side.BUY, OrderType.LIMIT, OrderType.STOP_MARKET
+_BUY: Final = Side.BUY
+_LIMIT: Final = OrderType.LIMIT
+_STOP_MARKET: Final = OrderType.STOP_MARKET
 
 
 def direction_needed(order: Order) -> int:

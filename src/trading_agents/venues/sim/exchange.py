@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from trading_agents.core.decimals import (
     ZERO,
@@ -46,11 +46,13 @@ from trading_agents.venues.sim import book, checks
 from trading_agents.venues.sim.book import DOWN, UP
 from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
 
-LIQUIDATION_ORDER_PREFIX = "autoclose-"  # Binance names its liquidation orders this way
+LIQUIDATION_ORDER_PREFIX: Final = "autoclose-"  # Binance names its liquidation orders this way
 
 # Enum members bound once: on the hot path a lookup on the class costs more than the test.
-_BUY, _MARKET, _LIMIT = Side.BUY, OrderType.MARKET, OrderType.LIMIT
-_IOC = TimeInForce.IOC
+_BUY: Final = Side.BUY
+_MARKET: Final = OrderType.MARKET
+_LIMIT: Final = OrderType.LIMIT
+_IOC: Final = TimeInForce.IOC
 
 
 class ExchangeSnapshot(NamedTuple):
