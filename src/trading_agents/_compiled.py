@@ -26,9 +26,10 @@ STAMP = "_compiled.stamp"
 # (agents/langgraph_runner: it wraps the compiled nodes in plain coroutines, since LangGraph
 # reads each node's signature, which a compiled function does not show),
 # the candle series and the simulated venue's settings (sent to Ray's workers: a compiled
-# frozen class does not unpickle) and modules of pydantic models and the LLM brain, which gain
-# nothing. The enums and the decimal constants are in: compiled code reads a `Final` name or
-# an enum member of a compiled module as a C static, instead of a dictionary lookup each use.
+# frozen class does not unpickle), modules of pydantic models and the LLM brain, which gain
+# nothing, and the enums (mypyc gives an enum class a filler docstring, which the API's schema
+# would show). The decimal helpers are in: compiled code reads a `Final` name of a compiled
+# module as a C static, instead of a dictionary lookup at each use.
 COMPILED_MODULES: tuple[str, ...] = (
     "model/orders.py",
     "model/positions.py",
@@ -37,7 +38,6 @@ COMPILED_MODULES: tuple[str, ...] = (
     "model/signals.py",
     "model/decisions.py",
     "model/instruments.py",
-    "model/enums.py",
     "core/decimals.py",
     "core/ids.py",
     "core/log_context.py",
