@@ -23,6 +23,14 @@ from trading_agents.model.orders import (
 )
 from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
 
+# Enum members bound once as Final names: compiled code reads each as a C static instead of
+# looking up the class and then its member at every use.
+_CANCELED: Final = OrderStatus.CANCELED
+_EXPIRED: Final = OrderStatus.EXPIRED
+_REJECTED: Final = OrderStatus.REJECTED
+_TRIGGERED: Final = OrderStatus.TRIGGERED
+_STOP_MARKET: Final = OrderType.STOP_MARKET
+
 log: Final = logging.getLogger(__name__)
 
 # Enum members bound once: the cache moves on every report of a backtest.
@@ -140,7 +148,7 @@ class OrderCache:
         """Hold an order under its id, and a stop among its symbol's stops."""
         self._orders[order.client_order_id] = order
         intent = order.intent
-        if intent.order_type is OrderType.STOP_MARKET and order.status in _OPEN:
+        if intent.order_type is _STOP_MARKET and order.status in _OPEN:
             stops = self._stops.setdefault(intent.symbol, [])
             if order not in stops:
                 stops.append(order)
@@ -153,7 +161,7 @@ class OrderCache:
             if current is _SUBMITTED:
                 order.apply(OrderAccepted(ts_ms))
             return
-        if status is OrderStatus.REJECTED:
+        if status is _REJECTED:
             try:  # sent and refused, or a conditional order refused when it triggered
                 order.apply(OrderRejected(ts_ms, report.code, report.reason))
             except InvalidTransition:
@@ -161,11 +169,11 @@ class OrderCache:
             return
         if current is _SUBMITTED:
             order.apply(OrderAccepted(ts_ms))
-        if status is OrderStatus.TRIGGERED:
+        if status is _TRIGGERED:
             self._trigger(order, ts_ms, report.price)
-        elif status is OrderStatus.CANCELED:
+        elif status is _CANCELED:
             order.apply(OrderCanceled(ts_ms, report.reason))
-        elif status is OrderStatus.EXPIRED:
+        elif status is _EXPIRED:
             order.apply(OrderExpired(ts_ms, report.reason))
 
     @staticmethod

@@ -11,6 +11,12 @@ from trading_agents.core.errors import InvalidTransition
 from trading_agents.model.enums import PositionSide, Side
 from trading_agents.model.instruments import Instrument
 
+# Enum members bound once as Final names: compiled code reads each as a C static instead of
+# looking up the class and then its member at every use.
+_FLAT: Final = PositionSide.FLAT
+_LONG: Final = PositionSide.LONG
+_SHORT: Final = PositionSide.SHORT
+
 # Binance books USDT amounts to 8 decimals; rounding there keeps every sum of them exact.
 USDT_QUANTUM: Final = Decimal("0.00000001")
 
@@ -56,10 +62,10 @@ class PositionSnapshot:
 
 def _side_of(quantity: Decimal) -> PositionSide:
     if quantity > ZERO:
-        return PositionSide.LONG
+        return _LONG
     if quantity < ZERO:
-        return PositionSide.SHORT
-    return PositionSide.FLAT
+        return _SHORT
+    return _FLAT
 
 
 @dataclass(slots=True)

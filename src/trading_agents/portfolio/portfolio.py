@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import FatalError
@@ -23,6 +23,12 @@ from trading_agents.portfolio.ledger import Ledger, LedgerSnapshot
 from trading_agents.portfolio.metrics import PortfolioMetrics, compute_metrics
 from trading_agents.portfolio.trades import OpenTrip, RoundTrip, RoundTripTracker
 from trading_agents.risk.state import DrawdownTracker
+
+# Enum members bound once as Final names: compiled code reads each as a C static instead of
+# looking up the class and then its member at every use.
+_OTHER: Final = ExitReason.OTHER
+_BUY: Final = Side.BUY
+_SELL: Final = Side.SELL
 
 
 class LedgerMismatch(FatalError):
@@ -74,9 +80,7 @@ class Portfolio:
         """Return the deepest drawdown seen at any reading."""
         return self.drawdown.deepest
 
-    def apply(
-        self, report: ExecutionReport, exit_reason: ExitReason = ExitReason.OTHER
-    ) -> RoundTrip | None:
+    def apply(self, report: ExecutionReport, exit_reason: ExitReason = _OTHER) -> RoundTrip | None:
         """Book a fill, a funding payment or a wallet adjustment; return the trip a fill closed.
 
         `exit_reason` is what a fill that brings a position to flat closes it for; the caller
@@ -168,7 +172,7 @@ class Portfolio:
 
     def _book_liquidation(self, fill: FillReport) -> RoundTrip | None:
         held = self.ledger.position(fill.symbol).quantity
-        closing_side = Side.SELL if held > ZERO else Side.BUY
+        closing_side = _SELL if held > ZERO else _BUY
         if held == ZERO or fill.side is not closing_side or fill.quantity > abs(held):
             raise LedgerMismatch(
                 f"{fill.symbol}: venue liquidated {fill.side} {fill.quantity} "
@@ -176,7 +180,7 @@ class Portfolio:
             )
         if fill.quantity < abs(held):
             # Binance may liquidate a large position in parts: each at the venue's figures.
-            return self._book_fill(fill, ExitReason.OTHER, is_liquidation=True)
+            return self._book_fill(fill, _OTHER, is_liquidation=True)
         side, quantity, realized, fee = self.ledger.liquidate(fill.symbol, fill.price, fill.ts_ms)
         trip = self._record(
             self._tracker.on_fill(

@@ -46,6 +46,17 @@ from trading_agents.venues.sim import book, checks
 from trading_agents.venues.sim.book import DOWN, UP
 from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
 
+# Enum members bound once as Final names: compiled code reads each as a C static instead of
+# looking up the class and then its member at every use.
+_MAKER: Final = Liquidity.MAKER
+_TAKER: Final = Liquidity.TAKER
+_ACCEPTED: Final = OrderStatus.ACCEPTED
+_CANCELED: Final = OrderStatus.CANCELED
+_EXPIRED: Final = OrderStatus.EXPIRED
+_FILLED: Final = OrderStatus.FILLED
+_REJECTED: Final = OrderStatus.REJECTED
+_TRIGGERED: Final = OrderStatus.TRIGGERED
+
 LIQUIDATION_ORDER_PREFIX: Final = "autoclose-"  # Binance names its liquidation orders this way
 
 # Enum members bound once: on the hot path a lookup on the class costs more than the test.
@@ -273,7 +284,7 @@ class SimExchange:
         order = self._orders.get(client_order_id)
         if order is None or order.intent.symbol != symbol or not order.status.is_open:
             raise OrderNotFound(client_order_id)
-        self._retire(order, OrderCanceled(ts_ms, "canceled by the client"), OrderStatus.CANCELED)
+        self._retire(order, OrderCanceled(ts_ms, "canceled by the client"), _CANCELED)
         self._place_attached(order, ts_ms, self._last[symbol])
         return order
 
@@ -328,7 +339,7 @@ class SimExchange:
             OrderUpdate(
                 intent.client_order_id,
                 intent.symbol,
-                OrderStatus.ACCEPTED,
+                _ACCEPTED,
                 ts_ms,
                 "",
                 venue_id,
@@ -359,7 +370,7 @@ class SimExchange:
                     OrderUpdate(
                         exit_.client_order_id,
                         symbol,
-                        OrderStatus.REJECTED,
+                        _REJECTED,
                         ts_ms,
                         f"{rejected.code}: {rejected.message}",
                         intent=sized,
@@ -479,7 +490,7 @@ class SimExchange:
                 if not crossed:
                     continue  # the price moved away: it rests on the book as a maker order
             slipped = self._slipped(intent.side, price, symbol)
-            self._execute(order, slipped, Liquidity.TAKER, ts_ms, market=price)
+            self._execute(order, slipped, _TAKER, ts_ms, market=price)
             if order.status.is_open and intent.order_type is _MARKET:
                 # A volume cap left part of it: the rest trades at the next price.
                 self._awaiting_next_price.setdefault(symbol, []).append(order)
@@ -494,13 +505,13 @@ class SimExchange:
             slipped = self._slipped(intent.side, price, intent.symbol)
             # Slippage walks the book, and the book is walked no further than the limit.
             fill = min(slipped, limit) if buying else max(slipped, limit)
-            self._execute(order, fill, Liquidity.TAKER, ts_ms, market=price)
+            self._execute(order, fill, _TAKER, ts_ms, market=price)
             if not order.status.is_open:
                 return
             reason = "IOC: the rest found no volume within the limit"
         else:
             reason = f"IOC: the market at {plain(price)} is beyond the limit {plain(limit)}"
-        self._retire(order, OrderExpired(ts_ms, reason), OrderStatus.EXPIRED)
+        self._retire(order, OrderExpired(ts_ms, reason), _EXPIRED)
         self._place_attached(order, ts_ms, price)  # for what did trade; none when nothing did
 
     def _run_segment(
@@ -576,21 +587,21 @@ class SimExchange:
     def _trigger_and_fill(self, order: Order, price: Decimal, ts_ms: int) -> None:
         intent = order.intent
         if intent.order_type.is_conditional:
-            if order.status is OrderStatus.ACCEPTED:
+            if order.status is _ACCEPTED:
                 order.apply(OrderTriggered(ts_ms, price))
                 self._reports.append(
                     OrderUpdate(
                         intent.client_order_id,
                         intent.symbol,
-                        OrderStatus.TRIGGERED,
+                        _TRIGGERED,
                         ts_ms,
                         price=price,
                     )
                 )
             slipped = self._slipped(intent.side, price, intent.symbol)
-            self._execute(order, slipped, Liquidity.TAKER, ts_ms, market=price)
+            self._execute(order, slipped, _TAKER, ts_ms, market=price)
         else:
-            self._execute(order, price, Liquidity.MAKER, ts_ms, market=price)
+            self._execute(order, price, _MAKER, ts_ms, market=price)
 
     def _slipped(self, side: Side, price: Decimal, symbol: str) -> Decimal:
         if self.config.slippage == ZERO:
@@ -619,7 +630,7 @@ class SimExchange:
                 self._retire(
                     order,
                     OrderExpired(ts_ms, "reduce-only: no position left to reduce"),
-                    OrderStatus.EXPIRED,
+                    _EXPIRED,
                 )
                 return
             capped_by_position = reducible < quantity
@@ -634,7 +645,7 @@ class SimExchange:
             if quantity == ZERO:
                 return
             self._volume_left[intent.symbol] = volume_left - quantity
-        fee_rate = self.config.maker_fee if liquidity is Liquidity.MAKER else self.config.taker_fee
+        fee_rate = self.config.maker_fee if liquidity is _MAKER else self.config.taker_fee
         # Binance books commission in USDT to 8 decimals, like every other amount.
         fee = (quantity * price * fee_rate).quantize(USDT_QUANTUM, ROUND_HALF_EVEN)
         opening = checks.opening_quantity(intent.side, quantity, position.quantity)
@@ -647,7 +658,7 @@ class SimExchange:
                 OrderExpired(
                     ts_ms, f"{BinanceCode.MARGIN_INSUFFICIENT}: margin is insufficient at {price}"
                 ),
-                OrderStatus.EXPIRED,
+                _EXPIRED,
             )
             return
         realized = self.ledger.apply_fill(intent.symbol, intent.side, quantity, price, fee, ts_ms)
@@ -675,7 +686,7 @@ class SimExchange:
             self._retire(
                 order,
                 OrderExpired(ts_ms, "reduce-only: position smaller than the order"),
-                OrderStatus.EXPIRED,
+                _EXPIRED,
             )
         elif not order.status.is_open:
             self._forget_open(order)
@@ -693,9 +704,9 @@ class SimExchange:
                 quantity,
                 price,
                 fee,
-                Liquidity.TAKER,
+                _TAKER,
                 ts_ms,
-                OrderStatus.FILLED,
+                _FILLED,
                 realized,
                 is_liquidation=True,
             )
@@ -710,9 +721,7 @@ class SimExchange:
         # With the position gone its stops and take-profits have nothing left to protect.
         for order in list(self._open.get(symbol, ())):
             if order.intent.reduce_only and order.status.is_open:
-                self._retire(
-                    order, OrderExpired(ts_ms, "reduce-only: position closed"), OrderStatus.EXPIRED
-                )
+                self._retire(order, OrderExpired(ts_ms, "reduce-only: position closed"), _EXPIRED)
 
     def _retire(
         self, order: Order, event: OrderCanceled | OrderExpired, status: OrderStatus
