@@ -80,7 +80,9 @@ class Portfolio:
         """Return the deepest drawdown seen at any reading."""
         return self.drawdown.deepest
 
-    def apply(self, report: ExecutionReport, exit_reason: ExitReason = _OTHER) -> RoundTrip | None:
+    def apply(
+        self, report: ExecutionReport, exit_reason: ExitReason = ExitReason.OTHER
+    ) -> RoundTrip | None:
         """Book a fill, a funding payment or a wallet adjustment; return the trip a fill closed.
 
         `exit_reason` is what a fill that brings a position to flat closes it for; the caller
