@@ -38,6 +38,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "model/signals.py",
     "model/decisions.py",
     "model/instruments.py",
+    "model/members.py",
     "core/decimals.py",
     "core/ids.py",
     "core/log_context.py",

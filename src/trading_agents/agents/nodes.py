@@ -20,21 +20,19 @@ from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import RunAborted, TradingError
 from trading_agents.core.ids import client_order_id
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
-from trading_agents.model.enums import ExitReason, OrderStatus, OrderType, Side
+from trading_agents.model.members import (
+    BUY,
+    MARKET,
+    REJECTED,
+    SELL,
+    SIGNAL,
+    STOP_MARKET,
+    TAKE_PROFIT_MARKET,
+)
 from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.risk.engine import RiskEngine
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied
 from trading_agents.venues.errors import VenueError
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_SIGNAL: Final = ExitReason.SIGNAL
-_REJECTED: Final = OrderStatus.REJECTED
-_MARKET: Final = OrderType.MARKET
-_STOP_MARKET: Final = OrderType.STOP_MARKET
-_TAKE_PROFIT_MARKET: Final = OrderType.TAKE_PROFIT_MARKET
-_BUY: Final = Side.BUY
-_SELL: Final = Side.SELL
 
 Update = dict[str, Any]
 
@@ -87,18 +85,18 @@ def _close_request(
     state: DecisionState, position: PositionView, part: Decimal | None = None
 ) -> OrderRequest:
     """Return the order closing the position, or `part` of it (a close with a quantity)."""
-    side = _SELL if position.quantity > 0 else _BUY
+    side = SELL if position.quantity > 0 else BUY
     held = abs(position.quantity)
     return OrderRequest(
         _order_id(state, CLOSE),
         position.symbol,
         side,
-        _MARKET,
+        MARKET,
         quantity=held if part is None else min(part, held),
         reduce_only=True,
         leverage=position.leverage,
         reference_price=_signal_price(state),
-        exit_reason=state["decision"].exit_reason or _SIGNAL,
+        exit_reason=state["decision"].exit_reason or SIGNAL,
     )
 
 
@@ -114,7 +112,7 @@ def _entry_request(state: DecisionState, decision: Decision) -> OrderRequest:
         _order_id(state, ENTRY),
         decision.symbol,
         decision.side,
-        _MARKET,
+        MARKET,
         quantity=decision.quantity,
         stop_loss=decision.stop_loss,
         take_profit=decision.take_profit,
@@ -127,10 +125,10 @@ def _entry_request(state: DecisionState, decision: Decision) -> OrderRequest:
 def _adjust_requests(
     state: DecisionState, decision: Decision, position: PositionView
 ) -> list[tuple[str, OrderRequest]]:
-    exit_side = _SELL if position.quantity > 0 else _BUY
+    exit_side = SELL if position.quantity > 0 else BUY
     levels = (
-        (STOP_LOSS, _STOP_MARKET, decision.stop_loss),
-        (TAKE_PROFIT, _TAKE_PROFIT_MARKET, decision.take_profit),
+        (STOP_LOSS, STOP_MARKET, decision.stop_loss),
+        (TAKE_PROFIT, TAKE_PROFIT_MARKET, decision.take_profit),
     )
     return [
         (
@@ -170,7 +168,7 @@ def _check_risk(state: DecisionState, risk: RiskEngine) -> Update:
         return {"checks": ()}
     if decision.action is Action.ADJUST:
         if position is None:
-            request = OrderRequest(_order_id(state, STOP_LOSS), decision.symbol, _SELL)
+            request = OrderRequest(_order_id(state, STOP_LOSS), decision.symbol, SELL)
             denial = Denied(
                 DenialCode.NOTHING_TO_REDUCE, f"no {decision.symbol} position to adjust"
             )
@@ -179,7 +177,7 @@ def _check_risk(state: DecisionState, risk: RiskEngine) -> Update:
             checks.append(RiskCheck(role, request, risk.check(request, account)))
         return {"checks": tuple(checks)}
     opposite = position is not None and (
-        decision.action is Action.CLOSE or (position.quantity > 0) != (decision.side is _BUY)
+        decision.action is Action.CLOSE or (position.quantity > 0) != (decision.side is BUY)
     )
     if position is not None and opposite:
         part = decision.quantity if decision.action is Action.CLOSE else None
@@ -190,7 +188,7 @@ def _check_risk(state: DecisionState, risk: RiskEngine) -> Update:
             return {"checks": tuple(checks)}
         account = _without(account, decision.symbol)
     elif decision.action is Action.CLOSE:
-        request = OrderRequest(_order_id(state, CLOSE), decision.symbol, _SELL, reduce_only=True)
+        request = OrderRequest(_order_id(state, CLOSE), decision.symbol, SELL, reduce_only=True)
         denial = Denied(DenialCode.NOTHING_TO_REDUCE, f"no {decision.symbol} position to close")
         return {"checks": (RiskCheck(CLOSE, request, denial),)}
     if decision.action is Action.OPEN:
@@ -221,7 +219,7 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
             risk.record_execution_failure()
             first = state["checks"][0]
             refused = OrderOutcome(
-                "", symbol, first.role, _REJECTED, f"old exits not cancelled: {error}"
+                "", symbol, first.role, REJECTED, f"old exits not cancelled: {error}"
             )
             return {"orders": (refused,)}
     checks = list(state["checks"])
@@ -247,7 +245,7 @@ async def execute_trade(state: DecisionState, gateway: OrderGateway, risk: RiskE
                     verdict.order.client_order_id,
                     verdict.order.symbol,
                     check.role,
-                    _REJECTED,
+                    REJECTED,
                     f"approved order is for {verdict.order.symbol}, the decision for {symbol}",
                 )
             )
@@ -324,7 +322,7 @@ async def _send(
                 await gateway.set_leverage(order.symbol, verdict.leverage)
         ack = await gateway.submit(order, verdict.protective)
     except (VenueError, TradingError) as error:
-        return OrderOutcome(order.client_order_id, order.symbol, role, _REJECTED, str(error))
+        return OrderOutcome(order.client_order_id, order.symbol, role, REJECTED, str(error))
     return OrderOutcome(order.client_order_id, order.symbol, role, ack.status)
 
 

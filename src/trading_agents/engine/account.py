@@ -14,7 +14,8 @@ from trading_agents.engine.orders import OrderCache
 from trading_agents.market.candles import Candle
 from trading_agents.market.marks import MarkPrice
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
-from trading_agents.model.enums import ExitReason, OrderStatus
+from trading_agents.model.enums import ExitReason
+from trading_agents.model.members import REJECTED, RISK
 from trading_agents.model.reports import (
     BalanceAdjustment,
     ExecutionReport,
@@ -30,10 +31,6 @@ from trading_agents.risk.state import TradingState
 if TYPE_CHECKING:  # the event stream only where someone publishes (the service)
     from trading_agents.events.stream import AccountStream
 
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_RISK: Final = ExitReason.RISK
-_REJECTED: Final = OrderStatus.REJECTED
 
 ReportSource = Callable[[], Sequence[ExecutionReport]]
 # A simulated venue's way to see a mark price: symbol, time, price.
@@ -271,7 +268,7 @@ class AgentAccount:
                     symbol,
                     f"the venue refused the {symbol} stop loss: closing rather than holding an"
                     " unprotected position",
-                    exit_reason=_RISK,
+                    exit_reason=RISK,
                 )
                 decided.append(
                     await self.runner.decide(
@@ -296,4 +293,4 @@ _STOP_LOSS_ID: Final = f"{STOP_LOSS_PREFIX}-"
 
 
 def _is_rejected_stop(report: OrderUpdate) -> bool:
-    return report.status is _REJECTED and report.client_order_id.startswith(_STOP_LOSS_ID)
+    return report.status is REJECTED and report.client_order_id.startswith(_STOP_LOSS_ID)

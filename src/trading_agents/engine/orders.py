@@ -9,7 +9,18 @@ from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
-from trading_agents.model.enums import OrderStatus, OrderType
+from trading_agents.model.enums import OrderStatus
+from trading_agents.model.members import (
+    ACCEPTED,
+    CANCELED,
+    EXPIRED,
+    FILLED,
+    PARTIALLY_FILLED,
+    REJECTED,
+    STOP_MARKET,
+    SUBMITTED,
+    TRIGGERED,
+)
 from trading_agents.model.orders import (
     Order,
     OrderAccepted,
@@ -23,22 +34,9 @@ from trading_agents.model.orders import (
 )
 from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
 
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_CANCELED: Final = OrderStatus.CANCELED
-_EXPIRED: Final = OrderStatus.EXPIRED
-_REJECTED: Final = OrderStatus.REJECTED
-_TRIGGERED: Final = OrderStatus.TRIGGERED
-_STOP_MARKET: Final = OrderType.STOP_MARKET
-
 log: Final = logging.getLogger(__name__)
 
-# Enum members bound once: the cache moves on every report of a backtest.
-_SUBMITTED: Final = OrderStatus.SUBMITTED
-_ACCEPTED: Final = OrderStatus.ACCEPTED
-_FILLED: Final = OrderStatus.FILLED
-_PARTIALLY_FILLED: Final = OrderStatus.PARTIALLY_FILLED
-_FILL_STATUSES: Final = frozenset({_FILLED, _PARTIALLY_FILLED})
+_FILL_STATUSES: Final = frozenset({FILLED, PARTIALLY_FILLED})
 _OPEN: Final = frozenset(status for status in OrderStatus if status.is_open)
 
 
@@ -132,7 +130,7 @@ class OrderCache:
     def _find(self, cid: str, placed: OrderIntent | None, ts_ms: int) -> Order | None:
         order = self._orders.get(cid)
         if order is not None and (placed is None or order.status in _OPEN):
-            if placed is not None and order.status is _SUBMITTED and placed is not order.intent:
+            if placed is not None and order.status is SUBMITTED and placed is not order.intent:
                 order.intent = placed  # the venue rounded it to its filters
             return order
         # Unknown, or an ended order's id the venue placed a new one under (an exit's id).
@@ -148,7 +146,7 @@ class OrderCache:
         """Hold an order under its id, and a stop among its symbol's stops."""
         self._orders[order.client_order_id] = order
         intent = order.intent
-        if intent.order_type is _STOP_MARKET and order.status in _OPEN:
+        if intent.order_type is STOP_MARKET and order.status in _OPEN:
             stops = self._stops.setdefault(intent.symbol, [])
             if order not in stops:
                 stops.append(order)
@@ -157,29 +155,29 @@ class OrderCache:
         status, current, ts_ms = report.status, order.status, report.ts_ms
         if status is current or current not in _OPEN or status in _FILL_STATUSES:
             return  # old news, or news a fill report brings
-        if status is _ACCEPTED:
-            if current is _SUBMITTED:
+        if status is ACCEPTED:
+            if current is SUBMITTED:
                 order.apply(OrderAccepted(ts_ms))
             return
-        if status is _REJECTED:
+        if status is REJECTED:
             try:  # sent and refused, or a conditional order refused when it triggered
                 order.apply(OrderRejected(ts_ms, report.code, report.reason))
             except InvalidTransition:
                 self._unexplained(order, f"rejected once {current}")
             return
-        if current is _SUBMITTED:
+        if current is SUBMITTED:
             order.apply(OrderAccepted(ts_ms))
-        if status is _TRIGGERED:
+        if status is TRIGGERED:
             self._trigger(order, ts_ms, report.price)
-        elif status is _CANCELED:
+        elif status is CANCELED:
             order.apply(OrderCanceled(ts_ms, report.reason))
-        elif status is _EXPIRED:
+        elif status is EXPIRED:
             order.apply(OrderExpired(ts_ms, report.reason))
 
     @staticmethod
     def _trigger(order: Order, ts_ms: int, price: Decimal | None) -> None:
         intent = order.intent
-        if order.status is not _ACCEPTED or not intent.order_type.is_conditional:
+        if order.status is not ACCEPTED or not intent.order_type.is_conditional:
             return
         trigger = price if price is not None else intent.trigger_price
         assert trigger is not None  # a conditional intent has a trigger price
@@ -190,14 +188,14 @@ class OrderCache:
         if status not in _OPEN:
             self._unexplained(order, f"a fill ({fill.trade_id}) once {status}")
             return
-        if status is _SUBMITTED:
+        if status is SUBMITTED:
             order.apply(OrderAccepted(fill.ts_ms))
             status = order.status
-        if status is _ACCEPTED and order.intent.order_type.is_conditional:
+        if status is ACCEPTED and order.intent.order_type.is_conditional:
             self._trigger(order, fill.ts_ms, fill.price)
         left = order.intent.quantity - order.filled_quantity - fill.quantity
         said = fill.order_status
-        done = said is _FILLED or (said is not _PARTIALLY_FILLED and left == ZERO)
+        done = said is FILLED or (said is not PARTIALLY_FILLED and left == ZERO)
         if done and left != ZERO:
             # The venue's word on what traded wins: it filled an order of another size.
             self._unexplained(order, f"filled at {order.filled_quantity + fill.quantity}")

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
 from trading_agents.core.decimals import ZERO, is_multiple
 from trading_agents.core.errors import ConfigurationError, UnknownInstrument
 from trading_agents.model.enums import OrderType
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_LIMIT: Final = OrderType.LIMIT
+from trading_agents.model.members import LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +103,7 @@ class Instrument:
 
     def lot(self, order_type: OrderType) -> Lot:
         """Return the quantity filter an order of this type must pass."""
-        return self.limit_lot if order_type is _LIMIT else self.market_lot
+        return self.limit_lot if order_type is LIMIT else self.market_lot
 
     def quantity_fits(self, quantity: Decimal, *, market: bool) -> bool:
         """Tell whether a quantity passes LOT_SIZE (or MARKET_LOT_SIZE for market orders)."""

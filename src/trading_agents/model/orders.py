@@ -23,10 +23,7 @@ from trading_agents.model.enums import (
     Side,
     TimeInForce,
 )
-
-# Bound once: every intent is checked on the hot path, and a lookup on the enum costs more.
-_LIMIT: Final = OrderType.LIMIT
-_GTC: Final = TimeInForce.GTC
+from trading_agents.model.members import GTC, LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +54,7 @@ class OrderIntent:
         price: Decimal | None = None,
         trigger_price: Decimal | None = None,
         reduce_only: bool = False,
-        time_in_force: TimeInForce = _GTC,
+        time_in_force: TimeInForce = TimeInForce.GTC,
         exit_reason: ExitReason | None = None,
     ) -> None:
         object.__setattr__(self, "client_order_id", client_order_id)
@@ -72,10 +69,10 @@ class OrderIntent:
         object.__setattr__(self, "exit_reason", exit_reason)
         if quantity <= ZERO:
             raise ValueError(f"{client_order_id}: quantity must be above zero")
-        limit = order_type is _LIMIT
+        limit = order_type is LIMIT
         if limit and price is None:
             raise ValueError(f"{client_order_id}: a limit order needs a price")
-        if time_in_force is not _GTC and not limit:
+        if time_in_force is not GTC and not limit:
             raise ValueError(f"{client_order_id}: only a limit order has a time in force")
         if order_type.is_conditional and trigger_price is None:
             raise ValueError(f"{client_order_id}: a {order_type} needs a trigger price")

@@ -10,12 +10,7 @@ from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick
 from trading_agents.core.errors import InvalidTransition
 from trading_agents.model.enums import PositionSide, Side
 from trading_agents.model.instruments import Instrument
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_FLAT: Final = PositionSide.FLAT
-_LONG: Final = PositionSide.LONG
-_SHORT: Final = PositionSide.SHORT
+from trading_agents.model.members import FLAT, LONG, SHORT
 
 # Binance books USDT amounts to 8 decimals; rounding there keeps every sum of them exact.
 USDT_QUANTUM: Final = Decimal("0.00000001")
@@ -62,10 +57,10 @@ class PositionSnapshot:
 
 def _side_of(quantity: Decimal) -> PositionSide:
     if quantity > ZERO:
-        return _LONG
+        return LONG
     if quantity < ZERO:
-        return _SHORT
-    return _FLAT
+        return SHORT
+    return FLAT
 
 
 @dataclass(slots=True)

@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import FatalError
 from trading_agents.model.enums import Side
 from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.members import BUY, SELL
 from trading_agents.model.positions import USDT_QUANTUM, Position, PositionFill
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_BUY: Final = Side.BUY
-_SELL: Final = Side.SELL
 
 
 class InsufficientFunds(FatalError):
@@ -146,7 +142,7 @@ class Ledger:
         exactly its margin, however far the price gapped through the liquidation price.
         """
         position = self.position(symbol)
-        side = _SELL if position.quantity > ZERO else _BUY
+        side = SELL if position.quantity > ZERO else BUY
         quantity = abs(position.quantity)
         margin = position.margin
         realized = position.apply(PositionFill(side, quantity, price, ts_ms))

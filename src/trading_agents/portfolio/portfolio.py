@@ -5,12 +5,13 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import FatalError
-from trading_agents.model.enums import ExitReason, Side
+from trading_agents.model.enums import ExitReason
 from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.members import BUY, OTHER, SELL
 from trading_agents.model.reports import (
     BalanceAdjustment,
     ExecutionReport,
@@ -23,12 +24,6 @@ from trading_agents.portfolio.ledger import Ledger, LedgerSnapshot
 from trading_agents.portfolio.metrics import PortfolioMetrics, compute_metrics
 from trading_agents.portfolio.trades import OpenTrip, RoundTrip, RoundTripTracker
 from trading_agents.risk.state import DrawdownTracker
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_OTHER: Final = ExitReason.OTHER
-_BUY: Final = Side.BUY
-_SELL: Final = Side.SELL
 
 
 class LedgerMismatch(FatalError):
@@ -174,7 +169,7 @@ class Portfolio:
 
     def _book_liquidation(self, fill: FillReport) -> RoundTrip | None:
         held = self.ledger.position(fill.symbol).quantity
-        closing_side = _SELL if held > ZERO else _BUY
+        closing_side = SELL if held > ZERO else BUY
         if held == ZERO or fill.side is not closing_side or fill.quantity > abs(held):
             raise LedgerMismatch(
                 f"{fill.symbol}: venue liquidated {fill.side} {fill.quantity} "
@@ -182,7 +177,7 @@ class Portfolio:
             )
         if fill.quantity < abs(held):
             # Binance may liquidate a large position in parts: each at the venue's figures.
-            return self._book_fill(fill, _OTHER, is_liquidation=True)
+            return self._book_fill(fill, OTHER, is_liquidation=True)
         side, quantity, realized, fee = self.ledger.liquidate(fill.symbol, fill.price, fill.ts_ms)
         trip = self._record(
             self._tracker.on_fill(

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
 from trading_agents.model.enums import ExitReason, PositionSide, Side
+from trading_agents.model.members import BUY, LIQUIDATION, LONG, SHORT
 from trading_agents.portfolio._exact import exact_add, exact_product, exact_sum
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_LIQUIDATION: Final = ExitReason.LIQUIDATION
-_LONG: Final = PositionSide.LONG
-_SHORT: Final = PositionSide.SHORT
-_BUY: Final = Side.BUY
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +164,12 @@ class OpenTrip:
             net_pnl=exact_sum((self.realized_pnl, self.fees.copy_negate(), self.funding)),
             liquidated=self.liquidated,
             fills=self.fills,
-            exit_reason=_LIQUIDATION if self.liquidated else reason,
+            exit_reason=LIQUIDATION if self.liquidated else reason,
         )
 
 
 def _side_opened_by(side: Side) -> PositionSide:
-    return _LONG if side is _BUY else _SHORT
+    return LONG if side is BUY else SHORT
 
 
 class RoundTripTracker:

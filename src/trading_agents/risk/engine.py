@@ -8,11 +8,12 @@ from typing import Final
 from trading_agents.core.clock import Clock
 from trading_agents.core.decimals import ONE, ZERO
 from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.members import BUY, LIMIT, MARKET
 from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.risk.limits import RiskLimits
 from trading_agents.risk.orders import entry_orders, reducing_order
 from trading_agents.risk.prices import entry_prices
-from trading_agents.risk.rules import BUY, LIMIT, MARKET, InstrumentRules
+from trading_agents.risk.rules import InstrumentRules
 from trading_agents.risk.sizing import EntryFacts, Sized, size_entry
 from trading_agents.risk.state import (
     CircuitBreaker,

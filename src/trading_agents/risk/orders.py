@@ -7,16 +7,12 @@ from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.ids import client_order_id
-from trading_agents.model.enums import TimeInForce
+from trading_agents.model.members import GTC, IOC, LIMIT, SELL, STOP_MARKET, TAKE_PROFIT_MARKET
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.requests import OrderRequest
 from trading_agents.risk.prices import EntryPrices
 from trading_agents.risk.rules import (
     EXIT_SIDE,
-    LIMIT,
-    SELL,
-    STOP_MARKET,
-    TAKE_PROFIT_MARKET,
     InstrumentRules,
     on_step,
     tick_down,
@@ -24,8 +20,6 @@ from trading_agents.risk.rules import (
 )
 from trading_agents.risk.verdicts import Approved, DenialCode, Denied, Verdict
 
-GTC: Final = TimeInForce.GTC
-IOC: Final = TimeInForce.IOC
 STOP_LOSS_PREFIX: Final = "sl"
 TAKE_PROFIT_PREFIX: Final = "tp"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from trading_agents.model.members import BUY, LIMIT
 from trading_agents.model.requests import OrderRequest
-from trading_agents.risk.rules import BUY, LIMIT, InstrumentRules, tick_down, tick_up
+from trading_agents.risk.rules import InstrumentRules, tick_down, tick_up
 from trading_agents.risk.verdicts import DenialCode, Denied
 
 

@@ -7,19 +7,13 @@ from decimal import ROUND_FLOOR, Context, Decimal
 from typing import Final
 
 from trading_agents.core.decimals import ZERO
-from trading_agents.model.enums import OrderType, Side
+from trading_agents.model.enums import OrderType
 from trading_agents.model.instruments import Instrument, Lot
+from trading_agents.model.members import BUY, LIMIT, SELL
 
 # Quotients are rounded toward minus infinity so that a cap is never overstated.
 FLOOR: Final = Context(rounding=ROUND_FLOOR)
 
-# Enum members bound once: on the hot path a lookup on the class costs more than the test.
-BUY: Final = Side.BUY
-SELL: Final = Side.SELL
-LIMIT: Final = OrderType.LIMIT
-MARKET: Final = OrderType.MARKET
-STOP_MARKET: Final = OrderType.STOP_MARKET
-TAKE_PROFIT_MARKET: Final = OrderType.TAKE_PROFIT_MARKET
 EXIT_SIDE: Final = {BUY: SELL, SELL: BUY}
 
 

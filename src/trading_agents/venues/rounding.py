@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Final
 
 from trading_agents.core.decimals import ZERO, is_multiple, round_down_to_step
-from trading_agents.model.enums import OrderType
 from trading_agents.model.instruments import Instrument
+from trading_agents.model.members import LIMIT
 from trading_agents.model.orders import OrderIntent
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_LIMIT: Final = OrderType.LIMIT
 
 
 def round_intent(intent: OrderIntent, instrument: Instrument) -> OrderIntent:
     """Round the quantity down to the lot step and the prices to the tick, as Binance needs."""
-    market = intent.order_type is not _LIMIT
+    market = intent.order_type is not LIMIT
     step = instrument.market_step_size if market else instrument.step_size
     tick = instrument.tick_size
     if (

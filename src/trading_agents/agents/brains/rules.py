@@ -17,12 +17,8 @@ from trading_agents.market.indicators import crossed_above, crossed_below, cross
 from trading_agents.market.view import IndicatorColumns, IndicatorSpec, MarketSnapshot
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.enums import Side
+from trading_agents.model.members import BUY, SELL
 from trading_agents.model.signals import Signal, SignalAction
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_BUY: Final = Side.BUY
-_SELL: Final = Side.SELL
 
 _HUNDRED: Final = Decimal(100)
 _CROSSED: Final = {1: "; the fast EMA just crossed above the slow", -1: "; just crossed below"}
@@ -112,8 +108,8 @@ class RuleBrain:
             if held != ZERO:
                 return Decision.hold(symbol, f"{trend}; the position stays under its stops")
             return Decision.hold(symbol, f"{trend}; no crossover, no entry")
-        side = _BUY if cross > 0 else _SELL
-        opposite_held = held != ZERO and (held > ZERO) != (side is _BUY)
+        side = BUY if cross > 0 else SELL
+        opposite_held = held != ZERO and (held > ZERO) != (side is BUY)
         if held != ZERO and not opposite_held:
             return Decision.hold(symbol, f"{trend}; already positioned that way")
         fresh = signal if signal is not None and self._is_fresh(signal, now_ms) else None
@@ -139,9 +135,9 @@ class RuleBrain:
         rsi = snapshot.rsi
         if rsi is None:
             return "RSI not ready"
-        if side is _BUY and not rsi < float(self.strategy.rsi_overbought):
+        if side is BUY and not rsi < float(self.strategy.rsi_overbought):
             return f"RSI {rsi:.1f} overbought (limit {self.strategy.rsi_overbought}): no long"
-        if side is _SELL and not rsi > float(self.strategy.rsi_oversold):
+        if side is SELL and not rsi > float(self.strategy.rsi_oversold):
             return f"RSI {rsi:.1f} oversold (limit {self.strategy.rsi_oversold}): no short"
         if self.strategy.stop == "atr" and (snapshot.atr is None or snapshot.atr <= 0):
             return "ATR not ready: no stop can be set"
@@ -154,7 +150,7 @@ class RuleBrain:
         confidence = strategy.confidence_base
         notes = [self._base_note]
         rsi = snapshot.rsi
-        if rsi is not None and (rsi > 50) == (side is _BUY) and rsi != 50:
+        if rsi is not None and (rsi > 50) == (side is BUY) and rsi != 50:
             confidence += strategy.confidence_momentum
             notes.append(f"momentum confirms (RSI {rsi:.1f})")
         if snapshot.atr is not None and snapshot.close > ZERO:
@@ -200,9 +196,9 @@ class RuleBrain:
                 " recorded and ignored",
                 signal.signal_id,
             )
-        side = _BUY if signal.action is SignalAction.BUY else _SELL
+        side = BUY if signal.action is SignalAction.BUY else SELL
         held = ZERO if position is None else position.quantity
-        if held != ZERO and (held > ZERO) == (side is _BUY):
+        if held != ZERO and (held > ZERO) == (side is BUY):
             return Decision.hold(
                 symbol, f"already {side} {symbol} as the signal says", signal.signal_id
             )
@@ -234,7 +230,7 @@ class RuleBrain:
         return Decision(
             Action.OPEN,
             snapshot.symbol,
-            f"{'long' if side is _BUY else 'short'} at {close}: {reasoning}; {how}; {self._sizing}",
+            f"{'long' if side is BUY else 'short'} at {close}: {reasoning}; {how}; {self._sizing}",
             side=side,
             quantity=quantity,
             leverage=self._leverage,
@@ -261,7 +257,7 @@ class RuleBrain:
                 f"stop {strategy.stop_loss_atr} ATR and target {strategy.take_profit_atr} ATR"
                 f" away (ATR {atr:.2f})"
             )
-        sign = 1 if side is _BUY else -1
+        sign = 1 if side is BUY else -1
         return close - sign * stop_distance, close + sign * target_distance, how
 
     @property
@@ -271,5 +267,5 @@ class RuleBrain:
 
 
 def _opposes(signal: Signal, side: Side) -> bool:
-    wanted = SignalAction.BUY if side is _BUY else SignalAction.SELL
+    wanted = SignalAction.BUY if side is BUY else SignalAction.SELL
     return signal.action is not SignalAction.HOLD and signal.action is not wanted

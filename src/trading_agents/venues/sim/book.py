@@ -8,31 +8,26 @@ from decimal import Decimal
 from typing import Final
 
 from trading_agents.core.decimals import ZERO
-from trading_agents.model.enums import OrderType, Side
+from trading_agents.model.members import BUY, LIMIT, STOP_MARKET
 from trading_agents.model.orders import Order
 
 UP: Final = 1
 DOWN: Final = -1
-
-# Enum members bound once: on the hot path a lookup on the class costs more than the test.
-_BUY: Final = Side.BUY
-_LIMIT: Final = OrderType.LIMIT
-_STOP_MARKET: Final = OrderType.STOP_MARKET
 
 
 def direction_needed(order: Order) -> int:
     """Return which way the price must move to reach the order's level."""
     intent = order.intent
     # A stop waits for the price to run toward its side; a limit or take-profit, away from it.
-    if intent.order_type is _STOP_MARKET:
-        return UP if intent.side is _BUY else DOWN
-    return DOWN if intent.side is _BUY else UP
+    if intent.order_type is STOP_MARKET:
+        return UP if intent.side is BUY else DOWN
+    return DOWN if intent.side is BUY else UP
 
 
 def level(order: Order) -> Decimal:
     """Return the limit or trigger price at which a resting order comes alive."""
     intent = order.intent
-    price = intent.price if intent.order_type is _LIMIT else intent.trigger_price
+    price = intent.price if intent.order_type is LIMIT else intent.trigger_price
     assert price is not None  # guaranteed by OrderIntent's own validation
     return price
 

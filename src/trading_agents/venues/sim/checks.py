@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Final
 
 from trading_agents.core.decimals import ZERO, is_multiple
-from trading_agents.model.enums import OrderType, Side
+from trading_agents.model.enums import Side
 from trading_agents.model.instruments import Instrument
+from trading_agents.model.members import BUY, SELL, STOP_MARKET
 from trading_agents.model.orders import OrderIntent
 from trading_agents.venues.errors import BinanceCode, OrderRejected
-
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_STOP_MARKET: Final = OrderType.STOP_MARKET
-_BUY: Final = Side.BUY
-_SELL: Final = Side.SELL
 
 
 def _reject(code: BinanceCode, message: str, intent: OrderIntent) -> OrderRejected:
@@ -52,13 +46,13 @@ def check_filters(intent: OrderIntent, instrument: Instrument, last_price: Decim
     if intent.price is not None:
         ceiling = last_price * instrument.percent_up
         floor = last_price * instrument.percent_down
-        if intent.side is _BUY and intent.price > ceiling:
+        if intent.side is BUY and intent.price > ceiling:
             raise _reject(
                 BinanceCode.PRICE_ABOVE_PERCENT_LIMIT,
                 f"Limit price can't be higher than {ceiling}",
                 intent,
             )
-        if intent.side is _SELL and intent.price < floor:
+        if intent.side is SELL and intent.price < floor:
             raise _reject(
                 BinanceCode.PRICE_BELOW_PERCENT_LIMIT,
                 f"Limit price can't be lower than {floor}",
@@ -82,7 +76,7 @@ def check_trigger(intent: OrderIntent, last_price: Decimal) -> None:
     if trigger is None:
         return
     # A buy stop waits for the price to rise; a buy take-profit waits for it to fall.
-    rises = (intent.side is _BUY) == (intent.order_type is _STOP_MARKET)
+    rises = (intent.side is BUY) == (intent.order_type is STOP_MARKET)
     if (rises and trigger <= last_price) or (not rises and trigger >= last_price):
         raise _reject(
             BinanceCode.WOULD_IMMEDIATELY_TRIGGER,
@@ -134,7 +128,7 @@ def check_attached(
 
 def opening_quantity(side: Side, quantity: Decimal, position_quantity: Decimal) -> Decimal:
     """Return the part of an order that opens or grows a position rather than reducing one."""
-    if position_quantity == ZERO or (position_quantity > ZERO) == (side is _BUY):
+    if position_quantity == ZERO or (position_quantity > ZERO) == (side is BUY):
         return quantity
     return max(ZERO, quantity - abs(position_quantity))
 

@@ -21,8 +21,22 @@ from trading_agents.core.decimals import (
     round_down_to_step,
 )
 from trading_agents.market.candles import Candle
-from trading_agents.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
+from trading_agents.model.enums import Liquidity, OrderStatus, Side
 from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.members import (
+    ACCEPTED,
+    BUY,
+    CANCELED,
+    EXPIRED,
+    FILLED,
+    IOC,
+    LIMIT,
+    MAKER,
+    MARKET,
+    REJECTED,
+    TAKER,
+    TRIGGERED,
+)
 from trading_agents.model.orders import (
     Order,
     OrderAccepted,
@@ -46,24 +60,7 @@ from trading_agents.venues.sim import book, checks
 from trading_agents.venues.sim.book import DOWN, UP
 from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
 
-# Enum members bound once as Final names: compiled code reads each as a C static instead of
-# looking up the class and then its member at every use.
-_MAKER: Final = Liquidity.MAKER
-_TAKER: Final = Liquidity.TAKER
-_ACCEPTED: Final = OrderStatus.ACCEPTED
-_CANCELED: Final = OrderStatus.CANCELED
-_EXPIRED: Final = OrderStatus.EXPIRED
-_FILLED: Final = OrderStatus.FILLED
-_REJECTED: Final = OrderStatus.REJECTED
-_TRIGGERED: Final = OrderStatus.TRIGGERED
-
 LIQUIDATION_ORDER_PREFIX: Final = "autoclose-"  # Binance names its liquidation orders this way
-
-# Enum members bound once: on the hot path a lookup on the class costs more than the test.
-_BUY: Final = Side.BUY
-_MARKET: Final = OrderType.MARKET
-_LIMIT: Final = OrderType.LIMIT
-_IOC: Final = TimeInForce.IOC
 
 
 class ExchangeSnapshot(NamedTuple):
@@ -244,7 +241,7 @@ class SimExchange:
         if last is None or self._awaiting_next_price.get(symbol):
             return None
         resting = self._open.get(symbol, [])
-        if any(order.intent.order_type is _MARKET for order in resting):
+        if any(order.intent.order_type is MARKET for order in resting):
             return None
         position = self.ledger.positions.get(symbol)
         quantity = ZERO if position is None else position.quantity
@@ -284,7 +281,7 @@ class SimExchange:
         order = self._orders.get(client_order_id)
         if order is None or order.intent.symbol != symbol or not order.status.is_open:
             raise OrderNotFound(client_order_id)
-        self._retire(order, OrderCanceled(ts_ms, "canceled by the client"), _CANCELED)
+        self._retire(order, OrderCanceled(ts_ms, "canceled by the client"), CANCELED)
         self._place_attached(order, ts_ms, self._last[symbol])
         return order
 
@@ -307,7 +304,7 @@ class SimExchange:
             return
         reference = intent.price or intent.trigger_price or last
         opening = checks.opening_quantity(intent.side, intent.quantity, position.quantity)
-        resting = intent.order_type is _LIMIT and intent.time_in_force is not _IOC
+        resting = intent.order_type is LIMIT and intent.time_in_force is not IOC
         fee_rate = self.config.maker_fee if resting else self.config.taker_fee
         checks.check_margin(
             intent,
@@ -330,8 +327,8 @@ class SimExchange:
         self._open.setdefault(intent.symbol, []).append(order)
         # An IOC order never rests: the next price fills it within its limit or expires it.
         if (
-            intent.order_type is _MARKET
-            or intent.time_in_force is _IOC
+            intent.order_type is MARKET
+            or intent.time_in_force is IOC
             or self._is_marketable(intent, last)
         ):
             self._awaiting_next_price.setdefault(intent.symbol, []).append(order)
@@ -339,7 +336,7 @@ class SimExchange:
             OrderUpdate(
                 intent.client_order_id,
                 intent.symbol,
-                _ACCEPTED,
+                ACCEPTED,
                 ts_ms,
                 "",
                 venue_id,
@@ -370,7 +367,7 @@ class SimExchange:
                     OrderUpdate(
                         exit_.client_order_id,
                         symbol,
-                        _REJECTED,
+                        REJECTED,
                         ts_ms,
                         f"{rejected.code}: {rejected.message}",
                         intent=sized,
@@ -382,9 +379,9 @@ class SimExchange:
 
     @staticmethod
     def _is_marketable(intent: OrderIntent, last: Decimal) -> bool:
-        if intent.order_type is not _LIMIT or intent.price is None:
+        if intent.order_type is not LIMIT or intent.price is None:
             return False
-        return intent.price >= last if intent.side is _BUY else intent.price <= last
+        return intent.price >= last if intent.side is BUY else intent.price <= last
 
     def _reserved_margin(self) -> Decimal:
         reserved = ZERO
@@ -481,17 +478,17 @@ class SimExchange:
             if not order.status.is_open:
                 continue
             intent = order.intent
-            if intent.time_in_force is _IOC:
+            if intent.time_in_force is IOC:
                 self._fill_or_expire(order, price, ts_ms)
                 continue
-            if intent.order_type is _LIMIT:
+            if intent.order_type is LIMIT:
                 assert intent.price is not None
-                crossed = price <= intent.price if intent.side is _BUY else price >= intent.price
+                crossed = price <= intent.price if intent.side is BUY else price >= intent.price
                 if not crossed:
                     continue  # the price moved away: it rests on the book as a maker order
             slipped = self._slipped(intent.side, price, symbol)
-            self._execute(order, slipped, _TAKER, ts_ms, market=price)
-            if order.status.is_open and intent.order_type is _MARKET:
+            self._execute(order, slipped, TAKER, ts_ms, market=price)
+            if order.status.is_open and intent.order_type is MARKET:
                 # A volume cap left part of it: the rest trades at the next price.
                 self._awaiting_next_price.setdefault(symbol, []).append(order)
 
@@ -500,18 +497,18 @@ class SimExchange:
         intent = order.intent
         limit = intent.price
         assert limit is not None  # an IOC order is a limit order
-        buying = intent.side is _BUY
+        buying = intent.side is BUY
         if price <= limit if buying else price >= limit:
             slipped = self._slipped(intent.side, price, intent.symbol)
             # Slippage walks the book, and the book is walked no further than the limit.
             fill = min(slipped, limit) if buying else max(slipped, limit)
-            self._execute(order, fill, _TAKER, ts_ms, market=price)
+            self._execute(order, fill, TAKER, ts_ms, market=price)
             if not order.status.is_open:
                 return
             reason = "IOC: the rest found no volume within the limit"
         else:
             reason = f"IOC: the market at {plain(price)} is beyond the limit {plain(limit)}"
-        self._retire(order, OrderExpired(ts_ms, reason), _EXPIRED)
+        self._retire(order, OrderExpired(ts_ms, reason), EXPIRED)
         self._place_attached(order, ts_ms, price)  # for what did trade; none when nothing did
 
     def _run_segment(
@@ -559,7 +556,7 @@ class SimExchange:
                 # Market orders have no level: they trade at the next price, not on a touch.
                 # A limit order trades against trades, so a mark price does not fill it.
                 if (
-                    order_type is _MARKET
+                    order_type is MARKET
                     or (triggers_only and not order_type.is_conditional)
                     or book.direction_needed(order) != direction
                 ):
@@ -587,27 +584,27 @@ class SimExchange:
     def _trigger_and_fill(self, order: Order, price: Decimal, ts_ms: int) -> None:
         intent = order.intent
         if intent.order_type.is_conditional:
-            if order.status is _ACCEPTED:
+            if order.status is ACCEPTED:
                 order.apply(OrderTriggered(ts_ms, price))
                 self._reports.append(
                     OrderUpdate(
                         intent.client_order_id,
                         intent.symbol,
-                        _TRIGGERED,
+                        TRIGGERED,
                         ts_ms,
                         price=price,
                     )
                 )
             slipped = self._slipped(intent.side, price, intent.symbol)
-            self._execute(order, slipped, _TAKER, ts_ms, market=price)
+            self._execute(order, slipped, TAKER, ts_ms, market=price)
         else:
-            self._execute(order, price, _MAKER, ts_ms, market=price)
+            self._execute(order, price, MAKER, ts_ms, market=price)
 
     def _slipped(self, side: Side, price: Decimal, symbol: str) -> Decimal:
         if self.config.slippage == ZERO:
             return price
         tick = self.instruments.get(symbol).tick_size
-        if side is _BUY:
+        if side is BUY:
             return ceil_to_tick(price * (1 + self.config.slippage), tick)
         return floor_to_tick(price * (1 - self.config.slippage), tick)
 
@@ -630,7 +627,7 @@ class SimExchange:
                 self._retire(
                     order,
                     OrderExpired(ts_ms, "reduce-only: no position left to reduce"),
-                    _EXPIRED,
+                    EXPIRED,
                 )
                 return
             capped_by_position = reducible < quantity
@@ -639,13 +636,13 @@ class SimExchange:
         volume_left = self._volume_left.get(intent.symbol)
         if volume_left is not None:
             step = (
-                instrument.step_size if intent.order_type is _LIMIT else instrument.market_step_size
+                instrument.step_size if intent.order_type is LIMIT else instrument.market_step_size
             )
             quantity = min(quantity, round_down_to_step(volume_left, step))
             if quantity == ZERO:
                 return
             self._volume_left[intent.symbol] = volume_left - quantity
-        fee_rate = self.config.maker_fee if liquidity is _MAKER else self.config.taker_fee
+        fee_rate = self.config.maker_fee if liquidity is MAKER else self.config.taker_fee
         # Binance books commission in USDT to 8 decimals, like every other amount.
         fee = (quantity * price * fee_rate).quantize(USDT_QUANTUM, ROUND_HALF_EVEN)
         opening = checks.opening_quantity(intent.side, quantity, position.quantity)
@@ -658,7 +655,7 @@ class SimExchange:
                 OrderExpired(
                     ts_ms, f"{BinanceCode.MARGIN_INSUFFICIENT}: margin is insufficient at {price}"
                 ),
-                _EXPIRED,
+                EXPIRED,
             )
             return
         realized = self.ledger.apply_fill(intent.symbol, intent.side, quantity, price, fee, ts_ms)
@@ -686,7 +683,7 @@ class SimExchange:
             self._retire(
                 order,
                 OrderExpired(ts_ms, "reduce-only: position smaller than the order"),
-                _EXPIRED,
+                EXPIRED,
             )
         elif not order.status.is_open:
             self._forget_open(order)
@@ -704,9 +701,9 @@ class SimExchange:
                 quantity,
                 price,
                 fee,
-                _TAKER,
+                TAKER,
                 ts_ms,
-                _FILLED,
+                FILLED,
                 realized,
                 is_liquidation=True,
             )
@@ -721,7 +718,7 @@ class SimExchange:
         # With the position gone its stops and take-profits have nothing left to protect.
         for order in list(self._open.get(symbol, ())):
             if order.intent.reduce_only and order.status.is_open:
-                self._retire(order, OrderExpired(ts_ms, "reduce-only: position closed"), _EXPIRED)
+                self._retire(order, OrderExpired(ts_ms, "reduce-only: position closed"), EXPIRED)
 
     def _retire(
         self, order: Order, event: OrderCanceled | OrderExpired, status: OrderStatus
