@@ -96,6 +96,25 @@ def test_the_data_tag_holds_the_curve_the_prices_and_every_trade() -> None:
     assert len(data["trades"]) == 30
 
 
+def test_a_point_that_is_not_a_finite_number_is_left_off_the_charts() -> None:
+    result = backtest_result(trades=6, equity_points=8, price_points=8)
+    curve = result["equity_curve"]
+    for point, bad in zip(curve[:6], ("NaN", "1e999", "-Infinity", "abc", None, True), strict=True):
+        point["equity"] = bad
+    curve[6]["equity"] = "12.5"  # text, a Decimal's or not: read as the number it writes
+    curve[7]["equity"] = 7
+    result["prices"]["BTCUSDT"][0][1] = "sNaN"
+    result["trades"][0]["entry_price"] = "inf"
+    result["trades"][1]["exit_price"] = "not a price"
+
+    data = embedded_data(render_report(result))
+
+    assert [point[1] for point in data["equity"]] == [12.5, 7.0]
+    assert len(data["prices"]["BTCUSDT"]) == 7
+    assert len(data["trades"]) == 5  # a trade without an entry price is not drawn
+    assert data["trades"][0][4] is None  # one without an exit price is drawn as still open
+
+
 def test_there_is_a_chart_frame_for_equity_drawdown_and_each_symbol() -> None:
     page = render_report(backtest_result())
 
