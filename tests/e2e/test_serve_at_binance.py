@@ -18,6 +18,7 @@ from tests.support.binance_service import (
 )
 from tests.support.fake_binance_futures import FakeBinanceFutures
 from tests.support.service import Service, journal_folder, running_service
+from trading_agents.core.clock import iso_utc
 
 NOVA = "/accounts/acc-1/agents/nova"
 # Priced at the market the fake trades at: a signal priced off it is not acted on.
@@ -32,8 +33,8 @@ BUY = {
 @pytest.fixture
 def binance(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[FakeBinanceFutures, dict[str, str]]]:
-    """Serve the fake Binance account and live candles in threads of their own."""
+) -> Iterator[tuple[FakeBinanceFutures, dict[str, str], str]]:
+    """Serve the fake Binance account and live candles; give the last candle's close too."""
     candles = recent_candles()
     public = public_market(candles)
     futures = FakeBinanceFutures(wallet=Decimal(10_000))
@@ -42,16 +43,18 @@ def binance(
     try:
         futures.set_price(SYMBOL, last_close(candles))
         agents = btc_only_agents(tmp_path_factory.mktemp("agents"))
-        yield futures, binance_environment(futures, public, agents)
+        yield futures, binance_environment(futures, public, agents), iso_utc(candles[-1].close_ms)
     finally:
         futures.close()
         public.close()
 
 
-def _warm(service: Service) -> None:
-    """Wait until the backfilled candles have been stepped: the agents warm up on them."""
-    service.wait_for("/health", lambda h: h["market_data_state"] == "streaming")
-    time.sleep(1.0)
+def _warm(service: Service, backfill_end: str) -> None:
+    """Wait until every backfilled candle has been stepped: the agents warm up on them.
+
+    An agent started before then would trade on the rest of the backfill as it comes.
+    """
+    service.wait_for("/health", lambda h: (h["market_data_through"] or "") >= backfill_end)
 
 
 def _held(service: Service) -> Decimal:
@@ -60,14 +63,14 @@ def _held(service: Service) -> Decimal:
 
 
 def test_serve_trades_binance_and_after_a_sigkill_books_what_binance_did_meanwhile(
-    binance: tuple[FakeBinanceFutures, dict[str, str]],
+    binance: tuple[FakeBinanceFutures, dict[str, str], str],
 ) -> None:
-    futures, environment = binance
+    futures, environment, backfill_end = binance
     with journal_folder() as journal:
         with running_service({**environment, **journal}) as service:
             health = service.get("/health")
             assert (health["mode"], health["agents_running"]) == ("binance-demo", 0)
-            _warm(service)
+            _warm(service, backfill_end)
             service.post(f"{NOVA}/start", {"initial_equity": 10000})
             decision = service.post(f"{NOVA}/signal", BUY)
             assert decision["action"] == "open", decision

@@ -12,6 +12,7 @@ import pytest
 from tests.support.fake_ml_engine import FakeMlEngine
 from trading_agents.api.app import create_app
 from trading_agents.config.settings import Settings
+from trading_agents.core.clock import iso_utc
 from trading_agents.service.build import build_desk
 
 
@@ -97,3 +98,28 @@ async def test_market_data_is_streaming_only_while_candles_come_on_time(
     assert late["market_data_state"].startswith("late: no candle for 50")
     assert "due every 200 s" in late["market_data_state"]
     assert ready.status_code == 503
+
+
+async def test_health_says_up_to_which_candle_every_agent_has_seen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MARKET_DATA", "replay")
+    monkeypatch.setenv("REPLAY_SPEED", "50")  # a moment every 40 ms
+    app = create_app(Settings(), build_desk)
+    seen: list[str | None] = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            deadline = time.monotonic() + 20
+            while len({through for through in seen if through is not None}) < 3:
+                assert time.monotonic() < deadline, seen
+                seen.append((await client.get("/health")).json()["market_data_through"])
+                await asyncio.sleep(0.02)
+            desk = app.state.desk
+            last = (await client.get("/health")).json()["market_data_through"]
+            assert last == iso_utc(desk.stepped_through_ms)
+
+    stepped = [through for through in seen if through is not None]
+    assert stepped == sorted(stepped)  # it only moves on
+    assert all(through.endswith(":00Z") for through in stepped)  # a 1m candle's close
+    assert None not in seen[seen.index(stepped[0]) :]

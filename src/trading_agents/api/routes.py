@@ -34,6 +34,7 @@ from trading_agents.api.schemas import (
     rows,
 )
 from trading_agents.api.signals import decision_out
+from trading_agents.core.clock import iso_utc
 from trading_agents.core.ids import ACCOUNT_ID_PATTERN, AGENT_NAME_PATTERN
 from trading_agents.service.desk import TradingDesk
 from trading_agents.service.errors import Conflict, Invalid
@@ -109,6 +110,9 @@ def health_of(request: Request, desk: TradingDesk) -> HealthOut:
         venue=desk.venue_state(),
         market_data=desk.source.description,
         market_data_state=desk.market_state,
+        market_data_through=(
+            None if desk.stepped_through_ms is None else iso_utc(desk.stepped_through_ms)
+        ),
         market_data_dropped=dict(desk.source.feed.dropped),
         journal=journal,
         ml_engine=ml_engine,

@@ -293,6 +293,9 @@ class HealthOut(BaseModel):
     venue: str  # "off ...", "ok", or "degraded: ..." once Binance stopped the venue (418)
     market_data: str
     market_data_state: str
+    # The close of the last candle every agent has seen (a backfill's included), ISO 8601
+    # UTC; null before the first.
+    market_data_through: str | None = None
     # Symbols the market data stopped following, with why (delisted, silent): agents on
     # them hold while the others trade.
     market_data_dropped: dict[str, str] = {}

@@ -89,6 +89,8 @@ class DeskBase:
         self.market_error = ""
         self.last_moment_ms: int | None = None  # wall time the last moment (or the start) came
         self.candle_came_ms: dict[str, int] = {}  # wall time each symbol's latest candle came
+        # The close of the last moment every agent has seen (a backfill's too): how far along.
+        self.stepped_through_ms: int | None = None
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._history: dict[str, deque[Candle]] = {

@@ -64,7 +64,9 @@ class MarketLoop(DeskBase):
         async with self._lock:
             for candle in moment:
                 self._history[candle.symbol].append(candle)
-            if await self.driver.step(moment) is None:
+            stepped = await self.driver.step(moment)
+            self.stepped_through_ms = moment[0].close_ms
+            if stepped is None:
                 return
             await self._save(self.sessions.values())
             if moment[0].close_ms % MS_PER_DAY == 0:
