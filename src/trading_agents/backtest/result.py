@@ -89,7 +89,10 @@ def price_points(series: CandleSeries, points: int = PRICE_POINTS) -> list[list[
     count = len(series)
     if count == 0:
         return []
-    picks = np.unique(np.linspace(0, count - 1, min(points, count)).astype(np.int64))
+    spaced = np.linspace(0, count - 1, min(points, count)).astype(np.int64)
+    # Ascending already, so each repeat follows its like: np.unique would sort again, and
+    # it imports numpy.ma, 7 ms of a backtest's start-up.
+    picks = spaced[np.concatenate(([True], spaced[1:] != spaced[:-1]))]
     times = (series.open_ms[picks] + series.interval_ms).tolist()
     return [
         [ts_ms, close] for ts_ms, close in zip(times, series.close[picks].tolist(), strict=True)
