@@ -22,6 +22,7 @@ from trading_agents.core.ids import client_order_id
 from trading_agents.model.decisions import Action, Decision, DecisionTrigger
 from trading_agents.model.members import (
     BUY,
+    CONDITIONAL_TYPES,
     MARKET,
     REJECTED,
     SELL,
@@ -306,7 +307,7 @@ def _confirm(
 
 async def _cancel_exits(gateway: OrderGateway, symbol: str) -> None:
     for order in await gateway.open_orders(symbol):
-        if order.reduce_only and order.order_type.is_conditional:
+        if order.reduce_only and order.order_type in CONDITIONAL_TYPES:
             await gateway.cancel(symbol, order.client_order_id)
 
 

@@ -9,12 +9,13 @@ from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import InvalidTransition
-from trading_agents.model.enums import OrderStatus
 from trading_agents.model.members import (
     ACCEPTED,
     CANCELED,
+    CONDITIONAL_TYPES,
     EXPIRED,
     FILLED,
+    OPEN_STATUSES,
     PARTIALLY_FILLED,
     REJECTED,
     STOP_MARKET,
@@ -37,7 +38,6 @@ from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdat
 log: Final = logging.getLogger(__name__)
 
 _FILL_STATUSES: Final = frozenset({FILLED, PARTIALLY_FILLED})
-_OPEN: Final = frozenset(status for status in OrderStatus if status.is_open)
 
 
 class OrderCache:
@@ -121,7 +121,7 @@ class OrderCache:
         if self._track:
             self._changed[order.client_order_id] = None
             self.changed = True
-        elif not self._keep_ended and order.status not in _OPEN:
+        elif not self._keep_ended and order.status not in OPEN_STATUSES:
             cid = order.client_order_id
             del self._orders[cid]
             self._venue_ids.pop(cid, None)
@@ -129,7 +129,7 @@ class OrderCache:
 
     def _find(self, cid: str, placed: OrderIntent | None, ts_ms: int) -> Order | None:
         order = self._orders.get(cid)
-        if order is not None and (placed is None or order.status in _OPEN):
+        if order is not None and (placed is None or order.status in OPEN_STATUSES):
             if placed is not None and order.status is SUBMITTED and placed is not order.intent:
                 order.intent = placed  # the venue rounded it to its filters
             return order
@@ -146,14 +146,14 @@ class OrderCache:
         """Hold an order under its id, and a stop among its symbol's stops."""
         self._orders[order.client_order_id] = order
         intent = order.intent
-        if intent.order_type is STOP_MARKET and order.status in _OPEN:
+        if intent.order_type is STOP_MARKET and order.status in OPEN_STATUSES:
             stops = self._stops.setdefault(intent.symbol, [])
             if order not in stops:
                 stops.append(order)
 
     def _update(self, order: Order, report: OrderUpdate) -> None:
         status, current, ts_ms = report.status, order.status, report.ts_ms
-        if status is current or current not in _OPEN or status in _FILL_STATUSES:
+        if status is current or current not in OPEN_STATUSES or status in _FILL_STATUSES:
             return  # old news, or news a fill report brings
         if status is ACCEPTED:
             if current is SUBMITTED:
@@ -177,7 +177,7 @@ class OrderCache:
     @staticmethod
     def _trigger(order: Order, ts_ms: int, price: Decimal | None) -> None:
         intent = order.intent
-        if order.status is not ACCEPTED or not intent.order_type.is_conditional:
+        if order.status is not ACCEPTED or intent.order_type not in CONDITIONAL_TYPES:
             return
         trigger = price if price is not None else intent.trigger_price
         assert trigger is not None  # a conditional intent has a trigger price
@@ -185,13 +185,13 @@ class OrderCache:
 
     def _fill(self, order: Order, fill: FillReport) -> None:
         status = order.status
-        if status not in _OPEN:
+        if status not in OPEN_STATUSES:
             self._unexplained(order, f"a fill ({fill.trade_id}) once {status}")
             return
         if status is SUBMITTED:
             order.apply(OrderAccepted(fill.ts_ms))
             status = order.status
-        if status is ACCEPTED and order.intent.order_type.is_conditional:
+        if status is ACCEPTED and order.intent.order_type in CONDITIONAL_TYPES:
             self._trigger(order, fill.ts_ms, fill.price)
         left = order.intent.quantity - order.filled_quantity - fill.quantity
         said = fill.order_status
@@ -246,7 +246,9 @@ class OrderCache:
             return None
         # A stop that ended, or that the account no longer holds (refused, let go), leaves.
         orders = self._orders
-        live = [o for o in stops if o.status in _OPEN and orders.get(o.client_order_id) is o]
+        live = [
+            o for o in stops if o.status in OPEN_STATUSES and orders.get(o.client_order_id) is o
+        ]
         self._stops[symbol] = live
         return live[-1].intent.trigger_price if live else None
 

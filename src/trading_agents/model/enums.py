@@ -15,7 +15,7 @@ class Side(StrEnum):
     @property
     def sign(self) -> int:
         """Return +1 for a buy and -1 for a sell."""
-        return _SIGNS[self]
+        return SIGNS[self]
 
     @property
     def opposite(self) -> Side:
@@ -24,7 +24,7 @@ class Side(StrEnum):
 
 
 # Looked up in tables: on the hot path `Side.BUY` costs more than the test it serves.
-_SIGNS: Final = {Side.BUY: 1, Side.SELL: -1}
+SIGNS: Final = {Side.BUY: 1, Side.SELL: -1}
 _OPPOSITES: Final = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
 
 
@@ -47,10 +47,10 @@ class OrderType(StrEnum):
     @property
     def is_conditional(self) -> bool:
         """Tell whether the order waits for a trigger price."""
-        return self in _CONDITIONAL_TYPES
+        return self in CONDITIONAL_TYPES
 
 
-_CONDITIONAL_TYPES: Final = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET})
+CONDITIONAL_TYPES: Final = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET})
 
 
 class ExitReason(StrEnum):
@@ -106,10 +106,10 @@ class OrderStatus(StrEnum):
     @property
     def is_open(self) -> bool:
         """Tell whether the order can still fill."""
-        return self in _OPEN_STATUSES
+        return self in OPEN_STATUSES
 
 
-_OPEN_STATUSES: Final = frozenset(
+OPEN_STATUSES: Final = frozenset(
     {
         OrderStatus.SUBMITTED,
         OrderStatus.ACCEPTED,

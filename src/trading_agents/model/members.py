@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from trading_agents.model import enums
 from trading_agents.model.enums import (
     ExitReason,
     Liquidity,
@@ -51,3 +52,9 @@ SIGNAL: Final = ExitReason.SIGNAL
 RISK: Final = ExitReason.RISK
 LIQUIDATION: Final = ExitReason.LIQUIDATION
 OTHER: Final = ExitReason.OTHER
+
+# The enums' tables, for the tests their properties make (`status.is_open`, `side.sign`):
+# a property of an interpreted enum is a Python call, where a lookup here is a C one.
+OPEN_STATUSES: Final = enums.OPEN_STATUSES  # an order in one of these can still fill
+CONDITIONAL_TYPES: Final = enums.CONDITIONAL_TYPES  # orders that wait for a trigger price
+SIGNS: Final = enums.SIGNS  # +1 for a buy, -1 for a sell

@@ -23,7 +23,7 @@ from trading_agents.model.enums import (
     Side,
     TimeInForce,
 )
-from trading_agents.model.members import GTC, LIMIT
+from trading_agents.model.members import CONDITIONAL_TYPES, GTC, LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ class OrderIntent:
             raise ValueError(f"{client_order_id}: a limit order needs a price")
         if time_in_force is not GTC and not limit:
             raise ValueError(f"{client_order_id}: only a limit order has a time in force")
-        if order_type.is_conditional and trigger_price is None:
+        if order_type in CONDITIONAL_TYPES and trigger_price is None:
             raise ValueError(f"{client_order_id}: a {order_type} needs a trigger price")
 
     def resized(self, quantity: Decimal) -> OrderIntent:
@@ -236,7 +236,7 @@ def allowed_transitions(
     order_type: OrderType,
 ) -> dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus]:
     """Return every legal (status, event) -> status move for an order of this type."""
-    forbidden = _CONDITIONAL_FORBIDDEN if order_type.is_conditional else _PLAIN_FORBIDDEN
+    forbidden = _CONDITIONAL_FORBIDDEN if order_type in CONDITIONAL_TYPES else _PLAIN_FORBIDDEN
     return {key: target for key, target in _TRANSITIONS.items() if key not in forbidden}
 
 

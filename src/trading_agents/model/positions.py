@@ -10,7 +10,7 @@ from trading_agents.core.decimals import ZERO, ceil_to_tick, floor_to_tick
 from trading_agents.core.errors import InvalidTransition
 from trading_agents.model.enums import PositionSide, Side
 from trading_agents.model.instruments import Instrument
-from trading_agents.model.members import FLAT, LONG, SHORT
+from trading_agents.model.members import FLAT, LONG, SHORT, SIGNS
 
 # Binance books USDT amounts to 8 decimals; rounding there keeps every sum of them exact.
 USDT_QUANTUM: Final = Decimal("0.00000001")
@@ -132,7 +132,7 @@ class Position:
         """Apply a trade and return the profit or loss it realized."""
         if fill.quantity <= ZERO:
             raise InvalidTransition(self.symbol, str(self.side), "fill of no quantity")
-        signed = fill.quantity * fill.side.sign
+        signed = fill.quantity * SIGNS[fill.side]
         self.updated_ms = fill.ts_ms
         if self.quantity == ZERO or (self.quantity > ZERO) == (signed > ZERO):
             self._grow(signed, fill.price, fill.ts_ms)
@@ -152,7 +152,7 @@ class Position:
             self.quantity = remaining if self.quantity > ZERO else -remaining
         flip = abs(signed) - closing
         if flip > ZERO:
-            self._grow(flip * fill.side.sign, fill.price, fill.ts_ms)
+            self._grow(flip * SIGNS[fill.side], fill.price, fill.ts_ms)
         return realized
 
     def _grow(self, signed: Decimal, price: Decimal, ts_ms: int) -> None:

@@ -7,7 +7,15 @@ from typing import Final
 
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.ids import client_order_id
-from trading_agents.model.members import GTC, IOC, LIMIT, SELL, STOP_MARKET, TAKE_PROFIT_MARKET
+from trading_agents.model.members import (
+    CONDITIONAL_TYPES,
+    GTC,
+    IOC,
+    LIMIT,
+    SELL,
+    STOP_MARKET,
+    TAKE_PROFIT_MARKET,
+)
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.requests import OrderRequest
 from trading_agents.risk.prices import EntryPrices
@@ -85,7 +93,7 @@ def reducing_order(
             return _invalid(f"a reduce-only limit needs a price above zero, got {request.price}")
         # Rounded to the passive side: never pay more, nor sell for less, than asked.
         price = _round(request.price, rules.tick, up=side is SELL)
-    elif order_type.is_conditional:
+    elif order_type in CONDITIONAL_TYPES:
         if request.trigger_price is None or request.trigger_price <= ZERO:
             return _invalid(f"a {order_type} needs a trigger price above zero")
         # Rounded toward the market, so the exit triggers no later than asked.

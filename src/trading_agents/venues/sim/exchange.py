@@ -27,12 +27,14 @@ from trading_agents.model.members import (
     ACCEPTED,
     BUY,
     CANCELED,
+    CONDITIONAL_TYPES,
     EXPIRED,
     FILLED,
     IOC,
     LIMIT,
     MAKER,
     MARKET,
+    OPEN_STATUSES,
     REJECTED,
     TAKER,
     TRIGGERED,
@@ -279,7 +281,7 @@ class SimExchange:
     def cancel(self, symbol: str, client_order_id: str, ts_ms: int) -> Order:
         """Cancel an open order; an unknown or finished one raises OrderNotFound."""
         order = self._orders.get(client_order_id)
-        if order is None or order.intent.symbol != symbol or not order.status.is_open:
+        if order is None or order.intent.symbol != symbol or order.status not in OPEN_STATUSES:
             raise OrderNotFound(client_order_id)
         self._retire(order, OrderCanceled(ts_ms, "canceled by the client"), CANCELED)
         self._place_attached(order, ts_ms, self._last[symbol])
@@ -288,7 +290,7 @@ class SimExchange:
     def _check_unused_id(self, intent: OrderIntent) -> None:
         cid = intent.client_order_id
         known = self._orders.get(cid)
-        if (known is not None and known.status.is_open) or cid in self._attached_ids:
+        if (known is not None and known.status in OPEN_STATUSES) or cid in self._attached_ids:
             raise OrderRejected(
                 int(BinanceCode.DUPLICATE_CLIENT_ORDER_ID), f"Duplicate clientOrderId {cid}", cid
             )
@@ -475,7 +477,7 @@ class SimExchange:
         if not waiting:
             return
         for order in waiting:
-            if not order.status.is_open:
+            if order.status not in OPEN_STATUSES:
                 continue
             intent = order.intent
             if intent.time_in_force is IOC:
@@ -488,7 +490,7 @@ class SimExchange:
                     continue  # the price moved away: it rests on the book as a maker order
             slipped = self._slipped(intent.side, price, symbol)
             self._execute(order, slipped, TAKER, ts_ms, market=price)
-            if order.status.is_open and intent.order_type is MARKET:
+            if order.status in OPEN_STATUSES and intent.order_type is MARKET:
                 # A volume cap left part of it: the rest trades at the next price.
                 self._awaiting_next_price.setdefault(symbol, []).append(order)
 
@@ -503,7 +505,7 @@ class SimExchange:
             # Slippage walks the book, and the book is walked no further than the limit.
             fill = min(slipped, limit) if buying else max(slipped, limit)
             self._execute(order, fill, TAKER, ts_ms, market=price)
-            if not order.status.is_open:
+            if order.status not in OPEN_STATUSES:
                 return
             reason = "IOC: the rest found no volume within the limit"
         else:
@@ -535,7 +537,7 @@ class SimExchange:
             else:
                 price = end if gap else level
                 self._trigger_and_fill(order, price, ts_ms)
-                if order.status.is_open:
+                if order.status in OPEN_STATUSES:
                     return  # held back by the volume cap: nothing else trades in this segment
             position_price = level
 
@@ -557,7 +559,7 @@ class SimExchange:
                 # A limit order trades against trades, so a mark price does not fill it.
                 if (
                     order_type is MARKET
-                    or (triggers_only and not order_type.is_conditional)
+                    or (triggers_only and order_type not in CONDITIONAL_TYPES)
                     or book.direction_needed(order) != direction
                 ):
                     continue
@@ -583,7 +585,7 @@ class SimExchange:
 
     def _trigger_and_fill(self, order: Order, price: Decimal, ts_ms: int) -> None:
         intent = order.intent
-        if intent.order_type.is_conditional:
+        if intent.order_type in CONDITIONAL_TYPES:
             if order.status is ACCEPTED:
                 order.apply(OrderTriggered(ts_ms, price))
                 self._reports.append(
@@ -613,7 +615,7 @@ class SimExchange:
     ) -> None:
         """Trade what the order can at `price`; once it is done, place its attached exits."""
         self._trade(order, price, liquidity, ts_ms)
-        if not order.status.is_open:
+        if order.status not in OPEN_STATUSES:
             self._place_attached(order, ts_ms, market)
 
     def _trade(self, order: Order, price: Decimal, liquidity: Liquidity, ts_ms: int) -> None:
@@ -685,7 +687,7 @@ class SimExchange:
                 OrderExpired(ts_ms, "reduce-only: position smaller than the order"),
                 EXPIRED,
             )
-        elif not order.status.is_open:
+        elif order.status not in OPEN_STATUSES:
             self._forget_open(order)
         self._after_position_change(intent.symbol, ts_ms)
 
@@ -717,7 +719,7 @@ class SimExchange:
             return
         # With the position gone its stops and take-profits have nothing left to protect.
         for order in list(self._open.get(symbol, ())):
-            if order.intent.reduce_only and order.status.is_open:
+            if order.intent.reduce_only and order.status in OPEN_STATUSES:
                 self._retire(order, OrderExpired(ts_ms, "reduce-only: position closed"), EXPIRED)
 
     def _retire(
