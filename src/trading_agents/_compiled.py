@@ -39,10 +39,12 @@ COMPILED_MODULES: tuple[str, ...] = (
     "model/decisions.py",
     "model/instruments.py",
     "model/members.py",
+    "core/clock.py",
     "core/decimals.py",
     "core/ids.py",
     "core/log_context.py",
     "market/candles.py",
+    "market/indicators/crossings.py",
     "market/view.py",
     "risk/engine.py",
     "risk/limits.py",
@@ -75,6 +77,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "agents/state.py",
     "agents/runner.py",
     "agents/brains/rules.py",
+    "backtest/stepping.py",
 )
 
 # Loops over floats (the indicators', a backtest's look ahead for the next candle that matters),

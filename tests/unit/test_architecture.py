@@ -26,7 +26,8 @@ COMPOSITION = {
     "engine/assembly.py": "the composition root: it builds an account's parts for every mode",
     "service/build.py": "the service's composition: it opens the Binance venue it configures",
     "service/binance_account.py": "the service's Binance factory: it assembles at Binance",
-    "backtest/run.py": "a backtest runs on the simulated exchange and reads its quiet band",
+    "backtest/run.py": "a backtest runs on the simulated exchange",
+    "backtest/stepping.py": "a backtest's walk over its candles reads the exchange's quiet band",
 }
 
 

@@ -23,9 +23,9 @@ from trading_agents.backtest.run import (
     Backtest,
     BacktestRun,
     BacktestSetup,
-    Progress,
     rare_collections,
 )
+from trading_agents.backtest.stepping import Progress
 from trading_agents.config.profiles import AgentProfile, agent_for_run
 from trading_agents.core.clock import iso_utc, to_datetime, to_ms
 from trading_agents.core.errors import ConfigurationError

@@ -12,7 +12,7 @@ the same candles one by one through paper mode and compares.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from trading_agents.agents.brains.rules import indicator_spec
 from trading_agents.agents.ports import DecisionList
-from trading_agents.backtest.reach import first_reach
+from trading_agents.backtest.stepping import Progress, walk
 from trading_agents.config.instruments import default_instruments
 from trading_agents.config.profiles import AgentProfile
 from trading_agents.core.clock import SimulatedClock
@@ -34,7 +34,7 @@ from trading_agents.engine.assembly import make_brain, sim_account
 from trading_agents.engine.driver import KernelDriver
 from trading_agents.engine.kernel import DEFAULT_MARK_INTERVAL_MS, Kernel
 from trading_agents.market.feeds.resample import resample
-from trading_agents.market.series import CandleSeries, IntArray, doubles
+from trading_agents.market.series import CandleSeries, IntArray
 from trading_agents.market.view import SeriesMarket
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, SimVenueConfig
@@ -43,7 +43,6 @@ from trading_agents.venues.sim.venue import SimVenue
 if TYPE_CHECKING:  # the LLM brain's parts are imported only by a run that uses it
     from trading_agents.agents.brains.llm_parts import LlmCacheOptions
 
-Progress = Callable[[int, int], None]
 T = TypeVar("T")
 BACKTEST_ACCOUNT = "backtest"
 # Young-generation thresholds while a run builds its books; see `rare_collections`.
@@ -222,42 +221,13 @@ class Backtest:
             return await self._run(progress)
 
     async def _run(self, progress: Progress | None) -> BacktestRun:
-        base, series, symbols = self.base, self.series, self.symbols
+        base, symbols = self.base, self.symbols
         total = len(base)
         close_ms = base.close_ms
-        # Memoryviews of doubles: what `first_reach` reads, compiled or not.
-        lows = [doubles(series[s].low) for s in symbols]
-        highs = [doubles(series[s].high) for s in symbols]
-        # Python ints: the loop compares them one at a time, which numpy scalars do slowly.
+        # Python ints: the walk compares them one at a time, which numpy scalars do slowly.
         mandatory: list[int] = self.mandatory_steps().tolist()
-        exchange = self.venue.exchange
-        report_every = max(1, total // 200)
-        next_report = 0
-        steps, pointer, index = 0, 0, 0
-        while index < total:
-            await self.driver.step([series[s].candle(index) for s in symbols])
-            steps += 1
-            if progress is not None and index >= next_report:
-                progress(index + 1, total)
-                next_report = index + report_every
-            while pointer < len(mandatory) and mandatory[pointer] <= index:
-                pointer += 1
-            following = mandatory[pointer] if pointer < len(mandatory) else total
-            start = index + 1
-            for position, symbol in enumerate(symbols):
-                if following <= start:
-                    break
-                band = exchange.quiet_band(symbol)
-                if band is None:
-                    following = start
-                    break
-                below, above = band
-                if below == float("-inf") and above == float("inf"):
-                    continue
-                following = first_reach(
-                    lows[position], highs[position], start, following, below, above
-                )
-            index = following
+        series = [self.series[s] for s in symbols]
+        steps = await walk(self.driver, series, mandatory, self.venue.exchange, progress)
         last_close = int(close_ms[-1])
         self.driver.finish()
         if progress is not None:
