@@ -1496,6 +1496,8 @@ export interface components {
             };
             /** Market Data State */
             market_data_state: string;
+            /** Market Data Through */
+            market_data_through?: string | null;
             /** Ml Engine */
             ml_engine: string;
             /** Mode */
