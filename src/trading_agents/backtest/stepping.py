@@ -11,7 +11,7 @@ from typing import Final
 
 from trading_agents.backtest.reach import first_reach
 from trading_agents.engine.driver import KernelDriver
-from trading_agents.market.candles import Candle, candle_of_floats
+from trading_agents.market.candles import Candle, candle_at
 from trading_agents.market.series import CandleSeries, doubles
 from trading_agents.venues.sim.exchange import SimExchange
 
@@ -68,16 +68,4 @@ async def walk(
 
 def _candles_at(series: Sequence[CandleSeries], index: int) -> list[Candle]:
     """Return each symbol's candle at `index`, with exact decimal prices."""
-    return [
-        candle_of_floats(
-            one.symbol,
-            one.open_ms.item(index),
-            one.interval_ms,
-            one.open.item(index),
-            one.high.item(index),
-            one.low.item(index),
-            one.close.item(index),
-            one.volume.item(index),
-        )
-        for one in series
-    ]
+    return [candle_at(one, index) for one in series]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:  # the series imports this module: its type is only named here
+    from trading_agents.market.series import CandleSeries
 
 # The prices converted last. A backtest step turns its candle's prices into decimals and the
 # market snapshot of the same moment turns three of them again; the next step's open is often
@@ -98,4 +101,20 @@ def candle_of_floats(
         price_decimal(low),
         price_decimal(close),
         price_decimal(volume),
+    )
+
+
+def candle_at(series: CandleSeries, index: int) -> Candle:
+    """Return the candle at row `index` of a series, with exact decimal prices."""
+    # Here, compiled, for the series (interpreted: it is pickled to Ray's workers) and for a
+    # backtest's walk, which builds one a step.
+    return candle_of_floats(
+        series.symbol,
+        series.open_ms.item(index),
+        series.interval_ms,
+        series.open.item(index),
+        series.high.item(index),
+        series.low.item(index),
+        series.close.item(index),
+        series.volume.item(index),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from trading_agents.market.candles import Candle, candle_of_floats
+from trading_agents.market.candles import Candle, candle_at
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -51,16 +51,7 @@ class CandleSeries:
 
     def candle(self, index: int) -> Candle:
         """Return the candle at `index` with exact decimal prices."""
-        return candle_of_floats(
-            self.symbol,
-            self.open_ms.item(index),
-            self.interval_ms,
-            self.open.item(index),
-            self.high.item(index),
-            self.low.item(index),
-            self.close.item(index),
-            self.volume.item(index),
-        )
+        return candle_at(self, index)
 
     def between(self, start_ms: int | None, end_ms: int | None) -> CandleSeries:
         """Return the candles that open at or after `start_ms` and close at or before `end_ms`."""
