@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +44,18 @@ def test_the_desk_shows_every_agent_with_its_state(desk: Service) -> None:
         assert rows.count() == 3
         assert "running" in rows.nth(0).inner_text()
         screenshot(page, "desk")
+
+
+def test_the_health_strip_says_up_to_which_candle_the_agents_have_seen() -> None:
+    with running_service({}) as service, chromium_page() as page:  # a market that moves
+        service.post(f"{ATLAS}/start", {"initial_equity": 10000})
+        page.goto(f"{service.url}/")
+        through = page.get_by_test_id("market-through")
+        through.wait_for()
+        stepped = through.locator("time").get_attribute("datetime")
+
+    # The close of a 1m candle, as /health writes it: 2025-06-03T04:12:00Z.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00Z", stepped or ""), stepped
 
 
 def test_an_agent_started_from_the_form_joins_the_desk(desk: Service) -> None:

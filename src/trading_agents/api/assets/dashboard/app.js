@@ -158,6 +158,7 @@ async function updateDesk() {
   strip.dataset.status = health.status;
   strip.innerHTML = `<strong class="status ${esc(health.status)}">${esc(health.status)}</strong>
     ${parts.map(([name, state]) => `<span class="part ${state.startsWith("ok") || state === "streaming" ? "" : "warn"}">${esc(name)}: ${esc(state)}</span>`).join("")}
+    ${health.market_data_through ? `<span class="part" data-testid="market-through">candles through ${when(health.market_data_through)}</span>` : ""}
     ${dropped.map(([symbol, why]) => `<span class="part warn" title="${esc(why)}">${esc(symbol)} dropped</span>`).join("")}`;
   view.querySelector("[data-testid=desk-totals]").innerHTML = `
     <div><span>Agents</span><b>${desk.totals.running} / ${desk.totals.agents} running</b></div>
