@@ -15,6 +15,11 @@ FIELDS = ("account_id", "agent", "decision", "client_order_id")
 # instead of merging dictionaries, which only a line logged inside needs.
 Layers = tuple[Mapping[str, object], ...]
 _CURRENT: Final[ContextVar[Layers]] = ContextVar("log_context", default=())
+# Bound once: a backtest enters some 110,000 contexts a year, and compiled code looked each
+# method up at each call.
+_GET: Final = _CURRENT.get
+_SET: Final = _CURRENT.set
+_RESET: Final = _CURRENT.reset
 
 
 class LogContext:
@@ -31,11 +36,11 @@ class LogContext:
         self._token: Token[Layers] | None = None
 
     def __enter__(self) -> None:
-        self._token = _CURRENT.set((*_CURRENT.get(), self._fields))
+        self._token = _SET((*_GET(), self._fields))
 
     def __exit__(self, *exc: object) -> None:
         if self._token is not None:
-            _CURRENT.reset(self._token)
+            _RESET(self._token)
 
 
 def log_context(**fields: object) -> LogContext:

@@ -27,12 +27,41 @@ def price_decimal(value: float) -> Decimal:
     known = _RECENT.get(value)
     if known is not None:
         return known
-    made = Decimal(repr(value))
+    made = _few_decimals(value)
+    if made is None:
+        made = Decimal(repr(value))
     if value != 0.0:  # 0.0 and -0.0 are one key, but not one decimal
         if len(_RECENT) >= _RECENT_SIZE:
             _RECENT.clear()
         _RECENT[value] = made
     return made
+
+
+# Below 2**22 a float's spacing is under 1e-9: a number with at most eight decimals that
+# reads back as the float is the only one with that many decimals, and the one the float's
+# nearest multiple of 1e-k finds. Integers below 2**53 and powers of ten up to 1e8 are exact
+# doubles, so n / 10**k is the correctly rounded reading of the text n·10**-k.
+_FEW_DECIMALS_BELOW: Final = 4_194_304.0
+
+
+def _few_decimals(value: float) -> Decimal | None:
+    """Return the decimal repr() writes for a positive float of at most eight decimals, or None."""
+    # Half what repr() costs: its shortest digits are searched for from one decimal up (repr
+    # writes 16.0, not 16), the places a price is written with.
+    if not 0.0 < value < _FEW_DECIMALS_BELOW:
+        return None
+    power = 1.0
+    for places in range(1, 9):
+        power *= 10.0  # exact: every power of ten up to 1e22 is a double
+        digits = int(value * power + 0.5)
+        if digits / power == value:
+            text = str(digits)
+            point = len(text) - places
+            if point < 1:  # below one: the zeros after the point
+                text = "0" * (1 - point) + text
+                point = 1
+            return Decimal(f"{text[:point]}.{text[point:]}")
+    return None
 
 
 @dataclass(frozen=True, slots=True)

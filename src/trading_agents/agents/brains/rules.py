@@ -152,14 +152,15 @@ class RuleBrain:
         rsi = snapshot.rsi
         if rsi is not None and (rsi > 50) == (side is BUY) and rsi != 50:
             confidence += strategy.confidence_momentum
-            notes.append(f"momentum confirms (RSI {rsi:.1f})")
+            notes.append(f"momentum confirms (RSI {format(rsi, '.1f')})")
         if snapshot.atr is not None and snapshot.close > ZERO:
             atr_pct = price_decimal(snapshot.atr) / snapshot.close
+            share = format(atr_pct, ".3%")  # the decimal's own percent, not a float's
             if atr_pct < strategy.max_atr_pct:
                 confidence += strategy.confidence_volatility
-                notes.append(f"volatility calm (ATR {atr_pct:.3%} of price)")
+                notes.append(f"volatility calm (ATR {share} of price)")
             else:
-                notes.append(f"volatility high (ATR {atr_pct:.3%} of price)")
+                notes.append(f"volatility high (ATR {share} of price)")
         if signal is not None and signal.action is not SignalAction.HOLD:
             confidence += strategy.confidence_signal
             notes.append(f"the ML signal agrees ({signal.action} at {signal.confidence})")
@@ -171,9 +172,11 @@ class RuleBrain:
         if fast is None or slow is None:
             return "trend unknown (EMAs warming up)"
         direction = "up" if fast > slow else "down" if fast < slow else "flat"
+        # format() for the figures: compiled, an f-string with a format spec calls str.format
+        # once a field, and every decision writes this.
         return (
-            f"{snapshot.symbol} trend {direction} (EMA fast {fast:.2f} vs slow {slow:.2f})"
-            f"{_CROSSED.get(cross, '')}"
+            f"{snapshot.symbol} trend {direction} (EMA fast {format(fast, '.2f')}"
+            f" vs slow {format(slow, '.2f')}){_CROSSED.get(cross, '')}"
         )
 
     # -- signal decisions ---------------------------------------------------------------
