@@ -4,16 +4,20 @@ Five runs, each the median of RUNS launches of the real command in a fresh proce
 the reference strategy on the synthetic year (the side-by-side benchmark with other engines),
 the reference strategy on the real BTCUSDT window, Atlas on BTCUSDT and ETHUSDT over the
 real window, and the first two again from candle stores of their files (imported once, not
-timed). Peak memory is the largest resident set of the command's process.
+timed). Peak memory is the largest resident set of the command's process. Then the first two
+again with the code before issue 20 (BENCH_BASELINE, taken from git), and how many times
+faster the command is now.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -43,13 +47,30 @@ CASES = {
 }  # fmt: skip
 
 
-def launch(arguments: list[str], out: Path) -> tuple[float, int, dict[str, object]]:
-    """Run the command once; return wall seconds, peak resident kB and its result."""
+# The code before issue 20 (a compiled hot path and a candle store), measured in the same
+# run on the inputs it reads (CSV files), so that the speed-up is a ratio of one run.
+# BENCH_BASELINE names another commit; empty leaves the baseline out.
+BASELINE = os.environ.get("BENCH_BASELINE", "8838b5e")
+BASELINE_CASES = ("backtest_reference_year", "backtest_reference_real_window")
+
+
+def launch(
+    arguments: list[str], out: Path, source: Path | None = None
+) -> tuple[float, int, dict[str, object]]:
+    """Run the command once; return wall seconds, peak resident kB and its result.
+
+    With `source`, the package is that folder's (a baseline's source), run by this venv.
+    """
     command = [str(Path(sys.executable).parent / "trading-agents"), "backtest", "--quiet"]
+    env = None
+    if source is not None:
+        command = [sys.executable, "-c", "from trading_agents.cli import app; app()", *command[1:]]
+        env = {**os.environ, "PYTHONPATH": str(source)}
     started = time.perf_counter()
     process = subprocess.Popen(
         [*command, *arguments, "--out", str(out)],
         cwd=REPO_DIR,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -66,6 +87,25 @@ REAL_WINDOW_FILES = (
     MARKET / "futures_um" / "1m" / "BTCUSDT_1m_2025-05-04_2025-06-24.csv.gz",
     MARKET / "funding" / "BTCUSDT_funding_2019-09-10_2026-05-17.csv",
 )
+
+
+def baseline_source(folder: Path) -> Path | None:
+    """Extract the baseline commit's `src` into `folder`; None, saying why, if git cannot."""
+    if not BASELINE:
+        return None
+    try:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", BASELINE, "src"],
+            cwd=REPO_DIR,
+            check=True,
+            capture_output=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"no baseline {BASELINE} to measure against: {error}", file=sys.stderr)
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "src"
 
 
 def store_of_the_year(folder: Path) -> Path:
@@ -100,28 +140,54 @@ def run() -> list[dict[str, object]]:
             *reference, "--data", str(store_of(Path(stores) / "window", REAL_WINDOW_FILES)),
         ]  # fmt: skip
         rows += _cases(cases)
+        source = baseline_source(Path(stores) / "baseline")
+        if source is not None:
+            rows += _baseline(source, rows)
     return rows
 
 
 def _cases(cases: dict[str, list[str]]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for name, arguments in cases.items():
-        walls, peaks = [], []
-        with tempfile.TemporaryDirectory() as folder:
-            for attempt in range(RUNS):
-                wall, peak_kb, result = launch(arguments, Path(folder) / str(attempt))
-                walls.append(wall)
-                peaks.append(peak_kb)
-        candles = int(result["candles"])  # type: ignore[call-overload]
-        trades = result["metrics"]["total_trades"]  # type: ignore[index]
-        wall = statistics.median(walls)
-        label = f"{name} ({candles:,} candles, {trades:,} trades)"
-        rows.append({"benchmark": label, "figure": round(candles / wall), "unit": "candles/s"})
-        rows.append({"benchmark": f"{name} wall", "figure": round(wall, 2), "unit": "s"})
-        rows.append(
-            {"benchmark": f"{name} peak memory", "figure": round(max(peaks) / 1024), "unit": "MB"}
-        )
+        rows += _measured(name, arguments)
     return rows
+
+
+def _baseline(source: Path, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Measure the baseline on the CSV cases; add each case's speed-up (baseline wall / now)."""
+    walls = {str(row["benchmark"]): float(row["figure"]) for row in rows}  # type: ignore[arg-type]
+    added: list[dict[str, object]] = []
+    for name in BASELINE_CASES:
+        label = f"{name} before issue 20 ({BASELINE})"
+        measured = _measured(label, CASES[name], source)
+        base_wall = float(measured[1]["figure"])  # type: ignore[arg-type]
+        speedup = round(base_wall / walls[f"{name} wall"], 2)
+        added += [
+            *measured,
+            {"benchmark": f"{name} speed-up over {BASELINE}", "figure": speedup, "unit": "x"},
+        ]
+    return added
+
+
+def _measured(
+    name: str, arguments: list[str], source: Path | None = None
+) -> list[dict[str, object]]:
+    """Return candles/s, wall and peak memory of one case, medians of RUNS launches."""
+    walls, peaks = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for attempt in range(RUNS):
+            wall, peak_kb, result = launch(arguments, Path(folder) / str(attempt), source)
+            walls.append(wall)
+            peaks.append(peak_kb)
+    candles = int(result["candles"])  # type: ignore[call-overload]
+    trades = result["metrics"]["total_trades"]  # type: ignore[index]
+    wall = statistics.median(walls)
+    label = f"{name} ({candles:,} candles, {trades:,} trades)"
+    return [
+        {"benchmark": label, "figure": round(candles / wall), "unit": "candles/s"},
+        {"benchmark": f"{name} wall", "figure": round(wall, 2), "unit": "s"},
+        {"benchmark": f"{name} peak memory", "figure": round(max(peaks) / 1024), "unit": "MB"},
+    ]
 
 
 if __name__ == "__main__":
