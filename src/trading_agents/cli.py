@@ -341,62 +341,68 @@ def backtest(
 ) -> None:
     """Backtest an agent on historical candles; write result.json and report.html."""
     import gc
-    import time
 
-    from rich.console import Console
-    from rich.progress import Progress
-    from rich.table import Table
-
-    from trading_agents.backtest.command import BacktestRequest, execute, prepare, summary_rows
-    from trading_agents.backtest.run import run_to_end
-    from trading_agents.core.errors import ConfigurationError, RunAborted
-
-    started = time.perf_counter()
-    console = Console(stderr=True)
-    initial = _equity(equity)
-    request = BacktestRequest(
-        agent=agent.strip().lower(),
-        symbols=_symbols(symbols),
-        data=data,
-        out=out,
-        funding=funding,
-        start=start,
-        end=end,
-        strategy=strategy,
-        initial_equity=initial,
-        brain=brain,
-        llm_cache=llm_cache,
-        llm_replay=llm_replay,
-        gaps=gaps.strip().lower(),
-    )
-    agents = tuple(name.strip().lower() for name in agent.split(",") if name.strip())
-    symbol_sets = tuple(_symbols(part) for part in symbols.split(";"))
-    if len(agents) > 1 or len(symbol_sets) > 1:
-        _backtest_batch(request, agents, symbol_sets, workers, ray_address)
-        return
-    if workers is not None or ray_address is not None:
-        _fail("--workers and --ray-address are for a batch (several agents or symbol sets)")
-    # What a run builds lives until it ends and forms no reference cycles, so the cyclic
-    # collector would only walk all of it again and again; it is back on once the run is done.
+    # What a backtest imports and builds lives until it ends and forms no reference cycles, so
+    # the cyclic collector would only walk all of it again and again (its imports alone some
+    # 25 ms). Frozen at the end, then back on: it would otherwise walk the whole run once more
+    # (a third of a second after a one-year run) just before the command ends.
     gc.disable()
     try:
-        prepared = prepare(request)
-        with Progress(console=console, disable=quiet, transient=True) as bar:
-            task = bar.add_task("backtest", total=None)
+        import time
 
-            def advance(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+        from rich.console import Console
+        from rich.table import Table
 
-            result = run_to_end(prepared, execute(prepared, request, advance, started))
-        table = Table("", "", title=f"Backtest written to {out}", show_header=False)
-        for label, value in summary_rows(result):
-            table.add_row(label, value)
-        Console().print(table)
-    except (ConfigurationError, RunAborted, ValueError, OSError) as error:
-        _fail(str(error))
+        from trading_agents.backtest.command import BacktestRequest, execute, prepare, summary_rows
+        from trading_agents.backtest.run import run_to_end
+        from trading_agents.core.errors import ConfigurationError, RunAborted
+
+        started = time.perf_counter()
+        initial = _equity(equity)
+        request = BacktestRequest(
+            agent=agent.strip().lower(),
+            symbols=_symbols(symbols),
+            data=data,
+            out=out,
+            funding=funding,
+            start=start,
+            end=end,
+            strategy=strategy,
+            initial_equity=initial,
+            brain=brain,
+            llm_cache=llm_cache,
+            llm_replay=llm_replay,
+            gaps=gaps.strip().lower(),
+        )
+        agents = tuple(name.strip().lower() for name in agent.split(",") if name.strip())
+        symbol_sets = tuple(_symbols(part) for part in symbols.split(";"))
+        if len(agents) > 1 or len(symbol_sets) > 1:
+            gc.enable()  # a batch: each of its runs keeps the collector rare on its own
+            _backtest_batch(request, agents, symbol_sets, workers, ray_address)
+            return
+        if workers is not None or ray_address is not None:
+            _fail("--workers and --ray-address are for a batch (several agents or symbol sets)")
+        try:
+            prepared = prepare(request)
+            if quiet:  # no bar: rich's progress module is not even imported
+                result = run_to_end(prepared, execute(prepared, request, None, started))
+            else:
+                from rich.progress import Progress
+
+                with Progress(console=Console(stderr=True), transient=True) as bar:
+                    task = bar.add_task("backtest", total=None)
+
+                    def advance(done: int, total: int) -> None:
+                        bar.update(task, completed=done, total=total)
+
+                    result = run_to_end(prepared, execute(prepared, request, advance, started))
+            table = Table("", "", title=f"Backtest written to {out}", show_header=False)
+            for label, value in summary_rows(result):
+                table.add_row(label, value)
+            Console().print(table)
+        except (ConfigurationError, RunAborted, ValueError, OSError) as error:
+            _fail(str(error))
     finally:
-        # Frozen first: the collector, back on, would otherwise walk the whole run once more
-        # (a third of a second after a one-year run) just before the command ends.
         gc.freeze()
         gc.enable()
 
