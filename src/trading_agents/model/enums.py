@@ -20,12 +20,12 @@ class Side(StrEnum):
     @property
     def opposite(self) -> Side:
         """Return the other side."""
-        return _OPPOSITES[self]
+        return OPPOSITES[self]
 
 
 # Looked up in tables: on the hot path `Side.BUY` costs more than the test it serves.
 SIGNS: Final = {Side.BUY: 1, Side.SELL: -1}
-_OPPOSITES: Final = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
+OPPOSITES: Final = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
 
 
 class PositionSide(StrEnum):

@@ -58,3 +58,4 @@ OTHER: Final = ExitReason.OTHER
 OPEN_STATUSES: Final = enums.OPEN_STATUSES  # an order in one of these can still fill
 CONDITIONAL_TYPES: Final = enums.CONDITIONAL_TYPES  # orders that wait for a trigger price
 SIGNS: Final = enums.SIGNS  # +1 for a buy, -1 for a sell
+OPPOSITES: Final = enums.OPPOSITES  # the side that exits what a side opened

@@ -12,6 +12,7 @@ from trading_agents.model.members import (
     GTC,
     IOC,
     LIMIT,
+    OPPOSITES,
     SELL,
     STOP_MARKET,
     TAKE_PROFIT_MARKET,
@@ -20,7 +21,6 @@ from trading_agents.model.orders import OrderIntent
 from trading_agents.model.requests import OrderRequest
 from trading_agents.risk.prices import EntryPrices
 from trading_agents.risk.rules import (
-    EXIT_SIDE,
     InstrumentRules,
     on_step,
     tick_down,
@@ -52,7 +52,7 @@ def entry_orders(
         False,
         GTC if request.order_type is LIMIT else IOC,
     )
-    exit_side = EXIT_SIDE[request.side]
+    exit_side = OPPOSITES[request.side]
     protective: tuple[OrderIntent, ...] = ()
     stop, take_profit = prices.stop, prices.take_profit
     if stop is not None:

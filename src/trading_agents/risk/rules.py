@@ -9,14 +9,12 @@ from typing import Final
 from trading_agents.core.decimals import ZERO
 from trading_agents.model.enums import OrderType
 from trading_agents.model.instruments import Instrument, Lot
-from trading_agents.model.members import BUY, LIMIT, SELL
+from trading_agents.model.members import LIMIT
 
 # Quotients are rounded toward minus infinity so that a cap is never overstated.
 FLOOR: Final = Context(rounding=ROUND_FLOOR)
 # Bound once: looking the method up at each call cost about as much as the division.
 _DIVIDE_INT: Final = FLOOR.divide_int
-
-EXIT_SIDE: Final = {BUY: SELL, SELL: BUY}
 
 
 @dataclass(frozen=True, slots=True)
