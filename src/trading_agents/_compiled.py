@@ -78,6 +78,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "agents/runner.py",
     "agents/brains/rules.py",
     "backtest/stepping.py",
+    "backtest/result.py",
 )
 
 # Loops over floats (the indicators', a backtest's look ahead for the next candle that matters),
