@@ -52,7 +52,8 @@ def to_ms(moment: datetime | str) -> int:
 _YEAR_10000_S = 253_402_300_800
 
 
-_SECONDS_PER_DAY = 86_400
+_SECONDS_PER_DAY: Final = MS_PER_DAY // MS_PER_SECOND
+_SECONDS_PER_HOUR: Final = MS_PER_HOUR // MS_PER_SECOND
 # "00" to "59", and each day's "YYYY-MM-DDT" once: a year's result writes some 45,000 times,
 # and strftime for each took three quarters of the time.
 _TWO_DIGITS: Final = tuple(f"{n:02d}" for n in range(60))
@@ -72,7 +73,7 @@ def iso_utc(ms: int) -> str:
                 _DAY_PREFIXES.clear()
             prefix = time.strftime("%Y-%m-%dT", time.gmtime(day * _SECONDS_PER_DAY))
             _DAY_PREFIXES[day] = prefix
-        hour, second = divmod(second, 3_600)
+        hour, second = divmod(second, _SECONDS_PER_HOUR)
         minute, second = divmod(second, 60)
         two = _TWO_DIGITS
         return prefix + two[hour] + ":" + two[minute] + ":" + two[second] + "Z"

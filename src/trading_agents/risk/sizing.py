@@ -9,14 +9,12 @@ from typing import Final
 from trading_agents.core.decimals import ONE, ZERO
 from trading_agents.model.instruments import Lot
 from trading_agents.risk.limits import RiskLimits
-from trading_agents.risk.rules import FLOOR, InstrumentRules, on_step
+from trading_agents.risk.rules import FLOOR_DIVIDE, InstrumentRules, on_step
 from trading_agents.risk.verdicts import DenialCode, Denied
 
 RISK_PER_TRADE: Final = "risk per trade"
 REQUESTED_SIZE: Final = "the requested size"
 _ORDER_MAX: Final = "the instrument's maximum order size"
-# Bound once: looking the method up at each call cost about as much as the division.
-_DIVIDE: Final = FLOOR.divide
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +96,9 @@ def size_entry(
             quantity, binding = on_step(requested, step), REQUESTED_SIZE
         if distance is not None and quantity * distance > risk_budget:
             binding = RISK_PER_TRADE
-            quantity = _cut(cuts, quantity, _DIVIDE(risk_budget, distance), binding, lot, unit)
+            quantity = _cut(cuts, quantity, FLOOR_DIVIDE(risk_budget, distance), binding, lot, unit)
     elif distance is not None:
-        quantity, binding = on_step(_DIVIDE(risk_budget, distance), step), RISK_PER_TRADE
+        quantity, binding = on_step(FLOOR_DIVIDE(risk_budget, distance), step), RISK_PER_TRADE
     else:
         return Denied(
             DenialCode.INVALID_REQUEST, "no quantity was given and no stop loss to size it from"
@@ -109,17 +107,17 @@ def size_entry(
     room = equity * limits.max_position_notional - held
     if quantity * value > room:
         binding = "max position notional"
-        quantity = _cut(cuts, quantity, _DIVIDE(room, value), binding, lot, unit)
+        quantity = _cut(cuts, quantity, FLOOR_DIVIDE(room, value), binding, lot, unit)
     room = equity * limits.max_total_exposure - facts.exposure
     if quantity * value > room:
         binding = "max total exposure"
-        quantity = _cut(cuts, quantity, _DIVIDE(room, value), binding, lot, unit)
+        quantity = _cut(cuts, quantity, FLOOR_DIVIDE(room, value), binding, lot, unit)
     margin_value = value if value >= facts.order_price else facts.order_price
     cost = margin_value * (ONE + leverage * fee_rate)
     room = facts.available * leverage
     if quantity * cost > room:
         binding = "available margin"
-        quantity = _cut(cuts, quantity, _DIVIDE(room, cost), binding, lot, unit)
+        quantity = _cut(cuts, quantity, FLOOR_DIVIDE(room, cost), binding, lot, unit)
     # The venue tests the bracket at the order's price, as it holds the margin.
     room = rules.notional_caps[leverage] - held
     if quantity * margin_value >= room:
@@ -170,7 +168,7 @@ def _below_minimum(
 def _strictly_below(room: Decimal, value: Decimal, step: Decimal) -> Decimal:
     """Return the largest size on the step whose notional stays strictly below `room`."""
     # A bracket holds notionals strictly below its cap, so a size landing on the cap is too big.
-    size = on_step(_DIVIDE(room, value), step)
+    size = on_step(FLOOR_DIVIDE(room, value), step)
     if size > ZERO and size * value >= room:
         size -= step
     return size
