@@ -14,10 +14,10 @@ from trading_agents.journal import rows
 from trading_agents.journal.store import JournalBatch
 from trading_agents.journal.tables import account_transactions, order_intents, round_trips
 from trading_agents.model.orders import OrderIntent
+from trading_agents.model.reports import OrderAck
 from trading_agents.model.signals import SignalAction
 from trading_agents.service.build import build_desk
 from trading_agents.service.desk import TradingDesk
-from trading_agents.venues.port import OrderAck
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ from trading_agents.market.view import MarketSnapshot
 from trading_agents.model.decisions import DecisionTrigger
 from trading_agents.model.enums import OrderStatus
 from trading_agents.model.orders import OrderIntent
+from trading_agents.model.reports import OrderAck
 from trading_agents.model.requests import AccountState
 from trading_agents.model.signals import Signal
 from trading_agents.venues.errors import OrderRejected
-from trading_agents.venues.port import OrderAck, OrderSnapshot
+from trading_agents.venues.port import OrderSnapshot
 
 T_DECIDE = "2025-06-05T12:00:00Z"
 

@@ -7,8 +7,9 @@ from typing import Protocol
 
 from trading_agents.agents.state import DecisionRecord
 from trading_agents.model.orders import OrderIntent
+from trading_agents.model.reports import OrderAck
 from trading_agents.model.requests import AccountState
-from trading_agents.venues.port import OrderAck, OrderSnapshot
+from trading_agents.venues.port import OrderSnapshot
 
 
 class OrderGateway(Protocol):

@@ -9,10 +9,11 @@ from trading_agents.core.clock import Clock
 from trading_agents.core.log_context import log_context
 from trading_agents.engine.orders import OrderCache
 from trading_agents.model.orders import OrderIntent
+from trading_agents.model.reports import OrderAck
 from trading_agents.model.requests import AccountState
 from trading_agents.portfolio.portfolio import Portfolio
 from trading_agents.venues.errors import OrderOutcomeUnknown, VenueError
-from trading_agents.venues.port import OrderAck, OrderSnapshot, Venue
+from trading_agents.venues.port import OrderSnapshot, Venue
 
 
 class IntentLog(Protocol):

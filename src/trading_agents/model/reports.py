@@ -55,6 +55,26 @@ class OrderUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderAck:
+    """The venue took an order; fills follow as execution reports."""
+
+    client_order_id: str
+    venue_order_id: str
+    status: OrderStatus
+    ts_ms: int
+
+    # A compiled class, not a NamedTuple: built for every order, and a NamedTuple's __new__
+    # runs as interpreted code, several times the cost of the compiled initialiser.
+    def __init__(
+        self, client_order_id: str, venue_order_id: str, status: OrderStatus, ts_ms: int
+    ) -> None:
+        object.__setattr__(self, "client_order_id", client_order_id)
+        object.__setattr__(self, "venue_order_id", venue_order_id)
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "ts_ms", ts_ms)
+
+
+@dataclass(frozen=True, slots=True)
 class FillReport:
     """A trade on an order, or a liquidation of a position."""
 

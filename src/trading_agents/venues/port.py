@@ -10,22 +10,13 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 from trading_agents.model.enums import OrderStatus, OrderType, Side
 from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.positions import PositionSnapshot
-from trading_agents.model.reports import ExecutionReport
+from trading_agents.model.reports import ExecutionReport, OrderAck
 
 if TYPE_CHECKING:  # the simulated exchange's state is the venue's own business
     from trading_agents.market.candles import Candle
     from trading_agents.venues.sim.exchange import ExchangeSnapshot
 
 Pending = Sequence[tuple[OrderIntent, Sequence[OrderIntent]]]  # intents with their exits
-
-
-class OrderAck(NamedTuple):  # a NamedTuple: cheap to build for every order
-    """The venue took an order; fills follow as execution reports."""
-
-    client_order_id: str
-    venue_order_id: str
-    status: OrderStatus
-    ts_ms: int
 
 
 @dataclass(frozen=True, slots=True)

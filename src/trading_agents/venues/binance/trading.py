@@ -20,6 +20,7 @@ from trading_agents.model.positions import PositionSnapshot
 from trading_agents.model.reports import (
     ExecutionReport,
     FillReport,
+    OrderAck,
     OrderUpdate,
 )
 from trading_agents.venues.binance.instruments import ExchangeInstruments
@@ -48,7 +49,7 @@ from trading_agents.venues.errors import (
     VenueStopped,
     VenueUnavailable,
 )
-from trading_agents.venues.port import BalanceSnapshot, OrderAck, OrderSnapshot
+from trading_agents.venues.port import BalanceSnapshot, OrderSnapshot
 from trading_agents.venues.reports import PublishedReports
 from trading_agents.venues.rounding import round_intent
 

@@ -10,10 +10,10 @@ from trading_agents.market.candles import Candle
 from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.orders import Order, OrderIntent
 from trading_agents.model.positions import PositionSnapshot
+from trading_agents.model.reports import OrderAck
 from trading_agents.venues.errors import OrderNotFound
 from trading_agents.venues.port import (
     BalanceSnapshot,
-    OrderAck,
     OrderSnapshot,
     Pending,
     VenueState,
