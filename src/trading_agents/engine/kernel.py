@@ -55,17 +55,18 @@ class Kernel:
                 )
         self._show(candles)
         self.last_close_ms = close_ms
-        # The accounts of this step: one added or removed during a pause waits for the next.
-        accounts = list(self.accounts)
-        changed = [account.settle(self.marks) for account in accounts]
-        for account, symbols in zip(accounts, changed, strict=True):
+        # The accounts of this step (one added or removed during a pause waits for the next),
+        # each with the symbols whose position changed: pairs, not lists zipped with strict=True,
+        # whose keyword argument is parsed at every call.
+        settled = [(account, account.settle(self.marks)) for account in self.accounts]
+        for account, symbols in settled:
             if account.late_changes:  # a live venue's fills booked after the last decisions
                 symbols |= account.late_changes
                 account.late_changes = set()
         if close_ms % self.mark_interval_ms == 0:
             self.mark(close_ms)
         decided: list[DecisionState] = []
-        for account, symbols in zip(accounts, changed, strict=True):
+        for account, symbols in settled:
             taken = await account.decide(close_ms, symbols, self.marks)
             decided += taken
             if taken and self._pause is not None:
@@ -73,7 +74,7 @@ class Kernel:
         # Orders sent by the decisions were acknowledged at once; book those reports now. A live
         # venue fills a market order before the next candle, where a simulated one fills at
         # its open: the position change opens the agent's gate at the next step either way.
-        for account in accounts:
+        for account, _ in settled:
             account.late_changes |= account.settle(self.marks)
         self.decisions += len(decided)
         return decided

@@ -93,7 +93,9 @@ class Decision:
         if action is Action.OPEN and side is None:
             raise ValueError(f"an open decision on {symbol} needs a side")
 
-    @classmethod
-    def hold(cls, symbol: str, reasoning: str, signal_id: str | None = None) -> Decision:
+    @staticmethod
+    def hold(symbol: str, reasoning: str, signal_id: str | None = None) -> Decision:
         """Return a decision to do nothing, with why."""
-        return cls(Action.HOLD, symbol, reasoning, signal_id=signal_id)
+        # Static, not a classmethod building `cls(...)`: compiled, this calls the initialiser
+        # directly rather than through the type, and a backtest holds some 20,000 times a year.
+        return Decision(Action.HOLD, symbol, reasoning, signal_id=signal_id)
