@@ -6,10 +6,11 @@ import time
 from datetime import UTC, datetime
 from typing import Final, Protocol
 
-MS_PER_SECOND = 1_000
-MS_PER_MINUTE = 60_000
-MS_PER_HOUR = 3_600_000
-MS_PER_DAY = 86_400_000
+# Final: compiled code reads them as constants, not from the module's namespace.
+MS_PER_SECOND: Final = 1_000
+MS_PER_MINUTE: Final = 60_000
+MS_PER_HOUR: Final = 3_600_000
+MS_PER_DAY: Final = 86_400_000
 
 # Candle intervals by Binance's names; each divides a UTC day, so candles open on multiples.
 INTERVALS_MS = {
@@ -49,7 +50,7 @@ def to_ms(moment: datetime | str) -> int:
 
 
 # The first second of the year 10000, which a datetime cannot hold.
-_YEAR_10000_S = 253_402_300_800
+_YEAR_10000_S: Final = 253_402_300_800
 
 
 _SECONDS_PER_DAY: Final = MS_PER_DAY // MS_PER_SECOND
@@ -57,7 +58,7 @@ _SECONDS_PER_HOUR: Final = MS_PER_HOUR // MS_PER_SECOND
 # "00" to "59", and each day's "YYYY-MM-DDT" once: a year's result writes some 45,000 times,
 # and strftime for each took three quarters of the time.
 _TWO_DIGITS: Final = tuple(f"{n:02d}" for n in range(60))
-_DAY_PREFIXES: dict[int, str] = {}
+_DAY_PREFIXES: Final[dict[int, str]] = {}
 _DAYS_KEPT: Final = 4_096
 
 
@@ -66,15 +67,20 @@ def iso_utc(ms: int) -> str:
     seconds = ms // MS_PER_SECOND
     if 0 <= seconds < _YEAR_10000_S:
         # From 1970 on the year has four digits, which is where strftime and datetime differ.
-        day, second = divmod(seconds, _SECONDS_PER_DAY)
+        # Divisions and products of non-negative ints, not divmod: compiled, those stay
+        # machine integers, where divmod builds a tuple of objects.
+        day = seconds // _SECONDS_PER_DAY
+        second = seconds - day * _SECONDS_PER_DAY
         prefix = _DAY_PREFIXES.get(day)
         if prefix is None:
             if len(_DAY_PREFIXES) >= _DAYS_KEPT:
                 _DAY_PREFIXES.clear()
             prefix = time.strftime("%Y-%m-%dT", time.gmtime(day * _SECONDS_PER_DAY))
             _DAY_PREFIXES[day] = prefix
-        hour, second = divmod(second, _SECONDS_PER_HOUR)
-        minute, second = divmod(second, 60)
+        hour = second // _SECONDS_PER_HOUR
+        second -= hour * _SECONDS_PER_HOUR
+        minute = second // 60
+        second -= minute * 60
         two = _TWO_DIGITS
         return prefix + two[hour] + ":" + two[minute] + ":" + two[second] + "Z"
     return f"{to_datetime(ms):%Y-%m-%dT%H:%M:%SZ}"

@@ -55,7 +55,7 @@ def _few_decimals(value: float) -> Decimal | None:
         power *= 10.0  # exact: every power of ten up to 1e22 is a double
         digits = int(value * power + 0.5)
         if digits / power == value:
-            return _SCALE(Decimal(digits), _DOWN_BY[places])
+            return _SCALE(digits, _DOWN_BY[places])  # the context reads the int exactly
     return None
 
 
