@@ -33,7 +33,7 @@ from trading_agents.model.orders import (
     OrderTriggered,
 )
 from trading_agents.model.positions import PositionFill
-from trading_agents.model.reports import FillReport, OrderUpdate
+from trading_agents.model.reports import FillReport, OrderAck, OrderUpdate
 from trading_agents.model.requests import AccountState, OrderRequest
 from trading_agents.portfolio.equity import EquityPoint
 from trading_agents.portfolio.trades import OpenTrip, RoundTrip
@@ -56,6 +56,7 @@ REQUIRED: dict[type, tuple[Any, ...]] = {
     OrderFilled: (1, "t1", ONE, ONE, ONE, Liquidity.TAKER),
     Order: (INTENT, 1),
     OrderUpdate: ("ta-1", "BTCUSDT", OrderStatus.ACCEPTED, 1),
+    OrderAck: ("ta-1", "1", OrderStatus.ACCEPTED, 1),
     FillReport: (
         "ta-1", "t1", "BTCUSDT", Side.BUY, ONE, ONE, ONE, Liquidity.TAKER, 1,
         OrderStatus.FILLED, ONE,
