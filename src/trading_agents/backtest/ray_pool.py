@@ -15,7 +15,14 @@ import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-import ray
+# Under `uv run` (the README's commands) Ray would pack the current folder and start its
+# workers from that copy in an environment it sets up itself, where the compiled modules do
+# not load: every trial ran the pure-Python path, a local search on two cores slower than
+# one process. The workers run this environment (a cluster, its own); Ray reads the setting
+# when it is imported, and RAY_ENABLE_UV_RUN_RUNTIME_ENV=1 gives its behaviour back.
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+
+import ray  # after the setting above, which it reads
 
 CONNECT_TIMEOUT_S = 10
 KEEP_SHARED = 2  # values a worker keeps copied out of the store (a search's candles)
