@@ -18,7 +18,7 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 
 # The driver: one task for each fact, on a local instance of one CPU.
 DRIVER = """
-import inspect, json, operator, sys
+import inspect, json, operator
 from trading_agents._compiled import mode
 from trading_agents.backtest.ray_pool import RayPool
 
