@@ -26,8 +26,8 @@ uv: ## Install the pinned uv with pip unless a uv is already available.
 			"uv==$(UV_VERSION)"; \
 	fi
 
-install: uv ## Create .venv with the locked dependencies (uv sync --frozen), compile the hot path (mypyc, Cython) and write the bytecode, npm ci for the TypeScript client.
-	$(UV) sync --frozen --compile-bytecode
+install: uv ## Create .venv with the locked dependencies (uv sync --frozen) on the fastest Python 3.11 here, compile the hot path (mypyc, Cython) and write the bytecode, npm ci for the TypeScript client.
+	python=$$($(PYTHON) tools/pick_python.py) && $(UV) sync --frozen --compile-bytecode --python "$$python"
 	$(UV_RUN) python tools/build_compiled.py
 	@if command -v npm >/dev/null 2>&1; then \
 		(cd clients/typescript && npm ci --no-audit --no-fund); \

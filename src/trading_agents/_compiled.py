@@ -96,6 +96,9 @@ MODULE_NAMES = frozenset(
 
 EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 GROUP_LIBRARY = "trading_agents__mypyc"  # mypyc's shared library, beside the package
+# The interpreter a build is for: its release as well as its ABI, because mypyc's C reaches
+# into CPython's internals, which only the release they were compiled against is known to match.
+BUILT_FOR = f"python {'.'.join(map(str, sys.version_info[:3]))} {EXT_SUFFIX}"
 
 
 def extension_files(package: Path = PACKAGE_DIR) -> list[Path]:
@@ -113,7 +116,7 @@ def stamp_text(package: Path, sources: Sequence[str]) -> str:
     of the package they import: mypyc compiled them against those modules' types, so a change
     to any retires the build.
     """
-    lines = [f"python {EXT_SUFFIX}"]
+    lines = [BUILT_FOR]
     for path in sources:
         stat = (package / path).stat()
         lines.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
@@ -128,7 +131,7 @@ def mode(package: Path = PACKAGE_DIR) -> str:
     if os.environ.get("TRADING_AGENTS_PURE") == "1":
         return "pure Python (TRADING_AGENTS_PURE=1)"
     header, *recorded = stamp.read_text().splitlines()
-    if header != f"python {EXT_SUFFIX}":
+    if header != BUILT_FOR:
         return "pure Python (the build is for another Python: make install compiles again)"
     sources = [line.rsplit(" ", 2)[0] for line in recorded]
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,16 @@ def test_a_build_for_another_python_is_not_imported(tmp_path: Path) -> None:
     package = _built(_package(tmp_path))
     stamp = (package / STAMP).read_text().splitlines()
     (package / STAMP).write_text("\n".join(["python .cpython-312-x86_64-linux-gnu.so", *stamp[1:]]))
+
+    assert mode(package).startswith("pure Python (the build is for another Python")
+
+
+def test_a_build_for_another_release_of_the_same_python_is_not_imported(tmp_path: Path) -> None:
+    package = _built(_package(tmp_path))
+    stamp = (package / STAMP).read_text().splitlines()
+    suffix = stamp[0].rsplit(" ", 1)[1]  # the same ABI: only the release differs
+    other = f"python 3.11.{sys.version_info[2] + 1} {suffix}"
+    (package / STAMP).write_text("\n".join([other, *stamp[1:]]))
 
     assert mode(package).startswith("pure Python (the build is for another Python")
 
