@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.binance_day import BTC_FILE, ETH_FILE, START, at, day_candles, serving
 from tests.support.candles import candle
 from tests.support.fake_binance import EXCHANGE_INFO, KLINES, FakeBinance
-from tests.support.market_data import candles_from
-from trading_agents.core.clock import MS_PER_MINUTE, SimulatedClock, to_ms
+from trading_agents.core.clock import MS_PER_MINUTE, SimulatedClock
 from trading_agents.market.candles import Candle
 from trading_agents.market.feeds.binance_public import (
     BinancePublicFeed,
@@ -24,26 +24,17 @@ from trading_agents.market.feeds.binance_public import (
 )
 from trading_agents.market.feeds.port import CandleFeed
 
-BTC_FILE = "futures_um/1m/BTCUSDT_1m_2025-05-04_2025-06-24"
-ETH_FILE = "futures_um/1m/ETHUSDT_1m_2025-05-04_2025-06-24"
-WINDOW_START = "2025-06-01T00:00:00"
-START = to_ms("2025-06-01T01:00:30Z")  # half a minute into the 01:00 candle
 POLL = 20.0
-
-
-def at(minute: str) -> int:
-    """Return the epoch ms of an HH:MM on the test day."""
-    return to_ms(f"2025-06-01T{minute}:00Z")
 
 
 @pytest.fixture(scope="module")
 def btc() -> list[Candle]:
-    return candles_from(BTC_FILE, start=WINDOW_START, hours=3)
+    return day_candles(BTC_FILE, hours=3)
 
 
 @pytest.fixture(scope="module")
 def eth() -> list[Candle]:
-    return candles_from(ETH_FILE, start=WINDOW_START, hours=3)
+    return day_candles(ETH_FILE, hours=3)
 
 
 @pytest.fixture
@@ -55,7 +46,7 @@ def clock() -> SimulatedClock:
 async def fake(
     btc: list[Candle], eth: list[Candle], clock: SimulatedClock
 ) -> AsyncIterator[FakeBinance]:
-    async with FakeBinance([*btc, *eth], clock=clock) as server:
+    async with serving(btc, eth, clock) as server:
         yield server
 
 

@@ -11,33 +11,23 @@ from decimal import Decimal
 
 import pytest
 
+from tests.support.binance_day import BTC_FILE, ETH_FILE, START, at, day_candles, serving
 from tests.support.fake_binance import KLINES, FakeBinance
-from tests.support.market_data import candles_from
 from tests.support.stream_feeds import Taken, eventually, stream_feed
-from trading_agents.core.clock import SimulatedClock, to_ms
+from trading_agents.core.clock import SimulatedClock
 from trading_agents.market.candles import Candle
 from trading_agents.market.feeds.binance_rest import MarketDataError, RetryPolicy
 from trading_agents.market.marks import MarkPrice
 
-BTC_FILE = "futures_um/1m/BTCUSDT_1m_2025-05-04_2025-06-24"
-ETH_FILE = "futures_um/1m/ETHUSDT_1m_2025-05-04_2025-06-24"
-WINDOW_START = "2025-06-01T00:00:00"
-START = to_ms("2025-06-01T01:00:30Z")  # half a minute into the 01:00 candle
-
-
-def at(minute: str, seconds: float = 0) -> int:
-    """Return the epoch ms of an HH:MM (and seconds) on the test day."""
-    return to_ms(f"2025-06-01T{minute}:00Z") + round(seconds * 1000)
-
 
 @pytest.fixture(scope="module")
 def btc() -> list[Candle]:
-    return candles_from(BTC_FILE, start=WINDOW_START, hours=2)
+    return day_candles(BTC_FILE, hours=2)
 
 
 @pytest.fixture(scope="module")
 def eth() -> list[Candle]:
-    return candles_from(ETH_FILE, start=WINDOW_START, hours=2)
+    return day_candles(ETH_FILE, hours=2)
 
 
 @pytest.fixture
@@ -49,7 +39,7 @@ def clock() -> SimulatedClock:
 async def fake(
     btc: list[Candle], eth: list[Candle], clock: SimulatedClock
 ) -> AsyncIterator[FakeBinance]:
-    async with FakeBinance([*btc, *eth], clock=clock) as server:
+    async with serving(btc, eth, clock) as server:
         yield server
 
 
