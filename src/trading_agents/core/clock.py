@@ -55,6 +55,7 @@ _YEAR_10000_S: Final = 253_402_300_800
 
 _SECONDS_PER_DAY: Final = MS_PER_DAY // MS_PER_SECOND
 _SECONDS_PER_HOUR: Final = MS_PER_HOUR // MS_PER_SECOND
+_SECONDS_PER_MINUTE: Final = MS_PER_MINUTE // MS_PER_SECOND
 # "00" to "59", and each day's "YYYY-MM-DDT" once: a year's result writes some 45,000 times,
 # and strftime for each took three quarters of the time.
 _TWO_DIGITS: Final = tuple(f"{n:02d}" for n in range(60))
@@ -79,8 +80,8 @@ def iso_utc(ms: int) -> str:
             _DAY_PREFIXES[day] = prefix
         hour = second // _SECONDS_PER_HOUR
         second -= hour * _SECONDS_PER_HOUR
-        minute = second // 60
-        second -= minute * 60
+        minute = second // _SECONDS_PER_MINUTE
+        second -= minute * _SECONDS_PER_MINUTE
         two = _TWO_DIGITS
         return prefix + two[hour] + ":" + two[minute] + ":" + two[second] + "Z"
     return f"{to_datetime(ms):%Y-%m-%dT%H:%M:%SZ}"
