@@ -8,17 +8,12 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from dataclasses import replace
-from decimal import Decimal
 
-from tests.support.backtests import agent, backtest, real_series
+from tests.support.backtests import agent, backtest, live_paper, real_series
 from tests.support.fake_binance import FakeBinance
-from trading_agents.backtest.run import BACKTEST_ACCOUNT
-from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import SimulatedClock, to_ms
-from trading_agents.engine.paper import PaperSession
 from trading_agents.market.candles import Candle
 from trading_agents.market.feeds.binance_public import BinancePublicFeed
-from trading_agents.venues.sim.config import SimVenueConfig
 
 START = "2025-05-06T00:00:00Z"
 HOURS = 6
@@ -65,16 +60,7 @@ async def test_paper_trading_on_polled_binance_candles_trades_like_the_backtest(
         await asyncio.sleep(0)
 
     profile = agent("nova")
-    session = PaperSession(
-        profile=profile,
-        account_id=BACKTEST_ACCOUNT,  # order ids derive from it: the same as the backtest's
-        symbols=SYMBOLS,
-        clock=clock,
-        instruments=default_instruments(),
-        venue_config=SimVenueConfig(),
-        initial_equity=Decimal(10_000),
-        replay=False,
-    )
+    session = live_paper(profile, SYMBOLS, clock)
     async with FakeBinance(scripted, clock=clock) as fake:
         feed = BinancePublicFeed(
             SYMBOLS, "1m", clock, rest_url=fake.url, poll_interval=POLL_S, sleep=sleep,

@@ -9,12 +9,11 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from tests.support.backtests import agent, backtest, real_series
+from tests.support.backtests import agent, backtest, live_paper, real_series
 from tests.support.candles import flat
 from tests.support.fake_binance import FakeBinance
 from tests.support.held_position import SYMBOL, beyond, held_position, resting_stop
 from tests.support.stream_feeds import eventually, stream_feed, stream_moments
-from trading_agents.backtest.run import BACKTEST_ACCOUNT
 from trading_agents.config.instruments import default_instruments
 from trading_agents.core.clock import SimulatedClock, to_ms
 from trading_agents.engine.paper import PaperSession
@@ -75,16 +74,7 @@ async def test_paper_trading_on_streamed_binance_candles_trades_like_the_backtes
     scripted = [s.candle(i) for s in series.values() for i in range(len(s))]
     clock = SimulatedClock(to_ms(START) + 30_000)  # half a minute into the first candle
     profile = agent("nova")
-    session = PaperSession(
-        profile=profile,
-        account_id=BACKTEST_ACCOUNT,  # order ids derive from it: the same as the backtest's
-        symbols=SYMBOLS,
-        clock=clock,
-        instruments=default_instruments(),
-        venue_config=SimVenueConfig(),
-        initial_equity=Decimal(10_000),
-        replay=False,
-    )
+    session = live_paper(profile, SYMBOLS, clock)
     last_close = max(c.close_ms for c in scripted)
     async with FakeBinance(scripted, clock=clock) as fake:
         feed = stream_feed(fake, clock, SYMBOLS)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from tests.support.market_data import candle_file
-from trading_agents.backtest.run import Backtest, BacktestRun, BacktestSetup
+from trading_agents.backtest.run import BACKTEST_ACCOUNT, Backtest, BacktestRun, BacktestSetup
 from trading_agents.config.instruments import default_instruments
 from trading_agents.config.profiles import AgentProfile, shipped_profiles, strategy_preset
 from trading_agents.core.clock import SimulatedClock, to_ms
@@ -80,3 +80,19 @@ async def paper(
     )
     await session.run(ReplayFeed(series, list(series)))
     return session
+
+
+def live_paper(
+    profile: AgentProfile, symbols: Sequence[str], clock: SimulatedClock, *, equity: str = "10000"
+) -> PaperSession:
+    """Return a paper session for live candles, keyed as a backtest is: the same order ids."""
+    return PaperSession(
+        profile=profile,
+        account_id=BACKTEST_ACCOUNT,  # order ids derive from it: the same as the backtest's
+        symbols=symbols,
+        clock=clock,
+        instruments=default_instruments(),
+        venue_config=SimVenueConfig(),
+        initial_equity=Decimal(equity),
+        replay=False,
+    )
