@@ -101,16 +101,19 @@ def candidates() -> list[str]:
     return chosen
 
 
-def timed(executable: str) -> float:
-    """Return the seconds one run of the workload takes."""
-    done = subprocess.run(
-        [executable, "-I", "-S", "-c", WORKLOAD],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return float(done.stdout)
+def timed(executable: str) -> float | None:
+    """Return the seconds one run of the workload takes, or None if it does not run."""
+    try:
+        done = subprocess.run(
+            [executable, "-I", "-S", "-c", WORKLOAD],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return float(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
 
 
 def pick() -> str:
@@ -124,18 +127,26 @@ def pick() -> str:
         return sys.executable
     if len(found) == 1:
         return found[0]
+    first = found[0]
     best: dict[str, float] = {}
     for _ in range(TURNS):  # in turns, so that a busy moment falls on all of them
-        for executable in found:
+        for executable in list(found):
             seconds = timed(executable)
+            if seconds is None:  # a partial install, say: not one to build .venv on
+                say(f"{executable}: the workload did not run; passed over")
+                found.remove(executable)
+                best.pop(executable, None)
+                continue
             best[executable] = min(best.get(executable, seconds), seconds)
-    first = found[0]
-    fastest = min(found, key=best.__getitem__)
+    if not found:
+        say("the workload ran on none of them: the first on PATH, as uv would choose")
+        return first
     for executable in found:
         say(f"{executable}: {best[executable] * 1000:.0f} ms on the workload (best of {TURNS})")
-    if fastest != first and best[fastest] <= CLEARLY_FASTER * best[first]:
-        return fastest
-    return first
+    fastest = min(found, key=best.__getitem__)
+    if first in best and fastest != first and best[fastest] > CLEARLY_FASTER * best[first]:
+        return first
+    return fastest
 
 
 def main() -> None:

@@ -12,7 +12,12 @@ TOOL = Path(__file__).resolve().parents[2] / "tools" / "pick_python.py"
 
 
 def _interpreter(
-    folder: Path, *, seconds: float, version: str = "3.11.7", headers: bool = True
+    folder: Path,
+    *,
+    seconds: float,
+    version: str = "3.11.7",
+    headers: bool = True,
+    runs: bool = True,
 ) -> Path:
     """Write a stand-in `python3.11` that answers the tool's probe and times its workload."""
     folder.mkdir(parents=True)
@@ -25,9 +30,8 @@ def _interpreter(
         }
     )
     # The tool probes with `-I -c CODE` and times with `-I -S -c CODE`.
-    path.write_text(
-        f'#!/bin/sh\nif [ "$2" = "-S" ]; then echo {seconds}; else echo \'{facts}\'; fi\n'
-    )
+    workload = f"echo {seconds}" if runs else "exit 1"
+    path.write_text(f'#!/bin/sh\nif [ "$2" = "-S" ]; then {workload}; else echo \'{facts}\'; fi\n')
     path.chmod(0o755)
     return path
 
@@ -71,6 +75,16 @@ def test_a_python_without_c_headers_is_passed_over_however_fast(tmp_path: Path) 
 
     assert chosen == str(slow)
     assert "no C headers" in said
+
+
+def test_a_python_the_workload_does_not_run_on_is_passed_over(tmp_path: Path) -> None:
+    _interpreter(tmp_path / "partial", seconds=0.010, runs=False)
+    whole = _interpreter(tmp_path / "whole", seconds=0.055)
+
+    chosen, said = _pick(tmp_path / "partial", whole.parent)
+
+    assert chosen == str(whole)
+    assert "did not run" in said
 
 
 def test_only_python_3_11_is_considered(tmp_path: Path) -> None:
