@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 NAMES = ("python3.11", "python3")
+ANY_3_11 = "3.11"  # a request uv resolves itself, as pyproject.toml's requires-python allows
 TURNS = 3
 # Another interpreter must take at most this share of the first one's time to be chosen, so
 # that noise between two alike never switches .venv from one to the other.
@@ -123,8 +124,8 @@ def pick() -> str:
         return os.environ["UV_PYTHON"]
     found = candidates()
     if not found:
-        say(f"no Python 3.11 with C headers on PATH: {sys.executable}, which runs this")
-        return sys.executable
+        say("no Python 3.11 with C headers on PATH: uv finds a 3.11 as it would unasked")
+        return ANY_3_11
     if len(found) == 1:
         return found[0]
     first = found[0]

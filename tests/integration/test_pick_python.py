@@ -105,9 +105,10 @@ def test_uv_python_chooses_when_it_is_set(tmp_path: Path) -> None:
     assert "UV_PYTHON" in said
 
 
-def test_with_no_python_3_11_on_path_the_one_running_it_is_named(tmp_path: Path) -> None:
+def test_with_no_python_3_11_on_path_uv_is_left_to_find_one(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
 
-    chosen, _ = _pick(tmp_path / "empty")
+    chosen, said = _pick(tmp_path / "empty")
 
-    assert chosen == sys.executable
+    assert chosen == "3.11"
+    assert "uv finds" in said
