@@ -70,7 +70,7 @@ async def paper(
     clock = SimulatedClock(int(first.open_ms[0]))
     session = PaperSession(
         profile=profile,
-        account_id="backtest",
+        account_id=BACKTEST_ACCOUNT,
         symbols=list(series),
         clock=clock,
         instruments=default_instruments(),
