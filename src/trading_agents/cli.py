@@ -384,12 +384,15 @@ def backtest(
             _fail("--workers and --ray-address are for a batch (several agents or symbol sets)")
         try:
             prepared = prepare(request)
-            if quiet:  # no bar: rich's progress module is not even imported
+            errors = Console(stderr=True)
+            # No bar where no one sees it (a pipe, a log file, CI): rich's progress module is
+            # then not even imported, and the run is not interrupted to draw it.
+            if quiet or not errors.is_terminal:
                 result = run_to_end(prepared, execute(prepared, request, None, started))
             else:
                 from rich.progress import Progress
 
-                with Progress(console=Console(stderr=True), transient=True) as bar:
+                with Progress(console=errors, transient=True) as bar:
                     task = bar.add_task("backtest", total=None)
 
                     def advance(done: int, total: int) -> None:
