@@ -19,7 +19,7 @@ from trading_agents.risk.verdicts import Verdict
 
 # The views, checks and outcomes built for every decision write their __init__ out, so that
 # mypyc compiles it (see model/orders.py).
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PositionView:
     """An open position as the brain sees it."""
 
@@ -44,7 +44,7 @@ class PositionView:
         object.__setattr__(self, "stop_loss", stop_loss)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RiskCheck:
     """One order a decision needs, and the risk engine's verdict on it."""
 
@@ -63,7 +63,7 @@ class RiskCheck:
         object.__setattr__(self, "verdict", verdict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderOutcome:
     """What the venue said to one order the execute step sent."""
 
@@ -88,7 +88,7 @@ class OrderOutcome:
         object.__setattr__(self, "error", error)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class DecisionRecord:
     """One decision as the journal keeps it: why, what risk said, what the venue did."""
 

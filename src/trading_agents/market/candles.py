@@ -66,7 +66,7 @@ _SCALE: Final = Context(prec=28).scaleb
 _DOWN_BY: Final = tuple(Decimal(-places) for places in range(9))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Candle:
     """An OHLCV candle; it is known only once `close_ms` has passed."""
 

@@ -35,7 +35,7 @@ class IndicatorSpec:
 
 # Built at every candle: its __init__ is written out, so that mypyc compiles it (see
 # model/orders.py).
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class MarketSnapshot:
     """One symbol's latest closed candle and its indicators; None while they warm up."""
 

@@ -38,7 +38,7 @@ class LlmUsage(NamedTuple):
     cost_usd: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Decision:
     """A brain's answer for one symbol, with the reasoning a person can read."""
 

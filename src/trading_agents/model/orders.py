@@ -3,8 +3,10 @@
 The dataclasses built for every order write their `__init__` out, in field order, rather than
 let `dataclasses` generate it: mypyc compiles a method written in the class body (a frozen
 one's `object.__setattr__` becomes a direct store), where the generated one stays interpreted
-and costs ten times as much. tests/unit/model/test_written_initialisers.py holds each to its
-fields.
+and costs ten times as much. Their decorators say `init=False`: `dataclasses` would otherwise
+still build an `__init__` from source text, only to leave it unused, about half of what the
+decorator costs when the module is imported. tests/unit/model/test_written_initialisers.py
+holds each to its fields.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from trading_agents.model.enums import (
 from trading_agents.model.members import CONDITIONAL_TYPES, GTC, LIMIT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderIntent:
     """A sized order, ready for a venue, with the deterministic id it will be known by."""
 
@@ -93,7 +95,7 @@ class OrderIntent:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderAccepted:
     """The venue took the order."""
 
@@ -103,7 +105,7 @@ class OrderAccepted:
         object.__setattr__(self, "ts_ms", ts_ms)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderRejected:
     """The venue refused the order, with its code."""
 
@@ -117,7 +119,7 @@ class OrderRejected:
         object.__setattr__(self, "reason", reason)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderTriggered:
     """A conditional order's trigger price was reached; it now executes at market."""
 
@@ -129,7 +131,7 @@ class OrderTriggered:
         object.__setattr__(self, "price", price)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderTrade:
     """A trade on the order: what both fill events carry."""
 
@@ -168,7 +170,7 @@ class OrderFilled(OrderTrade):
     """The rest of the order traded."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderCanceled:
     """The order was cancelled before it finished."""
 
@@ -180,7 +182,7 @@ class OrderCanceled:
         object.__setattr__(self, "reason", reason)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderExpired:
     """The venue retired the order on its own (a reduce-only exit with nothing left to reduce)."""
 
@@ -243,7 +245,7 @@ def allowed_transitions(
 _TABLES: Final = {order_type: allowed_transitions(order_type) for order_type in OrderType}
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class Order:
     """An order at a venue; its status moves only through `apply`."""
 

@@ -16,7 +16,7 @@ from trading_agents.model.members import FLAT, LONG, SHORT, SIGNS
 USDT_QUANTUM: Final = Decimal("0.00000001")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PositionFill:
     """A trade that moves a position."""
 

@@ -11,7 +11,7 @@ from trading_agents.model.orders import OrderIntent
 
 
 # Every report writes its __init__ out, so that mypyc compiles it (see model/orders.py).
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderUpdate:
     """An order changed status without trading (accepted, triggered, cancelled, expired).
 
@@ -54,7 +54,7 @@ class OrderUpdate:
         object.__setattr__(self, "price", price)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderAck:
     """The venue took an order; fills follow as execution reports."""
 
@@ -74,7 +74,7 @@ class OrderAck:
         object.__setattr__(self, "ts_ms", ts_ms)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class FillReport:
     """A trade on an order, or a liquidation of a position."""
 

@@ -15,7 +15,7 @@ _NONE_HELD: Final[Mapping[str, Decimal]] = MappingProxyType({})
 
 # Requests and account states are built for every decision: each writes its __init__ out,
 # so that mypyc compiles it (see model/orders.py).
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderRequest:
     """An order a brain wants; quantity None asks the risk engine to size it."""
 
@@ -68,7 +68,7 @@ class OrderRequest:
         object.__setattr__(self, "exit_reason", exit_reason)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class AccountState:
     """What the risk engine needs to know of the account at the moment of a check."""
 

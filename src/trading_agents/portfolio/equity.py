@@ -11,7 +11,7 @@ from trading_agents.core.decimals import ONE, ZERO
 from trading_agents.portfolio._exact import exact_add
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class EquityPoint:
     """The account's equity at one mark, and the net deposits made by then."""
 

@@ -12,7 +12,7 @@ from trading_agents.model.members import BUY, LIQUIDATION, LONG, SHORT
 from trading_agents.portfolio._exact import exact_add, exact_product, exact_sum
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RoundTrip:
     """A closed trade: a position opened from flat and returned to flat."""
 
@@ -78,7 +78,7 @@ class RoundTrip:
         return self.net_pnl < ZERO
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class OpenTrip:
     """A trip still open: what its fills added up to so far."""
 

@@ -11,7 +11,7 @@ from trading_agents.risk.rules import InstrumentRules, tick_down, tick_up
 from trading_agents.risk.verdicts import DenialCode, Denied
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class EntryPrices:
     """The prices an approved entry and its exits will carry."""
 

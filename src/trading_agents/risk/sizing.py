@@ -17,7 +17,7 @@ REQUESTED_SIZE: Final = "the requested size"
 _ORDER_MAX: Final = "the instrument's maximum order size"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class EntryFacts:
     """The account and price facts an entry is sized from."""
 
@@ -56,7 +56,7 @@ class EntryFacts:
         object.__setattr__(self, "exposure", exposure)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Sized:
     """The quantity an entry may have and the cuts that led to it."""
 

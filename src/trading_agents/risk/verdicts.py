@@ -37,7 +37,7 @@ class DenialCode(StrEnum):
     ACCOUNT_CHANGED = "account_changed"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Denied:
     """A refusal with its code and a reason written for a person."""
 
@@ -50,7 +50,7 @@ class Denied:
         object.__setattr__(self, "reason", reason)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Approved:
     """An order cleared to go to the venue, with its protective exits and any resizing."""
 
