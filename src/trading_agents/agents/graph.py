@@ -69,19 +69,28 @@ class DecisionRunner(Protocol):
         ...
 
 
+# A bound node, the route that follows it (or None) and else the edge that does.
+Step = tuple[BoundNode, Callable[[DecisionState], str] | None, str]
+
+
 class DirectRunner:
     """Walk the graph's edges by hand: the same nodes, without LangGraph's runtime."""
 
     def __init__(self, ports: DecisionPorts) -> None:
-        self._nodes = bind_nodes(ports)
+        # Each node with its route or its edge, looked up once: the graph's tables are
+        # read-only Mappings, which compiled code reads through generic calls at every node.
+        self._steps: dict[str, Step] = {
+            name: (function, ROUTES.get(name), EDGES.get(name, END))
+            for name, function in bind_nodes(ports).items()
+        }
 
     async def run(self, state: DecisionState) -> DecisionState:
         """Return the final state."""
         current: dict[str, Any] = dict(state)
         node = START_NODE
         while node != END:
-            update = self._nodes[node](current)  # type: ignore[arg-type]
+            function, route, edge = self._steps[node]
+            update = function(current)  # type: ignore[arg-type]
             current.update(update if isinstance(update, dict) else await update)
-            route = ROUTES.get(node)
-            node = route(current) if route is not None else EDGES[node]  # type: ignore[arg-type]
+            node = route(current) if route is not None else edge  # type: ignore[arg-type]
         return current  # type: ignore[return-value]

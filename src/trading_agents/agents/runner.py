@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Mapping
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from trading_agents.agents.brains.port import Brain
 from trading_agents.agents.graph import DecisionRunner
@@ -19,6 +19,9 @@ from trading_agents.model.requests import AccountState
 from trading_agents.model.signals import Signal
 from trading_agents.risk.limits import RiskLimits
 from trading_agents.risk.verdicts import Approved
+
+# Bound once: compiled code looks a module's attribute up again at every call.
+_perf_counter_ns: Final = time.perf_counter_ns
 
 
 def _after_entries(account: AccountState, state: DecisionState) -> AccountState:
@@ -79,6 +82,10 @@ class DecisionGate:
         return None
 
 
+# A symbol whose gate opened, and why.
+Opened = tuple[str, DecisionTrigger]
+
+
 class RunnerSnapshot(NamedTuple):
     """What a runner remembers between decisions, stored so that a restart keeps it."""
 
@@ -133,26 +140,43 @@ class AgentRunner:
         account: AccountState,
         positions: Mapping[str, PositionView],
     ) -> list[DecisionState]:
-        """After the candles closing at `close_ms`: decide for each symbol whose gate opens.
+        """After the candles closing at `close_ms`: decide for each symbol whose gate opens."""
+        return await self.decide_opened(self.opened(close_ms, changed), account, positions)
+
+    def opened(self, close_ms: int, changed: Collection[str]) -> list[Opened]:
+        """Return each symbol whose gate opens after the candles closing at `close_ms`, and why.
 
         The gate reads the candles' close time, not the clock: live data arrives a little
         after its candle closed, and the same candles must open the same gates in a replay.
+        It reads neither the account nor the decisions, so all gates can be read first.
         """
-        decided: list[DecisionState] = []
         if self.paused:
-            return decided
-        last = len(self.symbols) - 1
-        free = account.available_balance
-        for number, symbol in enumerate(self.symbols):
+            return []
+        opened: list[Opened] = []
+        for symbol in self.symbols:
             trigger = self.gate.trigger(
                 close_ms, self.market.snapshot(symbol), position_changed=symbol in changed
             )
             if trigger is not None:
-                reserved = free - account.available_balance
-                state = await self.decide(symbol, trigger, account, positions, reserved=reserved)
-                decided.append(state)
-                if number < last:  # only the symbols after this one read the account again
-                    account = _after_entries(account, state)
+                opened.append((symbol, trigger))
+        return opened
+
+    async def decide_opened(
+        self,
+        opened: list[Opened],
+        account: AccountState,
+        positions: Mapping[str, PositionView],
+    ) -> list[DecisionState]:
+        """Decide in turn for each symbol `opened` returned, on the account as it goes."""
+        decided: list[DecisionState] = []
+        last = len(opened) - 1
+        free = account.available_balance
+        for number, (symbol, trigger) in enumerate(opened):
+            reserved = free - account.available_balance
+            state = await self.decide(symbol, trigger, account, positions, reserved=reserved)
+            decided.append(state)
+            if number < last:  # only the symbols after this one read the account again
+                account = _after_entries(account, state)
         return decided
 
     async def on_signal(
@@ -190,7 +214,7 @@ class AgentRunner:
             "limits": self.limits,
             "signal": signal if signal is not None else self.latest_signals.get(symbol),
             # How long a decision takes is measured, not market time: not the clock's business.
-            "started_ns": time.perf_counter_ns(),
+            "started_ns": _perf_counter_ns(),
         }
         if forced is not None:
             state["forced"] = forced

@@ -260,32 +260,34 @@ class AgentAccount:
     ) -> list[DecisionState]:
         """Let the agent decide on the candles closing at `close_ms`, unprotected ones first."""
         decided: list[DecisionState] = []
-        positions = self.positions()
-        for symbol in sorted(self.unprotected):
-            if symbol in positions:
-                forced = Decision(
-                    Action.CLOSE,
-                    symbol,
-                    f"the venue refused the {symbol} stop loss: closing rather than holding an"
-                    " unprotected position",
-                    exit_reason=RISK,
-                )
-                decided.append(
-                    await self.runner.decide(
-                        symbol,
-                        DecisionTrigger.POSITION,
-                        self.account_state(marks),
-                        positions,
-                        forced=forced,
-                    )
-                )
-                changed.discard(symbol)
-        self.unprotected.clear()
-        if decided:
+        if self.unprotected:
             positions = self.positions()
-        decided += await self.runner.on_close(
-            close_ms, changed, self.account_state(marks), positions
-        )
+            for symbol in sorted(self.unprotected):
+                if symbol in positions:
+                    forced = Decision(
+                        Action.CLOSE,
+                        symbol,
+                        f"the venue refused the {symbol} stop loss: closing rather than holding"
+                        " an unprotected position",
+                        exit_reason=RISK,
+                    )
+                    decided.append(
+                        await self.runner.decide(
+                            symbol,
+                            DecisionTrigger.POSITION,
+                            self.account_state(marks),
+                            positions,
+                            forced=forced,
+                        )
+                    )
+                    changed.discard(symbol)
+            self.unprotected.clear()
+        # The books are read only when a gate opens: at most steps' closes nobody decides.
+        opened = self.runner.opened(close_ms, changed)
+        if opened:
+            decided += await self.runner.decide_opened(
+                opened, self.account_state(marks), self.positions()
+            )
         return decided
 
 

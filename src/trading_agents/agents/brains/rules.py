@@ -21,6 +21,7 @@ from trading_agents.model.members import BUY, SELL
 from trading_agents.model.signals import Signal, SignalAction
 
 _HUNDRED: Final = Decimal(100)
+_ONE: Final = Decimal(1)
 _CROSSED: Final = {1: "; the fast EMA just crossed above the slow", -1: "; just crossed below"}
 
 
@@ -47,6 +48,20 @@ class RuleBrain:
         self.spec = indicator_spec(strategy)
         self._leverage = min(strategy.leverage, max_leverage)
         self._signal_max_age_ms = parse_interval(strategy.signal_max_age)
+        # The settings read at every decision, copied once: the strategy is a frozen pydantic
+        # model, whose every attribute read is a generic lookup.
+        self._warmup = strategy.warmup_candles
+        self._rsi_overbought = float(strategy.rsi_overbought)
+        self._rsi_oversold = float(strategy.rsi_oversold)
+        self._atr_stops = strategy.stop == "atr"
+        self._stake = strategy.stake if strategy.sizing == "stake" else None
+        self._confidence_base = strategy.confidence_base
+        self._confidence_momentum = strategy.confidence_momentum
+        self._confidence_volatility = strategy.confidence_volatility
+        self._confidence_signal = strategy.confidence_signal
+        self._max_atr_pct = strategy.max_atr_pct
+        self._stop_loss_pct = strategy.stop_loss_pct
+        self._take_profit_pct = strategy.take_profit_pct
         # Parts of the reasoning fixed by the strategy, written once rather than per decision.
         self._base_note = f"base confidence {strategy.confidence_base}"
         self._percent_stops = (
@@ -63,7 +78,7 @@ class RuleBrain:
 
     def triggered(self, snapshot: MarketSnapshot) -> bool:
         """Fire on an EMA crossover once the warm-up is over."""
-        return snapshot.candles_seen > self.strategy.warmup_candles and _cross(snapshot) != 0
+        return snapshot.candles_seen > self._warmup and _cross(snapshot) != 0
 
     def trigger_mask(self, columns: IndicatorColumns) -> npt.NDArray[np.bool_]:
         """Return, for every candle of a series, whether `triggered` fires there."""
@@ -95,11 +110,10 @@ class RuleBrain:
         now_ms: int,
     ) -> Decision:
         symbol = snapshot.symbol
-        if snapshot.candles_seen <= self.strategy.warmup_candles:
+        if snapshot.candles_seen <= self._warmup:
             return Decision.hold(
                 symbol,
-                f"warming up: {snapshot.candles_seen} of {self.strategy.warmup_candles}"
-                " candles seen",
+                f"warming up: {snapshot.candles_seen} of {self._warmup} candles seen",
             )
         cross = _cross(snapshot)
         held = ZERO if position is None else position.quantity
@@ -135,36 +149,35 @@ class RuleBrain:
         rsi = snapshot.rsi
         if rsi is None:
             return "RSI not ready"
-        if side is BUY and not rsi < float(self.strategy.rsi_overbought):
+        if side is BUY and not rsi < self._rsi_overbought:
             return f"RSI {rsi:.1f} overbought (limit {self.strategy.rsi_overbought}): no long"
-        if side is SELL and not rsi > float(self.strategy.rsi_oversold):
+        if side is SELL and not rsi > self._rsi_oversold:
             return f"RSI {rsi:.1f} oversold (limit {self.strategy.rsi_oversold}): no short"
-        if self.strategy.stop == "atr" and (snapshot.atr is None or snapshot.atr <= 0):
+        if self._atr_stops and (snapshot.atr is None or snapshot.atr <= 0):
             return "ATR not ready: no stop can be set"
         return None
 
     def _confidence(
         self, snapshot: MarketSnapshot, side: Side, signal: Signal | None
     ) -> tuple[Decimal, str]:
-        strategy = self.strategy
-        confidence = strategy.confidence_base
+        confidence = self._confidence_base
         notes = [self._base_note]
         rsi = snapshot.rsi
         if rsi is not None and (rsi > 50) == (side is BUY) and rsi != 50:
-            confidence += strategy.confidence_momentum
+            confidence += self._confidence_momentum
             notes.append(f"momentum confirms (RSI {format(rsi, '.1f')})")
         if snapshot.atr is not None and snapshot.close > ZERO:
             atr_pct = price_decimal(snapshot.atr) / snapshot.close
             share = format(atr_pct, ".3%")  # the decimal's own percent, not a float's
-            if atr_pct < strategy.max_atr_pct:
-                confidence += strategy.confidence_volatility
+            if atr_pct < self._max_atr_pct:
+                confidence += self._confidence_volatility
                 notes.append(f"volatility calm (ATR {share} of price)")
             else:
                 notes.append(f"volatility high (ATR {share} of price)")
         if signal is not None and signal.action is not SignalAction.HOLD:
-            confidence += strategy.confidence_signal
+            confidence += self._confidence_signal
             notes.append(f"the ML signal agrees ({signal.action} at {signal.confidence})")
-        return min(confidence, Decimal(1)), ", ".join(notes)
+        return min(confidence, _ONE), ", ".join(notes)
 
     @staticmethod
     def _describe_trend(snapshot: MarketSnapshot, cross: int) -> str:
@@ -205,7 +218,7 @@ class RuleBrain:
             return Decision.hold(
                 symbol, f"already {side} {symbol} as the signal says", signal.signal_id
             )
-        if self.strategy.stop == "atr" and (snapshot.atr is None or snapshot.atr <= 0):
+        if self._atr_stops and (snapshot.atr is None or snapshot.atr <= 0):
             return Decision.hold(symbol, "ATR not ready: no stop can be set", signal.signal_id)
         reasoning = f"signal {signal.action} {symbol} at confidence {signal.confidence}"
         if held != ZERO:
@@ -225,11 +238,11 @@ class RuleBrain:
         reasoning: str,
         signal: Signal | None,
     ) -> Decision:
-        strategy, close = self.strategy, snapshot.close
+        close = snapshot.close
         exits = self.exits(snapshot, side)
         assert exits is not None  # the callers checked the ATR
         stop_loss, take_profit, how = exits
-        quantity = strategy.stake / close if strategy.sizing == "stake" else None
+        quantity = None if self._stake is None else self._stake / close
         return Decision(
             Action.OPEN,
             snapshot.symbol,
@@ -246,9 +259,9 @@ class RuleBrain:
     def exits(self, snapshot: MarketSnapshot, side: Side) -> tuple[Decimal, Decimal, str] | None:
         """Return the stop loss and take profit of an entry at the close, and how; None: no ATR."""
         strategy, close = self.strategy, snapshot.close
-        if strategy.stop == "percent":
-            stop_distance = close * strategy.stop_loss_pct
-            target_distance = close * strategy.take_profit_pct
+        if not self._atr_stops:
+            stop_distance = close * self._stop_loss_pct
+            target_distance = close * self._take_profit_pct
             how = self._percent_stops
         else:
             if snapshot.atr is None or snapshot.atr <= 0:
