@@ -203,18 +203,30 @@ class OrderCache:
         elif not done and left <= ZERO:
             self._unexplained(order, f"a partial fill of {fill.quantity} leaving {left}")
             return
-        event = OrderFilled if done else OrderPartiallyFilled
         try:
-            order.apply(
-                event(
-                    fill.ts_ms,
-                    fill.trade_id,
-                    fill.quantity,
-                    fill.price,
-                    fill.fee,
-                    fill.liquidity,
+            # Each class named: mypyc then builds it directly, not through a generic call.
+            if done:
+                order.apply(
+                    OrderFilled(
+                        fill.ts_ms,
+                        fill.trade_id,
+                        fill.quantity,
+                        fill.price,
+                        fill.fee,
+                        fill.liquidity,
+                    )
                 )
-            )
+            else:
+                order.apply(
+                    OrderPartiallyFilled(
+                        fill.ts_ms,
+                        fill.trade_id,
+                        fill.quantity,
+                        fill.price,
+                        fill.fee,
+                        fill.liquidity,
+                    )
+                )
         except InvalidTransition as error:
             self._unexplained(order, str(error))
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Final
 
 from trading_agents.core.decimals import ZERO
-from trading_agents.model.members import BUY, LIMIT, STOP_MARKET
+from trading_agents.market.candles import Candle
+from trading_agents.model.members import BUY, LIMIT, MARKET, STOP_MARKET
 from trading_agents.model.orders import Order
 
 UP: Final = 1
@@ -30,6 +31,25 @@ def level(order: Order) -> Decimal:
     price = intent.price if intent.order_type is LIMIT else intent.trigger_price
     assert price is not None  # guaranteed by OrderIntent's own validation
     return price
+
+
+def path(candle: Candle, quantity: Decimal) -> tuple[tuple[Decimal, Decimal], ...]:
+    """Return the candle's path as segments: to the low first when that is adverse to the holder."""
+    low_first = quantity > ZERO or (quantity == ZERO and candle.close >= candle.open)
+    first, second = (candle.low, candle.high) if low_first else (candle.high, candle.low)
+    return ((candle.open, first), (first, second), (second, candle.close))
+
+
+def any_within(
+    resting: Iterable[Order], liquidation_price: Decimal | None, low: Decimal, high: Decimal
+) -> bool:
+    """Tell whether the liquidation price or a resting order's level lies within low..high."""
+    if liquidation_price is not None and low <= liquidation_price <= high:
+        return True
+    # Market orders have no level: they trade at the next price, not on a touch.
+    return any(
+        order.intent.order_type is not MARKET and low <= level(order) <= high for order in resting
+    )
 
 
 def quiet_band(

@@ -34,40 +34,50 @@ def check_filters(intent: OrderIntent, instrument: Instrument, last_price: Decim
             f"Filter failure: LOT_SIZE: quantity {intent.quantity} outside {low}..{high}",
             intent,
         )
-    for label, price in (("price", intent.price), ("trigger price", intent.trigger_price)):
-        if price is not None and not instrument.price_fits(price):
-            raise _reject(
-                BinanceCode.BAD_PRECISION,
-                f"Precision is over the maximum defined for this asset: {label} {price} is not "
-                f"on the tick {instrument.tick_size} within {instrument.min_price}.."
-                f"{instrument.max_price}",
-                intent,
-            )
-    if intent.price is not None:
-        ceiling = last_price * instrument.percent_up
-        floor = last_price * instrument.percent_down
-        if intent.side is BUY and intent.price > ceiling:
-            raise _reject(
-                BinanceCode.PRICE_ABOVE_PERCENT_LIMIT,
-                f"Limit price can't be higher than {ceiling}",
-                intent,
-            )
-        if intent.side is SELL and intent.price < floor:
-            raise _reject(
-                BinanceCode.PRICE_BELOW_PERCENT_LIMIT,
-                f"Limit price can't be lower than {floor}",
-                intent,
-            )
-    reference = intent.price or intent.trigger_price or last_price
-    notional = intent.quantity * reference
-    # Binance waives the minimum notional for reduce-only orders.
-    if not intent.reduce_only and notional < instrument.min_notional:
+    price, trigger = intent.price, intent.trigger_price
+    if price is not None and not instrument.price_fits(price):
+        raise _off_tick("price", price, instrument, intent)
+    if trigger is not None and not instrument.price_fits(trigger):
+        raise _off_tick("trigger price", trigger, instrument, intent)
+    if price is not None:
+        if intent.side is BUY:
+            ceiling = last_price * instrument.percent_up
+            if price > ceiling:
+                raise _reject(
+                    BinanceCode.PRICE_ABOVE_PERCENT_LIMIT,
+                    f"Limit price can't be higher than {ceiling}",
+                    intent,
+                )
+        elif intent.side is SELL:
+            floor = last_price * instrument.percent_down
+            if price < floor:
+                raise _reject(
+                    BinanceCode.PRICE_BELOW_PERCENT_LIMIT,
+                    f"Limit price can't be lower than {floor}",
+                    intent,
+                )
+    if intent.reduce_only:
+        return  # Binance waives the minimum notional for reduce-only orders.
+    notional = intent.quantity * (price or trigger or last_price)
+    if notional < instrument.min_notional:
         raise _reject(
             BinanceCode.MIN_NOTIONAL,
             f"Order's notional must be no smaller than {instrument.min_notional} "
             f"(unless you choose reduce only); it is {notional}",
             intent,
         )
+
+
+def _off_tick(
+    label: str, price: Decimal, instrument: Instrument, intent: OrderIntent
+) -> OrderRejected:
+    return _reject(
+        BinanceCode.BAD_PRECISION,
+        f"Precision is over the maximum defined for this asset: {label} {price} is not "
+        f"on the tick {instrument.tick_size} within {instrument.min_price}.."
+        f"{instrument.max_price}",
+        intent,
+    )
 
 
 def check_trigger(intent: OrderIntent, last_price: Decimal) -> None:

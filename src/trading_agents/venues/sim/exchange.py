@@ -409,9 +409,12 @@ class SimExchange:
         participation = self.config.max_volume_participation
         self._volume_left[symbol] = None if participation is None else candle.volume * participation
         self._fill_awaiting(symbol, candle.open, candle.open_ms)
-        self._run_segment(symbol, last, candle.open, candle.open_ms, gap=True)
-        for start, end in self._path(candle):
-            self._run_segment(symbol, start, end, candle.close_ms, gap=False)
+        # The whole path lies within these bounds: where no level does, no segment hits one.
+        resting, liquidation = self._open.get(symbol, ()), self._liquidation_price.get(symbol)
+        if book.any_within(resting, liquidation, min(last, candle.low), max(last, candle.high)):
+            self._run_segment(symbol, last, candle.open, candle.open_ms, gap=True)
+            for start, end in book.path(candle, self.ledger.position(symbol).quantity):
+                self._run_segment(symbol, start, end, candle.close_ms, gap=False)
         self._last[symbol] = candle.close
 
     def waits_for_price(self, symbol: str) -> bool:
@@ -442,12 +445,6 @@ class SimExchange:
             return
         self._volume_left[symbol] = None  # a mark carries no volume to cap fills by
         self._run_segment(symbol, last, mark, ts_ms, gap=True, triggers_only=True)
-
-    def _path(self, candle: Candle) -> tuple[tuple[Decimal, Decimal], ...]:
-        quantity = self.ledger.position(candle.symbol).quantity
-        low_first = quantity > ZERO or (quantity == ZERO and candle.close >= candle.open)
-        first, second = (candle.low, candle.high) if low_first else (candle.high, candle.low)
-        return ((candle.open, first), (first, second), (second, candle.close))
 
     def _settle_funding(self, symbol: str, ts_ms: int, mark: Decimal) -> None:
         """Settle the symbol's position for each boundary up to `ts_ms`, at the price there."""
@@ -621,7 +618,7 @@ class SimExchange:
     def _trade(self, order: Order, price: Decimal, liquidity: Liquidity, ts_ms: int) -> None:
         intent = order.intent
         position = self.ledger.position(intent.symbol)
-        quantity = order.remaining
+        remaining = quantity = order.remaining
         capped_by_position = False
         if intent.reduce_only:
             reducible = checks.reducing_quantity(intent.side, quantity, position.quantity)
@@ -663,9 +660,11 @@ class SimExchange:
         realized = self.ledger.apply_fill(intent.symbol, intent.side, quantity, price, fee, ts_ms)
         self._trade_seq += 1
         trade_id = f"sim-{self._trade_seq}"
-        complete = quantity == order.remaining
-        event_type = OrderFilled if complete else OrderPartiallyFilled
-        order.apply(event_type(ts_ms, trade_id, quantity, price, fee, liquidity))
+        # Each class named: mypyc then builds it directly, not through a generic call.
+        if quantity == remaining:
+            order.apply(OrderFilled(ts_ms, trade_id, quantity, price, fee, liquidity))
+        else:
+            order.apply(OrderPartiallyFilled(ts_ms, trade_id, quantity, price, fee, liquidity))
         self._reports.append(
             FillReport(
                 intent.client_order_id,
