@@ -67,14 +67,17 @@ def quiet_band(
     """
     below: Decimal | None = None
     above: Decimal | None = None
-    levels = [(level(order), direction_needed(order)) for order in resting]
-    if liquidation_price is not None and position_quantity != ZERO:
-        levels.append((liquidation_price, DOWN if position_quantity > ZERO else UP))
-    for price, direction in levels:
-        if direction == DOWN:
+    for order in resting:
+        price = level(order)
+        if direction_needed(order) == DOWN:
             below = price if below is None else max(below, price)
         else:
             above = price if above is None else min(above, price)
+    if liquidation_price is not None and position_quantity != ZERO:
+        if position_quantity > ZERO:
+            below = liquidation_price if below is None else max(below, liquidation_price)
+        else:
+            above = liquidation_price if above is None else min(above, liquidation_price)
     if (below is not None and below >= last) or (above is not None and above <= last):
         return None
     # float() rounds monotonically, so a float low above float(below) is an exact low above it.

@@ -111,6 +111,8 @@ def check_attached(
     entry: OrderIntent, exits: Sequence[OrderIntent], instrument: Instrument, last_price: Decimal
 ) -> None:
     """Raise OrderRejected when an exit attached to an entry could never protect it."""
+    if not exits:
+        return
     seen = {entry.client_order_id}
     for exit_ in exits:
         if exit_.symbol != entry.symbol:

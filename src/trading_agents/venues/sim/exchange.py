@@ -631,9 +631,9 @@ class SimExchange:
                 return
             capped_by_position = reducible < quantity
             quantity = reducible
-        instrument = self.instruments.get(intent.symbol)
         volume_left = self._volume_left.get(intent.symbol)
         if volume_left is not None:
+            instrument = self.instruments.get(intent.symbol)
             step = (
                 instrument.step_size if intent.order_type is LIMIT else instrument.market_step_size
             )
