@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from tests.unit.venues.conftest import make_exchange
 from tests.unit.venues.test_sim_orders import T1, T2, fills, intent, open_long
 from trading_agents.core.clock import to_ms
 from trading_agents.model.enums import OrderStatus, OrderType, Side
+from trading_agents.model.instruments import InstrumentRegistry
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.reports import FillReport, OrderUpdate
 from trading_agents.venues.errors import BinanceCode, OrderNotFound, OrderRejected
@@ -216,3 +218,25 @@ def test_an_exit_id_already_waiting_on_another_entry_is_a_duplicate(exchange: Si
         exchange.submit(intent("sl", Side.BUY, OrderType.LIMIT, price="99400.0"), to_ms(T1))
 
     assert raised.value.code == BinanceCode.DUPLICATE_CLIENT_ORDER_ID
+
+
+def test_exits_meet_the_filters_of_the_moment_they_are_placed(exchange: SimExchange) -> None:
+    exchange.instruments = InstrumentRegistry(list(exchange.instruments))  # not the shared one
+    exchange.submit(intent("entry", Side.BUY), to_ms(T1), attached=[stop("98000.0")])
+    # New filters between the entry and its fill: the stop passed the old ones, not these.
+    btc = exchange.instruments.get("BTCUSDT")
+    stricter = dataclasses.replace(btc, market_min_qty=Decimal("1"))
+    others = [i for i in exchange.instruments if i.symbol != "BTCUSDT"]
+    exchange.instruments.replace_with(InstrumentRegistry([stricter, *others]))
+    exchange.drain_reports()
+
+    exchange.on_candle(flat(T1, "100000.0"))
+
+    rejected = [
+        r
+        for r in exchange.drain_reports()
+        if isinstance(r, OrderUpdate) and r.client_order_id == "sl"
+    ]
+    assert [(r.status, r.code) for r in rejected] == [
+        (OrderStatus.REJECTED, int(BinanceCode.FILTER_FAILURE))
+    ]

@@ -10,7 +10,7 @@ from typing import Final
 from trading_agents.core.decimals import ZERO
 from trading_agents.market.candles import Candle
 from trading_agents.model.members import BUY, LIMIT, MARKET, STOP_MARKET
-from trading_agents.model.orders import Order
+from trading_agents.model.orders import Order, OrderIntent
 
 UP: Final = 1
 DOWN: Final = -1
@@ -31,6 +31,19 @@ def level(order: Order) -> Decimal:
     price = intent.price if intent.order_type is LIMIT else intent.trigger_price
     assert price is not None  # guaranteed by OrderIntent's own validation
     return price
+
+
+def marketable(intent: OrderIntent, last: Decimal) -> bool:
+    """Tell whether a limit order would trade at once at the last price."""
+    if intent.order_type is not LIMIT or intent.price is None:
+        return False
+    return intent.price >= last if intent.side is BUY else intent.price <= last
+
+
+def nearer(level: Decimal, other: Decimal, direction: int) -> bool:
+    """Tell whether `level` comes strictly before `other` on a move in `direction`."""
+    # Strictly: on a tie the order that was already found (an order) goes first.
+    return level < other if direction == UP else level > other
 
 
 def path(candle: Candle, quantity: Decimal) -> tuple[tuple[Decimal, Decimal], ...]:

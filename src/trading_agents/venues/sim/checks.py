@@ -19,6 +19,12 @@ def _reject(code: BinanceCode, message: str, intent: OrderIntent) -> OrderReject
 
 def check_filters(intent: OrderIntent, instrument: Instrument, last_price: Decimal) -> None:
     """Raise OrderRejected when the order breaks a price, lot, notional or percent filter."""
+    check_form(intent, instrument)
+    check_price_limits(intent, instrument, last_price)
+
+
+def check_form(intent: OrderIntent, instrument: Instrument) -> None:
+    """Raise OrderRejected when the order's quantity or prices break the lot or price filter."""
     lot = instrument.lot(intent.order_type)
     step, low, high = lot.step, lot.min_qty, lot.max_qty
     if not is_multiple(intent.quantity, step):
@@ -39,6 +45,11 @@ def check_filters(intent: OrderIntent, instrument: Instrument, last_price: Decim
         raise _off_tick("price", price, instrument, intent)
     if trigger is not None and not instrument.price_fits(trigger):
         raise _off_tick("trigger price", trigger, instrument, intent)
+
+
+def check_price_limits(intent: OrderIntent, instrument: Instrument, last_price: Decimal) -> None:
+    """Raise OrderRejected when the order breaks a filter measured from the last price."""
+    price = intent.price
     if price is not None:
         if intent.side is BUY:
             ceiling = last_price * instrument.percent_up
@@ -58,7 +69,7 @@ def check_filters(intent: OrderIntent, instrument: Instrument, last_price: Decim
                 )
     if intent.reduce_only:
         return  # Binance waives the minimum notional for reduce-only orders.
-    notional = intent.quantity * (price or trigger or last_price)
+    notional = intent.quantity * (price or intent.trigger_price or last_price)
     if notional < instrument.min_notional:
         raise _reject(
             BinanceCode.MIN_NOTIONAL,

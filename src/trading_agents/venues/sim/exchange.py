@@ -22,7 +22,7 @@ from trading_agents.core.decimals import (
 )
 from trading_agents.market.candles import Candle
 from trading_agents.model.enums import Liquidity, OrderStatus, Side
-from trading_agents.model.instruments import InstrumentRegistry
+from trading_agents.model.instruments import Instrument, InstrumentRegistry
 from trading_agents.model.members import (
     ACCEPTED,
     BUY,
@@ -104,6 +104,7 @@ class SimExchange:
         self._volume_left: dict[str, Decimal | None] = {}
         self._attached: dict[str, tuple[OrderIntent, ...]] = {}
         self._attached_ids: set[str] = set()  # the client order ids of every exit in _attached
+        self._formed: dict[str, Instrument] = {}  # by entry: whose lot and tick its exits passed
         self._next_funding_ms: dict[str, int] = {}
         self._reports: list[ExecutionReport] = []
         self._trade_seq = 0
@@ -151,6 +152,7 @@ class SimExchange:
         self._volume_left = dict(snapshot.volume_left)
         self._attached = dict(snapshot.attached)
         self._attached_ids = {exit_.client_order_id for e in self._attached.values() for exit_ in e}
+        self._formed = {}
         self._next_funding_ms = dict(snapshot.next_funding_ms)
         self._trade_seq = snapshot.trade_seq
         self._order_seq = snapshot.order_seq
@@ -269,12 +271,14 @@ class SimExchange:
         if last is None:
             raise VenueUnavailable(f"no market price for {intent.symbol} yet; cannot take orders")
         self._check(intent, last)
-        checks.check_attached(intent, attached, self.instruments.get(intent.symbol), last)
+        instrument = self.instruments.get(intent.symbol)
+        checks.check_attached(intent, attached, instrument, last)
         for exit_ in attached:
             self._check_unused_id(exit_)
         order = self._open_order(intent, ts_ms, last)
         if attached:
             self._attached[intent.client_order_id] = tuple(attached)
+            self._formed[intent.client_order_id] = instrument
             self._attached_ids.update(exit_.client_order_id for exit_ in attached)
         return order
 
@@ -295,10 +299,13 @@ class SimExchange:
                 int(BinanceCode.DUPLICATE_CLIENT_ORDER_ID), f"Duplicate clientOrderId {cid}", cid
             )
 
-    def _check(self, intent: OrderIntent, last: Decimal) -> None:
+    def _check(self, intent: OrderIntent, last: Decimal, formed: Instrument | None = None) -> None:
+        """Check an order; one that passed the lot and tick filters of `formed` skips those."""
         self._check_unused_id(intent)
         instrument = self.instruments.get(intent.symbol)
-        checks.check_filters(intent, instrument, last)
+        if instrument is not formed:  # an instrument is frozen: the same one, the same filters
+            checks.check_form(intent, instrument)
+        checks.check_price_limits(intent, instrument, last)
         checks.check_trigger(intent, last)
         position = self.ledger.position(intent.symbol)
         checks.check_reduce_only(intent, position.quantity)
@@ -331,7 +338,7 @@ class SimExchange:
         if (
             intent.order_type is MARKET
             or intent.time_in_force is IOC
-            or self._is_marketable(intent, last)
+            or book.marketable(intent, last)
         ):
             self._awaiting_next_price.setdefault(intent.symbol, []).append(order)
         self._reports.append(
@@ -350,6 +357,7 @@ class SimExchange:
     def _place_attached(self, entry: Order, ts_ms: int, price: Decimal) -> None:
         """Place the exits attached to an entry that is done filling, against `price`."""
         exits = self._attached.pop(entry.client_order_id, ())
+        formed = self._formed.pop(entry.client_order_id, None)
         self._attached_ids.difference_update(exit_.client_order_id for exit_ in exits)
         if not exits or entry.filled_quantity == ZERO:
             return  # an entry that never traded has nothing to protect
@@ -363,7 +371,7 @@ class SimExchange:
                 exit_.resized(size) if size > ZERO and size.compare_total(exit_.quantity) else exit_
             )
             try:
-                self._check(sized, price)
+                self._check(sized, price, formed if sized is exit_ else None)
             except OrderRejected as rejected:
                 self._reports.append(
                     OrderUpdate(
@@ -378,12 +386,6 @@ class SimExchange:
                 )
                 continue
             self._open_order(sized, ts_ms, price)
-
-    @staticmethod
-    def _is_marketable(intent: OrderIntent, last: Decimal) -> bool:
-        if intent.order_type is not LIMIT or intent.price is None:
-            return False
-        return intent.price >= last if intent.side is BUY else intent.price <= last
 
     def _reserved_margin(self) -> Decimal:
         reserved = ZERO
@@ -562,7 +564,7 @@ class SimExchange:
                     continue
                 level = book.level(order)
                 if low <= level <= high and (
-                    best is None or self._nearer(level, best[0], direction)
+                    best is None or book.nearer(level, best[0], direction)
                 ):
                     best = (level, order)
         liquidation = self._liquidation_price.get(symbol)
@@ -570,15 +572,10 @@ class SimExchange:
             quantity = self.ledger.position(symbol).quantity
             toward = DOWN if quantity > ZERO else UP
             if toward == direction and (
-                best is None or self._nearer(liquidation, best[0], direction)
+                best is None or book.nearer(liquidation, best[0], direction)
             ):
                 best = (liquidation, None)
         return best
-
-    @staticmethod
-    def _nearer(level: Decimal, other: Decimal, direction: int) -> bool:
-        # Strictly nearer: on a tie the order that was already found (an order) goes first.
-        return level < other if direction == UP else level > other
 
     def _trigger_and_fill(self, order: Order, price: Decimal, ts_ms: int) -> None:
         intent = order.intent
