@@ -151,7 +151,8 @@ def check_attached(
 
 def opening_quantity(side: Side, quantity: Decimal, position_quantity: Decimal) -> Decimal:
     """Return the part of an order that opens or grows a position rather than reducing one."""
-    if position_quantity == ZERO or (position_quantity > ZERO) == (side is BUY):
+    # Flat, or holding the order's side: none of it reduces the position.
+    if position_quantity >= ZERO if side is BUY else position_quantity <= ZERO:
         return quantity
     return max(ZERO, quantity - abs(position_quantity))
 
