@@ -117,16 +117,22 @@ class Position:
         if not self.is_open:
             return None
         size = abs(self.quantity)
-        bracket = self.instrument.bracket_for(size * self.entry_price)
-        sign = Decimal(1) if self.quantity > ZERO else Decimal(-1)
-        price = (self.margin + bracket.cum - sign * size * self.entry_price) / (
-            size * bracket.maint_margin_ratio - sign * size
-        )
+        notional = size * self.entry_price
+        bracket = self.instrument.bracket_for(notional)
+        held = self.margin + bracket.cum
+        maintenance = size * bracket.maint_margin_ratio
+        # The formula's s = +1 long, -1 short, written out by side: subtracting a negated
+        # term is adding it, the same exact operation, without making and multiplying by s.
+        long = self.quantity > ZERO
+        if long:
+            price = (held - notional) / (maintenance - size)
+        else:
+            price = (held + notional) / (maintenance + size)
         if price <= ZERO:
             return None
         tick = self.instrument.tick_size
         # Rounded toward the entry so that a holder is never told a safer price than the truth.
-        return ceil_to_tick(price, tick) if sign > ZERO else floor_to_tick(price, tick)
+        return ceil_to_tick(price, tick) if long else floor_to_tick(price, tick)
 
     def apply(self, fill: PositionFill) -> Decimal:
         """Apply a trade and return the profit or loss it realized."""
