@@ -27,11 +27,10 @@ from trading_agents.model.orders import (
     OrderAccepted,
     OrderCanceled,
     OrderExpired,
-    OrderFilled,
     OrderIntent,
-    OrderPartiallyFilled,
     OrderRejected,
     OrderTriggered,
+    trade_event,
 )
 from trading_agents.model.reports import ExecutionReport, FillReport, OrderUpdate
 
@@ -204,29 +203,17 @@ class OrderCache:
             self._unexplained(order, f"a partial fill of {fill.quantity} leaving {left}")
             return
         try:
-            # Each class named: mypyc then builds it directly, not through a generic call.
-            if done:
-                order.apply(
-                    OrderFilled(
-                        fill.ts_ms,
-                        fill.trade_id,
-                        fill.quantity,
-                        fill.price,
-                        fill.fee,
-                        fill.liquidity,
-                    )
+            order.apply(
+                trade_event(
+                    done,
+                    fill.ts_ms,
+                    fill.trade_id,
+                    fill.quantity,
+                    fill.price,
+                    fill.fee,
+                    fill.liquidity,
                 )
-            else:
-                order.apply(
-                    OrderPartiallyFilled(
-                        fill.ts_ms,
-                        fill.trade_id,
-                        fill.quantity,
-                        fill.price,
-                        fill.fee,
-                        fill.liquidity,
-                    )
-                )
+            )
         except InvalidTransition as error:
             self._unexplained(order, str(error))
 

@@ -170,6 +170,22 @@ class OrderFilled(OrderTrade):
     """The rest of the order traded."""
 
 
+def trade_event(
+    done: bool,
+    ts_ms: int,
+    trade_id: str,
+    quantity: Decimal,
+    price: Decimal,
+    fee: Decimal,
+    liquidity: Liquidity,
+) -> OrderPartiallyFilled | OrderFilled:
+    """Return the event of a trade on an order: filled when it is `done`, else partly filled."""
+    # Each class named: compiled, it is then built directly, not through a generic call.
+    if done:
+        return OrderFilled(ts_ms, trade_id, quantity, price, fee, liquidity)
+    return OrderPartiallyFilled(ts_ms, trade_id, quantity, price, fee, liquidity)
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class OrderCanceled:
     """The order was cancelled before it finished."""

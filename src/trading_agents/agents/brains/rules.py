@@ -11,7 +11,7 @@ import numpy.typing as npt
 from trading_agents.agents.state import DecisionState, PositionView
 from trading_agents.config.profiles import StrategySettings
 from trading_agents.core.clock import parse_interval
-from trading_agents.core.decimals import ZERO
+from trading_agents.core.decimals import ONE, ZERO
 from trading_agents.market.candles import price_decimal
 from trading_agents.market.indicators import crossed_above, crossed_below, crossovers
 from trading_agents.market.view import IndicatorColumns, IndicatorSpec, MarketSnapshot
@@ -21,7 +21,6 @@ from trading_agents.model.members import BUY, SELL
 from trading_agents.model.signals import Signal, SignalAction
 
 _HUNDRED: Final = Decimal(100)
-_ONE: Final = Decimal(1)
 # Bound once: compiled code looks a builtin up in the builtins module at every call.
 _format: Final = format
 _CROSSED: Final = {1: "; the fast EMA just crossed above the slow", -1: "; just crossed below"}
@@ -179,7 +178,7 @@ class RuleBrain:
         if signal is not None and signal.action is not SignalAction.HOLD:
             confidence += self._confidence_signal
             notes.append(f"the ML signal agrees ({signal.action} at {signal.confidence})")
-        return min(confidence, _ONE), ", ".join(notes)
+        return min(confidence, ONE), ", ".join(notes)
 
     @staticmethod
     def _describe_trend(snapshot: MarketSnapshot, cross: int) -> str:

@@ -44,10 +44,9 @@ from trading_agents.model.orders import (
     OrderAccepted,
     OrderCanceled,
     OrderExpired,
-    OrderFilled,
     OrderIntent,
-    OrderPartiallyFilled,
     OrderTriggered,
+    trade_event,
 )
 from trading_agents.model.positions import USDT_QUANTUM
 from trading_agents.model.reports import ExecutionReport, FillReport, FundingReport, OrderUpdate
@@ -657,11 +656,8 @@ class SimExchange:
         realized = self.ledger.apply_fill(intent.symbol, intent.side, quantity, price, fee, ts_ms)
         self._trade_seq += 1
         trade_id = f"sim-{self._trade_seq}"
-        # Each class named: mypyc then builds it directly, not through a generic call.
-        if quantity == remaining:
-            order.apply(OrderFilled(ts_ms, trade_id, quantity, price, fee, liquidity))
-        else:
-            order.apply(OrderPartiallyFilled(ts_ms, trade_id, quantity, price, fee, liquidity))
+        done = quantity == remaining
+        order.apply(trade_event(done, ts_ms, trade_id, quantity, price, fee, liquidity))
         self._reports.append(
             FillReport(
                 intent.client_order_id,
