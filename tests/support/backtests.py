@@ -50,9 +50,17 @@ async def backtest(
     funding: FundingSchedule | None = None,
     keep_orders: bool = False,
 ) -> BacktestRun:
-    """Run the backtest: candles skipped where nothing can happen, the direct graph runner."""
+    """Run the backtest: candles skipped where nothing can happen, the direct graph runner.
+
+    Every decision record is kept, for the comparisons to read.
+    """
     setup = BacktestSetup(
-        profile, series, venue_config(funding), Decimal(equity), keep_orders=keep_orders
+        profile,
+        series,
+        venue_config(funding),
+        Decimal(equity),
+        keep_orders=keep_orders,
+        keep_decisions=True,
     )
     return await Backtest(setup).run()
 

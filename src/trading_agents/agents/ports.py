@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from trading_agents.agents.state import DecisionRecord
+from trading_agents.model.decisions import LlmUsage
 from trading_agents.model.orders import OrderIntent
 from trading_agents.model.reports import OrderAck
 from trading_agents.model.requests import AccountState
@@ -56,3 +57,22 @@ class DecisionList:
         self.records.append(record)
         if self._keep is not None and len(self.records) > self._keep:
             del self.records[: len(self.records) - self._keep]
+
+
+class DecisionTally:
+    """Count decision records and keep their LLM usage; keep the records only when asked."""
+
+    def __init__(self, keep_records: bool = False) -> None:
+        self.count = 0
+        self.usages: list[LlmUsage] = []
+        self.records: list[DecisionRecord] = []  # empty unless keep_records
+        self._keep = keep_records
+
+    def record(self, record: DecisionRecord) -> None:
+        """Count one decision record, keeping its LLM usage and, when asked, the record."""
+        self.count += 1
+        usage = record.decision.usage
+        if usage is not None:
+            self.usages.append(usage)
+        if self._keep:
+            self.records.append(record)

@@ -205,7 +205,7 @@ def result_document(
         "open_positions": open_positions,
         "equity_curve": equity_document(curve),
         "prices": {s: price_points(series) for s, series in backtest.series.items()},
-        "decisions": len(run.decisions.records),
+        "decisions": run.decisions.count,
         "llm": llm_document(profile, run, backtest),
         "candles": run.candles,
         "gaps": gaps_document(backtest.base),
@@ -232,7 +232,7 @@ def llm_document(profile: AgentProfile, run: BacktestRun, backtest: Backtest) ->
         return None
     from trading_agents.config.llm import LlmSettings
 
-    usages = [r.decision.usage for r in run.decisions.records if r.decision.usage is not None]
+    usages = run.decisions.usages
     model = usages[0].model if usages else (profile.model or LlmSettings().model)
     trained_until = LlmSettings().model_facts(model).trained_until
     first_day = to_datetime(run.first_open_ms).date()

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trading_agents.agents.brains.rules import indicator_spec
-from trading_agents.agents.ports import DecisionList
+from trading_agents.agents.ports import DecisionTally
 from trading_agents.backtest.stepping import Progress, walk
 from trading_agents.config.instruments import default_instruments
 from trading_agents.config.profiles import AgentProfile
@@ -70,6 +70,9 @@ class BacktestSetup:
     # Keep every order once it ended, at the simulated exchange and in the books, to read them
     # after the run; otherwise both let ended orders go: the result is the fills and trades.
     keep_orders: bool = False
+    # Keep every decision record, to compare runs decision by decision; otherwise they are
+    # counted and let go: a year's 38,000 records would hold some 70 MB to the end of the run.
+    keep_decisions: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,7 @@ class BacktestRun:
 
     account: AgentAccount
     venue: SimVenue
-    decisions: DecisionList
+    decisions: DecisionTally
     candles: int
     steps: int
     first_open_ms: int
@@ -165,7 +168,7 @@ class Backtest:
             else {s: resample(series, profile.timeframe_ms) for s, series in self.series.items()}
         )
         self.market = SeriesMarket(spec, self.clock, frames)
-        self.decisions = DecisionList()
+        self.decisions = DecisionTally(keep_records=setup.keep_decisions)
         parts = sim_account(
             profile=profile,
             account_id=BACKTEST_ACCOUNT,
