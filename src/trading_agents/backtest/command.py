@@ -33,7 +33,7 @@ from trading_agents.market.feeds.files import load_candle_paths
 from trading_agents.market.feeds.funding import load_funding_paths
 from trading_agents.market.feeds.store import is_store, read_funding
 from trading_agents.market.series import CandleSeries
-from trading_agents.venues.sim.config import FundingSchedule, SimVenueConfig
+from trading_agents.venues.sim.config import FUNDING_INTERVAL_MS, FundingSchedule, SimVenueConfig
 
 
 class BacktestRequestError(ConfigurationError):
@@ -136,7 +136,16 @@ def prepare(request: BacktestRequest) -> Backtest:
         history = load_funding_paths(request.funding, request.symbols)
         funding = FundingSchedule(history=history)
     elif is_store(request.data):  # a store charges the funding it was given
-        history = read_funding(request.data, request.symbols)
+        # Only the settlements the candles can reach (the venue settles at each boundary
+        # within them, at the first settlement less than an eighth of an interval after it),
+        # with an interval to spare on each side: a store holds years of them.
+        history = read_funding(
+            request.data,
+            request.symbols,
+            start_ms=min(int(s.open_ms[0]) for s in series.values()) - FUNDING_INTERVAL_MS,
+            end_ms=max(int(s.open_ms[-1]) + s.interval_ms for s in series.values())
+            + FUNDING_INTERVAL_MS,
+        )
         funding = FundingSchedule(history=history) if history else funding
     config = SimVenueConfig(funding=funding)
     setup = BacktestSetup(

@@ -150,16 +150,29 @@ def read_candles(
     return result
 
 
-def read_funding(store: Path, symbols: Sequence[str]) -> dict[str, FundingHistory]:
-    """Load the funding the store holds for each symbol that has some."""
+def read_funding(
+    store: Path,
+    symbols: Sequence[str],
+    *,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+) -> dict[str, FundingHistory]:
+    """Load the funding the store holds for each symbol that has some.
+
+    Only settlements at or after `start_ms` and before `end_ms` when given: a store holds
+    years of them, and a short run would otherwise turn every one into a Decimal.
+    A symbol with funding in the store keeps its entry, emptied if none is in the window.
+    """
     manifest = _manifest(store)
+    low = -1 << 63 if start_ms is None else start_ms
+    high = 1 << 63 if end_ms is None else end_ms
     result: dict[str, FundingHistory] = {}
     for symbol in dict.fromkeys(symbols):
         entry = manifest["funding"].get(symbol)
         if entry is None:
             continue
         rows = json.loads((store / entry["file"]).read_text(encoding="utf-8"))
-        result[symbol] = [(int(ms), Decimal(rate)) for ms, rate in rows]
+        result[symbol] = [(at, Decimal(rate)) for ms, rate in rows if low <= (at := int(ms)) < high]
     return result
 
 
