@@ -19,7 +19,13 @@ import pytest
 from tests.support.market_data import MARKET_DIR
 from trading_agents.market.feeds.files import DataError, load_candle_paths
 from trading_agents.market.feeds.funding import load_funding_paths
-from trading_agents.market.feeds.store import describe, import_store, is_store, verify
+from trading_agents.market.feeds.store import (
+    describe,
+    import_store,
+    is_store,
+    read_funding,
+    verify,
+)
 
 CANDLES = MARKET_DIR / "futures_um" / "1m"
 FUNDING = MARKET_DIR / "funding"
@@ -62,6 +68,18 @@ def test_a_window_reads_the_same_candles_and_funding_as_the_files(store: Path) -
         for column in ("open_ms", "open", "high", "low", "close", "volume"):
             assert np.array_equal(getattr(stored, column), getattr(series, column))
     assert load_funding_paths(store, ["BTCUSDT"]) == load_funding_paths(FUNDING, ["BTCUSDT"])
+
+
+def test_funding_read_for_a_window_is_the_whole_history_within_it(store: Path) -> None:
+    whole = read_funding(store, ["BTCUSDT"])["BTCUSDT"]
+    start, end = whole[10][0], whole[20][0]
+
+    assert read_funding(store, ["BTCUSDT"], start_ms=start, end_ms=end) == {
+        "BTCUSDT": [(at, rate) for at, rate in whole if start <= at < end]
+    }
+    assert len(read_funding(store, ["BTCUSDT"], start_ms=start, end_ms=end)["BTCUSDT"]) == 10
+    # A symbol with funding in the store keeps its (empty) entry: no constant rate stands in.
+    assert read_funding(store, ["BTCUSDT"], start_ms=0, end_ms=1) == {"BTCUSDT": []}
 
 
 def test_a_backtest_from_the_store_is_the_run_from_the_files_funding_included(
