@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -16,6 +16,8 @@ from trading_agents.portfolio.metrics import PortfolioMetrics
 from trading_agents.portfolio.trades import RoundTrip
 
 PRICE_POINTS = 2_000  # per symbol on the price chart; every trade marker is drawn anyway
+# The drawdown's step, made once: the curve quantizes to it at every point.
+_DRAWDOWN_STEP: Final = Decimal("1e-8")
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -78,7 +80,7 @@ def equity_document(points: Iterable[tuple[int, Decimal]]) -> list[dict[str, Any
                 "ts_ms": ts_ms,
                 "time": iso_utc(ts_ms),
                 "equity": str(equity),
-                "drawdown": str(drawdown.quantize(Decimal("1e-8"))),
+                "drawdown": str(drawdown.quantize(_DRAWDOWN_STEP)),
             }
         )
     return curve
