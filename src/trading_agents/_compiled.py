@@ -79,6 +79,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "agents/brains/rules.py",
     "backtest/stepping.py",
     "backtest/result.py",
+    "backtest/report.py",
 )
 
 # Loops over floats (the indicators', a backtest's look ahead for the next candle that matters),
