@@ -26,7 +26,7 @@ def render_report(result: Mapping[str, Any]) -> str:
     title = " · ".join(_text(part) for part in ("Backtest", result.get("agent")) if part)
     body = "\n".join(
         (
-            _header(result),
+            _header(result, symbols),
             _highlights(result, metrics),
             _metrics_section(metrics),
             _charts_section(symbols),
@@ -66,8 +66,9 @@ def chart_data(result: Mapping[str, Any]) -> dict[str, Any]:
         for symbol, series in (result.get("prices") or {}).items()
     }
     markers = []
-    for trade in result.get("trades") or []:
-        # Each value read once: a year's run draws some 18,000 trades.
+    for item in result.get("trades") or []:
+        # Each value read once, from a dict as such: a year's run draws some 18,000 trades.
+        trade = _as_dict(item)
         entry_ms, entry_price = trade.get("entry_ms"), trade.get("entry_price")
         if not isinstance(entry_ms, int) or _float(entry_price) is None:
             continue
@@ -92,6 +93,11 @@ def chart_data(result: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _as_dict(mapping: Any) -> dict[str, Any]:
+    """Return the mapping as a dict, itself when it is one (compiled, a dict's get is direct)."""
+    return mapping if isinstance(mapping, dict) else dict(mapping.items())
+
+
 def _json_for_script(result: Mapping[str, Any]) -> str:
     """Return the chart data as JSON that cannot end or confuse the script element holding it."""
     text = json.dumps(chart_data(result), separators=(",", ":"), allow_nan=False)
@@ -110,8 +116,8 @@ def _symbols(result: Mapping[str, Any]) -> list[str]:
     return list(found)
 
 
-def _header(result: Mapping[str, Any]) -> str:
-    """Return the page title and the facts of the run."""
+def _header(result: Mapping[str, Any], symbols: Sequence[str]) -> str:
+    """Return the page title and the facts of the run; `symbols` are `_symbols(result)`."""
     start, end = result.get("from"), result.get("to")
     period = f"{_time(start)} → {_time(end)} UTC" if start or end else _DASH
     elapsed = _decimal(result.get("elapsed_s"))
@@ -119,7 +125,7 @@ def _header(result: Mapping[str, Any]) -> str:
         ("Agent", _text(result.get("agent"))),
         ("Strategy", _text(result.get("strategy"))),
         ("Brain", _text(result.get("brain"))),
-        ("Symbols", _text(", ".join(_symbols(result)) or None)),
+        ("Symbols", _text(", ".join(symbols) or None)),
         ("Interval", _text(result.get("interval"))),
         ("Period", period),
         ("Candles", _count(result.get("candles"))),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import MappingProxyType
 from typing import Any
 
 from tests.support.backtest_results import backtest_result
@@ -224,3 +225,10 @@ def test_missing_strategy_and_ratios_show_a_dash() -> None:
     assert "<dt>Strategy</dt><dd>—</dd>" in page
     cells = dict(re.findall(r'data-metric="([^"]+)">([^<]*)</td>', page))
     assert cells["sharpe"] == cells["sortino"] == "—"
+
+
+def test_trades_as_read_only_mappings_render_as_dicts_do() -> None:
+    result = backtest_result(trades=6)
+    read_only = {**result, "trades": [MappingProxyType(trade) for trade in result["trades"]]}
+
+    assert render_report(read_only) == render_report(result)
