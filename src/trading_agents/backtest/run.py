@@ -77,7 +77,7 @@ class BacktestSetup:
 
 @dataclass(frozen=True, slots=True)
 class BacktestRun:
-    """A finished backtest: the account and the record of its decisions."""
+    """A finished backtest: the account and the tally of its decisions."""
 
     account: AgentAccount
     venue: SimVenue
