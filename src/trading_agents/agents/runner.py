@@ -42,7 +42,7 @@ def _after_entries(account: AccountState, state: DecisionState) -> AccountState:
             # Held at the order's price, its IOC cap: where the venue holds it too.
             price = verdict.order.price or account.marks.get(verdict.order.symbol, ZERO)
             reserved += verdict.order.quantity * price / verdict.leverage
-    if reserved == ZERO:
+    if not reserved:
         return account
     return AccountState(
         account.equity, account.available_balance - reserved, account.positions, account.marks

@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Final
 
+# Whether a decimal is zero is its truth: the hot path writes `not amount` and `if amount:`,
+# which read the coefficient, where `amount == ZERO` converts and compares two decimals: about
+# 1 % of the real window's backtest in instructions. The same answer for -0 and NaN.
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
 
@@ -43,7 +46,7 @@ def ceil_to_tick(price: Decimal, tick: Decimal) -> Decimal:
 
 def is_multiple(value: Decimal, unit: Decimal) -> bool:
     """Tell whether `value` is an exact multiple of `unit`."""
-    return value % unit == ZERO
+    return not value % unit
 
 
 def plain(amount: Decimal) -> str:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Final
 
 from trading_agents.agents.runner import AgentRunner
 from trading_agents.agents.state import DecisionState, PositionView
-from trading_agents.core.decimals import ZERO
 from trading_agents.engine.orders import OrderCache
 from trading_agents.market.candles import Candle
 from trading_agents.market.marks import MarkPrice
@@ -200,7 +199,7 @@ class AgentAccount:
             stream.publish(RiskStateChanged(now, before))
 
     def _count_realized(self, fill: FillReport, marks: Mapping[str, Decimal]) -> None:
-        if fill.realized_pnl == ZERO and fill.fee == ZERO:
+        if not fill.realized_pnl and not fill.fee:
             return
         equity = self.portfolio.ledger.equity(marks)
         self.risk.record_realized(fill.realized_pnl - fill.fee, equity)

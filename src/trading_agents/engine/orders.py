@@ -194,8 +194,8 @@ class OrderCache:
             self._trigger(order, fill.ts_ms, fill.price)
         left = order.intent.quantity - order.filled_quantity - fill.quantity
         said = fill.order_status
-        done = said is FILLED or (said is not PARTIALLY_FILLED and left == ZERO)
-        if done and left != ZERO:
+        done = said is FILLED or (said is not PARTIALLY_FILLED and not left)
+        if done and bool(left):
             # The venue's word on what traded wins: it filled an order of another size.
             self._unexplained(order, f"filled at {order.filled_quantity + fill.quantity}")
             order.intent = order.intent.resized(order.filled_quantity + fill.quantity)

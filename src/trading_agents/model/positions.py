@@ -88,7 +88,7 @@ class Position:
     @property
     def is_open(self) -> bool:
         """Tell whether any quantity is held."""
-        return self.quantity != ZERO
+        return bool(self.quantity)
 
     def notional(self, mark: Decimal) -> Decimal:
         """Return the position's value at `mark`."""
@@ -140,7 +140,7 @@ class Position:
             raise InvalidTransition(self.symbol, str(self.side), "fill of no quantity")
         signed = fill.quantity * SIGNS[fill.side]
         self.updated_ms = fill.ts_ms
-        if self.quantity == ZERO or (self.quantity > ZERO) == (signed > ZERO):
+        if not self.quantity or (self.quantity > ZERO) == (signed > ZERO):
             self._grow(signed, fill.price, fill.ts_ms)
             return ZERO
         closing = min(abs(signed), abs(self.quantity))
@@ -148,7 +148,7 @@ class Position:
             closing * (fill.price - self.entry_price) * (1 if self.quantity > ZERO else -1)
         ).quantize(USDT_QUANTUM)
         remaining = abs(self.quantity) - closing
-        if remaining == ZERO:
+        if not remaining:
             self.quantity = ZERO
             self.entry_price = ZERO
             self.margin = ZERO
@@ -167,7 +167,7 @@ class Position:
             total
         )
         self.margin += (abs(signed) * price / self.leverage).quantize(USDT_QUANTUM)
-        if self.quantity == ZERO:
+        if not self.quantity:
             self.opened_ms = ts_ms
         self.quantity = total
 

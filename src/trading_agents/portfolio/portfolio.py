@@ -170,7 +170,7 @@ class Portfolio:
     def _book_liquidation(self, fill: FillReport) -> RoundTrip | None:
         held = self.ledger.position(fill.symbol).quantity
         closing_side = SELL if held > ZERO else BUY
-        if held == ZERO or fill.side is not closing_side or fill.quantity > abs(held):
+        if not held or fill.side is not closing_side or fill.quantity > abs(held):
             raise LedgerMismatch(
                 f"{fill.symbol}: venue liquidated {fill.side} {fill.quantity} "
                 f"but the ledger holds {held}"

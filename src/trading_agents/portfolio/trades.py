@@ -200,7 +200,7 @@ class RoundTripTracker:
             if is_liquidation:
                 state = "flat" if trip is None else str(trip.side)
                 raise InvalidTransition(symbol, state, f"liquidation {side} that does not reduce")
-            if realized_pnl != ZERO:
+            if realized_pnl:
                 raise ValueError(f"{symbol}: a fill that grows a position realized {realized_pnl}")
             if trip is None:
                 trip = self._start(symbol, side, ts_ms)
@@ -226,7 +226,7 @@ class RoundTripTracker:
         """Attribute a funding payment (received above zero) to the trip open on `symbol`."""
         trip = self._open.get(symbol)
         if trip is None:
-            if amount != ZERO:
+            if amount:
                 raise InvalidTransition(symbol, "flat", f"funding of {amount}")
             return
         trip.funding = exact_add(trip.funding, amount)

@@ -250,8 +250,8 @@ class RiskEngine:
         if rules is None:
             return Denied(DenialCode.UNKNOWN_SYMBOL, f"no instrument is known as {request.symbol}")
         held = account.positions.get(request.symbol, ZERO)
-        if held == ZERO or (held > ZERO) == (request.side is BUY):
-            direction = "no" if held == ZERO else ("a long" if held > ZERO else "a short")
+        if not held or (held > ZERO) == (request.side is BUY):
+            direction = "no" if not held else ("a long" if held > ZERO else "a short")
             return Denied(
                 DenialCode.NOTHING_TO_REDUCE,
                 f"a reduce-only {request.side} finds {direction} {request.symbol} position",
@@ -263,7 +263,7 @@ class RiskEngine:
         """Return the first rule the entry breaks before sizing, if any."""
         symbol, limits = request.symbol, self.limits
         held = account.positions.get(symbol, ZERO)
-        if held != ZERO and (held > ZERO) != (request.side is BUY):
+        if bool(held) and (held > ZERO) != (request.side is BUY):
             direction = "long" if held > ZERO else "short"
             return Denied(
                 DenialCode.POSITION_CONFLICT,
@@ -300,7 +300,7 @@ class RiskEngine:
     def _confidence_denial(self, confidence: Decimal | None) -> Denied | None:
         minimum = self.limits.min_confidence
         if confidence is None:
-            if minimum == ZERO:
+            if not minimum:
                 return None
             return Denied(
                 DenialCode.CONFIDENCE_MISSING, f"the signal has no confidence; {minimum} needed"
@@ -323,7 +323,7 @@ class RiskEngine:
             return prices
         exposure, open_positions = ZERO, 0
         for held_symbol, quantity in account.positions.items():
-            if quantity == ZERO:
+            if not quantity:
                 continue
             held_mark = account.marks.get(held_symbol)
             if held_mark is None:
@@ -334,7 +334,7 @@ class RiskEngine:
             exposure += abs(quantity) * held_mark
             open_positions += 1
         held = abs(account.positions.get(symbol, ZERO))
-        if held == ZERO and open_positions >= limits.max_open_positions:
+        if not held and open_positions >= limits.max_open_positions:
             return Denied(
                 DenialCode.MAX_OPEN_POSITIONS,
                 f"{open_positions} positions open, the most allowed; {symbol} would be another",

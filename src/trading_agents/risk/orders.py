@@ -112,7 +112,7 @@ def reducing_order(
     else:
         step = rules.lot(order_type).step
         quantity = on_step(asked, step)
-        if quantity == ZERO:
+        if not quantity:
             return Denied(
                 DenialCode.SIZE_BELOW_MINIMUM,
                 f"size {asked} {unit} is below one step of {step} {unit}",

@@ -120,12 +120,12 @@ class RuleBrain:
         held = ZERO if position is None else position.quantity
         trend = self._describe_trend(snapshot, cross)
         if cross == 0:
-            if held != ZERO:
+            if held:
                 return Decision.hold(symbol, f"{trend}; the position stays under its stops")
             return Decision.hold(symbol, f"{trend}; no crossover, no entry")
         side = BUY if cross > 0 else SELL
-        opposite_held = held != ZERO and (held > ZERO) != (side is BUY)
-        if held != ZERO and not opposite_held:
+        opposite_held = bool(held) and (held > ZERO) != (side is BUY)
+        if bool(held) and not opposite_held:
             return Decision.hold(symbol, f"{trend}; already positioned that way")
         fresh = signal if signal is not None and self._is_fresh(signal, now_ms) else None
         refusal = self._entry_filter(snapshot, side)
@@ -215,14 +215,14 @@ class RuleBrain:
             )
         side = BUY if signal.action is SignalAction.BUY else SELL
         held = ZERO if position is None else position.quantity
-        if held != ZERO and (held > ZERO) == (side is BUY):
+        if bool(held) and (held > ZERO) == (side is BUY):
             return Decision.hold(
                 symbol, f"already {side} {symbol} as the signal says", signal.signal_id
             )
         if self._atr_stops and (snapshot.atr is None or snapshot.atr <= 0):
             return Decision.hold(symbol, "ATR not ready: no stop can be set", signal.signal_id)
         reasoning = f"signal {signal.action} {symbol} at confidence {signal.confidence}"
-        if held != ZERO:
+        if held:
             reasoning = f"{reasoning}; the opposite position is closed first"
         return self._open(snapshot, side, signal.confidence, reasoning, signal)
 

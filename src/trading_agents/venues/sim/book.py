@@ -48,7 +48,7 @@ def nearer(level: Decimal, other: Decimal, direction: int) -> bool:
 
 def path(candle: Candle, quantity: Decimal) -> tuple[tuple[Decimal, Decimal], ...]:
     """Return the candle's path as segments: to the low first when that is adverse to the holder."""
-    low_first = quantity > ZERO or (quantity == ZERO and candle.close >= candle.open)
+    low_first = quantity > ZERO or (not quantity and candle.close >= candle.open)
     first, second = (candle.low, candle.high) if low_first else (candle.high, candle.low)
     return ((candle.open, first), (first, second), (second, candle.close))
 
@@ -86,7 +86,7 @@ def quiet_band(
             below = price if below is None else max(below, price)
         else:
             above = price if above is None else min(above, price)
-    if liquidation_price is not None and position_quantity != ZERO:
+    if liquidation_price is not None and bool(position_quantity):
         if position_quantity > ZERO:
             below = liquidation_price if below is None else max(below, liquidation_price)
         else:

@@ -171,7 +171,7 @@ def check_margin(
     available: Decimal,
 ) -> None:
     """Raise OrderRejected when the account cannot post the margin and fee the order needs."""
-    if opening == ZERO:
+    if not opening:
         return
     needed = opening * price / leverage + opening * price * fee_rate
     if needed > available:

@@ -358,7 +358,7 @@ class SimExchange:
         exits = self._attached.pop(entry.client_order_id, ())
         formed = self._formed.pop(entry.client_order_id, None)
         self._attached_ids.difference_update(exit_.client_order_id for exit_ in exits)
-        if not exits or entry.filled_quantity == ZERO:
+        if not exits or not entry.filled_quantity:
             return  # an entry that never traded has nothing to protect
         symbol = entry.intent.symbol
         size = abs(self.ledger.position(symbol).quantity)
@@ -596,7 +596,7 @@ class SimExchange:
             self._execute(order, price, MAKER, ts_ms, market=price)
 
     def _slipped(self, side: Side, price: Decimal, symbol: str) -> Decimal:
-        if self.config.slippage == ZERO:
+        if not self.config.slippage:
             return price
         tick = self.instruments.get(symbol).tick_size
         if side is BUY:
@@ -618,7 +618,7 @@ class SimExchange:
         capped_by_position = False
         if intent.reduce_only:
             reducible = checks.reducing_quantity(intent.side, quantity, position.quantity)
-            if reducible == ZERO:
+            if not reducible:
                 self._retire(
                     order,
                     OrderExpired(ts_ms, "reduce-only: no position left to reduce"),
@@ -634,7 +634,7 @@ class SimExchange:
                 instrument.step_size if intent.order_type is LIMIT else instrument.market_step_size
             )
             quantity = min(quantity, round_down_to_step(volume_left, step))
-            if quantity == ZERO:
+            if not quantity:
                 return
             self._volume_left[intent.symbol] = volume_left - quantity
         fee_rate = self.config.maker_fee if liquidity is MAKER else self.config.taker_fee
