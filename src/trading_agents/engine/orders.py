@@ -195,7 +195,7 @@ class OrderCache:
         left = order.intent.quantity - order.filled_quantity - fill.quantity
         said = fill.order_status
         done = said is FILLED or (said is not PARTIALLY_FILLED and not left)
-        if done and bool(left):
+        if done and left:
             # The venue's word on what traded wins: it filled an order of another size.
             self._unexplained(order, f"filled at {order.filled_quantity + fill.quantity}")
             order.intent = order.intent.resized(order.filled_quantity + fill.quantity)

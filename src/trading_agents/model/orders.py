@@ -316,7 +316,7 @@ class Order:
         remaining = self.remaining - fill.quantity
         if fill.quantity <= ZERO:
             raise InvalidTransition(self.client_order_id, self.status, "fill of no quantity")
-        if isinstance(fill, OrderFilled) and bool(remaining):
+        if isinstance(fill, OrderFilled) and remaining:
             raise InvalidTransition(
                 self.client_order_id, self.status, f"OrderFilled leaving {remaining} unfilled"
             )

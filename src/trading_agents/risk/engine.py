@@ -263,7 +263,7 @@ class RiskEngine:
         """Return the first rule the entry breaks before sizing, if any."""
         symbol, limits = request.symbol, self.limits
         held = account.positions.get(symbol, ZERO)
-        if bool(held) and (held > ZERO) != (request.side is BUY):
+        if held and (held > ZERO) != (request.side is BUY):
             direction = "long" if held > ZERO else "short"
             return Denied(
                 DenialCode.POSITION_CONFLICT,

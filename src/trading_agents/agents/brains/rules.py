@@ -125,7 +125,7 @@ class RuleBrain:
             return Decision.hold(symbol, f"{trend}; no crossover, no entry")
         side = BUY if cross > 0 else SELL
         opposite_held = bool(held) and (held > ZERO) != (side is BUY)
-        if bool(held) and not opposite_held:
+        if held and not opposite_held:
             return Decision.hold(symbol, f"{trend}; already positioned that way")
         fresh = signal if signal is not None and self._is_fresh(signal, now_ms) else None
         refusal = self._entry_filter(snapshot, side)
@@ -215,7 +215,7 @@ class RuleBrain:
             )
         side = BUY if signal.action is SignalAction.BUY else SELL
         held = ZERO if position is None else position.quantity
-        if bool(held) and (held > ZERO) == (side is BUY):
+        if held and (held > ZERO) == (side is BUY):
             return Decision.hold(
                 symbol, f"already {side} {symbol} as the signal says", signal.signal_id
             )

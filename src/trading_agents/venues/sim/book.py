@@ -86,7 +86,7 @@ def quiet_band(
             below = price if below is None else max(below, price)
         else:
             above = price if above is None else min(above, price)
-    if liquidation_price is not None and bool(position_quantity):
+    if liquidation_price is not None and position_quantity:
         if position_quantity > ZERO:
             below = liquidation_price if below is None else max(below, liquidation_price)
         else:
