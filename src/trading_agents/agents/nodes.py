@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Final
@@ -15,6 +14,7 @@ from trading_agents.agents.state import (
     OrderOutcome,
     PositionView,
     RiskCheck,
+    perf_counter_ns,
 )
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.errors import RunAborted, TradingError
@@ -41,9 +41,6 @@ ENTRY: Final = "entry"
 CLOSE: Final = "close"
 STOP_LOSS: Final = "stop_loss"
 TAKE_PROFIT: Final = "take_profit"
-
-# Bound once: compiled code looks a module's attribute up again at every call.
-_perf_counter_ns: Final = time.perf_counter_ns
 
 
 async def analyze_market(
@@ -363,4 +360,4 @@ def _elapsed_ms(started_ns: int | None) -> float:
     if started_ns is None:
         return 0.0
     # To the microsecond: rounding to a whole number is several times cheaper than to places.
-    return round((_perf_counter_ns() - started_ns) / 1_000) / 1_000
+    return round((perf_counter_ns() - started_ns) / 1_000) / 1_000

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Mapping
 from decimal import Decimal
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 from trading_agents.agents.brains.port import Brain
 from trading_agents.agents.graph import DecisionRunner
-from trading_agents.agents.state import DecisionState, PositionView
+from trading_agents.agents.state import DecisionState, PositionView, perf_counter_ns
 from trading_agents.core.clock import Clock
 from trading_agents.core.decimals import ZERO
 from trading_agents.core.log_context import log_context
@@ -19,9 +18,6 @@ from trading_agents.model.requests import AccountState
 from trading_agents.model.signals import Signal
 from trading_agents.risk.limits import RiskLimits
 from trading_agents.risk.verdicts import Approved
-
-# Bound once: compiled code looks a module's attribute up again at every call.
-_perf_counter_ns: Final = time.perf_counter_ns
 
 
 def _after_entries(account: AccountState, state: DecisionState) -> AccountState:
@@ -133,16 +129,6 @@ class AgentRunner:
         self.paused = snapshot.paused
         self.latest_signals = {signal.symbol: signal for signal in snapshot.latest_signals}
 
-    async def on_close(
-        self,
-        close_ms: int,
-        changed: Collection[str],
-        account: AccountState,
-        positions: Mapping[str, PositionView],
-    ) -> list[DecisionState]:
-        """After the candles closing at `close_ms`: decide for each symbol whose gate opens."""
-        return await self.decide_opened(self.opened(close_ms, changed), account, positions)
-
     def opened(self, close_ms: int, changed: Collection[str]) -> list[Opened]:
         """Return each symbol whose gate opens after the candles closing at `close_ms`, and why.
 
@@ -214,7 +200,7 @@ class AgentRunner:
             "limits": self.limits,
             "signal": signal if signal is not None else self.latest_signals.get(symbol),
             # How long a decision takes is measured, not market time: not the clock's business.
-            "started_ns": _perf_counter_ns(),
+            "started_ns": perf_counter_ns(),
         }
         if forced is not None:
             state["forced"] = forced

@@ -55,7 +55,7 @@ async def test_each_symbol_whose_trigger_fires_gets_one_decision_in_order() -> N
     market = _Market(snapshot("BTCUSDT", at=AT), snapshot("ETHUSDT", close="4000", atr=8.0, at=AT))
     runner, sink, _ = _runner(market)
 
-    decided = await runner.on_close(to_ms(AT), set(), account(), {})
+    decided = await runner.decide_opened(runner.opened(to_ms(AT), set()), account(), {})
 
     assert [state["symbol"] for state in decided] == ["BTCUSDT", "ETHUSDT"]
     assert [record.sequence for record in sink.records] == [1, 2]
@@ -66,7 +66,7 @@ async def test_a_second_symbol_sizes_from_the_margin_the_first_left_free() -> No
     market = _Market(snapshot("BTCUSDT", at=AT), snapshot("ETHUSDT", close="4000", atr=8.0, at=AT))
     runner, _, gateway = _runner(market)
 
-    first, second = await runner.on_close(to_ms(AT), set(), account(), {})
+    first, second = await runner.decide_opened(runner.opened(to_ms(AT), set()), account(), {})
 
     ((entry, _),) = gateway.submitted[:1]
     assert entry.price == Decimal("101000")  # the IOC cap, 1 % over the mark
@@ -79,5 +79,5 @@ async def test_a_paused_runner_decides_nothing() -> None:
     runner, sink, _ = _runner(_Market(snapshot("BTCUSDT", at=AT)))
     runner.paused = True
 
-    assert await runner.on_close(to_ms(AT), {"BTCUSDT"}, account(), {}) == []
+    assert await runner.decide_opened(runner.opened(to_ms(AT), {"BTCUSDT"}), account(), {}) == []
     assert sink.records == []
