@@ -258,7 +258,21 @@ def allowed_transitions(
     return {key: target for key, target in _TRANSITIONS.items() if key not in forbidden}
 
 
-_TABLES: Final = {order_type: allowed_transitions(order_type) for order_type in OrderType}
+def _by_status(
+    moves: dict[tuple[OrderStatus, type[OrderEvent]], OrderStatus],
+) -> dict[OrderStatus, dict[type[OrderEvent], OrderStatus]]:
+    nested: dict[OrderStatus, dict[type[OrderEvent], OrderStatus]] = {}
+    for (status, event), target in moves.items():
+        nested.setdefault(status, {})[event] = target
+    return nested
+
+
+# The moves by order type, then status, then event: `apply` looks one up twice a fill, and a
+# (status, event) key is a tuple built and hashed at each call.
+_TABLES: Final = {
+    order_type: _by_status(allowed_transitions(order_type)) for order_type in OrderType
+}
+_NO_MOVES: Final[dict[type[OrderEvent], OrderStatus]] = {}
 
 
 @dataclass(slots=True, eq=False, init=False)
@@ -303,8 +317,7 @@ class Order:
 
     def apply(self, event: OrderEvent) -> None:
         """Move to the next status, or raise InvalidTransition if the event is not allowed now."""
-        key = (self.status, type(event))
-        target = _TABLES[self.intent.order_type].get(key)
+        target = _TABLES[self.intent.order_type].get(self.status, _NO_MOVES).get(type(event))
         if target is None:
             raise InvalidTransition(self.client_order_id, self.status, type(event).__name__)
         if isinstance(event, OrderTrade):  # one of the two fill events
