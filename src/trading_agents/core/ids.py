@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
+from importlib import import_module
 from typing import Final
 
 # The one rule for the names the outside world gives: an agent (its profile's name) and an
@@ -28,7 +30,21 @@ def key_fingerprint(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()[:12]
 
 
-_sha256: Final = hashlib.sha256  # bound once: looked up on the module for every order otherwise
+def _own_sha256() -> Callable[[bytes], hashlib._Hash]:
+    """Return CPython's own SHA-256, or OpenSSL's where the interpreter was built without it."""
+    # The same digest either way. For an id's one block, CPython's costs a third less than
+    # OpenSSL's, which sets up and copies a digest context for each hash; a backtest derives
+    # some 70,000 ids a year. Python 3.12 merged the module into `_sha2`.
+    for name in ("_sha2", "_sha256"):
+        try:
+            found: Callable[[bytes], hashlib._Hash] = import_module(name).sha256
+        except (ImportError, AttributeError):
+            continue
+        return found
+    return hashlib.sha256
+
+
+_sha256: Final = _own_sha256()  # bound once: looked up on the module for every order otherwise
 
 # Binance accepts client order ids of at most 36 characters from [.A-Z:/a-z0-9_-].
 CLIENT_ORDER_ID_MAX_LENGTH: Final = 36

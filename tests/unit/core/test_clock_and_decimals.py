@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 
@@ -94,3 +95,11 @@ def test_a_client_order_id_stays_what_earlier_versions_derived() -> None:
     facts = ("atlas", "acct-1", 42, "BTCUSDT", "entry")
     assert client_order_id("ta", *facts) == "ta-9ef0032d62d557e7af27fe19072fee48d"
     assert client_order_id("x" * 40, "y") == "x" * 36
+
+
+@pytest.mark.parametrize("length", [0, 1, 55, 56, 64, 200])
+def test_client_order_ids_hash_as_openssl_does_at_any_length(length: int) -> None:
+    # The ids use CPython's own SHA-256 where it has one: the digest must be OpenSSL's.
+    text = "ta|" + "7" * length
+    expected = ("ta-" + hashlib.sha256(text.encode()).hexdigest())[:36]
+    assert client_order_id("ta", "ta", "7" * length) == expected
