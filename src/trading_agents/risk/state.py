@@ -188,14 +188,29 @@ class DrawdownTracker:
     until `reset`.
     """
 
-    __slots__ = ("_deepest", "_equity", "_peak", "_tripped", "max_drawdown")
+    __slots__ = ("_deepest", "_equity", "_limits", "_max_drawdown", "_peak", "_tripped")
 
     def __init__(self, max_drawdown: Decimal = ONE) -> None:
-        self.max_drawdown = max_drawdown
+        self._max_drawdown = max_drawdown
         self._peak: Decimal | None = None
         self._equity: Decimal | None = None
         self._tripped = False
         self._deepest = ZERO
+        # The falls from the peak that trip the switch and that set a new record, in money:
+        # the peak times each fraction, worked out when first needed after the peak, the limit
+        # or the record moved (None until then). A reading below the peak, most of them,
+        # then costs no multiplication.
+        self._limits: tuple[Decimal, Decimal] | None = None
+
+    @property
+    def max_drawdown(self) -> Decimal:
+        """Return the fall from the peak, a fraction 0..1, that trips the switch."""
+        return self._max_drawdown
+
+    @max_drawdown.setter
+    def max_drawdown(self, value: Decimal) -> None:
+        self._max_drawdown = value
+        self._limits = None
 
     @property
     def tripped(self) -> bool:
@@ -224,18 +239,25 @@ class DrawdownTracker:
         peak = self._peak
         if peak is None or equity > peak:
             self._peak = equity
+            self._limits = None
         elif peak > ZERO:
             drop = peak - equity
-            if drop >= peak * self.max_drawdown:
+            limits = self._limits
+            if limits is None:
+                limits = self._limits = (peak * self._max_drawdown, peak * self._deepest)
+            trip, record = limits
+            if drop >= trip:
                 self._tripped = True
-            if drop > peak * self._deepest:  # a division only when the record falls
+            if drop > record:  # a division only when the record falls
                 self._deepest = min(ONE, drop / peak)
+                self._limits = None
         self._equity = equity
 
     def shift(self, amount: Decimal) -> None:
         """Move the peak and the last equity by a cash flow, so it is not read as PnL."""
         if self._peak is not None:
             self._peak = max(self._peak + amount, ZERO)
+            self._limits = None
         if self._equity is not None:
             self._equity += amount
 
@@ -252,6 +274,7 @@ class DrawdownTracker:
     ) -> None:
         """Take back a state that `state` and `deepest` returned."""
         self._peak, self._equity, self._tripped = peak, equity, tripped
+        self._limits = None
         # A state stored before the deepest drawdown was kept starts from the current one.
         self._deepest = self.drawdown() if deepest is None else deepest
 
@@ -259,3 +282,4 @@ class DrawdownTracker:
         """Turn the switch off and measure drawdowns from the last equity seen."""
         self._tripped = False
         self._peak = self._equity
+        self._limits = None
