@@ -355,9 +355,11 @@ def backtest(
 
         from trading_agents.backtest.command import BacktestRequest, execute, prepare, summary_rows
         from trading_agents.backtest.run import run_to_end
+        from trading_agents.core.allocator import keep_freed_memory
         from trading_agents.core.errors import ConfigurationError, RunAborted
 
         started = time.perf_counter()
+        keep_freed_memory()  # a command that ends when the run does: no memory handed back
         initial = _equity(equity)
         request = BacktestRequest(
             agent=agent.strip().lower(),
@@ -545,9 +547,11 @@ def optimize(
     )
     from trading_agents.backtest.optimize_result import summary_rows
     from trading_agents.backtest.trials import SerialTrials, TrialRunner
+    from trading_agents.core.allocator import keep_freed_memory
     from trading_agents.core.errors import ConfigurationError, RunAborted
 
     started = time.perf_counter()
+    keep_freed_memory()  # trials run here (or in Ray's workers) until the search ends
     console = Console(stderr=True)
     cap = None if max_drawdown is None else _decimal_option(max_drawdown, "--max-drawdown")
     request = OptimizeRequest(
