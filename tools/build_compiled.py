@@ -15,6 +15,7 @@ import ast
 import compileall
 import os
 import shutil
+import subprocess
 import sys
 import sysconfig
 from pathlib import Path
@@ -84,7 +85,7 @@ def _source_of(module: str) -> list[str]:
 def compiled_files() -> list[Path]:
     """Return every file a previous build left in the source tree."""
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-    found = [PACKAGE / STAMP]
+    found = [PACKAGE / STAMP, *PACKAGE.glob("_dataclass_code.*.bin")]
     found += [path for path in SRC.glob("*__mypyc*") if path.is_file()]
     found += [path for path in PACKAGE.rglob(f"*{suffix}")]
     return [path for path in found if path.exists()]
@@ -108,7 +109,30 @@ def build() -> int:
     """Compile the listed modules and write the package's bytecode; 0 also when pure Python."""
     build_extensions()
     write_bytecode()
+    record_dataclass_code()
     return 0
+
+
+def record_dataclass_code() -> None:
+    """Record the code of the dataclasses' methods a command's start compiles (see the module).
+
+    In a fresh interpreter, after the build: the classes are defined as a command defines them,
+    compiled or not. Without the record a command compiles them at each start, as Python does.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "trading_agents._dataclass_code"],
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode == 0:
+        say(done.stdout.strip())
+    else:
+        say(f"dataclass code: not recorded ({done.stderr.strip().splitlines()[-1:]})")
 
 
 def write_bytecode() -> None:

@@ -18,6 +18,9 @@ def main() -> None:
     # long-running command (serve) then collects only what it builds itself.
     gc.disable()
     try:
+        from trading_agents._dataclass_code import install
+
+        install()  # the dataclasses' methods from their recorded code, not compiled anew
         from trading_agents.cli import app
     finally:
         gc.freeze()
