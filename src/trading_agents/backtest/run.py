@@ -176,6 +176,7 @@ class Backtest:
             clock=self.clock,
             instruments=setup.instruments or default_instruments(),
             market=self.market,
+            take_candle=self.market.on_candle,
             venue_config=setup.venue_config,
             initial_equity=setup.initial_equity,
             sink=self.decisions,

@@ -9,12 +9,6 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:  # the series imports this module: its type is only named here
     from trading_agents.market.series import CandleSeries
 
-# The prices converted last. A backtest step turns its candle's prices into decimals and the
-# market snapshot of the same moment turns three of them again; the next step's open is often
-# this one's close. Cleared when full: bounded, and no bookkeeping per call.
-_RECENT: Final[dict[float, Decimal]] = {}
-_RECENT_SIZE: Final = 64
-
 
 def price_decimal(value: float) -> Decimal:
     """Return the decimal a price was written as.
@@ -23,18 +17,11 @@ def price_decimal(value: float) -> Decimal:
     a string prints back (shortest repr) as the same digits, so no precision is invented.
     Here, in a compiled module: a backtest turns a few hundred thousand floats into prices.
     """
+    # No cache of recent values: a year's backtest found nine in ten of its candles' prices
+    # missing from one, and the market snapshot of a step reads its candle's own decimals.
     value = float(value)  # an int is a float here, as the compiled build makes it: 5.0
-    known = _RECENT.get(value)
-    if known is not None:
-        return known
     made = _few_decimals(value)
-    if made is None:
-        made = Decimal(repr(value))
-    if value != 0.0:  # 0.0 and -0.0 are one key, but not one decimal
-        if len(_RECENT) >= _RECENT_SIZE:
-            _RECENT.clear()
-        _RECENT[value] = made
-    return made
+    return Decimal(repr(value)) if made is None else made
 
 
 # Below 2**22 a float's spacing is under 1e-9: a number with at most eight decimals that

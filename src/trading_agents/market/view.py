@@ -237,6 +237,13 @@ class SeriesMarket:
         self._cache: dict[str, MarketSnapshot] = {}
         # The gate and the decision ask again at the same moment: answer from the last lookup.
         self._served: dict[str, tuple[int, MarketSnapshot | None]] = {}
+        # The candle each symbol's step showed last: a snapshot of its row takes its decimals
+        # rather than turning the same three floats into decimals again.
+        self._shown: dict[str, Candle] = {}
+
+    def on_candle(self, candle: Candle) -> None:
+        """Take the candle a step shows (the series already hold it): its decimals are reused."""
+        self._shown[candle.symbol] = candle
 
     def index(self, symbol: str) -> int:
         """Return the position of the symbol's latest candle closed by now, or -1."""
@@ -275,12 +282,24 @@ class SeriesMarket:
             return cached
         rows = self._rows[symbol]
         previous = index - 1
+        shown = self._shown.get(symbol)
+        if (
+            shown is not None
+            and shown.close_ms == close_ms
+            and shown.interval_ms == self._interval_ms[symbol]
+        ):
+            # The same row of the same series: the same floats, made into the same decimals.
+            close, high, low = shown.close, shown.high, shown.low
+        else:
+            close = price_decimal(rows.close[index])
+            high = price_decimal(rows.high[index])
+            low = price_decimal(rows.low[index])
         snapshot = MarketSnapshot(
             symbol,
             close_ms,
-            price_decimal(rows.close[index]),
-            price_decimal(rows.high[index]),
-            price_decimal(rows.low[index]),
+            close,
+            high,
+            low,
             index + 1,
             _present(rows.ema_fast[index]),
             _present(rows.ema_slow[index]),

@@ -44,6 +44,43 @@ def test_live_and_series_views_agree_candle_by_candle() -> None:
         assert live.snapshot("BTCUSDT") == batch.snapshot("BTCUSDT")
 
 
+def test_a_series_snapshot_takes_the_decimals_of_the_candle_its_step_showed() -> None:
+    series = real_series(["BTCUSDT"], START, hours=1)
+    clock = SimulatedClock(START)
+    shown_market, plain_market = (
+        SeriesMarket(SPEC, clock, series),
+        SeriesMarket(SPEC, clock, series),
+    )
+    candle = series["BTCUSDT"].candle(29)
+    clock.advance_to(candle.close_ms)
+
+    shown_market.on_candle(candle)
+    shown, plain = shown_market.snapshot("BTCUSDT"), plain_market.snapshot("BTCUSDT")
+
+    assert shown is not None
+    assert plain is not None
+    assert (shown.close, shown.high, shown.low) == (candle.close, candle.high, candle.low)
+    assert shown.close is candle.close
+    assert shown.low is candle.low
+    assert shown == plain  # the same decimals, the same digits, as made from the row's floats
+    assert str(shown.close) == str(plain.close)
+
+
+def test_a_series_snapshot_ignores_a_shown_candle_of_another_row_or_interval() -> None:
+    series = real_series(["BTCUSDT"], START, hours=1)
+    clock = SimulatedClock(START)
+    market = SeriesMarket(SPEC, clock, series)
+    earlier = series["BTCUSDT"].candle(10)
+    clock.advance_to(series["BTCUSDT"].candle(29).close_ms)
+
+    market.on_candle(earlier)
+    snapshot = market.snapshot("BTCUSDT")
+
+    assert snapshot is not None
+    assert snapshot.close == series["BTCUSDT"].candle(29).close
+    assert snapshot.close is not earlier.close
+
+
 def test_a_live_view_refuses_a_candle_before_it_closes() -> None:
     series = real_series(["BTCUSDT"], START, hours=1)
     clock = SimulatedClock(START)
