@@ -353,9 +353,9 @@ def backtest(
         from rich.console import Console
         from rich.table import Table
 
+        from trading_agents._allocator import keep_freed_memory
         from trading_agents.backtest.command import BacktestRequest, execute, prepare, summary_rows
         from trading_agents.backtest.run import run_to_end
-        from trading_agents.core.allocator import keep_freed_memory
         from trading_agents.core.errors import ConfigurationError, RunAborted
 
         started = time.perf_counter()
@@ -539,6 +539,7 @@ def optimize(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
+    from trading_agents._allocator import keep_freed_memory
     from trading_agents.backtest.optimize import (
         OptimizeRequest,
         SearchProgress,
@@ -547,7 +548,6 @@ def optimize(
     )
     from trading_agents.backtest.optimize_result import summary_rows
     from trading_agents.backtest.trials import SerialTrials, TrialRunner
-    from trading_agents.core.allocator import keep_freed_memory
     from trading_agents.core.errors import ConfigurationError, RunAborted
 
     started = time.perf_counter()

@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from trading_agents.core.allocator import keep_freed_memory
+from trading_agents._allocator import keep_freed_memory
 
 # Allocate and free an 8 MB block, then allocate one again and count the page faults the second
 # one takes while it is written: the kernel maps and zeroes a page at its first touch.
 _SECOND_BLOCK_FAULTS = """
 import resource, sys
-from trading_agents.core.allocator import keep_freed_memory
+from trading_agents._allocator import keep_freed_memory
 if sys.argv[1] == "keep":
     assert keep_freed_memory()
 block = bytearray(8 << 20)
