@@ -7,8 +7,10 @@ import re
 from types import MappingProxyType
 from typing import Any
 
+import pytest
+
 from tests.support.backtest_results import backtest_result
-from trading_agents.backtest.report import TABLE_EDGE_ROWS, render_report
+from trading_agents.backtest.report import TABLE_EDGE_ROWS, chart_data, render_report
 
 HOSTILE = "</script><script>alert(1)</script>"
 _DATA_TAG = re.compile(
@@ -95,6 +97,47 @@ def test_the_data_tag_holds_the_curve_the_prices_and_every_trade() -> None:
         trade["trade_id"],
     ]
     assert len(data["trades"]) == 30
+
+
+def hostile_result() -> dict[str, Any]:
+    """Return a result whose texts need escaping, in JSON and in the page."""
+    result = backtest_result(trades=4, symbols=(HOSTILE, "ÉTH\u2603"))
+    result["trades"][0]["trade_id"] = 'a "quoted" \\ id\n'
+    result["trades"][1]["net_pnl"] = "<&>"
+    return result
+
+
+def odd_times_result() -> dict[str, Any]:
+    """Return a result whose trades give their times as other kinds of JSON value."""
+    result = backtest_result(trades=5)
+    result["trades"][0]["entry_ms"] = True
+    result["trades"][1]["exit_ms"] = 1.5
+    result["trades"][2]["exit_ms"] = "later"
+    result["trades"][3]["exit_ms"] = None
+    return result
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        backtest_result(trades=30),
+        hostile_result(),
+        odd_times_result(),
+        backtest_result(trades=0, equity_points=0, price_points=0),
+        {},
+    ],
+    ids=["plain", "hostile-text", "odd-times", "empty", "bare"],
+)
+def test_the_data_tag_holds_the_chart_data_as_compact_json_that_cannot_end_the_script(
+    result: dict[str, Any],
+) -> None:
+    text = json.dumps(chart_data(result), separators=(",", ":"), allow_nan=False)
+    escaped = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+    found = _DATA_TAG.search(render_report(result))
+
+    assert found is not None
+    assert found["json"] == escaped
 
 
 def test_a_point_that_is_not_a_finite_number_is_left_off_the_charts() -> None:

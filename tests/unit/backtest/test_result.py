@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from trading_agents.backtest.result import trade_document, trades_digest
+from trading_agents.backtest.result import result_json, trade_document, trades_digest
 from trading_agents.model.enums import ExitReason, PositionSide
 from trading_agents.portfolio.trades import RoundTrip
 
@@ -98,3 +98,47 @@ def test_the_exit_reason_does_not_change_the_digest_and_every_figure_does() -> N
 
     assert trades_digest(relabelled) == trades_digest(base)
     assert trades_digest(moved) != trades_digest(base)
+
+
+def compact(value: object) -> str:
+    """Return what json.dumps writes without spaces: the text result.json holds."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    "trips",
+    [
+        [],
+        [trip()],
+        [trip(), trip(trade_id="BTCUSDT-1672543320000-2", side=PositionSide.LONG)],
+        [trip(liquidated=True, exit_reason=ExitReason.LIQUIDATION)],
+        [trip(realized_pnl=Decimal("-12.5"), net_pnl=Decimal("-1E+2"), funding=Decimal("0E-8"))],
+        [trip(symbol='BTC"USDT\\', trade_id="ÉTH\u2603-\n-1")],
+    ],
+    ids=["none", "one", "two", "liquidated", "signs-and-exponents", "escaped-text"],
+)
+def test_the_result_text_is_what_json_writes_for_the_document(trips: list[RoundTrip]) -> None:
+    result = {
+        "agent": "atlas",
+        "metrics": {"sharpe": 1.25, "sortino": float("nan"), "profit_factor": None},
+        "trades": [trade_document(one) for one in trips],
+        "equity_curve": [{"ts_ms": 1, "equity": "10000"}],
+        "llm": None,
+        "elapsed_s": 0.5,
+    }
+
+    assert result_json(result) == compact(result)
+
+
+def test_a_trade_not_shaped_by_trade_document_is_written_by_json_itself() -> None:
+    reordered = dict(reversed(trade_document(trip()).items()))
+    extended = trade_document(trip()) | {"note": "added by hand"}
+    odd_times = trade_document(trip()) | {"entry_ms": 1.5, "liquidated": None}
+    odd_figures = trade_document(trip()) | {"quantity": 0.023, "fees": None}
+    hand_written = trade_document(trip()) | {"entry_price": 'a "quoted" \\ price\n'}
+    result = {
+        "trades": [reordered, extended, odd_times, odd_figures, hand_written],
+        "more": [[1, 2], {"a": "b"}],
+    }
+
+    assert result_json(result) == compact(result)
