@@ -41,6 +41,16 @@ async def test_a_crossover_up_with_calm_volatility_opens_a_long_with_atr_stops(
     assert "momentum confirms" in decision.reasoning
 
 
+async def test_each_entry_sets_its_stops_from_its_own_atr(atlas_brain: RuleBrain) -> None:
+    atrs = (200.0, 200.0, 187.35, 1e-7 + 150.0, 200.0)
+
+    decisions = [await atlas_brain.decide(state(snapshot(atr=atr, rsi=55.0))) for atr in atrs]
+
+    for atr, decision in zip(atrs, decisions, strict=True):
+        assert decision.stop_loss == Decimal("100000") - Decimal(repr(atr)) * Decimal("2.5")
+        assert f"ATR {Decimal(repr(atr)) / Decimal(100000):.3%} of price" in decision.reasoning
+
+
 async def test_a_crossover_down_opens_a_short(atlas_brain: RuleBrain) -> None:
     decision = await atlas_brain.decide(state(crossed_down(rsi=40.0)))
 

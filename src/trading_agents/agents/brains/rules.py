@@ -71,6 +71,11 @@ class RuleBrain:
         self._sizing = (
             f"{strategy.stake} USDT stake" if strategy.sizing == "stake" else "sized from the stop"
         )
+        # The last ATR turned into a decimal: an entry reads it twice (its confidence and its
+        # exits), and the shortest digits of a float that is no price cost some 7,000
+        # instructions to find.
+        self._atr_seen = 0.0
+        self._atr_decimal = ZERO
 
     @property
     def name(self) -> str:
@@ -168,7 +173,7 @@ class RuleBrain:
             confidence += self._confidence_momentum
             notes.append(f"momentum confirms (RSI {_format(rsi, '.1f')})")
         if snapshot.atr is not None and snapshot.close > ZERO:
-            atr_pct = price_decimal(snapshot.atr) / snapshot.close
+            atr_pct = self._atr(snapshot.atr) / snapshot.close
             share = _format(atr_pct, ".3%")  # the decimal's own percent, not a float's
             if atr_pct < self._max_atr_pct:
                 confidence += self._confidence_volatility
@@ -267,7 +272,7 @@ class RuleBrain:
         else:
             if snapshot.atr is None or snapshot.atr <= 0:
                 return None
-            atr = price_decimal(snapshot.atr)
+            atr = self._atr(snapshot.atr)
             stop_distance = atr * strategy.stop_loss_atr
             target_distance = atr * strategy.take_profit_atr
             how = (
@@ -279,6 +284,15 @@ class RuleBrain:
         if side is BUY:
             return close - stop_distance, close + target_distance, how
         return close + stop_distance, close - target_distance, how
+
+    def _atr(self, atr: float) -> Decimal:
+        """Return `price_decimal(atr)`, kept for the next call with the same positive ATR."""
+        if atr > 0.0 and atr == self._atr_seen:  # a zero's sign would be lost: never kept
+            return self._atr_decimal
+        value = price_decimal(atr)
+        if atr > 0.0:
+            self._atr_seen, self._atr_decimal = atr, value
+        return value
 
     @property
     def leverage(self) -> int:
