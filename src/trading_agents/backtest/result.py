@@ -158,29 +158,29 @@ def _trade_json(trade: Mapping[str, Any]) -> str:
     entry_ms, exit_ms, liquidated = trade["entry_ms"], trade["exit_ms"], trade["liquidated"]
     if type(entry_ms) is not int or type(exit_ms) is not int or type(liquidated) is not bool:
         return _compact(trade)
-    # Written out as `_digest_text` is: the encoder spends some 30,000 instructions a trade on
-    # its sixteen values, a year's run 18,000 trades. Every text goes through the encoder's
-    # own escaping, which refuses a value that is not text.
+    # Written out as `_digest_text` is, and for its reasons: the encoder spends some 30,000
+    # instructions a trade on its sixteen values, a year's run 18,000 trades. The four texts
+    # go through the encoder's own escaping, which refuses a value that is not text; the
+    # decimals and times are as `trade_document` writes them, characters JSON never escapes.
     quoted = encode_basestring_ascii
     try:
         return (
             f'{{"trade_id":{quoted(trade["trade_id"])},"symbol":{quoted(trade["symbol"])},'
-            f'"side":{quoted(trade["side"])},"quantity":{quoted(trade["quantity"])},'
-            f'"entry_time":{quoted(trade["entry_time"])},"entry_ms":{entry_ms},'
-            f'"entry_price":{quoted(trade["entry_price"])},'
-            f'"exit_time":{quoted(trade["exit_time"])},"exit_ms":{exit_ms},'
-            f'"exit_price":{quoted(trade["exit_price"])},'
-            f'"realized_pnl":{quoted(trade["realized_pnl"])},"fees":{quoted(trade["fees"])},'
-            f'"funding":{quoted(trade["funding"])},"net_pnl":{quoted(trade["net_pnl"])},'
+            f'"side":{quoted(trade["side"])},"quantity":"{trade["quantity"]}",'
+            f'"entry_time":"{trade["entry_time"]}","entry_ms":{entry_ms},'
+            f'"entry_price":"{trade["entry_price"]}","exit_time":"{trade["exit_time"]}",'
+            f'"exit_ms":{exit_ms},"exit_price":"{trade["exit_price"]}",'
+            f'"realized_pnl":"{trade["realized_pnl"]}","fees":"{trade["fees"]}",'
+            f'"funding":"{trade["funding"]}","net_pnl":"{trade["net_pnl"]}",'
             f'"liquidated":{"true" if liquidated else "false"},'
             f'"exit_reason":{quoted(trade["exit_reason"])}}}'
         )
     except TypeError:
-        return _compact(trade)  # a value that is not text where the document has text
+        return _compact(trade)  # a text field that is not text
 
 
 def result_json(result: Mapping[str, Any]) -> str:
-    """Return the result document as `json.dumps` writes it compact, the trades by hand."""
+    """Return a result `result_document` built as `json.dumps` writes it compact."""
     # Compact: only without indentation does json use its C encoder. A result never holds a
     # container inside itself, so the check for cycles (an entry in a dict per list and dict)
     # only costs: the text is the same without it.
