@@ -8,7 +8,6 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from trading_agents.core.shipped import shipped
@@ -50,15 +49,6 @@ def render_report(result: Mapping[str, Any]) -> str:
 
 def chart_data(result: Mapping[str, Any]) -> dict[str, Any]:
     """Return what the page's script draws: equity, drawdown, prices and trade markers."""
-    data = _lines(result)
-    data["trades"] = [
-        marker for item in result.get("trades") or [] if (marker := _marker(item)) is not None
-    ]
-    return data
-
-
-def _lines(result: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the chart data other than the trade markers."""
     equity = []
     for point in result.get("equity_curve") or []:
         value = _float(point.get("equity"))
@@ -75,47 +65,32 @@ def _lines(result: Mapping[str, Any]) -> dict[str, Any]:
         ]
         for symbol, series in (result.get("prices") or {}).items()
     }
+    markers = []
+    for item in result.get("trades") or []:
+        # Each value read once, from a dict as such: a year's run draws some 18,000 trades.
+        trade = _as_dict(item)
+        entry_ms, entry_price = trade.get("entry_ms"), trade.get("entry_price")
+        if not isinstance(entry_ms, int) or _float(entry_price) is None:
+            continue
+        exit_price = trade.get("exit_price")
+        markers.append(
+            [
+                str(trade.get("symbol")),
+                "short" if trade.get("side") == "short" else "long",
+                entry_ms,
+                str(entry_price),
+                trade.get("exit_ms") if _float(exit_price) is not None else None,
+                str(exit_price),
+                str(trade.get("net_pnl")),
+                str(trade.get("trade_id")),
+            ]
+        )
     return {
         "initial_equity": _float(result.get("initial_equity")),
         "equity": equity,
         "prices": prices,
+        "trades": markers,
     }
-
-
-def _marker(item: Any) -> list[Any] | None:
-    """Return a trade's marker for the chart, or None for a trade without an entry to draw."""
-    # Symbol, side, entry time and price, exit time and price, net profit and id.
-    # Each value read once, from a dict as such: a year's run draws some 18,000 trades.
-    trade = _as_dict(item)
-    entry_ms, entry_price = trade.get("entry_ms"), trade.get("entry_price")
-    if not isinstance(entry_ms, int) or _float(entry_price) is None:
-        return None
-    exit_price = trade.get("exit_price")
-    return [
-        str(trade.get("symbol")),
-        "short" if trade.get("side") == "short" else "long",
-        entry_ms,
-        str(entry_price),
-        trade.get("exit_ms") if _float(exit_price) is not None else None,
-        str(exit_price),
-        str(trade.get("net_pnl")),
-        str(trade.get("trade_id")),
-    ]
-
-
-def _marker_json(marker: list[Any]) -> str:
-    """Return a marker's text as `json.dumps` writes it compact."""
-    entry_ms, exit_ms = marker[2], marker[4]
-    if type(entry_ms) is not int or (exit_ms is not None and type(exit_ms) is not int):
-        return _compact(marker)  # times of another kind: the encoder's own way
-    # By hand: the encoder spends several times as much on a marker's eight small values,
-    # and a year's run draws some 18,000 of them.
-    quoted = encode_basestring_ascii
-    exit_text = "null" if exit_ms is None else str(exit_ms)
-    return (
-        f"[{quoted(marker[0])},{quoted(marker[1])},{entry_ms},{quoted(marker[3])},"
-        f"{exit_text},{quoted(marker[5])},{quoted(marker[6])},{quoted(marker[7])}]"
-    )
 
 
 def _as_dict(mapping: Any) -> dict[str, Any]:
@@ -123,21 +98,11 @@ def _as_dict(mapping: Any) -> dict[str, Any]:
     return mapping if isinstance(mapping, dict) else dict(mapping.items())
 
 
-def _compact(value: object) -> str:
-    # Fresh lists, never one inside itself: no need to check for cycles.
-    return json.dumps(value, separators=(",", ":"), allow_nan=False, check_circular=False)
-
-
 def _json_for_script(result: Mapping[str, Any]) -> str:
     """Return the chart data as JSON that cannot end or confuse the script element holding it."""
-    # The text `_compact(chart_data(result))` gives, its markers written by hand.
-    lines = _compact(_lines(result))
-    markers = [
-        _marker_json(marker)
-        for item in result.get("trades") or []
-        if (marker := _marker(item)) is not None
-    ]
-    text = lines[:-1] + ',"trades":[' + ",".join(markers) + "]}"
+    # chart_data builds fresh lists, never one inside itself: no need to check for cycles.
+    data = chart_data(result)
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False, check_circular=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
