@@ -71,11 +71,10 @@ class RuleBrain:
         self._sizing = (
             f"{strategy.stake} USDT stake" if strategy.sizing == "stake" else "sized from the stop"
         )
-        # The last ATR turned into a decimal: an entry reads it twice (its confidence and its
-        # exits), and the shortest digits of a float that is no price cost some 7,000
-        # instructions to find.
-        self._atr_seen = 0.0
-        self._atr_decimal = ZERO
+        # The last positive ATR and its decimal: an entry with ATR stops reads it twice (its
+        # confidence and its exits), and the shortest digits of a float that is no price
+        # cost some 7,000 instructions to find. One attribute: the pair is never torn.
+        self._atr_kept: tuple[float, Decimal] = (0.0, ZERO)
 
     @property
     def name(self) -> str:
@@ -287,11 +286,12 @@ class RuleBrain:
 
     def _atr(self, atr: float) -> Decimal:
         """Return `price_decimal(atr)`, kept for the next call with the same positive ATR."""
-        if atr > 0.0 and atr == self._atr_seen:  # a zero's sign would be lost: never kept
-            return self._atr_decimal
+        kept, value = self._atr_kept
+        if atr > 0.0 and atr == kept:  # a zero's sign would be lost: never kept
+            return value
         value = price_decimal(atr)
         if atr > 0.0:
-            self._atr_seen, self._atr_decimal = atr, value
+            self._atr_kept = (atr, value)
         return value
 
     @property
