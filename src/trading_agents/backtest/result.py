@@ -184,8 +184,6 @@ def result_json(result: Mapping[str, Any]) -> str:
     # Compact: only without indentation does json use its C encoder. A result never holds a
     # container inside itself, so the check for cycles (an entry in a dict per list and dict)
     # only costs: the text is the same without it.
-    if any(type(key) is not str for key in result):
-        return _compact(result)  # json writes other keys as text its own way
     parts = []
     for key, value in result.items():
         if key == "trades" and type(value) is list:
