@@ -31,6 +31,7 @@ from trading_agents.events.types import Repaired
 from trading_agents.journal.store import Journal
 from trading_agents.journal.tables import cash_flows, order_intents
 from trading_agents.model.reports import FundingReport
+from trading_agents.service import binance_account
 from trading_agents.service.build import build_desk
 from trading_agents.service.desk import TradingDesk
 
@@ -353,8 +354,11 @@ async def test_a_session_is_restored_only_with_the_keys_it_traded_with(
 
 
 async def test_funding_heard_before_a_pause_is_journaled_as_funding_not_a_withdrawal(
-    futures: FakeBinanceFutures,
+    futures: FakeBinanceFutures, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The report waits a while before it is booked, so that the pause comes while it waits,
+    # on a slow machine too: at the service's 50 ms, a poll could find it already booked.
+    monkeypatch.setattr(binance_account, "BOOK_SETTLE_S", 2.0)
     async with service() as (client, desk):
         await ok(client.post(f"{NOVA}/start", json={"initial_equity": 10000}))
         await ok(client.post(f"{NOVA}/signal", json=BUY))
